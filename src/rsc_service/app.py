@@ -1,0 +1,81 @@
+"""create_app(): routers, error handlers, middleware and the lifespan that owns context and scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from rsc_service import __version__, errors, logs
+from rsc_service.context import AppContext, open_context
+from rsc_service.scheduler import Scheduler
+from rsc_service.settings import Settings
+from rsc_service.web import health
+from rsc_service.web.middleware import RequestContextMiddleware
+
+DESCRIPTION = """\
+LinkedIn Recruiter System Connect beside an existing ATS. Signed ATS webhooks are stored durably and
+pushed to LinkedIn in Rest.li batches; Recruiter notes and InMails come back through the ATS API.
+Every error is an RFC 9457 `application/problem+json` document with a `code`.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with validation errors described as the problem+json they really are."""
+    if app.openapi_schema is None:
+        spec = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        for operations in spec.get("paths", {}).values():
+            for operation in operations.values():
+                if "422" in operation.get("responses", {}):
+                    operation["responses"]["422"] = errors.problem_responses(422)[422] | {
+                        "description": "Validation error: `errors` names each field and the reason"
+                    }
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        problem = errors.Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(problem.pop("$defs", {}))
+        schemas["Problem"] = problem
+        app.openapi_schema = spec
+    return app.openapi_schema
+
+
+def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI:
+    logs.configure_logging(settings.logging, settings.environment)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            ctx = context if context is not None else await stack.enter_async_context(open_context(settings))
+            app.state.ctx = ctx
+            if settings.scheduler.enabled:
+                scheduler = Scheduler(ctx)
+                scheduler.start()
+                stack.callback(scheduler.shutdown)
+            yield
+
+    app = FastAPI(
+        title="rsc-service",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    if context is not None:
+        # In-process callers (tests, ASGI transports) may skip the lifespan; the context is ready now.
+        app.state.ctx = context
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    errors.install_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,74 @@
+"""AppContext: what jobs, routes and commands share (settings, engine, sessions, HTTP pool, clocks)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from rsc_service.db.session import create_engine, create_sessionmaker
+from rsc_service.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    http: httpx.AsyncClient
+    clock: Clock = system_clock
+    holder: str = field(default_factory=default_holder)
+
+    async def db_now(self) -> datetime:
+        """`now` for coordination SQL: the database server's clock, unless a test clock stands in."""
+        if self.clock is not system_clock or self.engine.dialect.name != "postgresql":
+            return self.clock()
+        async with self.engine.connect() as connection:
+            value = await connection.scalar(text("SELECT clock_timestamp()"))
+        assert isinstance(value, datetime)
+        return value.astimezone(UTC)
+
+
+def outbound_http(settings: Settings) -> httpx.AsyncClient:
+    # Redirects stay off on every outbound client (RELIABILITY §3.17).
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.linkedin.timeout_seconds),
+        limits=httpx.Limits(max_connections=settings.linkedin.max_connections),
+        follow_redirects=False,
+    )
+
+
+@asynccontextmanager
+async def open_context(settings: Settings, *, clock: Clock = system_clock) -> AsyncIterator[AppContext]:
+    engine = create_engine(settings.database)
+    http = outbound_http(settings)
+    ctx = AppContext(
+        settings=settings,
+        engine=engine,
+        sessionmaker=create_sessionmaker(engine),
+        http=http,
+        clock=clock,
+        holder=settings.scheduler.holder or default_holder(),
+    )
+    try:
+        yield ctx
+    finally:
+        await http.aclose()
+        await engine.dispose()

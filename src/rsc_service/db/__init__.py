@@ -1,0 +1,1 @@
+"""Database plumbing: base classes, engines and sessions, migrations, job leases."""

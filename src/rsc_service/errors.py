@@ -1,0 +1,192 @@
+"""ServiceError tree (each error carries its HTTP status and code) and the RFC 9457 problem+json handlers.
+
+ServiceError
+├── BadRequest (400) ── Unprocessable (422)
+├── Unauthorized (401)
+├── Forbidden (403)
+├── NotFound (404)
+├── Conflict (409)
+├── PayloadTooLarge (413)
+└── ServiceUnavailable (503, Retry-After)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+log = structlog.get_logger()
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="Dotted path of the offending field, e.g. body.contracts.0")
+    reason: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, plus a machine-readable `code` and, for validation, `errors`."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    code: str
+    errors: list[FieldProblem] | None = None
+
+
+class ServiceError(Exception):
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_error"
+    headers: dict[str, str] | None = None
+
+    def __init__(self, detail: str | None = None, *, errors: Sequence[FieldProblem] | None = None) -> None:
+        super().__init__(detail or HTTPStatus(self.status).phrase)
+        self.detail = detail
+        self.errors = list(errors) if errors else None
+
+
+class BadRequest(ServiceError):
+    status = 400
+    code = "bad_request"
+
+
+class Unprocessable(BadRequest):
+    status = 422
+    code = "validation_error"
+
+
+class Unauthorized(ServiceError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(ServiceError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ServiceError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ServiceError):
+    status = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(ServiceError):
+    status = 413
+    code = "payload_too_large"
+
+
+class ServiceUnavailable(ServiceError):
+    status = 503
+    code = "unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+def problem_response(
+    *,
+    status: int,
+    code: str,
+    detail: str | None,
+    instance: str | None,
+    errors: Sequence[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = Problem(
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=instance,
+        code=code,
+        errors=list(errors) if errors else None,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def _field_problems(exc: RequestValidationError) -> list[FieldProblem]:
+    return [
+        FieldProblem(
+            field=".".join(str(part) for part in item.get("loc", ())), reason=item.get("msg", "invalid")
+        )
+        for item in exc.errors()
+    ]
+
+
+async def _service_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    return problem_response(
+        status=exc.status,
+        code=exc.code,
+        detail=exc.detail,
+        instance=request.url.path,
+        errors=exc.errors,
+        headers=exc.headers,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = _field_problems(exc)
+    summary = "; ".join(f"{p.field}: {p.reason}" for p in problems[:5])
+    return problem_response(
+        status=422, code="validation_error", detail=summary, instance=request.url.path, errors=problems
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_response(
+        status=exc.status_code,
+        code=codes.get(exc.status_code, "http_error"),
+        detail=detail,
+        instance=request.url.path,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+def internal_error(path: str, exc: BaseException) -> JSONResponse:
+    # Internals stay in the log; the caller gets a request id to quote.
+    log.error("http.unhandled_error", path=path, error_type=type(exc).__name__, exc_info=exc)
+    return problem_response(status=500, code="internal_error", detail="an internal error occurred", instance=path)
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    return internal_error(request.url.path, exc)
+
+
+def install_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unhandled)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries so every route's problem answers appear in the OpenAPI document."""
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

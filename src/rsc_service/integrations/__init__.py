@@ -1,0 +1,1 @@
+"""Outside systems; these packages import nothing else from rsc_service."""

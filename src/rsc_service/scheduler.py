@@ -1,0 +1,185 @@
+"""Every periodic job in one list, each per-replica or singleton, run by APScheduler 3 in every process.
+
+Singletons run under a `job_leases` row (db/leases.py): at most one run at a time fleet-wide, and
+one run per interval by the database clock, whichever replica's tick comes first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+import structlog
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from rsc_service import __version__, logs
+from rsc_service.context import AppContext
+from rsc_service.db import leases
+from rsc_service.web import metrics
+
+log = structlog.get_logger()
+JobFn = Callable[[AppContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: JobFn
+    interval: timedelta
+    singleton: bool
+
+
+async def heartbeat(ctx: AppContext) -> None:
+    now = await ctx.db_now()
+    async with ctx.sessionmaker.begin() as session:
+        await leases.heartbeat(session, holder=ctx.holder, now=now, version=__version__)
+
+
+async def prune_job_runs(ctx: AppContext) -> None:
+    now = await ctx.db_now()
+    async with ctx.sessionmaker.begin() as session:
+        removed = await leases.prune_runs(session, before=now - timedelta(days=30))
+    log.info("jobs.pruned_runs", removed=removed)
+
+
+JOBS: list[Job] = [
+    Job("heartbeat", heartbeat, timedelta(seconds=30), singleton=False),
+    Job("prune_job_runs", prune_job_runs, timedelta(hours=1), singleton=True),
+]
+
+
+def interval_for(job: Job, overrides: dict[str, float]) -> timedelta:
+    seconds = overrides.get(job.name)
+    return timedelta(seconds=seconds) if seconds is not None else job.interval
+
+
+def _slack(interval: timedelta) -> timedelta:
+    # Ticks of different replicas drift apart a little; a run counts for its interval within this slack.
+    return min(interval / 10, timedelta(seconds=2))
+
+
+async def run_singleton(ctx: AppContext, job: Job, interval: timedelta) -> bool:
+    """Run `job` if this replica wins its lease for the current interval. True when it ran."""
+    ttl = timedelta(seconds=ctx.settings.scheduler.lease_ttl_seconds)
+    now = await ctx.db_now()
+    async with ctx.sessionmaker.begin() as session:
+        lease = await leases.acquire(
+            session,
+            name=job.name,
+            holder=ctx.holder,
+            now=now,
+            ttl=ttl,
+            interval=interval,
+            slack=_slack(interval),
+        )
+        run_id = (await leases.start_run(session, lease, now=now)).id if lease else None
+    if lease is None or run_id is None:
+        return False
+    renewer = asyncio.create_task(_keep_renewed(ctx, lease, ttl))
+    outcome, error = "succeeded", None
+    try:
+        await job.run(ctx)
+    except Exception as exc:
+        outcome, error = "failed", f"{type(exc).__name__}: {exc}"
+        log.exception("jobs.failed", job=job.name, epoch=lease.epoch)
+    finally:
+        renewer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewer
+        now = await ctx.db_now()
+        async with ctx.sessionmaker.begin() as session:
+            await leases.finish_run(session, run_id, now=now, outcome=outcome, error=error)
+            await leases.release(session, lease, now=now)
+    metrics.JOB_RUNS.labels(job.name, outcome).inc()
+    return True
+
+
+async def _keep_renewed(ctx: AppContext, lease: leases.Lease, ttl: timedelta) -> None:
+    while True:
+        await asyncio.sleep(ttl.total_seconds() / 3)
+        now = await ctx.db_now()
+        async with ctx.sessionmaker.begin() as session:
+            if not await leases.renew(session, lease, now=now, ttl=ttl):
+                log.warning("jobs.lease_lost", job=lease.name, epoch=lease.epoch)
+                return
+
+
+async def run_per_replica(ctx: AppContext, job: Job) -> None:
+    try:
+        await job.run(ctx)
+    except Exception:
+        metrics.JOB_RUNS.labels(job.name, "failed").inc()
+        log.exception("jobs.failed", job=job.name)
+        return
+    metrics.JOB_RUNS.labels(job.name, "succeeded").inc()
+
+
+class SchedulerAlreadyRunning(RuntimeError):
+    """Another process already runs the jobs against this SQLite file."""
+
+
+class Scheduler:
+    def __init__(self, ctx: AppContext, jobs: list[Job] | None = None) -> None:
+        self.ctx = ctx
+        self.jobs = JOBS if jobs is None else jobs
+        self._aps = AsyncIOScheduler(timezone=UTC)
+        self._lock_file: IO[str] | None = None
+
+    def start(self) -> None:
+        self._lock_sqlite()
+        overrides = self.ctx.settings.scheduler.intervals
+        for job in self.jobs:
+            interval = interval_for(job, overrides)
+            self._aps.add_job(
+                self._tick,
+                "interval",
+                args=[job, interval],
+                seconds=interval.total_seconds(),
+                id=job.name,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=max(1, int(interval.total_seconds())),
+                next_run_time=datetime.now(UTC),
+            )
+        self._aps.start()
+        log.info("scheduler.started", holder=self.ctx.holder, jobs=[job.name for job in self.jobs])
+
+    async def _tick(self, job: Job, interval: timedelta) -> None:
+        logs.clear()
+        logs.bind(job=job.name, holder=self.ctx.holder)
+        if job.singleton:
+            await run_singleton(self.ctx, job, interval)
+        else:
+            await run_per_replica(self.ctx, job)
+
+    def shutdown(self) -> None:
+        if self._aps.running:
+            self._aps.shutdown(wait=False)
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    def _lock_sqlite(self) -> None:
+        # SQLite has one writer and no SKIP LOCKED: one scheduler per database file (RELIABILITY §3.15).
+        database = self.ctx.engine.url.database
+        if self.ctx.engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            return
+        path = Path(database).with_suffix(Path(database).suffix + ".scheduler.lock")
+        handle = path.open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise SchedulerAlreadyRunning(
+                f"another process runs the jobs on {database}; use PostgreSQL for several replicas"
+            ) from None
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._lock_file = handle

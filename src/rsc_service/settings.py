@@ -1,0 +1,144 @@
+"""Settings: env vars `RSC_<GROUP>__<FIELD>` (or `RSC_<FIELD>` at the top), read once by load_settings()."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./rsc-service.db"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class LogFormat(StrEnum):
+    AUTO = "auto"
+    JSON = "json"
+    CONSOLE = "console"
+
+
+class DatabaseSettings(BaseModel):
+    url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db",
+    )
+    pool_size: int = Field(10, ge=1, le=200, description="PostgreSQL connection pool size")
+    busy_timeout_ms: int = Field(5000, ge=1000, description="SQLite busy timeout")
+    echo: bool = Field(False, description="Log every SQL statement (development only)")
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// (the service is async-only)"
+            )
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+
+class ServerSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Address `serve` binds to")
+    port: int = Field(8000, ge=1, le=65535, description="Port `serve` listens on")
+    public_url: str = Field("http://127.0.0.1:8000", description="URL others use to reach this service")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted")
+
+
+class LinkedInSettings(BaseModel):
+    # No default on purpose: nothing in development can reach the real LinkedIn by accident.
+    api_url: str | None = Field(None, description="RSC API base, e.g. https://api.linkedin.com")
+    oauth_url: str | None = Field(None, description="OAuth base, e.g. https://www.linkedin.com/oauth/v2")
+    timeout_seconds: float = Field(30.0, gt=0, description="Per-request timeout for LinkedIn calls")
+    max_connections: int = Field(20, ge=1, description="Connection pool size for LinkedIn")
+    url_limit_bytes: int = Field(8192, ge=1024, description="Longest URL before Rest.li query tunnelling")
+
+
+class AtsSettings(BaseModel):
+    timeout_seconds: float = Field(15.0, gt=0, description="Per-request timeout for ATS calls")
+    retries: int = Field(3, ge=0, le=10, description="Retries on ATS 5xx and timeouts")
+    webhook_tolerance_seconds: int = Field(300, ge=30, description="Accepted webhook timestamp skew")
+    inbox_retention_days: int = Field(7, ge=1, description="How long webhook ids are kept for dedupe")
+
+
+class SchedulerSettings(BaseModel):
+    enabled: bool = Field(True, description="Run periodic jobs in this process")
+    lease_ttl_seconds: float = Field(60.0, gt=0, description="Singleton job lease; renewed while running")
+    intervals: dict[str, float] = Field(
+        default_factory=dict, description='Per-job interval overrides in seconds, JSON: {"heartbeat": 5}'
+    )
+    holder: str | None = Field(None, description="Name of this replica in leases (default host:pid)")
+
+
+class AdminSettings(BaseModel):
+    token: SecretStr | None = Field(None, description="Bearer token for /v1/admin (admin API off when unset)")
+
+
+class SecuritySettings(BaseModel):
+    encryption_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="Fernet keys for secrets at rest, newest first (comma list or JSON list)",
+    )
+
+
+class LoggingSettings(BaseModel):
+    level: str = Field("INFO", description="Log level")
+    format: LogFormat = Field(LogFormat.AUTO, description="json, console, or auto (console in development)")
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return upper
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="RSC_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    environment: Environment = Field(Environment.DEVELOPMENT, description="development or production")
+    allow_insecure_local: bool = Field(
+        False, description="Allow http and loopback/private callback and ATS URLs (demo and tests only)"
+    )
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    linkedin: LinkedInSettings = Field(default_factory=LinkedInSettings)
+    ats: AtsSettings = Field(default_factory=AtsSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    admin: AdminSettings = Field(default_factory=AdminSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+
+
+class SettingsError(Exception):
+    """Settings that cannot be used; the message names each env var and the reason."""
+
+
+_SECRETISH = re.compile("TOKEN|KEY|SECRET|PASSWORD")
+
+
+def describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        path = "__".join(str(part) for part in item["loc"]).upper()
+        shown = "" if _SECRETISH.search(path) else f" (got {item.get('input')!r})"
+        lines.append(f"RSC_{path}: {item['msg']}{shown}")
+    return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise SettingsError(describe(error)) from None

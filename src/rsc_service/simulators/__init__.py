@@ -1,0 +1,1 @@
+"""Bundled stand-ins for LinkedIn and the ATS; they import nothing else from rsc_service."""

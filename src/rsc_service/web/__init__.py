@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every feature: dependencies, middleware, health and metrics routes."""

@@ -1,0 +1,29 @@
+"""Annotated dependencies: the AppContext and a write session committed before the response leaves."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rsc_service.context import AppContext
+
+
+def _context(request: Request) -> AppContext:
+    ctx = request.app.state.ctx
+    assert isinstance(ctx, AppContext)
+    return ctx
+
+
+Ctx = Annotated[AppContext, Depends(_context)]
+
+
+async def _write_session(ctx: Ctx) -> AsyncIterator[AsyncSession]:
+    async with ctx.sessionmaker.begin() as session:
+        yield session  # commit on clean exit, rollback on error
+
+
+# scope="function": the commit finishes before the response is sent.
+WriteSession = Annotated[AsyncSession, Depends(_write_session, scope="function")]

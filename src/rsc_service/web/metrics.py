@@ -1,0 +1,14 @@
+"""Prometheus metrics for HTTP, by route template (never the raw path, so ids do not explode cardinality)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+HTTP_REQUESTS = Counter("rsc_http_requests_total", "HTTP requests served", ["method", "route", "status"])
+HTTP_LATENCY = Histogram(
+    "rsc_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+JOB_RUNS = Counter("rsc_job_runs_total", "Scheduled job runs", ["job", "outcome"])

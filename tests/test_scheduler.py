@@ -1,0 +1,193 @@
+"""Singleton jobs run once per interval under a lease, fenced by epoch; per-replica jobs run everywhere."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from rsc_service import scheduler
+from rsc_service.context import AppContext, open_context
+from rsc_service.db import leases
+from rsc_service.db.leases import JobLease, JobRun, Replica
+from tests import databases, processes
+from tests.conftest import FrozenClock, make_settings
+
+FreshDatabase = Callable[[bool], Awaitable[str]]
+INTERVAL = timedelta(minutes=30)
+
+
+def _counting_job(calls: list[str], name: str = "pull_probe") -> scheduler.Job:
+    async def run(ctx: AppContext) -> None:
+        calls.append(ctx.holder)
+
+    return scheduler.Job(name, run, INTERVAL, singleton=True)
+
+
+class TestRunSingleton:
+    async def test_second_replica_in_the_same_interval_does_not_run(
+        self, ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        calls: list[str] = []
+        job = _counting_job(calls)
+        other = replace(ctx, holder="replica-b")
+
+        assert await scheduler.run_singleton(ctx, job, INTERVAL)
+        clock.advance(seconds=5)
+        assert not await scheduler.run_singleton(other, job, INTERVAL)
+        clock.advance(minutes=29)
+        assert not await scheduler.run_singleton(ctx, job, INTERVAL)
+        clock.advance(minutes=1)
+        assert await scheduler.run_singleton(other, job, INTERVAL)
+
+        assert calls == ["test", "replica-b"]
+        async with ctx.sessionmaker() as session:
+            runs = (await session.scalars(select(JobRun).where(JobRun.name == job.name))).all()
+        assert [(r.holder, r.epoch, r.outcome) for r in runs] == [
+            ("test", 1, "succeeded"),
+            ("replica-b", 2, "succeeded"),
+        ]
+
+    async def test_a_run_within_the_slack_counts_for_its_interval(
+        self, ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        calls: list[str] = []
+        job = _counting_job(calls)
+        assert await scheduler.run_singleton(ctx, job, INTERVAL)
+        clock.advance(minutes=30, seconds=-1)  # another replica's tick, one second early
+
+        assert await scheduler.run_singleton(replace(ctx, holder="replica-b"), job, INTERVAL)
+        assert len(calls) == 2
+
+    async def test_a_failing_job_is_recorded_and_frees_the_lease(
+        self, ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        async def boom(_ctx: AppContext) -> None:
+            raise ValueError("ats unreachable")
+
+        job = scheduler.Job("reconcile_probe", boom, INTERVAL, singleton=True)
+        assert await scheduler.run_singleton(ctx, job, INTERVAL)
+
+        async with ctx.sessionmaker() as session:
+            run = (await session.scalars(select(JobRun).where(JobRun.name == job.name))).one()
+            lease = await session.get(JobLease, job.name)
+        assert run.outcome == "failed"
+        assert run.error == "ValueError: ats unreachable"
+        assert lease is not None and lease.expires_at is not None and lease.expires_at <= clock()
+
+
+class TestLeaseFencing:
+    async def test_expired_lease_is_taken_over_and_the_stale_holder_is_fenced(
+        self, ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        ttl, interval, slack = timedelta(seconds=60), timedelta(seconds=10), timedelta(seconds=1)
+        async with ctx.sessionmaker.begin() as session:
+            first = await leases.acquire(
+                session, name="pull", holder="a", now=clock(), ttl=ttl, interval=interval, slack=slack
+            )
+            blocked = await leases.acquire(
+                session,
+                name="pull",
+                holder="b",
+                now=clock.advance(seconds=30),
+                ttl=ttl,
+                interval=interval,
+                slack=slack,
+            )
+            clock.advance(seconds=31)  # a's lease has expired without a renewal
+            second = await leases.acquire(
+                session, name="pull", holder="b", now=clock(), ttl=ttl, interval=interval, slack=slack
+            )
+            assert first is not None and second is not None and blocked is None
+            assert second.epoch == first.epoch + 1
+            assert not await leases.renew(session, first, now=clock(), ttl=ttl)
+            assert not await leases.still_held(session, first)
+            assert await leases.still_held(session, second)
+            assert await leases.renew(session, second, now=clock(), ttl=ttl)
+
+
+class TestPerReplicaJobs:
+    async def test_heartbeat_records_this_replica(self, ctx: AppContext, clock: FrozenClock) -> None:
+        await scheduler.heartbeat(ctx)
+        clock.advance(seconds=30)
+        await scheduler.heartbeat(ctx)
+
+        async with ctx.sessionmaker() as session:
+            replica = await session.get(Replica, "test")
+        assert replica is not None
+        assert replica.seen_at - replica.started_at == timedelta(seconds=30)
+
+
+def _worker_env(url: str, holder: str, interval: float) -> dict[str, str]:
+    return processes.env_for(
+        url,
+        RSC_SCHEDULER__HOLDER=holder,
+        RSC_SCHEDULER__INTERVALS=f'{{"prune_job_runs": {interval}, "heartbeat": {interval}}}',
+    )
+
+
+class TestTwoWorkerProcesses:
+    @pytest.mark.skipif(
+        not databases.is_postgres(), reason="several replicas share one database on PostgreSQL"
+    )
+    async def test_singleton_runs_once_per_interval_and_never_twice_at_once(
+        self, fresh_database: FreshDatabase, tmp_path: Path
+    ) -> None:
+        url = await fresh_database(True)
+        interval = 1.0
+        workers = [
+            processes.start(["worker"], _worker_env(url, f"w{i}", interval), tmp_path / f"w{i}.log")
+            for i in (1, 2)
+        ]
+        started = time.monotonic()
+        try:
+            await asyncio.sleep(6)
+        finally:
+            for worker in workers:
+                processes.stop(worker)
+        elapsed = time.monotonic() - started
+
+        async with open_context(make_settings(url)) as ctx, ctx.sessionmaker() as session:
+            runs = (
+                await session.scalars(
+                    select(JobRun).where(JobRun.name == "prune_job_runs").order_by(JobRun.epoch)
+                )
+            ).all()
+            replicas = (await session.scalars(select(Replica))).all()
+
+        logs = "".join((tmp_path / f"w{i}.log").read_text() for i in (1, 2))
+        assert len(runs) >= 3, logs
+        assert len(runs) <= elapsed / interval + 1
+        assert [r.epoch for r in runs] == list(range(1, len(runs) + 1))
+        for earlier, later in itertools.pairwise(runs):
+            assert (
+                earlier.finished_at is not None and earlier.finished_at <= later.started_at
+            )  # never at once
+            assert later.started_at - earlier.started_at >= timedelta(
+                seconds=interval * 0.9
+            )  # once per interval
+        assert all(run.outcome == "succeeded" for run in runs)
+        assert {r.holder for r in replicas} == {"w1", "w2"}  # the per-replica job ran in both
+        assert all(r.seen_at > r.started_at for r in replicas)
+
+    @pytest.mark.skipif(databases.is_postgres(), reason="the single-scheduler guard is SQLite's")
+    async def test_second_worker_on_one_sqlite_file_is_refused(
+        self, fresh_database: FreshDatabase, tmp_path: Path
+    ) -> None:
+        url = await fresh_database(True)
+        first = processes.start(["worker"], _worker_env(url, "w1", 1), tmp_path / "w1.log")
+        try:
+            await asyncio.sleep(2)
+            second = processes.run(["worker"], _worker_env(url, "w2", 1), timeout=30)
+        finally:
+            processes.stop(first)
+
+        assert second.returncode != 0
+        assert "another process runs the jobs" in second.stderr

@@ -1,0 +1,51 @@
+"""Settings come from RSC_ env vars in nested groups; bad values give one readable line per problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from rsc_service.settings import Environment, SettingsError, load_settings
+
+
+class TestLoadSettings:
+    def test_nested_groups_read_from_env(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("RSC_DATABASE__URL", "postgresql+asyncpg://svc@db.internal/rsc")
+        monkeypatch.setenv("RSC_SCHEDULER__INTERVALS", '{"heartbeat": 5}')
+        monkeypatch.setenv("RSC_ALLOW_INSECURE_LOCAL", "true")
+        monkeypatch.setenv("RSC_ENVIRONMENT", "production")
+        monkeypatch.setenv("RSC_ADMIN__TOKEN", "s3cret-admin")
+
+        settings = load_settings()
+
+        assert settings.database.url == "postgresql+asyncpg://svc@db.internal/rsc"
+        assert not settings.database.is_sqlite
+        assert settings.scheduler.intervals == {"heartbeat": 5}
+        assert settings.allow_insecure_local is True
+        assert settings.environment is Environment.PRODUCTION
+        assert settings.admin.token is not None
+        assert settings.admin.token.get_secret_value() == "s3cret-admin"
+        assert "s3cret-admin" not in repr(settings)
+
+    def test_defaults_are_embedded_sqlite_and_no_linkedin_url(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv("RSC_DATABASE__URL", raising=False)
+        settings = load_settings()
+        assert settings.database.is_sqlite
+        assert settings.linkedin.api_url is None
+
+    def test_invalid_values_name_the_env_var_and_the_reason(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("RSC_DATABASE__URL", "mysql://root@localhost/x")
+        monkeypatch.setenv("RSC_SERVER__PORT", "99999")
+
+        with pytest.raises(SettingsError) as raised:
+            load_settings()
+
+        message = str(raised.value)
+        assert "RSC_DATABASE__URL: Value error, must start with sqlite+aiosqlite://" in message
+        assert "RSC_SERVER__PORT: Input should be less than or equal to 65535" in message
+
+    def test_secret_values_are_not_echoed_in_errors(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("RSC_ADMIN__TOKEN", '{"not": "a string"}')
+        with pytest.raises(SettingsError) as raised:
+            load_settings(admin={"token": ["leaked-value"]})
+        assert "RSC_ADMIN__TOKEN" in str(raised.value)
+        assert "leaked-value" not in str(raised.value)
