@@ -18,6 +18,7 @@ from rsc_service.settings import Settings, load_settings
 from tests import databases
 
 ADMIN_TOKEN = "admin-test-token"
+ENCRYPTION_KEY = "uJ3Nq0h7cR7l8cL3oVh6Q2mJm2E6mCk1bqYgC0wX1-U="
 
 
 class FrozenClock:
@@ -40,6 +41,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "scheduler": {"enabled": False},
         "allow_insecure_local": True,
         "admin": {"token": ADMIN_TOKEN},
+        "security": {"encryption_keys": [ENCRYPTION_KEY]},
         "logging": {"format": "console", "level": "WARNING"},
     }
     values.update(overrides)

@@ -65,3 +65,67 @@ class TestServeCommand:
 
         assert ready.json()["database"] == ("postgresql" if url.startswith("postgresql") else "sqlite")
         assert "swagger" in docs.text.lower()
+
+
+class TestTenantCommands:
+    async def test_create_prints_one_json_object_then_show_and_rotate(
+        self, fresh_database: FreshDatabase
+    ) -> None:
+        from tests.conftest import ENCRYPTION_KEY
+
+        env = processes.env_for(
+            await fresh_database(True),
+            RSC_SECURITY__ENCRYPTION_KEYS=f'["{ENCRYPTION_KEY}"]',
+            RSC_ALLOW_INSECURE_LOCAL="true",
+        )
+        created = processes.run(
+            [
+                "tenant", "create", "--json",
+                "--name", "Acme", "--ats-url", "http://127.0.0.1:8200", "--ats-token", "t0k3n",
+                "--organization", "urn:li:organization:1001",
+                "--contract", "urn:li:contract:2001", "--contract", "urn:li:contract:2002",
+                "--client-id", "sim-customer", "--client-secret", "sim-customer-secret",
+                "--app-urn", "urn:li:developerApplication:3001", "--unique-foreign-id", "acme-1",
+            ],
+            env,
+        )  # fmt: skip
+        assert created.returncode == 0, created.stderr
+        data = json.loads(created.stdout)
+        assert data["tenant_key"].startswith("tn_")
+        assert data["api_key"].startswith("rsc_")
+        assert data["webhook_secret"].startswith("whsec_")
+        assert data["contracts"] == ["urn:li:contract:2001", "urn:li:contract:2002"]
+
+        shown = processes.run(["tenant", "show", data["tenant_key"], "--json"], env)
+        rotated = processes.run(["tenant", "rotate-secret", data["tenant_key"], "--json"], env)
+        listed = processes.run(["tenant", "list"], env)
+        assert json.loads(shown.stdout)["name"] == "Acme"
+        assert data["api_key"] not in shown.stdout and data["webhook_secret"] not in shown.stdout
+        assert json.loads(rotated.stdout)["webhook_secret"] != data["webhook_secret"]
+        assert data["tenant_key"] in listed.stdout
+
+        deleted = processes.run(["tenant", "delete", data["tenant_key"], "--yes"], env)
+        missing = processes.run(["tenant", "show", data["tenant_key"]], env)
+        assert deleted.returncode == 0
+        assert missing.returncode == 1
+        assert "no tenant" in missing.stderr
+
+    def test_create_names_invalid_options(self) -> None:
+        result = processes.run(
+            [
+                "tenant", "create", "--name", "Acme", "--ats-url", "http://x", "--ats-token", "t",
+                "--organization", "acme", "--contract", "urn:li:contract:1", "--client-id", "c",
+                "--client-secret", "s", "--app-urn", "urn:li:developerApplication:1",
+                "--unique-foreign-id", "u",
+            ],
+            processes.env_for("sqlite+aiosqlite:///unused.db"),
+        )  # fmt: skip
+        assert result.returncode == 2
+        assert "--organization: String should match pattern" in result.stderr
+
+    def test_every_option_has_help(self) -> None:
+        result = processes.run(
+            ["tenant", "create", "--help"], processes.env_for("sqlite+aiosqlite:///unused.db")
+        )
+        for option in ("--contract", "--unique-foreign-id", "--json", "--client-secret"):
+            assert option in result.stdout

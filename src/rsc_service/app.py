@@ -11,6 +11,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from rsc_service import __version__, errors, logs
+from rsc_service.admin import routes as admin_routes
+from rsc_service.ats_webhooks import routes as ats_webhook_routes
 from rsc_service.context import AppContext, open_context
 from rsc_service.scheduler import Scheduler
 from rsc_service.settings import Settings
@@ -78,4 +80,6 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     errors.install_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
+    app.include_router(ats_webhook_routes.router)
+    app.include_router(admin_routes.router)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -13,7 +14,9 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from rsc_service.crypto import Cipher, SecretsUnavailable
 from rsc_service.db.session import create_engine, create_sessionmaker
+from rsc_service.errors import ServiceUnavailable
 from rsc_service.settings import Settings
 
 Clock = Callable[[], datetime]
@@ -35,6 +38,13 @@ class AppContext:
     http: httpx.AsyncClient
     clock: Clock = system_clock
     holder: str = field(default_factory=default_holder)
+
+    @functools.cached_property
+    def cipher(self) -> Cipher:
+        try:
+            return Cipher([key.get_secret_value() for key in self.settings.security.encryption_keys])
+        except SecretsUnavailable as error:
+            raise ServiceUnavailable(str(error)) from None
 
     async def db_now(self) -> datetime:
         """`now` for coordination SQL: the database server's clock, unless a test clock stands in."""

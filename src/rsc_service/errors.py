@@ -6,6 +6,7 @@ ServiceError
 ├── Forbidden (403)
 ├── NotFound (404)
 ├── Conflict (409)
+├── Gone (410)
 ├── PayloadTooLarge (413)
 └── ServiceUnavailable (503, Retry-After)
 """
@@ -21,6 +22,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SqlAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -83,6 +86,11 @@ class NotFound(ServiceError):
 class Conflict(ServiceError):
     status = 409
     code = "conflict"
+
+
+class Gone(ServiceError):
+    status = 410
+    code = "gone"
 
 
 class PayloadTooLarge(ServiceError):
@@ -167,15 +175,31 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 def internal_error(path: str, exc: BaseException) -> JSONResponse:
     # Internals stay in the log; the caller gets a request id to quote.
     log.error("http.unhandled_error", path=path, error_type=type(exc).__name__, exc_info=exc)
-    return problem_response(status=500, code="internal_error", detail="an internal error occurred", instance=path)
+    return problem_response(
+        status=500, code="internal_error", detail="an internal error occurred", instance=path
+    )
 
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     return internal_error(request.url.path, exc)
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # Senders retry a 503; a 4xx or 500 here could make them drop a change for good (RELIABILITY §3.3).
+    log.warning("http.database_unavailable", path=request.url.path, error_type=type(exc).__name__)
+    return problem_response(
+        status=503,
+        code="unavailable",
+        detail="the database is unavailable; retry later",
+        instance=request.url.path,
+        headers={"Retry-After": "5"},
+    )
+
+
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error)
+    for error in (OperationalError, InterfaceError, SqlAlchemyTimeout):
+        app.add_exception_handler(error, _database_unavailable)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unhandled)

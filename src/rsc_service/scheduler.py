@@ -20,6 +20,7 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from rsc_service import __version__, logs
+from rsc_service.ats_webhooks import service as ats_webhook_service
 from rsc_service.context import AppContext
 from rsc_service.db import leases
 from rsc_service.web import metrics
@@ -49,9 +50,19 @@ async def prune_job_runs(ctx: AppContext) -> None:
     log.info("jobs.pruned_runs", removed=removed)
 
 
+async def prune_inbox(ctx: AppContext) -> None:
+    now = await ctx.db_now()
+    async with ctx.sessionmaker.begin() as session:
+        removed = await ats_webhook_service.prune(
+            session, before=now - timedelta(days=ctx.settings.ats.inbox_retention_days)
+        )
+    log.info("jobs.pruned_inbox", removed=removed)
+
+
 JOBS: list[Job] = [
     Job("heartbeat", heartbeat, timedelta(seconds=30), singleton=False),
     Job("prune_job_runs", prune_job_runs, timedelta(hours=1), singleton=True),
+    Job("prune_inbox", prune_inbox, timedelta(hours=1), singleton=True),
 ]
 
 

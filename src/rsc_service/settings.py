@@ -67,6 +67,9 @@ class AtsSettings(BaseModel):
     retries: int = Field(3, ge=0, le=10, description="Retries on ATS 5xx and timeouts")
     webhook_tolerance_seconds: int = Field(300, ge=30, description="Accepted webhook timestamp skew")
     inbox_retention_days: int = Field(7, ge=1, description="How long webhook ids are kept for dedupe")
+    secret_grace_hours: float = Field(
+        24.0, ge=0, description="How long a rotated-out webhook secret still verifies"
+    )
 
 
 class SchedulerSettings(BaseModel):

@@ -1,7 +1,21 @@
 """Every table of the service, imported in one place so Alembic and the mapper see the whole schema."""
 
+from rsc_service.ats_webhooks.models import AtsWebhookEvent
 from rsc_service.db.base import Base
 from rsc_service.db.leases import JobLease, JobRun, Replica
-from rsc_service.tenants.models import Tenant
+from rsc_service.mirror.models import AtsRecord
+from rsc_service.outbox.models import OutboxMessage
+from rsc_service.tenants.models import Tenant, TenantContract, TenantWebhookSecret
 
-__all__ = ["Base", "JobLease", "JobRun", "Replica", "Tenant"]
+__all__ = [
+    "AtsRecord",
+    "AtsWebhookEvent",
+    "Base",
+    "JobLease",
+    "JobRun",
+    "OutboxMessage",
+    "Replica",
+    "Tenant",
+    "TenantContract",
+    "TenantWebhookSecret",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from rsc_service.settings import DatabaseSettings
@@ -44,3 +45,9 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def insert_for(session: AsyncSession, model: type[Any]) -> Any:
+    """The dialect's own INSERT, for ON CONFLICT upserts; PostgreSQL and SQLite speak the same subset."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)

@@ -1,0 +1,110 @@
+"""Operator API: register, read, change and remove tenants; rotate their webhook secrets."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Response, status
+
+from rsc_service.errors import problem_responses
+from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants.schemas import (
+    TenantCreate,
+    TenantCreated,
+    TenantRead,
+    TenantUpdate,
+    WebhookSecretRotated,
+    to_read,
+)
+from rsc_service.web.admin_auth import AdminPrincipal
+from rsc_service.web.deps import Ctx, WriteSession
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=problem_responses(401, 403))
+
+
+@router.post(
+    "/tenants",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TenantCreated,
+    summary="Register a tenant with an existing LinkedIn child application; secrets are shown once",
+    responses=problem_responses(409, 422),
+)
+async def create_tenant(
+    body: TenantCreate, session: WriteSession, ctx: Ctx, _: AdminPrincipal
+) -> TenantCreated:
+    registered = await tenant_service.register(
+        session,
+        data=body,
+        cipher=ctx.cipher,
+        now=ctx.clock(),
+        allow_insecure_local=ctx.settings.allow_insecure_local,
+    )
+    return TenantCreated(
+        **to_read(registered.tenant).model_dump(),
+        api_key=registered.api_key,
+        webhook_secret=registered.webhook_secret,
+    )
+
+
+@router.get("/tenants", response_model=list[TenantRead], summary="Every tenant")
+async def list_tenants(session: WriteSession, _: AdminPrincipal) -> list[TenantRead]:
+    return [to_read(tenant) for tenant in await tenant_service.list_all(session)]
+
+
+@router.get(
+    "/tenants/{tenant_key}", response_model=TenantRead, summary="One tenant", responses=problem_responses(404)
+)
+async def get_tenant(tenant_key: str, session: WriteSession, _: AdminPrincipal) -> TenantRead:
+    return to_read(await tenant_service.get_by_key(session, tenant_key))
+
+
+@router.patch(
+    "/tenants/{tenant_key}",
+    response_model=TenantRead,
+    summary="Change a tenant's name, ATS URL or token, contracts or LinkedIn client secret",
+    responses=problem_responses(404, 422),
+)
+async def update_tenant(
+    tenant_key: str, body: TenantUpdate, session: WriteSession, ctx: Ctx, _: AdminPrincipal
+) -> TenantRead:
+    tenant = await tenant_service.get_by_key(session, tenant_key)
+    updated = await tenant_service.update(
+        session,
+        tenant,
+        data=body,
+        cipher=ctx.cipher,
+        now=ctx.clock(),
+        allow_insecure_local=ctx.settings.allow_insecure_local,
+    )
+    return to_read(updated)
+
+
+@router.delete(
+    "/tenants/{tenant_key}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a tenant and everything stored for it",
+    responses=problem_responses(404),
+)
+async def delete_tenant(tenant_key: str, session: WriteSession, _: AdminPrincipal) -> Response:
+    await tenant_service.delete(session, await tenant_service.get_by_key(session, tenant_key))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/tenants/{tenant_key}/webhook-secret/rotate",
+    response_model=WebhookSecretRotated,
+    summary="Issue a new webhook signing secret; the previous one stays valid for a grace period",
+    responses=problem_responses(404),
+)
+async def rotate_webhook_secret(
+    tenant_key: str, session: WriteSession, ctx: Ctx, _: AdminPrincipal
+) -> WebhookSecretRotated:
+    tenant = await tenant_service.get_by_key(session, tenant_key)
+    secret, valid_until = await tenant_service.rotate_webhook_secret(
+        session,
+        tenant,
+        cipher=ctx.cipher,
+        now=ctx.clock(),
+        grace=timedelta(hours=ctx.settings.ats.secret_grace_hours),
+    )
+    return WebhookSecretRotated(webhook_secret=secret, previous_valid_until=valid_until)

@@ -1,0 +1,36 @@
+"""POST /v1/webhooks/ats/{tenant_key}: every ATS change, acknowledged only once it is committed."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel
+
+from rsc_service.ats_webhooks import service
+from rsc_service.ats_webhooks.deps import VerifiedAtsEvent
+from rsc_service.errors import problem_responses
+from rsc_service.web.deps import Ctx, WriteSession
+
+router = APIRouter(prefix="/v1/webhooks", tags=["ats-webhooks"])
+
+
+class WebhookAccepted(BaseModel):
+    status: Literal["accepted", "duplicate"]
+    event_id: str
+
+
+@router.post(
+    "/ats/{tenant_key}",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=WebhookAccepted,
+    summary="Receive a Standard Webhooks-signed ATS event (see openapi/ats-api.yaml for the event types)",
+    responses=problem_responses(400, 401, 404, 410, 413, 422, 503),
+)
+async def receive_event(
+    tenant_key: str, verified: VerifiedAtsEvent, session: WriteSession, ctx: Ctx
+) -> WebhookAccepted:
+    new = await service.receive(
+        session, tenant=verified.tenant, event=verified.event, webhook_id=verified.webhook_id, now=ctx.clock()
+    )
+    return WebhookAccepted(status="accepted" if new else "duplicate", event_id=verified.webhook_id)

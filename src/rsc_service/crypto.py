@@ -1,0 +1,59 @@
+"""Secrets at rest: MultiFernet with the plaintext wrapped in an envelope bound to (tenant, column).
+
+Fernet has no associated data, so the envelope carries it: a ciphertext copied to another tenant's
+row, or to another column, fails to decrypt instead of yielding a valid secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Sequence
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+
+class SecretsUnavailable(RuntimeError):
+    """No encryption key is configured, or a stored secret cannot be decrypted with the keys we have."""
+
+
+class Cipher:
+    def __init__(self, keys: Sequence[str]) -> None:
+        if not keys:
+            raise SecretsUnavailable(
+                "RSC_SECURITY__ENCRYPTION_KEYS is empty: set one or more Fernet keys, newest first "
+                "(`rsc-service keygen` prints a new one)"
+            )
+        try:
+            self._fernet = MultiFernet([Fernet(key) for key in keys])
+        except ValueError as error:
+            raise SecretsUnavailable(
+                f"RSC_SECURITY__ENCRYPTION_KEYS holds an invalid Fernet key: {error}"
+            ) from None
+
+    def encrypt(self, value: str, *, tenant_id: str, column: str) -> str:
+        envelope = json.dumps({"t": tenant_id, "c": column, "v": value}, separators=(",", ":"))
+        return self._fernet.encrypt(envelope.encode()).decode()
+
+    def decrypt(self, token: str, *, tenant_id: str, column: str) -> str:
+        try:
+            envelope = json.loads(self._fernet.decrypt(token.encode()))
+        except InvalidToken:
+            raise SecretsUnavailable(f"{column} cannot be decrypted with the configured keys") from None
+        if envelope.get("t") != tenant_id or envelope.get("c") != column:
+            raise SecretsUnavailable(f"{column} belongs to another tenant or column")
+        return str(envelope["v"])
+
+    def rotate(self, token: str) -> str:
+        """Re-encrypt under the newest key, keeping the envelope (for `rsc-service rotate-keys`)."""
+        return self._fernet.rotate(token.encode()).decode()
+
+
+def hash_api_key(api_key: str) -> str:
+    # API keys are 32 random bytes, so a fast hash is enough: there is nothing to brute-force.
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def same_secret(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())

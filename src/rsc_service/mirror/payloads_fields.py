@@ -1,0 +1,121 @@
+"""The push context and the value conversions every LinkedIn payload shares (linkedin-rsc-api.md §3.3)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from rsc_service.integrations.ats.records import User
+
+JOBS: Final = "simpleJobPostings"
+CANDIDATES: Final = "atsCandidates"
+APPLICATIONS: Final = "atsApplications"
+CANDIDATE_NOTES: Final = "atsCandidates/notes"
+APPLICATION_NOTES: Final = "atsApplications/notes"
+INTERVIEW_FEEDBACK: Final = "atsApplications/interviewFeedback"
+STAGES: Final = "atsApplications/stages"
+ACLS: Final = "atsEntityAcls"
+ACL_ASSIGNEES: Final = "atsEntityAclAssignees"
+
+PRIVATE: Final = "PRIVATE_TO_ATS_INTEGRATION"
+PUBLIC: Final = "PUBLIC"
+
+M = TypeVar("M", bound=BaseModel)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# LinkedIn's own email rule, `X@X.X` (§4.4, simulator checklist item 7).
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class PushContext:
+    """What a payload needs beyond the ATS record itself; everything here comes from the mirror or tenant."""
+
+    integration_context: str  # the tenant's organization URN, e.g. "urn:li:organization:1001"
+    job_availability: str = PRIVATE  # the customer's choice (P9, RSC-102): PRIVATE_TO_ATS_… or PUBLIC
+    manual_matched_member: str | None = None  # a candidate's link by hand, export or stub (Decisions 6)
+    # An application embeds its job's title and its candidate's names and email (§4.5): the mirror passes the
+    # last known records of both, as JSON like `data`.
+    job: Mapping[str, Any] | None = None
+    candidate: Mapping[str, Any] | None = None
+    # ATS users by id, as JSON: the names of note authors and interviewers.
+    users: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # ATS user id -> member URN (`urn:li:person:…`) of the users that hold a seat: job ACL assignees (P7).
+    members: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.job_availability not in (PRIVATE, PUBLIC):
+            raise ValueError(f"job_availability must be {PRIVATE} or {PUBLIC}, not {self.job_availability!r}")
+
+
+class Tombstone(BaseModel):
+    """What a deletion always carries: the record's id and the ids of its parents."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str
+    candidate_id: str | None = None
+    job_id: str | None = None
+    application_id: str | None = None
+
+
+def parse_or_none(model: type[M], data: Mapping[str, Any]) -> M | None:
+    """The full record, or None when `data` is only a tombstone."""
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def epoch_ms(moment: datetime) -> int:
+    # Integer arithmetic, so no float rounding moves a timestamp by a millisecond.
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def truncate_utf16(text: str, limit: int) -> str:
+    """At most `limit` UTF-16 code units, never splitting a surrogate pair.
+
+    LinkedIn counts lengths as Java does (UTF-16 code units), so an emoji counts twice.
+    """
+    if len(text) <= limit // 2 or len(text.encode("utf-16-le")) // 2 <= limit:
+        return text
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return text[:index]
+    return text
+
+
+def valid_emails(addresses: list[str]) -> list[str]:
+    # One malformed address fails the whole record at LinkedIn; the valid ones still raise the match rate.
+    return [address for address in addresses if _EMAIL.match(address)]
+
+
+def actor(first: str | None, last: str | None) -> dict[str, str] | None:
+    """An Actor, or None: LinkedIn requires both names on an Actor but the Actor itself is optional (§4.4)."""
+    first, last = (first or "").strip(), (last or "").strip()
+    if not first or not last:
+        return None
+    return {"firstName": first, "lastName": last}
+
+
+def user_actor(
+    ctx: PushContext, user_id: str | None, fallback_name: str | None = None
+) -> dict[str, str] | None:
+    """The Actor for an ATS user: the user's record when known, else a free-text "First Last" name."""
+    user = parse_or_none(User, ctx.users[user_id]) if user_id and user_id in ctx.users else None
+    if user is not None:
+        return actor(user.first_name, user.last_name)
+    first, _, last = (fallback_name or "").strip().partition(" ")
+    return actor(first, last)
+
+
+def ref(resource: str, key: str) -> str:
+    """A dependency as the outbox stores it: "resource:key"."""
+    return f"{resource}:{key}"

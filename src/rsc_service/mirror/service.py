@@ -1,0 +1,140 @@
+"""apply_ats_change(): the mirror row for an ATS change, plus the outbox rows the change causes."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rsc_service.integrations.ats import wire as ats
+from rsc_service.mirror import payloads, repository
+from rsc_service.mirror.models import AtsRecord
+from rsc_service.mirror.repository import Change
+from rsc_service.outbox import service as outbox_service
+from rsc_service.outbox.ops import Intent
+from rsc_service.tenants.models import Tenant
+
+_CASCADES = {"candidate": "candidate_id", "application": "application_id"}
+
+
+def change_from_event(event: ats.WebhookEvent) -> Change:
+    data = event.data
+    return Change(
+        kind=data.kind,
+        ats_id=data.id,
+        version=data.version,
+        deleted=event.deleted,
+        data=data.model_dump(mode="json"),
+        occurred_at=event.occurred_at,
+        candidate_id=getattr(data, "candidate_id", None),
+        job_id=getattr(data, "job_id", None),
+        application_id=getattr(data, "application_id", None),
+    )
+
+
+async def apply_ats_change(
+    session: AsyncSession, *, tenant: Tenant, event: ats.WebhookEvent, now: datetime
+) -> AtsRecord | None:
+    record = await repository.apply(session, tenant_id=tenant.id, change=change_from_event(event), now=now)
+    if record is None:  # we already hold this version or a newer one: nothing changes, nothing is sent
+        return None
+    child_keys: list[str] = []
+    if record.deleted and record.kind in _CASCADES:
+        child_keys = await _delete_children(session, tenant=tenant, parent=record, now=now)
+    await _enqueue(session, tenant=tenant, record=record, extra_dependencies=child_keys, now=now)
+    await _refresh_embedding_applications(session, tenant=tenant, record=record, now=now)
+    return record
+
+
+async def _delete_children(
+    session: AsyncSession, *, tenant: Tenant, parent: AtsRecord, now: datetime
+) -> list[str]:
+    """Tombstone the parent's live children and owe LinkedIn their deletes first (Decisions 7)."""
+    children = await repository.list_live_children(
+        session, tenant_id=tenant.id, **{_CASCADES[parent.kind]: parent.ats_id}
+    )
+    keys: list[str] = []
+    for child in children:
+        tombstone = Change(
+            kind=child.kind,
+            ats_id=child.ats_id,
+            version=child.version,  # a deletion wins over an update of the same version
+            deleted=True,
+            data=child.data,
+            occurred_at=parent.occurred_at,
+        )
+        stored = await repository.apply(session, tenant_id=tenant.id, change=tombstone, now=now)
+        if stored is not None:
+            keys += [
+                f"{i.resource}:{i.key}"
+                for i in await _enqueue(session, tenant=tenant, record=stored, now=now)
+            ]
+    return keys
+
+
+async def _enqueue(
+    session: AsyncSession,
+    *,
+    tenant: Tenant,
+    record: AtsRecord,
+    now: datetime,
+    extra_dependencies: Sequence[str] = (),
+) -> list[Intent]:
+    context = payloads.PushContext(integration_context=tenant.linkedin_organization_urn)
+    intents: list[Intent] = payloads.intents_for(
+        record.kind, record.data, deleted=record.deleted, ctx=context
+    )
+    for intent in intents:
+        if extra_dependencies:
+            intent = dataclasses.replace(intent, depends_on=(*intent.depends_on, *extra_dependencies))
+        await outbox_service.enqueue(
+            session, tenant_id=tenant.id, intent=intent, source_version=record.version, now=now
+        )
+    return intents
+
+
+async def _context_for(session: AsyncSession, *, tenant: Tenant, record: AtsRecord) -> payloads.PushContext:
+    """What the record's LinkedIn payloads embed from other mirror records (names, titles, authors)."""
+    job = candidate = None
+    if record.kind == "application":
+        job = await repository.find(session, tenant_id=tenant.id, kind="job", ats_id=record.job_id or "")
+        candidate = await repository.find(
+            session, tenant_id=tenant.id, kind="candidate", ats_id=record.candidate_id or ""
+        )
+    user_ids = {record.data.get(field) for field in ("author_user_id", "interviewer_user_id")}
+    user_ids |= {member.get("user_id") for member in record.data.get("hiring_team") or []}
+    users = await repository.list_by_ids(
+        session, tenant_id=tenant.id, kind="user", ats_ids=[u for u in user_ids if isinstance(u, str)]
+    )
+    return payloads.PushContext(
+        integration_context=tenant.linkedin_organization_urn,
+        job=job.data if job else None,
+        candidate=candidate.data if candidate else None,
+        users={user.ats_id: user.data for user in users if not user.deleted},
+    )
+
+
+async def _refresh_embedding_applications(
+    session: AsyncSession, *, tenant: Tenant, record: AtsRecord, now: datetime
+) -> None:
+    """Applications embed their job's title and their candidate's names and email: re-owe them."""
+    field = {"job": "job_id", "candidate": "candidate_id"}.get(record.kind)
+    if field is None or record.deleted:
+        return
+    for application in await repository.list_live(
+        session, tenant_id=tenant.id, kind="application", **{field: record.ats_id}
+    ):
+        await _enqueue(session, tenant=tenant, record=application, now=now)
+
+
+async def find(session: AsyncSession, *, tenant_id: uuid.UUID, kind: str, ats_id: str) -> AtsRecord | None:
+    return await repository.find(session, tenant_id=tenant_id, kind=kind, ats_id=ats_id)
+
+
+async def list_records(
+    session: AsyncSession, *, tenant_id: uuid.UUID, kind: str | None = None
+) -> Sequence[AtsRecord]:
+    return await repository.list_records(session, tenant_id=tenant_id, kind=kind)

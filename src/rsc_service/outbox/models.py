@@ -1,0 +1,41 @@
+"""OutboxMessage: one row per (tenant, resource, key) owed to LinkedIn (ARCHITECTURE "Decisions" 4)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rsc_service.db.base import Base, EnumText, JsonDocument, TimestampMixin
+from rsc_service.outbox.ops import Op, State
+
+
+class OutboxMessage(TimestampMixin, Base):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "resource", "key"),
+        Index("ix_outbox_messages_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    resource: Mapped[str] = mapped_column(String(60))
+    key: Mapped[str] = mapped_column(String(200))
+    path_parent: Mapped[str | None] = mapped_column(String(200))
+    depends_on: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    op: Mapped[Op] = mapped_column(EnumText(Op, 10))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    revision: Mapped[int] = mapped_column(default=1)
+    sent_revision: Mapped[int | None]
+    source_version: Mapped[int] = mapped_column(default=0)
+    state: Mapped[State] = mapped_column(EnumText(State, 15), default=State.PENDING)
+    task_ids: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_token: Mapped[uuid.UUID | None]
+    leased_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    landed_at: Mapped[datetime | None]

@@ -1,0 +1,33 @@
+"""The outbox's vocabulary: operations, states and the intent a feature hands to enqueue(). Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Op(StrEnum):
+    UPSERT = "upsert"
+    DELETE = "delete"
+    CLOSE = "close"  # jobs are closed on LinkedIn, never deleted (Decisions 5)
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    INFLIGHT = "inflight"
+    AWAITING_TASK = "awaiting_task"
+    DONE = "done"
+    DEAD = "dead"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One LinkedIn record the service owes: what to send for (resource, key), and what must land first."""
+
+    resource: str
+    key: str
+    op: Op
+    payload: dict[str, Any] | None
+    path_parent: str | None = None
+    depends_on: tuple[str, ...] = field(default_factory=tuple)  # "resource:key" of records that land first

@@ -1,0 +1,65 @@
+"""Queries on tenants, their contracts and webhook secrets."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from rsc_service.errors import NotFound
+from rsc_service.tenants.models import Tenant, TenantWebhookSecret
+
+
+async def find_by_key(session: AsyncSession, key: str) -> Tenant | None:
+    return await session.scalar(
+        select(Tenant).where(Tenant.key == key).options(selectinload(Tenant.contracts))
+    )
+
+
+async def get_by_key(session: AsyncSession, key: str) -> Tenant:
+    tenant = await find_by_key(session, key)
+    if tenant is None:
+        raise NotFound(f"no tenant with key {key!r}")
+    return tenant
+
+
+async def find_by_api_key_hash(session: AsyncSession, digest: str) -> Tenant | None:
+    return await session.scalar(
+        select(Tenant).where(Tenant.api_key_hash == digest).options(selectinload(Tenant.contracts))
+    )
+
+
+async def list_tenants(session: AsyncSession) -> Sequence[Tenant]:
+    return (
+        await session.scalars(
+            select(Tenant).order_by(Tenant.created_at).options(selectinload(Tenant.contracts))
+        )
+    ).all()
+
+
+async def list_webhook_secrets(
+    session: AsyncSession, *, tenant_id: uuid.UUID, now: datetime
+) -> Sequence[TenantWebhookSecret]:
+    return (
+        await session.scalars(
+            select(TenantWebhookSecret)
+            .where(
+                TenantWebhookSecret.tenant_id == tenant_id,
+                (TenantWebhookSecret.expires_at.is_(None)) | (TenantWebhookSecret.expires_at > now),
+            )
+            .order_by(TenantWebhookSecret.id.desc())
+        )
+    ).all()
+
+
+async def expire_current_secrets(session: AsyncSession, *, tenant_id: uuid.UUID, at: datetime) -> None:
+    await session.execute(
+        update(TenantWebhookSecret)
+        .where(TenantWebhookSecret.tenant_id == tenant_id, TenantWebhookSecret.expires_at.is_(None))
+        .values(expires_at=at)
+        .execution_options(synchronize_session=False)
+    )

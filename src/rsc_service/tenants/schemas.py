@@ -1,0 +1,87 @@
+"""API shapes of tenants: what operators send when registering one, and what they read back."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+
+from rsc_service.tenants.models import Stage, Tenant
+
+ContractUrn = Annotated[str, StringConstraints(pattern=r"^urn:li:contract:\d+$")]
+OrganizationUrn = Annotated[str, StringConstraints(pattern=r"^urn:li:organization:\d+$")]
+AppUrn = Annotated[str, StringConstraints(pattern=r"^urn:li:developerApplication:\d+$")]
+
+
+class TenantCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, examples=["Acme Staffing"])
+    ats_base_url: str = Field(max_length=500, description="Base URL of this customer's ATS API")
+    ats_token: SecretStr = Field(description="Bearer token the service uses on the ATS API")
+    linkedin_organization_urn: OrganizationUrn = Field(examples=["urn:li:organization:1001"])
+    contracts: list[ContractUrn] = Field(min_length=1, examples=[["urn:li:contract:2001"]])
+    linkedin_client_id: str = Field(min_length=1, max_length=200, description="Child application client id")
+    linkedin_client_secret: SecretStr = Field(description="Child application client secret")
+    linkedin_app_urn: AppUrn = Field(examples=["urn:li:developerApplication:3001"])
+    linkedin_unique_foreign_id: str = Field(
+        min_length=1, max_length=200, description="uniqueForeignId the child application was provisioned with"
+    )
+
+
+class TenantUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    ats_base_url: str | None = Field(None, max_length=500)
+    ats_token: SecretStr | None = None
+    contracts: list[ContractUrn] | None = Field(None, min_length=1)
+    linkedin_client_secret: SecretStr | None = None
+
+
+class TenantRead(BaseModel):
+    id: uuid.UUID
+    key: str
+    name: str
+    stage: Stage
+    ats_base_url: str
+    linkedin_organization_urn: str
+    contracts: list[str]
+    linkedin_client_id: str
+    linkedin_app_urn: str
+    linkedin_unique_foreign_id: str
+    api_key_prefix: str = Field(description="First characters of the ATS-facing API key, to tell keys apart")
+    created_at: datetime
+    updated_at: datetime
+
+
+class TenantCreated(TenantRead):
+    """Returned once, at registration: the secrets are not stored in a readable form and never shown again."""
+
+    api_key: str = Field(description="Bearer key the ATS uses on this service's ATS-facing API")
+    webhook_secret: str = Field(description="Standard Webhooks signing secret (whsec_ + base64)")
+
+
+class WebhookSecretRotated(BaseModel):
+    webhook_secret: str = Field(description="The new signing secret; the previous one stays valid until")
+    previous_valid_until: datetime | None
+
+
+def to_read(tenant: Tenant) -> TenantRead:
+    return TenantRead(
+        id=tenant.id,
+        key=tenant.key,
+        name=tenant.name,
+        stage=tenant.stage,
+        ats_base_url=tenant.ats_base_url,
+        linkedin_organization_urn=tenant.linkedin_organization_urn,
+        contracts=[contract.contract_urn for contract in tenant.contracts],
+        linkedin_client_id=tenant.linkedin_client_id,
+        linkedin_app_urn=tenant.linkedin_app_urn,
+        linkedin_unique_foreign_id=tenant.linkedin_unique_foreign_id,
+        api_key_prefix=tenant.api_key_prefix,
+        created_at=tenant.created_at,
+        updated_at=tenant.updated_at,
+    )

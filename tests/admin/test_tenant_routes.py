@@ -1,0 +1,183 @@
+"""The operator API for tenants: registration with secrets shown once, reads, changes, rotation, removal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from rsc_service.context import AppContext
+from rsc_service.crypto import hash_api_key
+from rsc_service.tenants.models import Tenant, TenantContract, TenantWebhookSecret
+from tests.conftest import ADMIN_TOKEN, FrozenClock
+from tests.factories import tenant_fields
+
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def _body(**overrides: Any) -> dict[str, Any]:
+    return tenant_fields(ats_token="ats-secret-token", linkedin_client_secret="li-client-secret", **overrides)
+
+
+@pytest.fixture
+async def created(client: httpx.AsyncClient) -> dict[str, Any]:
+    response = await client.post(
+        "/v1/admin/tenants",
+        json=_body(contracts=["urn:li:contract:2001", "urn:li:contract:2002"]),
+        headers=AUTH,
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+class TestCreateTenant:
+    async def test_returns_the_secrets_once_and_stores_them_hashed_or_encrypted(
+        self, created: dict[str, Any], ctx: AppContext
+    ) -> None:
+        assert created["stage"] == "active"
+        assert created["key"].startswith("tn_")
+        assert created["api_key"].startswith("rsc_")
+        assert created["webhook_secret"].startswith("whsec_")
+        assert created["contracts"] == ["urn:li:contract:2001", "urn:li:contract:2002"]
+
+        async with ctx.sessionmaker() as session:
+            tenant = (await session.scalars(select(Tenant).where(Tenant.key == created["key"]))).one()
+            secret_row = (await session.scalars(select(TenantWebhookSecret))).one()
+            contracts = (await session.scalars(select(TenantContract.contract_urn))).all()
+        assert tenant.api_key_hash == hash_api_key(created["api_key"])
+        stored = " ".join([tenant.ats_token_enc, tenant.linkedin_client_secret_enc, secret_row.secret_enc])
+        for plaintext in (
+            "ats-secret-token",
+            "li-client-secret",
+            created["webhook_secret"],
+            created["api_key"],
+        ):
+            assert plaintext not in stored
+        assert (
+            ctx.cipher.decrypt(tenant.ats_token_enc, tenant_id=str(tenant.id), column="ats_token")
+            == "ats-secret-token"
+        )
+        assert sorted(contracts) == ["urn:li:contract:2001", "urn:li:contract:2002"]
+
+    async def test_reads_never_show_secrets(self, client: httpx.AsyncClient, created: dict[str, Any]) -> None:
+        one = await client.get(f"/v1/admin/tenants/{created['key']}", headers=AUTH)
+        listed = await client.get("/v1/admin/tenants", headers=AUTH)
+
+        assert one.status_code == 200
+        assert [t["key"] for t in listed.json()] == [created["key"]]
+        for text in (one.text, listed.text):
+            assert created["api_key"] not in text
+            assert created["webhook_secret"] not in text
+            assert "ats-secret-token" not in text
+
+    async def test_invalid_fields_are_named(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            "/v1/admin/tenants",
+            json=_body(contracts=["contract 1"], linkedin_organization_urn="acme"),
+            headers=AUTH,
+        )
+        assert response.status_code == 422
+        fields = {item["field"] for item in response.json()["errors"]}
+        assert {"body.contracts.0", "body.linkedin_organization_urn"} <= fields
+
+    async def test_unsafe_ats_url_is_refused_unless_insecure_local(
+        self, client: httpx.AsyncClient, ctx: AppContext
+    ) -> None:
+        ctx.settings.allow_insecure_local = False
+        response = await client.post(
+            "/v1/admin/tenants", json=_body(ats_base_url="http://127.0.0.1/api"), headers=AUTH
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "body.ats_base_url"
+
+        private = await client.post(
+            "/v1/admin/tenants", json=_body(ats_base_url="https://10.0.0.5/api"), headers=AUTH
+        )
+        assert private.status_code == 422
+        assert "private" in private.json()["detail"]
+
+    async def test_duplicate_unique_foreign_id_is_a_conflict(
+        self, client: httpx.AsyncClient, created: dict[str, Any]
+    ) -> None:
+        again = await client.post(
+            "/v1/admin/tenants",
+            json=_body(linkedin_unique_foreign_id=created["linkedin_unique_foreign_id"]),
+            headers=AUTH,
+        )
+        assert again.status_code == 409
+        assert again.json()["code"] == "conflict"
+
+
+class TestAdminAuth:
+    @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic x"}])
+    async def test_missing_or_wrong_token_is_401(
+        self, client: httpx.AsyncClient, headers: dict[str, str]
+    ) -> None:
+        response = await client.get("/v1/admin/tenants", headers=headers)
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+
+    async def test_tenant_api_key_does_not_open_admin_routes(
+        self, client: httpx.AsyncClient, created: dict[str, Any]
+    ) -> None:
+        response = await client.get(
+            "/v1/admin/tenants", headers={"Authorization": f"Bearer {created['api_key']}"}
+        )
+        assert response.status_code == 401
+
+    async def test_admin_api_is_off_without_a_token(self, client: httpx.AsyncClient, ctx: AppContext) -> None:
+        ctx.settings.admin.token = None
+        response = await client.get("/v1/admin/tenants", headers=AUTH)
+        assert response.status_code == 403
+        assert "RSC_ADMIN__TOKEN" in response.json()["detail"]
+
+
+class TestChangeTenant:
+    async def test_patch_changes_name_and_contracts(
+        self, client: httpx.AsyncClient, created: dict[str, Any]
+    ) -> None:
+        response = await client.patch(
+            f"/v1/admin/tenants/{created['key']}",
+            json={"name": "Acme Renamed", "contracts": ["urn:li:contract:2002", "urn:li:contract:2003"]},
+            headers=AUTH,
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["name"] == "Acme Renamed"
+        assert response.json()["contracts"] == ["urn:li:contract:2002", "urn:li:contract:2003"]
+
+    async def test_unknown_tenant_is_404(self, client: httpx.AsyncClient) -> None:
+        response = await client.patch("/v1/admin/tenants/tn_nope", json={"name": "x"}, headers=AUTH)
+        assert response.status_code == 404
+
+    async def test_rotation_keeps_the_old_secret_for_the_grace_period(
+        self, client: httpx.AsyncClient, created: dict[str, Any], ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        from rsc_service.tenants import service as tenant_service
+
+        response = await client.post(
+            f"/v1/admin/tenants/{created['key']}/webhook-secret/rotate", headers=AUTH
+        )
+        assert response.status_code == 200
+        new = response.json()["webhook_secret"]
+
+        async with ctx.sessionmaker() as session:
+            tenant = await tenant_service.get_by_key(session, created["key"])
+            during = await tenant_service.webhook_secrets(session, tenant, cipher=ctx.cipher, now=clock())
+            after = await tenant_service.webhook_secrets(
+                session, tenant, cipher=ctx.cipher, now=clock.advance(hours=25)
+            )
+        assert during == [new, created["webhook_secret"]]
+        assert after == [new]
+
+    async def test_delete_removes_the_tenant_and_its_rows(
+        self, client: httpx.AsyncClient, created: dict[str, Any], ctx: AppContext
+    ) -> None:
+        response = await client.delete(f"/v1/admin/tenants/{created['key']}", headers=AUTH)
+        assert response.status_code == 204
+
+        assert (await client.get(f"/v1/admin/tenants/{created['key']}", headers=AUTH)).status_code == 404
+        async with ctx.sessionmaker() as session:
+            assert (await session.scalars(select(TenantContract))).all() == []
+            assert (await session.scalars(select(TenantWebhookSecret))).all() == []
