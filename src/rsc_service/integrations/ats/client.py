@@ -1,0 +1,263 @@
+"""Typed client for the ATS contract (openapi/ats-api.yaml): cursor-paged reads and idempotent creates.
+
+Transient failures (5xx, 429, timeouts, connection errors) are retried with exponential backoff that
+honours Retry-After; creates are safe to retry because each carries an `external_id`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+
+from rsc_service.integrations.ats import records as wire
+from rsc_service.integrations.ats.errors import AtsNotFound, AtsProtocolError, AtsRejected, AtsUnavailable
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+Params = Mapping[str, str | int | bool | datetime | None]
+
+
+class _Transient(Exception):
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float = 0.0) -> None:
+        super().__init__(message)
+        self.status, self.retry_after = status, retry_after
+
+
+class AtsClient:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        base_url: str,
+        token: str,
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        page_size: int = 100,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._http = http
+        self._base = base_url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        self._retries, self._backoff, self._max_backoff = retries, backoff, max_backoff
+        self._page_size = page_size
+        self._sleep = sleep
+
+    # --- reads ---------------------------------------------------------------------------------------
+
+    def list_candidates(
+        self,
+        *,
+        updated_since: datetime | None = None,
+        include_deleted: bool = False,
+    ) -> AsyncIterator[wire.Candidate]:
+        params = {"updated_since": updated_since, "include_deleted": include_deleted}
+        return self._walk("/candidates", wire.Page[wire.Candidate], params)
+
+    def list_jobs(
+        self,
+        *,
+        updated_since: datetime | None = None,
+        include_deleted: bool = False,
+        status: str | None = None,
+    ) -> AsyncIterator[wire.Job]:
+        params = {"updated_since": updated_since, "include_deleted": include_deleted, "status": status}
+        return self._walk("/jobs", wire.Page[wire.Job], params)
+
+    def list_applications(
+        self,
+        *,
+        updated_since: datetime | None = None,
+        include_deleted: bool = False,
+        candidate_id: str | None = None,
+        job_id: str | None = None,
+    ) -> AsyncIterator[wire.Application]:
+        params = {
+            "updated_since": updated_since,
+            "include_deleted": include_deleted,
+            "candidate_id": candidate_id,
+            "job_id": job_id,
+        }
+        return self._walk("/applications", wire.Page[wire.Application], params)
+
+    def list_notes(
+        self,
+        *,
+        updated_since: datetime | None = None,
+        include_deleted: bool = False,
+        candidate_id: str | None = None,
+        application_id: str | None = None,
+    ) -> AsyncIterator[wire.Note]:
+        params = {
+            "updated_since": updated_since,
+            "include_deleted": include_deleted,
+            "candidate_id": candidate_id,
+            "application_id": application_id,
+        }
+        return self._walk("/notes", wire.Page[wire.Note], params)
+
+    def list_interview_feedback(
+        self,
+        *,
+        updated_since: datetime | None = None,
+        include_deleted: bool = False,
+        candidate_id: str | None = None,
+        job_id: str | None = None,
+        application_id: str | None = None,
+    ) -> AsyncIterator[wire.InterviewFeedback]:
+        params = {
+            "updated_since": updated_since,
+            "include_deleted": include_deleted,
+            "candidate_id": candidate_id,
+            "job_id": job_id,
+            "application_id": application_id,
+        }
+        return self._walk("/interview_feedback", wire.Page[wire.InterviewFeedback], params)
+
+    def list_users(
+        self,
+        *,
+        updated_since: datetime | None = None,
+        include_deleted: bool = False,
+    ) -> AsyncIterator[wire.User]:
+        params = {"updated_since": updated_since, "include_deleted": include_deleted}
+        return self._walk("/users", wire.Page[wire.User], params)
+
+    async def get_candidate(self, candidate_id: str) -> wire.Candidate:
+        return await self._get(f"/candidates/{_segment(candidate_id)}", wire.Candidate)
+
+    async def get_job(self, job_id: str) -> wire.Job:
+        return await self._get(f"/jobs/{_segment(job_id)}", wire.Job)
+
+    async def get_application(self, application_id: str) -> wire.Application:
+        return await self._get(f"/applications/{_segment(application_id)}", wire.Application)
+
+    async def get_note(self, note_id: str) -> wire.Note:
+        return await self._get(f"/notes/{_segment(note_id)}", wire.Note)
+
+    async def get_interview_feedback(self, feedback_id: str) -> wire.InterviewFeedback:
+        return await self._get(f"/interview_feedback/{_segment(feedback_id)}", wire.InterviewFeedback)
+
+    async def get_user(self, user_id: str) -> wire.User:
+        return await self._get(f"/users/{_segment(user_id)}", wire.User)
+
+    # --- idempotent creates ----------------------------------------------------------------------------
+
+    async def create_candidate(self, body: wire.CandidateCreate) -> wire.Candidate:
+        return await self._create("/candidates", body, wire.Candidate)
+
+    async def assign_candidate(self, candidate_id: str, body: wire.ApplicationCreate) -> wire.Application:
+        return await self._create(
+            f"/candidates/{_segment(candidate_id)}/applications", body, wire.Application
+        )
+
+    async def create_note(self, candidate_id: str, body: wire.NoteCreate) -> wire.Note:
+        return await self._create(f"/candidates/{_segment(candidate_id)}/notes", body, wire.Note)
+
+    async def create_email(self, candidate_id: str, body: wire.EmailCreate) -> wire.Email:
+        return await self._create(f"/candidates/{_segment(candidate_id)}/emails", body, wire.Email)
+
+    async def send_user_email(self, user_id: str, body: wire.UserEmailCreate) -> wire.UserEmail:
+        return await self._create(f"/users/{_segment(user_id)}/emails", body, wire.UserEmail)
+
+    # --- plumbing -------------------------------------------------------------------------------------
+
+    async def _walk(
+        self, path: str, page_model: type[wire.Page[ModelT]], params: Params
+    ) -> AsyncIterator[ModelT]:
+        query = _query(params) | {"limit": str(self._page_size)}
+        while True:
+            page = _parse(page_model, await self._send("GET", path, params=query))
+            for record in page.data:
+                yield record
+            if not page.next_cursor:
+                return
+            query["cursor"] = page.next_cursor
+
+    async def _get(self, path: str, model: type[ModelT]) -> ModelT:
+        return _parse(model, await self._send("GET", path))
+
+    async def _create(self, path: str, body: BaseModel, model: type[ModelT]) -> ModelT:
+        payload = body.model_dump(mode="json", exclude_none=True)
+        return _parse(model, await self._send("POST", path, json=payload))
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Transient),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._once(method, path, **kwargs)
+        except _Transient as exc:
+            raise AtsUnavailable(f"{method} {path}: {exc}", status=exc.status) from exc
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
+    async def _once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = await self._http.request(method, self._base + path, headers=self._headers, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise _Transient(f"timed out ({type(exc).__name__})") from exc
+        except httpx.TransportError as exc:
+            raise _Transient(f"connection failed ({type(exc).__name__})") from exc
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise _Transient(f"ATS answered {status}", status=status, retry_after=_retry_after(response))
+        if status >= 400:
+            problem = _problem(response)
+            error = AtsNotFound if status == 404 else AtsRejected
+            raise error(status, problem, text=response.text if problem is None else "")
+        return response
+
+    def _wait(self, state: RetryCallState) -> float:
+        exponential = min(self._max_backoff, self._backoff * 2.0 ** (state.attempt_number - 1))
+        failure = state.outcome.exception() if state.outcome is not None else None
+        retry_after = failure.retry_after if isinstance(failure, _Transient) else 0.0
+        return max(exponential, min(retry_after, self._max_backoff))
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _query(params: Params) -> dict[str, str]:
+    query: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None or value is False:
+            continue
+        if isinstance(value, datetime):
+            moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+            query[key] = moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        else:
+            query[key] = "true" if value is True else str(value)
+    return query
+
+
+def _parse(model: type[ModelT], response: httpx.Response) -> ModelT:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise AtsProtocolError(f"{response.request.method} {response.request.url.path}: {exc}") from exc
+
+
+def _problem(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _retry_after(response: httpx.Response) -> float:
+    value = response.headers.get("retry-after", "").strip()
+    return float(value) if value.isdigit() else 0.0
