@@ -1,0 +1,96 @@
+"""The Rest.li front door for `/v2/...` and `/rest/...`: authentication, routing, request log."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from . import routes as _routes  # registers every resource handler
+from .auth import authenticate, require_child
+from .call import Call, effective_method, protocol_of, routes
+from .errors import RestliError
+from .restli import Query
+from .routes.jobs import settle_tasks
+from .world import World
+
+router = APIRouter()
+PARTNER_OR_MEMBER = {"provisionedApplications", "me"}
+METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
+assert _routes
+
+
+def _raw_segments(request: Request, prefix: str) -> list[str]:
+    raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
+    path: str = raw.decode("utf-8", "surrogateescape").split("?", 1)[0]
+    return path[len(prefix) :].strip("/").split("/")
+
+
+async def _handle(request: Request, family: str) -> Response:
+    world: World = request.app.state.world
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    body = await request.body()
+    try:
+        response = await _dispatch(world, request, family, headers, body)
+    except RestliError as exc:
+        response = exc.response()
+    response.headers["x-li-uuid"] = str(uuid.uuid4())
+    world.requests.append(
+        {
+            "at": world.clock.now_ms(),
+            "method": request.method,
+            "path": request.url.path,
+            "query": request.scope.get("query_string", b"").decode("utf-8", "replace"),
+            "headers": {k: v for k, v in headers.items() if k != "authorization"},
+            "body": body.decode("utf-8", "replace"),
+            "status": response.status_code,
+        }
+    )
+    return response
+
+
+async def _dispatch(
+    world: World, request: Request, family: str, headers: dict[str, str], body: bytes
+) -> Response:
+    segments = _raw_segments(request, "/" + family)
+    versioned = family == "rest"
+    if versioned and not headers.get("linkedin-version", "").strip():
+        raise RestliError(
+            400,
+            "A version must be present. Please specify a version by adding the LinkedIn-Version header.",
+            extra={"code": "VERSION_MISSING"},
+        )
+    handler = routes.find(family, segments)
+    caller = authenticate(world, headers.get("authorization"))
+    if handler is None:
+        raise RestliError(404, f"No virtual resource found for {request.url.path}")
+    if segments[0] not in PARTNER_OR_MEMBER:
+        require_child(world, caller, segments[0])
+    query = Query.parse(request.scope.get("query_string", b"").decode("utf-8", "surrogateescape"))
+    call = Call(
+        world=world,
+        caller=caller,
+        http_method=request.method,
+        restli_method=effective_method(
+            request.method, headers.get("x-restli-method"), query, len(segments) > 1
+        ),
+        protocol=protocol_of(headers, versioned),
+        query=query,
+        raw_body=body,
+        segments=segments,
+        versioned=versioned,
+        headers=headers,
+    )
+    settle_tasks(world)
+    return await handler(call)
+
+
+@router.api_route("/v2/{path:path}", methods=METHODS, include_in_schema=False)
+async def v2(request: Request) -> Response:
+    return await _handle(request, "v2")
+
+
+@router.api_route("/rest/{path:path}", methods=METHODS, include_in_schema=False)
+async def rest(request: Request) -> Response:
+    return await _handle(request, "rest")

@@ -1,0 +1,65 @@
+"""Every limit, timing and inferred default of the LinkedIn simulator, as one settings model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class SimConfig(BaseModel):
+    """Settings of one simulator instance; tests and benchmarks scale or switch off each limit."""
+
+    # Rest.li batches and URLs
+    batch_max: int = 100
+    max_url_bytes: int = 8192
+    # LinkedIn documents a 4 KB query limit only for job-posting status, so it is off by default.
+    max_query_bytes: int | None = None
+
+    # Throttles per application (ARCHITECTURE "Decisions" 9); None switches a limit off.
+    sync_records_per_window: int | None = 10_000
+    sync_window_seconds: float = 60.0
+    sync_requests_per_day: int | None = 100_000
+    prospect_requests_per_day: int | None = 100_000
+
+    # Retrieval rules
+    conversation_window_hours: float = 12.0
+    prospect_notes_window_hours: float = 12.0
+    mail_stub_result_ceiling: int = 20_000
+    seats_v2_default_count: int = 10
+    exports_per_seat_per_month: int = 300
+    max_acls_per_assignee: int = 10
+
+    # Jobs: batch_create answers task ids; tasks finish after this delay on the simulator clock.
+    task_completion_seconds: float = 5.0
+    task_lifetime_days: int = 30
+
+    # OAuth
+    token_lifetime_seconds: int = 1800
+    authorization_code_lifetime_seconds: int = 600
+
+    # Inferred defaults (linkedin-rsc-api.md marks these "inferred"); each is switchable.
+    entity_error_status: int = 422
+    delete_missing_status: int = 204
+    require_parent_for_children: bool = True
+    gate_on_integration: bool = True
+    cross_token_status: int = 403
+
+    # Push notifications
+    allow_insecure_local: bool = False
+    notification_retries: int = 2
+    notification_duplicates: int = 0
+    notification_expiry_seconds: int = 3600
+    challenge_revalidate_seconds: float = 7200.0
+    challenge_failures_before_block: int = 3
+    callback_timeout_seconds: float = 3.0
+
+    # Faults: how long a hang holds a request (real seconds) before it is dropped.
+    hang_seconds: float = 30.0
+    random_seed: int = 20240601
+
+    request_log_limit: int = 10_000
+    seed_file: Path | None = None
+    # A seed given inline wins over seed_file; both use the JSON shape documented in README.md.
+    seed: dict[str, Any] | None = None

@@ -1,0 +1,76 @@
+"""Entity ACLs and ACL assignees: who in Recruiter may see synced jobs (sync group)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from ..batch import Batch, Resource
+from ..call import Call, routes
+from ..restli import Key
+
+ACL_KEY = ("atsEntityAclId", "atsEntityId", "atsEntityType", "dataProvider", "integrationContext")
+ASSIGNEE_KEY = ("assignee", "atsEntityAclId", "atsEntityType", "dataProvider", "integrationContext")
+SECURABLE_TYPES = {"JOB_POSTING"}
+
+
+def _entity_type(record: dict[str, Any]) -> list[str]:
+    kind = record.get("atsEntityType")
+    if kind is not None and kind not in SECURABLE_TYPES:
+        return [f"ERROR :: /atsEntityType :: {kind!r} is not a securable entity type"]
+    return []
+
+
+def _check_acl(call: Call, key: Key, record: dict[str, Any]) -> list[str]:
+    return _entity_type(dict(key))
+
+
+def _check_assignee(call: Call, key: Key, record: dict[str, Any]) -> list[str]:
+    fields = dict(key)
+    problems = _entity_type(fields)
+    if not fields["assignee"].startswith("urn:li:person:"):
+        problems.append(f"ERROR :: /assignee :: {fields['assignee']!r} is not a person URN")
+    store = call.world.collection("atsEntityAclAssignees")
+    held = [
+        k
+        for k, _ in store.where(assignee=fields["assignee"], integrationContext=fields["integrationContext"])
+    ]
+    limit = call.world.config.max_acls_per_assignee
+    if key not in held and len(held) >= limit:
+        problems.append(f"ERROR :: /assignee :: a user may hold at most {limit} ACLs")
+    return problems
+
+
+def _criteria(collection: str, filters: tuple[str, ...]) -> Any:
+    def find(call: Call) -> list[dict[str, Any]]:
+        wanted = {name: value for name in filters if (value := call.query.get(name)) is not None}
+        call.check_context(wanted.get("integrationContext"), collection)
+        call.world.throttle.charge("sync", call.caller.app.client_id, 1, call.world.now())
+        return [dict(key) for key, _ in call.world.collection(collection).where(**wanted)]
+
+    return find
+
+
+ACLS = Resource(
+    "atsEntityAcls",
+    ACL_KEY,
+    after_write=_check_acl,
+    finders={"criteria": _criteria("atsEntityAcls", ACL_KEY)},
+)
+ASSIGNEES = Resource(
+    "atsEntityAclAssignees",
+    ASSIGNEE_KEY,
+    after_write=_check_assignee,
+    finders={"criteria": _criteria("atsEntityAclAssignees", ASSIGNEE_KEY)},
+)
+
+
+@routes.add("v2", "atsEntityAcls")
+async def acls(call: Call) -> Response:
+    return Batch(call, ACLS).dispatch()
+
+
+@routes.add("v2", "atsEntityAclAssignees")
+async def assignees(call: Call) -> Response:
+    return Batch(call, ASSIGNEES).dispatch()

@@ -1,0 +1,89 @@
+"""Candidates, applications and their notes, interview feedback and stages (sync group)."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from .. import validation
+from ..batch import Batch, Resource, cascade_children
+from ..call import Call, routes
+from ..errors import RestliError
+from ..matching import decorate_candidate
+from ..restli import Key, parse_path_key
+from ..world import World
+
+CANDIDATE_KEY = ("atsCandidateId", "dataProvider", "integrationContext")
+APPLICATION_KEY = ("atsJobApplicationId", "dataProvider", "integrationContext")
+APPLICATION_CHILDREN = ("applicationNotes", "interviewFeedback", "stages")
+
+
+def _cascade_candidate(world: World, key: Key, at: int, app: str) -> None:
+    # Deleting a candidate removes its notes (cert RSC-502); its applications are keyed on their own.
+    cascade_children(world, key, ("candidateNotes",), at, app)
+
+
+def _cascade_application(world: World, key: Key, at: int, app: str) -> None:
+    cascade_children(world, key, APPLICATION_CHILDREN, at, app)
+
+
+CANDIDATES = Resource(
+    "atsCandidates",
+    CANDIDATE_KEY,
+    validate=validation.candidate,
+    cascade=_cascade_candidate,
+    decorate=decorate_candidate,
+)
+APPLICATIONS = Resource(
+    "atsApplications", APPLICATION_KEY, validate=validation.application, cascade=_cascade_application
+)
+CANDIDATE_NOTES = Resource(
+    "candidateNotes", CANDIDATE_KEY, child_field="noteId", validate=validation.note, parent="atsCandidates"
+)
+APPLICATION_SUBS = {
+    "notes": Resource(
+        "applicationNotes",
+        APPLICATION_KEY,
+        child_field="noteId",
+        validate=validation.note,
+        parent="atsApplications",
+    ),
+    "interviewFeedback": Resource(
+        "interviewFeedback",
+        APPLICATION_KEY,
+        child_field="interviewFeedbackId",
+        validate=validation.interview_feedback,
+        parent="atsApplications",
+    ),
+    "stages": Resource(
+        "stages", APPLICATION_KEY, child_field="stageId", validate=validation.stage, parent="atsApplications"
+    ),
+}
+
+
+def _parent(call: Call, fields: tuple[str, ...]) -> Key:
+    key = parse_path_key(call.segments[1])
+    if set(dict(key)) != set(fields):
+        raise RestliError(400, f"Invalid parent key: expected fields {sorted(fields)}")
+    return key
+
+
+@routes.add("v2", "atsCandidates")
+async def candidates(call: Call) -> Response:
+    return Batch(call, CANDIDATES).dispatch()
+
+
+@routes.add("v2", "atsCandidates/*/notes")
+async def candidate_notes(call: Call) -> Response:
+    return Batch(call, CANDIDATE_NOTES, _parent(call, CANDIDATE_KEY)).dispatch()
+
+
+@routes.add("v2", "atsApplications")
+async def applications(call: Call) -> Response:
+    return Batch(call, APPLICATIONS).dispatch()
+
+
+@routes.add("v2", "atsApplications/*/notes")
+@routes.add("v2", "atsApplications/*/interviewFeedback")
+@routes.add("v2", "atsApplications/*/stages")
+async def application_children(call: Call) -> Response:
+    return Batch(call, APPLICATION_SUBS[call.segments[2]], _parent(call, APPLICATION_KEY)).dispatch()
