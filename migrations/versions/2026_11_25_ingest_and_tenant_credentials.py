@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import rsc_service.db.base
-from sqlalchemy.dialects import postgresql
 
 revision: str = "88f097bbe34d"
 down_revision: str | None = "39c92af62415"
@@ -33,7 +33,9 @@ def upgrade() -> None:
         sa.Column("job_id", sa.String(length=200), nullable=True),
         sa.Column("application_id", sa.String(length=200), nullable=True),
         sa.Column(
-            "data", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+            "data",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
         ),
         sa.Column("occurred_at", rsc_service.db.base.UtcDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", rsc_service.db.base.UtcDateTime(timezone=True), nullable=False),

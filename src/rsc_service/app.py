@@ -63,7 +63,7 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
             if settings.scheduler.enabled:
                 scheduler = Scheduler(ctx)
                 scheduler.start()
-                stack.callback(scheduler.shutdown)
+                stack.push_async_callback(scheduler.stop)
             yield
 
     app = FastAPI(

@@ -80,7 +80,7 @@ def worker() -> None:
             try:
                 await stop.wait()
             finally:
-                scheduler.shutdown()
+                await scheduler.stop()
 
     try:
         asyncio.run(run())

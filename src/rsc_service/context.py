@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 import socket
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from rsc_service.crypto import Cipher, SecretsUnavailable
 from rsc_service.db.session import create_engine, create_sessionmaker
 from rsc_service.errors import ServiceUnavailable
+from rsc_service.integrations.linkedin import LinkedInClient
 from rsc_service.settings import Settings
 
 Clock = Callable[[], datetime]
@@ -38,6 +40,9 @@ class AppContext:
     http: httpx.AsyncClient
     clock: Clock = system_clock
     holder: str = field(default_factory=default_holder)
+    linkedin: LinkedInClient | None = None
+    # Set after a commit that wrote outbox rows, so this replica's dispatcher sends at once.
+    outbox_wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     @functools.cached_property
     def cipher(self) -> Cipher:
@@ -54,6 +59,18 @@ class AppContext:
             value = await connection.scalar(text("SELECT clock_timestamp()"))
         assert isinstance(value, datetime)
         return value.astimezone(UTC)
+
+
+def linkedin_client(settings: Settings, http: httpx.AsyncClient) -> LinkedInClient | None:
+    if settings.linkedin.api_url is None or settings.linkedin.oauth_url is None:
+        return None  # no default URL on purpose: LinkedIn calls stay off until configured
+    return LinkedInClient(
+        http,
+        api_url=settings.linkedin.api_url,
+        oauth_url=settings.linkedin.oauth_url,
+        url_limit=settings.linkedin.url_limit_bytes,
+        max_in_flight=settings.linkedin.max_connections,
+    )
 
 
 def outbound_http(settings: Settings) -> httpx.AsyncClient:
@@ -76,6 +93,7 @@ async def open_context(settings: Settings, *, clock: Clock = system_clock) -> As
         http=http,
         clock=clock,
         holder=settings.scheduler.holder or default_holder(),
+        linkedin=linkedin_client(settings, http),
     )
     try:
         yield ctx

@@ -19,7 +19,7 @@ from typing import IO
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from rsc_service import __version__, logs
+from rsc_service import __version__, logs, push
 from rsc_service.ats_webhooks import service as ats_webhook_service
 from rsc_service.context import AppContext
 from rsc_service.db import leases
@@ -142,6 +142,8 @@ class Scheduler:
         self.jobs = JOBS if jobs is None else jobs
         self._aps = AsyncIOScheduler(timezone=UTC)
         self._lock_file: IO[str] | None = None
+        self._stop = asyncio.Event()
+        self._loops: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
         self._lock_sqlite()
@@ -160,6 +162,9 @@ class Scheduler:
                 next_run_time=datetime.now(UTC),
             )
         self._aps.start()
+        # The outbox drains on every replica, continuously rather than on a timer (Decisions 10).
+        push.install_wake(self.ctx)
+        self._loops.append(asyncio.create_task(push.run(self.ctx, self._stop), name="drain_outbox"))
         log.info("scheduler.started", holder=self.ctx.holder, jobs=[job.name for job in self.jobs])
 
     async def _tick(self, job: Job, interval: timedelta) -> None:
@@ -170,7 +175,17 @@ class Scheduler:
         else:
             await run_per_replica(self.ctx, job)
 
+    async def stop(self) -> None:
+        self._stop.set()
+        for loop in self._loops:
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+        self._loops.clear()
+        self.shutdown()
+
     def shutdown(self) -> None:
+        self._stop.set()
         if self._aps.running:
             self._aps.shutdown(wait=False)
         if self._lock_file is not None:

@@ -60,6 +60,15 @@ class LinkedInSettings(BaseModel):
     timeout_seconds: float = Field(30.0, gt=0, description="Per-request timeout for LinkedIn calls")
     max_connections: int = Field(20, ge=1, description="Connection pool size for LinkedIn")
     url_limit_bytes: int = Field(8192, ge=1024, description="Longest URL before Rest.li query tunnelling")
+    records_per_minute: int | None = Field(
+        10_000, ge=1, description="Sync records per sliding 60 s per LinkedIn application (none: no limit)"
+    )
+    requests_per_day: int | None = Field(
+        100_000, ge=1, description="Sync requests per UTC day per application"
+    )
+    prospect_requests_per_day: int | None = Field(
+        100_000, ge=1, description="conversationEvents, prospectNotes and mailStubs requests per UTC day"
+    )
 
 
 class AtsSettings(BaseModel):
@@ -70,6 +79,18 @@ class AtsSettings(BaseModel):
     secret_grace_hours: float = Field(
         24.0, ge=0, description="How long a rotated-out webhook secret still verifies"
     )
+
+
+class OutboxSettings(BaseModel):
+    poll_ms: int = Field(250, ge=10, le=5000, description="Longest a replica sleeps between outbox checks")
+    batch_wait_ms: int = Field(
+        50, ge=0, le=200, description="How long a live batch waits to fill after a wake"
+    )
+    concurrency: int = Field(8, ge=1, le=64, description="Batches in flight per replica")
+    lease_seconds: float = Field(120.0, gt=0, description="Claim lease; at least twice the LinkedIn timeout")
+    max_attempts: int = Field(12, ge=1, description="Transient failures before a row becomes a dead letter")
+    claim_limit: int = Field(2000, ge=1, description="Rows claimed per drain")
+    per_tenant: int = Field(1000, ge=1, description="Most rows one tenant gets per drain (fairness)")
 
 
 class SchedulerSettings(BaseModel):
@@ -118,6 +139,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     linkedin: LinkedInSettings = Field(default_factory=LinkedInSettings)
     ats: AtsSettings = Field(default_factory=AtsSettings)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     admin: AdminSettings = Field(default_factory=AdminSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)

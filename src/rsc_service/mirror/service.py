@@ -83,7 +83,7 @@ async def _enqueue(
     now: datetime,
     extra_dependencies: Sequence[str] = (),
 ) -> list[Intent]:
-    context = payloads.PushContext(integration_context=tenant.linkedin_organization_urn)
+    context = await _context_for(session, tenant=tenant, record=record)
     intents: list[Intent] = payloads.intents_for(
         record.kind, record.data, deleted=record.deleted, ctx=context
     )

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import State
+from rsc_service.tenants.models import Tenant
 
 
 async def lock_message(
@@ -40,3 +43,91 @@ async def count_by_state(session: AsyncSession, *, tenant_id: uuid.UUID) -> dict
         .group_by(OutboxMessage.state)
     )
     return {str(state): int(count) for state, count in rows.all()}
+
+
+async def claim_candidates(
+    session: AsyncSession, *, now: datetime, limit: int, states: Sequence[State] = (State.PENDING,)
+) -> Sequence[OutboxMessage]:
+    """Due rows, locked with SKIP LOCKED on PostgreSQL (SQLite's single writer needs no lock)."""
+    due = and_(OutboxMessage.state.in_(list(states)), OutboxMessage.next_attempt_at <= now)
+    expired = and_(OutboxMessage.state == State.INFLIGHT, OutboxMessage.leased_until < now)
+    sending = or_(Tenant.sending_paused_until.is_(None), Tenant.sending_paused_until <= now)
+    query = (
+        select(OutboxMessage)
+        .join(Tenant, Tenant.id == OutboxMessage.tenant_id)
+        .where(or_(due, expired) if State.PENDING in states else due, sending)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=OutboxMessage)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def find_refs(
+    session: AsyncSession, *, tenant_ids: Sequence[uuid.UUID], refs: Sequence[tuple[str, str]]
+) -> dict[tuple[uuid.UUID, str, str], OutboxMessage]:
+    if not refs:
+        return {}
+    keys = {key for _, key in refs}
+    rows = await session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.tenant_id.in_(list(tenant_ids)), OutboxMessage.key.in_(list(keys))
+        )
+    )
+    wanted = set(refs)
+    return {(r.tenant_id, r.resource, r.key): r for r in rows if (r.resource, r.key) in wanted}
+
+
+async def mark_claimed(
+    session: AsyncSession, rows: Sequence[OutboxMessage], *, token: uuid.UUID, leased_until: datetime
+) -> None:
+    for row in rows:
+        row.state = State.INFLIGHT if row.state is not State.AWAITING_TASK else State.AWAITING_TASK
+        row.lease_token = token
+        row.leased_until = leased_until
+        row.sent_revision = row.revision if row.state is State.INFLIGHT else row.sent_revision
+        row.attempts += 1
+    await session.flush()
+
+
+async def settle(session: AsyncSession, *, row_id: int, token: uuid.UUID, values: dict[str, Any]) -> bool:
+    """Apply `values` only if our lease still holds the row; False when another worker took it over."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.lease_token == token)
+        .values(lease_token=None, leased_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def get_for_settle(session: AsyncSession, *, row_id: int, token: uuid.UUID) -> OutboxMessage | None:
+    return await session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.lease_token == token)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def oldest_due(session: AsyncSession, *, tenant_id: uuid.UUID) -> datetime | None:
+    return await session.scalar(
+        select(func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.tenant_id == tenant_id,
+            OutboxMessage.state.in_([State.PENDING, State.INFLIGHT, State.AWAITING_TASK]),
+        )
+    )
+
+
+async def lock_claimed(
+    session: AsyncSession, *, ids: Sequence[int], token: uuid.UUID
+) -> Sequence[OutboxMessage]:
+    """The rows of `ids` still leased to `token`; a row taken over by another worker is not among them."""
+    return (
+        await session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.lease_token == token)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).all()

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,17 @@ from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Intent, State
 
 _SETTLED = (State.DONE, State.DEAD)
+TOUCHED = "outbox_touched"  # session.info flag: this transaction wrote outbox rows
+NOTIFY_CHANNEL = "rsc_outbox"
+
+
+async def _announce(session: AsyncSession) -> None:
+    """Wake dispatchers when this transaction commits: in-process by flag, other replicas by NOTIFY."""
+    if session.info.get(TOUCHED):
+        return
+    session.info[TOUCHED] = True
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
 
 
 def _same(message: OutboxMessage, intent: Intent) -> bool:
@@ -32,6 +44,7 @@ async def enqueue(
 
     An in-flight row keeps its lease: its settle sees `revision > sent_revision` and leaves it pending.
     """
+    await _announce(session)
     for _ in range(2):  # a concurrent first insert of the same key loses once, then updates
         message = await repository.lock_message(
             session, tenant_id=tenant_id, resource=intent.resource, key=intent.key

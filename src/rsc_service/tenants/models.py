@@ -37,6 +37,9 @@ class Tenant(TimestampMixin, Base):
     linkedin_client_secret_enc: Mapped[str] = mapped_column(Text)
     linkedin_app_urn: Mapped[str] = mapped_column(String(200))
     linkedin_unique_foreign_id: Mapped[str] = mapped_column(String(200), unique=True)
+    # Set when LinkedIn refuses the integration as a whole (403): nothing is sent, nothing dead-lettered.
+    sending_paused_until: Mapped[datetime | None]
+    sending_paused_reason: Mapped[str | None] = mapped_column(String(500))
 
     contracts: Mapped[list[TenantContract]] = relationship(
         lazy="raise",

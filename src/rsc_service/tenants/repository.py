@@ -63,3 +63,23 @@ async def expire_current_secrets(session: AsyncSession, *, tenant_id: uuid.UUID,
         .values(expires_at=at)
         .execution_options(synchronize_session=False)
     )
+
+
+async def get(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
+    tenant = await session.scalar(
+        select(Tenant).where(Tenant.id == tenant_id).options(selectinload(Tenant.contracts))
+    )
+    if tenant is None:
+        raise NotFound("no such tenant")
+    return tenant
+
+
+async def set_sending_pause(
+    session: AsyncSession, *, tenant_id: uuid.UUID, until: datetime | None, reason: str | None
+) -> None:
+    await session.execute(
+        update(Tenant)
+        .where(Tenant.id == tenant_id)
+        .values(sending_paused_until=until, sending_paused_reason=reason)
+        .execution_options(synchronize_session=False)
+    )

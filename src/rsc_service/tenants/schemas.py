@@ -53,6 +53,10 @@ class TenantRead(BaseModel):
     linkedin_app_urn: str
     linkedin_unique_foreign_id: str
     api_key_prefix: str = Field(description="First characters of the ATS-facing API key, to tell keys apart")
+    sending_paused_until: datetime | None = Field(
+        None, description="Set while LinkedIn refuses the integration"
+    )
+    sending_paused_reason: str | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -82,6 +86,8 @@ def to_read(tenant: Tenant) -> TenantRead:
         linkedin_app_urn=tenant.linkedin_app_urn,
         linkedin_unique_foreign_id=tenant.linkedin_unique_foreign_id,
         api_key_prefix=tenant.api_key_prefix,
+        sending_paused_until=tenant.sending_paused_until,
+        sending_paused_reason=tenant.sending_paused_reason,
         created_at=tenant.created_at,
         updated_at=tenant.updated_at,
     )

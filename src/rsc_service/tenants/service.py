@@ -170,3 +170,25 @@ async def find_by_key(session: AsyncSession, key: str) -> Tenant | None:
 
 async def list_all(session: AsyncSession) -> Sequence[Tenant]:
     return await repository.list_tenants(session)
+
+
+async def pause_sending(session: AsyncSession, *, tenant_id: uuid.UUID, until: datetime, reason: str) -> None:
+    await repository.set_sending_pause(session, tenant_id=tenant_id, until=until, reason=reason)
+
+
+async def resume_sending(session: AsyncSession, *, tenant_id: uuid.UUID) -> None:
+    await repository.set_sending_pause(session, tenant_id=tenant_id, until=None, reason=None)
+
+
+async def get(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
+    return await repository.get(session, tenant_id)
+
+
+def linkedin_client_secret(tenant: Tenant, *, cipher: crypto.Cipher) -> str:
+    return cipher.decrypt(
+        tenant.linkedin_client_secret_enc, tenant_id=str(tenant.id), column="linkedin_client_secret"
+    )
+
+
+def ats_token(tenant: Tenant, *, cipher: crypto.Cipher) -> str:
+    return cipher.decrypt(tenant.ats_token_enc, tenant_id=str(tenant.id), column="ats_token")

@@ -12,3 +12,6 @@ HTTP_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 JOB_RUNS = Counter("rsc_job_runs_total", "Scheduled job runs", ["job", "outcome"])
+OUTBOX_SENT = Counter("rsc_outbox_sent_total", "Outbox rows LinkedIn accepted", ["resource"])
+OUTBOX_RETRIED = Counter("rsc_outbox_retried_total", "Outbox rows put back for a retry", ["resource"])
+OUTBOX_DEAD = Counter("rsc_outbox_dead_total", "Outbox rows that became dead letters", ["resource"])

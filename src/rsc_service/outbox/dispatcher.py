@@ -1,0 +1,302 @@
+"""Drain the outbox: claim due rows with a lease, send parents before children in batches, settle per key.
+
+One claim transaction, then every send with no transaction open, then one settle transaction per batch
+guarded by the lease token (a stale worker's settle touches nothing). RELIABILITY §3.6-3.12.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from rsc_service.integrations.linkedin import LinkedInApp
+from rsc_service.integrations.linkedin.errors import (
+    AuthFailed,
+    Category,
+    EntityError,
+    Forbidden,
+    LinkedInError,
+    Rejected,
+    Throttled,
+)
+from rsc_service.outbox import policy, repository, settling
+from rsc_service.outbox.models import OutboxMessage
+from rsc_service.outbox.ops import Op, State
+from rsc_service.outbox.sending import Send, Target
+from rsc_service.tenants import service as tenant_service
+
+log = structlog.get_logger()
+
+
+@dataclass(frozen=True)
+class TenantLink:
+    """Where a tenant's rows go: its LinkedIn application and the integration context of its keys."""
+
+    app: LinkedInApp
+    integration_context: str
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    claim_limit: int = 2000
+    per_tenant: int = 1000
+    batch_size: int = policy.MAX_BATCH
+    lease: timedelta = timedelta(seconds=120)
+    concurrency: int = 8
+    dependency_wait: timedelta = timedelta(seconds=1)
+    task_poll: timedelta = timedelta(seconds=2)
+    forbidden_pause: timedelta = timedelta(minutes=5)
+    backoff: policy.Backoff = field(default_factory=policy.Backoff)
+
+
+@dataclass
+class Counts:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    waiting: int = 0
+    batches: int = 0
+
+    def add(self, other: Counts) -> None:
+        for name in ("claimed", "sent", "retried", "dead", "waiting", "batches"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        senders: Mapping[str, Send],
+        link_for: Callable[[uuid.UUID], Awaitable[TenantLink]],
+        order: Callable[[str], int],
+        now: Callable[[], Awaitable[datetime]],
+        settings: DispatchSettings | None = None,
+        rng: random.Random | None = None,
+        on_batch: Callable[[str, Counts], None] | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._senders = senders
+        self._link_for = link_for
+        self._order = order
+        self._now = now
+        self.settings = settings or DispatchSettings()
+        self._rng = rng or random.Random()  # noqa: S311 - jitter
+        self._on_batch = on_batch
+        self._slots = asyncio.Semaphore(self.settings.concurrency)
+
+    async def drain_once(self) -> Counts:
+        """One claim and everything it sends. Returns what happened; zero claimed means nothing was due."""
+        counts = Counts()
+        counts.add(await self._poll_tasks())
+        token = uuid.uuid4()
+        claimed, waiting = await self._claim(token)
+        counts.claimed, counts.waiting = len(claimed), waiting
+        landed: set[tuple[object, str]] = set()
+        in_claim = {(row.tenant_id, policy.ref(row.resource, row.key)) for row in claimed}
+        by_tier: dict[int, list[OutboxMessage]] = defaultdict(list)
+        for row in claimed:
+            by_tier[policy.tier(row, self._order)].append(row)
+        for tier in sorted(by_tier):
+            ready: list[OutboxMessage] = []
+            blocked: list[OutboxMessage] = []
+            for row in by_tier[tier]:
+                pending_deps = [d for d in row.depends_on if (row.tenant_id, d) in in_claim]
+                (ready if all((row.tenant_id, d) in landed for d in pending_deps) else blocked).append(row)
+            if blocked:
+                counts.waiting += await self._release(blocked, token, "waiting for a record it depends on")
+            batches = policy.batches(ready, size=self.settings.batch_size)
+            results = await asyncio.gather(*(self._send(batch, token) for batch in batches))
+            for batch_counts, ok_refs in results:
+                counts.add(batch_counts)
+                landed |= ok_refs
+        return counts
+
+    async def _claim(self, token: uuid.UUID) -> tuple[list[OutboxMessage], int]:
+        now = await self._now()
+        async with self._sessionmaker.begin() as session:
+            due = await repository.claim_candidates(session, now=now, limit=self.settings.claim_limit)
+            due = policy.fair_share(due, per_tenant=self.settings.per_tenant)
+            refs = [tuple(d.split(":", 1)) for row in due for d in row.depends_on]
+            known = await repository.find_refs(
+                session,
+                tenant_ids=list({row.tenant_id for row in due}),
+                refs=[(r[0], r[1]) for r in refs if len(r) == 2],
+            )
+            in_claim = {(row.tenant_id, policy.ref(row.resource, row.key)) for row in due}
+            ready, waiting = [], 0
+            for row in due:
+                if all(self._dependency_ok(row, d, known, in_claim) for d in row.depends_on):
+                    ready.append(row)
+                else:
+                    row.next_attempt_at = now + self.settings.dependency_wait
+                    waiting += 1
+            await repository.mark_claimed(session, ready, token=token, leased_until=now + self.settings.lease)
+        return ready, waiting
+
+    def _dependency_ok(
+        self,
+        row: OutboxMessage,
+        dependency: str,
+        known: Mapping[tuple[uuid.UUID, str, str], OutboxMessage],
+        in_claim: set[tuple[uuid.UUID, str]],
+    ) -> bool:
+        if (row.tenant_id, dependency) in in_claim:
+            return True  # decided after its own tier has been sent
+        resource, _, key = dependency.partition(":")
+        return policy.satisfied(row, known.get((row.tenant_id, resource, key)))
+
+    async def _send(
+        self, batch: list[OutboxMessage], token: uuid.UUID
+    ) -> tuple[Counts, set[tuple[object, str]]]:
+        first = batch[0]
+        async with self._slots:
+            now = await self._now()
+            if any(row.leased_until is not None and row.leased_until <= now for row in batch):
+                return Counts(), set()  # our lease ran out while we waited: another worker may own these now
+            try:
+                link = await self._link_for(first.tenant_id)
+                target = Target(link.app, link.integration_context, first.path_parent)
+                sender = self._senders[first.resource]
+                items = [(row.key, None if row.op is Op.DELETE else row.payload) for row in batch]
+                sent = await sender(target, items)
+            except Exception as error:
+                return await self._settle_failure(batch, token, error), set()
+            return await self._settle(batch, token, sent.ok, sent.errors)
+
+    async def _settle(
+        self,
+        batch: list[OutboxMessage],
+        token: uuid.UUID,
+        ok: Mapping[str, str | None],
+        errors: Mapping[str, EntityError],
+    ) -> tuple[Counts, set[tuple[object, str]]]:
+        now = await self._now()
+        counts = Counts(batches=1)
+        landed: set[tuple[object, str]] = set()
+        async with self._sessionmaker.begin() as session:
+            for row in await repository.lock_claimed(session, ids=[r.id for r in batch], token=token):
+                if row.key in ok:
+                    settling.landed(row, now=now, task_id=ok[row.key], task_poll=self.settings.task_poll)
+                    counts.sent += 1
+                    landed.add((row.tenant_id, policy.ref(row.resource, row.key)))
+                    continue
+                error = errors.get(row.key)
+                message = error.message if error else "LinkedIn returned no result for this key"
+                if error is not None and error.category is Category.REJECTED:
+                    settling.rejected(row, now=now, message=f"{error.status} {message}")
+                else:
+                    settling.retry(
+                        row, now=now, message=message, backoff=self.settings.backoff, rng=self._rng
+                    )
+                counts.dead += row.state is State.DEAD
+                counts.retried += row.state is not State.DEAD
+        self._report(batch[0].resource, counts)
+        return counts, landed
+
+    async def _settle_failure(self, batch: list[OutboxMessage], token: uuid.UUID, error: Exception) -> Counts:
+        now = await self._now()
+        counts = Counts(batches=1)
+        message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+        async with self._sessionmaker.begin() as session:
+            if isinstance(error, Forbidden | AuthFailed):
+                # The integration as a whole is refused: pause the tenant, keep every row (Decisions 2).
+                await tenant_service.pause_sending(
+                    session,
+                    tenant_id=batch[0].tenant_id,
+                    until=now + self.settings.forbidden_pause,
+                    reason=f"LinkedIn refused the integration ({error.status}): {message}",
+                )
+            for row in await repository.lock_claimed(session, ids=[r.id for r in batch], token=token):
+                if isinstance(error, Rejected):
+                    settling.rejected(row, now=now, message=f"{error.status} {message}")
+                elif isinstance(error, Throttled | Forbidden | AuthFailed):
+                    settling.retry(
+                        row, now=now, message=message, backoff=self.settings.backoff, rng=self._rng,
+                        count_attempt=False, at=self._resume_at(error, now),
+                    )  # fmt: skip
+                else:
+                    if not isinstance(error, LinkedInError):
+                        log.warning(
+                            "outbox.send_failed", resource=row.resource, error_type=type(error).__name__
+                        )
+                    settling.retry(
+                        row, now=now, message=message, backoff=self.settings.backoff, rng=self._rng
+                    )
+                counts.dead += row.state is State.DEAD
+                counts.retried += row.state is not State.DEAD
+        self._report(batch[0].resource, counts)
+        return counts
+
+    def _resume_at(self, error: LinkedInError, now: datetime) -> datetime | None:
+        if isinstance(error, Throttled):
+            return now + timedelta(seconds=error.retry_after) if error.retry_after else None
+        return now + self.settings.forbidden_pause
+
+    async def _release(self, rows: Sequence[OutboxMessage], token: uuid.UUID, message: str) -> int:
+        now = await self._now()
+        async with self._sessionmaker.begin() as session:
+            for row in await repository.lock_claimed(session, ids=[r.id for r in rows], token=token):
+                settling.retry(
+                    row, now=now, message=message, backoff=self.settings.backoff, rng=self._rng,
+                    count_attempt=False, at=now + self.settings.dependency_wait,
+                )  # fmt: skip
+        return len(rows)
+
+    async def _poll_tasks(self) -> Counts:
+        """Jobs wait on LinkedIn's tasks: SUCCEEDED lands them, FAILED is a dead letter with its message."""
+        counts = Counts()
+        now = await self._now()
+        token = uuid.uuid4()
+        async with self._sessionmaker.begin() as session:
+            rows = await repository.claim_candidates(
+                session, now=now, limit=self.settings.claim_limit, states=(State.AWAITING_TASK,)
+            )
+            await repository.mark_claimed(session, rows, token=token, leased_until=now + self.settings.lease)
+        by_tenant: dict[uuid.UUID, list[OutboxMessage]] = defaultdict(list)
+        for row in rows:
+            by_tenant[row.tenant_id].append(row)
+        for tenant_id, tenant_rows in by_tenant.items():
+            for start in range(0, len(tenant_rows), self.settings.batch_size):
+                chunk = tenant_rows[start : start + self.settings.batch_size]
+                counts.add(await self._check_tasks(tenant_id, chunk, token))
+        return counts
+
+    async def _check_tasks(self, tenant_id: uuid.UUID, rows: list[OutboxMessage], token: uuid.UUID) -> Counts:
+        counts = Counts()
+        try:
+            link = await self._link_for(tenant_id)
+            result = await link.app.get_job_tasks([row.task_ids[0] for row in rows if row.task_ids])
+        except Exception as error:
+            return await self._settle_failure(rows, token, error)
+        now = await self._now()
+        async with self._sessionmaker.begin() as session:
+            for row in await repository.lock_claimed(session, ids=[r.id for r in rows], token=token):
+                task = result.ok.get(row.task_ids[0]) if row.task_ids else None
+                status = (task.status if task else "").upper()
+                if status == "SUCCEEDED":
+                    settling.task_succeeded(row, now=now)
+                    counts.sent += 1
+                elif status == "FAILED":
+                    settling.rejected(
+                        row, now=now, message=f"job task failed: {task.message if task else ''}"
+                    )
+                    counts.dead += 1
+                else:
+                    row.attempts = max(row.attempts - 1, 0)
+                    row.lease_token = row.leased_until = None
+                    row.next_attempt_at = now + self.settings.task_poll
+        return counts
+
+    def _report(self, resource: str, counts: Counts) -> None:
+        if self._on_batch is not None:
+            self._on_batch(resource, counts)

@@ -1,0 +1,30 @@
+"""The shape of a sender: one resource's batch of (key, payload) → LinkedIn → what happened to each key."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rsc_service.integrations.linkedin import LinkedInApp
+from rsc_service.integrations.linkedin.errors import EntityError
+
+Item = tuple[str, dict[str, Any] | None]  # (our key, payload; None for a delete)
+
+
+@dataclass(frozen=True)
+class Target:
+    app: LinkedInApp
+    integration_context: str
+    path_parent: str | None
+
+
+@dataclass
+class Sent:
+    """Per key: landed (with a job's task id, when LinkedIn answers with one) or LinkedIn's error."""
+
+    ok: dict[str, str | None] = field(default_factory=dict)
+    errors: dict[str, EntityError] = field(default_factory=dict)
+
+
+Send = Callable[[Target, Sequence[Item]], Awaitable[Sent]]

@@ -1,0 +1,79 @@
+"""How a claimed row's state moves once LinkedIn has answered for it. Pure: rows in, new column values out."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from rsc_service.outbox.models import OutboxMessage
+from rsc_service.outbox.ops import State
+from rsc_service.outbox.policy import Backoff
+
+_ERROR_LIMIT = 2000
+
+
+def _clip(message: str) -> str:
+    return message[:_ERROR_LIMIT]
+
+
+def landed(row: OutboxMessage, *, now: datetime, task_id: str | None, task_poll: timedelta) -> None:
+    row.landed_at = row.landed_at or now
+    row.last_error = None
+    row.lease_token = row.leased_until = None
+    if task_id is not None:  # a job: LinkedIn works on it in a task; the row waits for the task (Decisions 5)
+        row.state = State.AWAITING_TASK
+        row.task_ids = [task_id]
+        row.next_attempt_at = now + task_poll
+        return
+    _finish(row, now=now)
+
+
+def task_succeeded(row: OutboxMessage, *, now: datetime) -> None:
+    row.last_error = None
+    row.task_ids = []
+    row.lease_token = row.leased_until = None
+    _finish(row, now=now)
+
+
+def _finish(row: OutboxMessage, *, now: datetime) -> None:
+    # A newer revision arrived while this one was in flight: it still has to go.
+    newer = row.sent_revision is not None and row.revision > row.sent_revision
+    row.state = State.PENDING if newer else State.DONE
+    row.attempts = 0
+    row.next_attempt_at = now
+
+
+def rejected(row: OutboxMessage, *, now: datetime, message: str) -> None:
+    """A permanent refusal of this record: a dead letter at once, unless a newer revision may fix it."""
+    row.last_error = _clip(message)
+    row.lease_token = row.leased_until = None
+    row.task_ids = []
+    if row.sent_revision is not None and row.revision > row.sent_revision:
+        row.state, row.attempts, row.next_attempt_at = State.PENDING, 0, now
+    else:
+        row.state = State.DEAD
+
+
+def retry(
+    row: OutboxMessage,
+    *,
+    now: datetime,
+    message: str,
+    backoff: Backoff,
+    rng: random.Random,
+    count_attempt: bool = True,
+    at: datetime | None = None,
+) -> None:
+    """Try again later; 429s and waits for a parent do not count as attempts (RELIABILITY §3.10)."""
+    row.last_error = _clip(message)
+    row.lease_token = row.leased_until = None
+    if not count_attempt:
+        row.attempts = max(row.attempts - 1, 0)
+    if row.state is State.AWAITING_TASK and row.task_ids:
+        row.next_attempt_at = at or backoff.next_attempt_at(row.attempts, now=now, rng=rng)
+        return
+    if count_attempt and backoff.exhausted(row.attempts):
+        row.state = State.DEAD
+        return
+    row.state = State.PENDING
+    row.next_attempt_at = at or backoff.next_attempt_at(row.attempts, now=now, rng=rng)

@@ -1,0 +1,187 @@
+"""LinkedIn's budgets in the database, shared by every replica (Decisions 9, RELIABILITY §3.9-10).
+
+Per (application, group): records in a sliding 60 s window (one row per second) and requests per UTC day,
+plus a pause set by 429s. Taking from the budget is one short transaction that locks the bucket row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from rsc_service.db.session import insert_for
+from rsc_service.integrations.linkedin.errors import Throttled
+from rsc_service.integrations.linkedin.throttle import Throttle
+from rsc_service.outbox.models import ThrottleBucket, ThrottleSlot
+
+
+@dataclass(frozen=True)
+class Budget:
+    records_per_window: int | None = None
+    requests_per_day: int | None = None
+
+
+@dataclass(frozen=True)
+class ThrottleConfig:
+    budgets: Mapping[str, Budget]
+    window: timedelta = timedelta(seconds=60)
+    # Sends leave a little after their budget is taken; a margin keeps LinkedIn's own window from seeing two
+    # windows' worth of records inside its 60 s.
+    margin: timedelta = timedelta(seconds=1)
+    max_wait: timedelta = timedelta(seconds=30)
+    backoff_base: timedelta = timedelta(seconds=30)
+    backoff_cap: timedelta = timedelta(minutes=15)
+
+
+def next_midnight(now: datetime) -> datetime:
+    return datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+
+
+class DatabaseThrottle(Throttle):
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        app: str,
+        config: ThrottleConfig,
+        now: Callable[[], Awaitable[datetime]],
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._app = app
+        self._config = config
+        self._now = now
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
+
+    async def acquire(self, group: str, records: int) -> None:
+        budget = self._config.budgets.get(group)
+        if budget is None:
+            return
+        waited = timedelta(0)
+        while True:
+            wait = await self._try_take(group, records, budget)
+            if wait is None:
+                return
+            if waited + wait > self._config.max_wait:
+                # Stop rather than wait: the caller releases its claim and comes back (RELIABILITY §3.10).
+                raise Throttled("LinkedIn budget spent for now", status=429, retry_after=wait.total_seconds())
+            await self._sleep(wait.total_seconds())
+            waited += wait
+
+    async def note_retry_after(
+        self, group: str, retry_after: float | None, *, daily_limit: bool = False
+    ) -> None:
+        now = await self._now()
+        async with self._sessionmaker.begin() as session:
+            bucket = await self._bucket(session, group, now)
+            if daily_limit:
+                until = next_midnight(now)
+            elif retry_after is not None:
+                until = now + timedelta(seconds=min(max(retry_after, 1.0), 86_400.0))
+            else:
+                step = self._config.backoff_base * 2**bucket.backoff_level
+                until = now + min(step, self._config.backoff_cap) * (0.5 + self._rng.random() / 2)
+                bucket.backoff_level += 1
+            bucket.paused_until = max(bucket.paused_until or until, until)
+
+    async def _try_take(self, group: str, records: int, budget: Budget) -> timedelta | None:
+        now = await self._now()
+        second = int(now.timestamp())
+        window = int((self._config.window + self._config.margin).total_seconds())
+        async with self._sessionmaker.begin() as session:
+            bucket = await self._bucket(session, group, now)
+            if bucket.paused_until is not None and bucket.paused_until > now:
+                return bucket.paused_until - now
+            bucket.backoff_level = 0
+            if budget.requests_per_day is not None and bucket.requests_today >= budget.requests_per_day:
+                bucket.paused_until = next_midnight(now)
+                return bucket.paused_until - now
+            if budget.records_per_window is not None:
+                wait = await self._window_wait(
+                    session, group, second, window, records, budget.records_per_window
+                )
+                if wait is not None:
+                    return wait
+                await self._add_records(session, group, second, records)
+            bucket.requests_today += 1
+        return None
+
+    async def _window_wait(
+        self, session: AsyncSession, group: str, second: int, window: int, records: int, limit: int
+    ) -> timedelta | None:
+        await session.execute(
+            delete(ThrottleSlot).where(
+                ThrottleSlot.app == self._app,
+                ThrottleSlot.group == group,
+                ThrottleSlot.second <= second - window,
+            )
+        )
+        slots = (
+            await session.execute(
+                select(ThrottleSlot.second, ThrottleSlot.records)
+                .where(ThrottleSlot.app == self._app, ThrottleSlot.group == group)
+                .order_by(ThrottleSlot.second)
+            )
+        ).all()
+        used = sum(count for _, count in slots)
+        if used + records <= limit or (used == 0 and records > limit):
+            return None
+        freed = 0
+        for slot_second, count in slots:  # the earliest second at which enough has left the window
+            freed += count
+            if used - freed + records <= limit:
+                return timedelta(seconds=slot_second + window - second)
+        return timedelta(seconds=window)
+
+    async def _add_records(self, session: AsyncSession, group: str, second: int, records: int) -> None:
+        insert = insert_for(session, ThrottleSlot).values(
+            app=self._app, group=group, second=second, records=records
+        )
+        await session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["app", "group", "second"], set_={"records": ThrottleSlot.records + records}
+            )
+        )
+
+    async def _bucket(self, session: AsyncSession, group: str, now: datetime) -> ThrottleBucket:
+        await session.execute(
+            insert_for(session, ThrottleBucket)
+            .values(app=self._app, group=group, day=now.date().isoformat(), requests_today=0, backoff_level=0)
+            .on_conflict_do_nothing(index_elements=["app", "group"])
+        )
+        bucket = await session.scalar(
+            select(ThrottleBucket)
+            .where(ThrottleBucket.app == self._app, ThrottleBucket.group == group)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        assert bucket is not None
+        today = now.date().isoformat()
+        if bucket.day != today:
+            bucket.day, bucket.requests_today = today, 0
+        return bucket
+
+
+async def remaining(
+    session: AsyncSession, *, app: str, group: str, budget: Budget, now: datetime, window: timedelta
+) -> tuple[int | None, int | None]:
+    """(records left in the window, requests left today), for metrics and sync health."""
+    since = int(now.timestamp()) - int(window.total_seconds())
+    used = await session.scalar(
+        select(func.coalesce(func.sum(ThrottleSlot.records), 0)).where(
+            ThrottleSlot.app == app, ThrottleSlot.group == group, ThrottleSlot.second > since
+        )
+    )
+    bucket = await session.get(ThrottleBucket, (app, group))
+    today = bucket.requests_today if bucket and bucket.day == now.date().isoformat() else 0
+    records_left = None if budget.records_per_window is None else budget.records_per_window - int(used or 0)
+    requests_left = None if budget.requests_per_day is None else budget.requests_per_day - today
+    return records_left, requests_left
