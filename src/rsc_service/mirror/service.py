@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.integrations.ats import wire as ats
-from rsc_service.mirror import payloads, repository
+from rsc_service.mirror import payloads, payloads_jobs, repository
 from rsc_service.mirror.models import AtsRecord
 from rsc_service.mirror.repository import Change
 from rsc_service.outbox import service as outbox_service
@@ -138,3 +138,35 @@ async def list_records(
     session: AsyncSession, *, tenant_id: uuid.UUID, kind: str | None = None
 ) -> Sequence[AtsRecord]:
     return await repository.list_records(session, tenant_id=tenant_id, kind=kind)
+
+
+_ORIGIN_KIND = {
+    "simpleJobPostings": "job",
+    "atsCandidates": "candidate",
+    "atsApplications": "application",
+    "atsCandidates/notes": "note",
+    "atsApplications/notes": "note",
+    "atsApplications/interviewFeedback": "interview_feedback",
+}
+
+
+def origin_of(resource: str, key: str, path_parent: str | None) -> tuple[str, str]:
+    """The mirror record whose payloads include the outbox row (resource, key)."""
+    if resource in _ORIGIN_KIND:
+        return _ORIGIN_KIND[resource], key
+    if resource == "atsApplications/stages" and path_parent is not None:
+        return "application", path_parent
+    if resource == "atsEntityAcls":
+        return "job", payloads_jobs.split_acl_key(key)[1]
+    raise ValueError(f"no mirror record builds {resource} rows")
+
+
+async def rebuild(
+    session: AsyncSession, *, tenant: Tenant, resource: str, key: str, path_parent: str | None, now: datetime
+) -> AtsRecord | None:
+    """Re-owe LinkedIn what the mirror holds now for this row's record (replay reads the current version)."""
+    kind, ats_id = origin_of(resource, key, path_parent)
+    record = await repository.find(session, tenant_id=tenant.id, kind=kind, ats_id=ats_id)
+    if record is not None:
+        await _enqueue(session, tenant=tenant, record=record, now=now)
+    return record
