@@ -49,3 +49,10 @@ class TestLoadSettings:
             load_settings(admin={"token": ["leaked-value"]})
         assert "RSC_ADMIN__TOKEN" in str(raised.value)
         assert "leaked-value" not in str(raised.value)
+
+    def test_a_lease_shorter_than_two_sends_is_refused(self) -> None:
+        with pytest.raises(SettingsError) as raised:
+            load_settings(outbox={"lease_seconds": 10}, linkedin={"timeout_seconds": 30})
+        assert "RSC_OUTBOX__LEASE_SECONDS (10.0) must be at least twice RSC_LINKEDIN__TIMEOUT_SECONDS" in str(
+            raised.value
+        )

@@ -6,7 +6,7 @@ import re
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./rsc-service.db"
@@ -145,6 +145,16 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
+    @model_validator(mode="after")
+    def _lease_covers_a_send(self) -> Settings:
+        # A claim must outlive the slowest send, or a second worker could send the same rows (RELIABILITY §3.7).
+        if self.outbox.lease_seconds < 2 * self.linkedin.timeout_seconds:
+            raise ValueError(
+                f"RSC_OUTBOX__LEASE_SECONDS ({self.outbox.lease_seconds}) must be at least twice "
+                f"RSC_LINKEDIN__TIMEOUT_SECONDS ({self.linkedin.timeout_seconds})"
+            )
+        return self
+
 
 class SettingsError(Exception):
     """Settings that cannot be used; the message names each env var and the reason."""
@@ -156,6 +166,9 @@ _SECRETISH = re.compile("TOKEN|KEY|SECRET|PASSWORD")
 def describe(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
+        if not item["loc"]:  # a rule across settings: its message names the variables
+            lines.append(item["msg"].removeprefix("Value error, "))
+            continue
         path = "__".join(str(part) for part in item["loc"]).upper()
         shown = "" if _SECRETISH.search(path) else f" (got {item.get('input')!r})"
         lines.append(f"RSC_{path}: {item['msg']}{shown}")
