@@ -1,0 +1,102 @@
+"""Pure outbox rules: send order, batching, dependencies, fairness and backoff."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from rsc_service.mirror.payloads import resource_order
+from rsc_service.outbox import policy
+from rsc_service.outbox.models import OutboxMessage
+from rsc_service.outbox.ops import Op, State
+
+NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
+A, B = uuid.uuid4(), uuid.uuid4()
+
+
+def _row(
+    resource: str, key: str, *, tenant: uuid.UUID = A, op: Op = Op.UPSERT, parent: str | None = None
+) -> OutboxMessage:
+    return OutboxMessage(
+        tenant_id=tenant, resource=resource, key=key, op=op, path_parent=parent, depends_on=[]
+    )
+
+
+class TestTiers:
+    def test_writes_go_parents_first_and_deletes_children_first(self) -> None:
+        job, cand, app, note = (
+            _row("simpleJobPostings", "j"),
+            _row("atsCandidates", "c"),
+            _row("atsApplications", "a"),
+            _row("atsApplications/notes", "n", parent="a"),
+        )
+        writes = sorted([note, app, cand, job], key=lambda r: policy.tier(r, resource_order))
+        assert [r.key for r in writes] == ["j", "c", "a", "n"]
+
+        deletes = [
+            _row(r.resource, r.key, op=Op.DELETE, parent=r.path_parent) for r in (job, cand, app, note)
+        ]
+        ordered = sorted(deletes, key=lambda r: policy.tier(r, resource_order))
+        assert [r.key for r in ordered[:3]] == ["n", "a", "c"]
+        assert all(
+            policy.tier(d, resource_order) > policy.tier(w, resource_order) for d in deletes for w in writes
+        )
+
+
+class TestBatches:
+    def test_at_most_100_per_tenant_resource_parent_and_kind(self) -> None:
+        rows = [_row("atsCandidates", f"c{i}") for i in range(250)]
+        rows += [_row("atsCandidates", f"x{i}", tenant=B) for i in range(3)]
+        rows += [_row("atsCandidates", f"d{i}", op=Op.DELETE) for i in range(2)]
+        rows += [_row("atsApplications/notes", f"n{i}", parent=f"app{i % 2}") for i in range(4)]
+
+        batches = policy.batches(rows)
+
+        assert max(len(b) for b in batches) == 100
+        assert sorted(len(b) for b in batches) == [2, 2, 2, 3, 50, 100, 100]
+        for batch in batches:
+            assert len({(r.tenant_id, r.resource, r.path_parent, r.op is Op.DELETE) for r in batch}) == 1
+
+
+class TestDependencies:
+    def _dep(self, op: Op, state: State, landed: bool) -> OutboxMessage:
+        row = _row("simpleJobPostings", "j", op=op)
+        row.state, row.landed_at = state, NOW if landed else None
+        return row
+
+    def test_a_write_needs_its_parent_landed_once(self) -> None:
+        app = _row("atsApplications", "a")
+        assert not policy.satisfied(app, None)
+        assert not policy.satisfied(app, self._dep(Op.UPSERT, State.PENDING, landed=False))
+        assert policy.satisfied(
+            app, self._dep(Op.UPSERT, State.PENDING, landed=True)
+        )  # a newer revision pending
+        assert policy.satisfied(app, self._dep(Op.UPSERT, State.AWAITING_TASK, landed=True))
+
+    def test_a_delete_needs_its_children_deleted(self) -> None:
+        parent = _row("atsCandidates", "c", op=Op.DELETE)
+        assert not policy.satisfied(parent, self._dep(Op.UPSERT, State.DONE, landed=True))
+        assert not policy.satisfied(parent, self._dep(Op.DELETE, State.PENDING, landed=True))
+        assert policy.satisfied(parent, self._dep(Op.DELETE, State.DONE, landed=True))
+
+
+class TestFairShare:
+    def test_one_tenants_backfill_does_not_fill_the_claim(self) -> None:
+        backfill = [_row("atsCandidates", f"c{i}") for i in range(1000)]
+        live = [_row("atsCandidates", "live", tenant=B)]
+        chosen = policy.fair_share(backfill + live, per_tenant=100)
+        assert len(chosen) == 101
+        assert chosen[-1].tenant_id == B
+
+
+class TestBackoff:
+    def test_grows_with_jitter_up_to_the_cap_and_gives_up(self) -> None:
+        backoff = policy.Backoff(base=timedelta(seconds=2), cap=timedelta(minutes=15), max_attempts=5)
+        rng = random.Random(7)
+        waits = [(backoff.next_attempt_at(n, now=NOW, rng=rng) - NOW).total_seconds() for n in range(1, 15)]
+        assert 1 <= waits[0] <= 2
+        assert 8 <= waits[3] <= 16
+        assert all(450 <= w <= 900 for w in waits[-3:])
+        assert not backoff.exhausted(4)
+        assert backoff.exhausted(5)
