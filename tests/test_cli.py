@@ -129,3 +129,22 @@ class TestTenantCommands:
         )
         for option in ("--contract", "--unique-foreign-id", "--json", "--client-secret"):
             assert option in result.stdout
+
+
+class TestOutboxCommands:
+    async def test_replay_and_reconcile_name_what_is_wrong(self, fresh_database: FreshDatabase) -> None:
+        from tests.conftest import ENCRYPTION_KEY
+
+        env = processes.env_for(
+            await fresh_database(True), RSC_SECURITY__ENCRYPTION_KEYS=f'["{ENCRYPTION_KEY}"]'
+        )
+
+        neither = processes.run(["replay", "--tenant", "tn_x"], env)
+        unknown = processes.run(["replay", "--tenant", "tn_nope", "--all"], env)
+        reconcile = processes.run(["reconcile", "--tenant", "tn_nope"], env)
+        everyone = processes.run(["reconcile"], env)
+
+        assert neither.returncode == 2 and "--id" in neither.stderr
+        assert unknown.returncode == 1 and "no tenant" in unknown.stderr
+        assert reconcile.returncode == 1 and "no tenant" in reconcile.stderr
+        assert everyone.returncode == 0, everyone.stderr  # no tenants yet: nothing to do, no error

@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 
 from rsc_service import __version__, errors, logs
 from rsc_service.admin import routes as admin_routes
+from rsc_service.admin import sync_routes
 from rsc_service.ats_webhooks import routes as ats_webhook_routes
 from rsc_service.context import AppContext, open_context
 from rsc_service.scheduler import Scheduler
@@ -82,4 +83,5 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     app.include_router(health.router)
     app.include_router(ats_webhook_routes.router)
     app.include_router(admin_routes.router)
+    app.include_router(sync_routes.router)
     return app

@@ -15,9 +15,11 @@ import structlog
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from rsc_service.candidates import service as candidate_service
 from rsc_service.context import AppContext
 from rsc_service.errors import ServiceUnavailable
 from rsc_service.integrations.linkedin import AppCredentials
+from rsc_service.integrations.linkedin import wire as li
 from rsc_service.integrations.linkedin.throttle import Group
 from rsc_service.mirror import payloads, senders
 from rsc_service.outbox import policy
@@ -160,3 +162,34 @@ async def _drain(dispatcher: Dispatcher) -> None:
             return
         if counts.claimed == 0 and counts.sent == 0:
             return
+
+
+async def read_back_matches(ctx: AppContext, *, limit: int = 500) -> int:
+    """L1: after candidates land, read LinkedIn's email match and record the link. Returns candidates read."""
+    async with ctx.sessionmaker() as session:
+        unchecked = await candidate_service.list_unchecked(session, limit=limit)
+    by_tenant: dict[uuid.UUID, list[str]] = {}
+    for tenant_id, ats_candidate_id in unchecked:
+        by_tenant.setdefault(tenant_id, []).append(ats_candidate_id)
+    resolve = link_resolver(ctx)
+    read = 0
+    for tenant_id, ids in by_tenant.items():
+        link = await resolve(tenant_id)
+        for start in range(0, len(ids), policy.MAX_BATCH):
+            keys = [
+                li.CandidateKey(ats_candidate_id=i, integration_context=link.integration_context)
+                for i in ids[start : start + policy.MAX_BATCH]
+            ]
+            result = await link.app.get_candidates(keys)
+            now = await ctx.db_now()
+            async with ctx.sessionmaker.begin() as session:
+                for key, match in result.ok.items():
+                    await candidate_service.record_match(
+                        session,
+                        tenant_id=tenant_id,
+                        ats_candidate_id=key.ats_candidate_id,
+                        matched=match.matched_members,
+                        now=now,
+                    )
+                    read += 1
+    return read

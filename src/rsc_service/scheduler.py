@@ -23,7 +23,9 @@ from rsc_service import __version__, logs, push
 from rsc_service.ats_webhooks import service as ats_webhook_service
 from rsc_service.context import AppContext
 from rsc_service.db import leases
-from rsc_service.web import metrics
+from rsc_service.outbox import health as outbox_health
+from rsc_service.reconcile import jobs as reconcile_jobs
+from rsc_service.web import metrics, metrics_collect
 
 log = structlog.get_logger()
 JobFn = Callable[[AppContext], Awaitable[None]]
@@ -59,7 +61,20 @@ async def prune_inbox(ctx: AppContext) -> None:
     log.info("jobs.pruned_inbox", removed=removed)
 
 
+async def refresh_outbox_gauges(ctx: AppContext) -> None:
+    await metrics_collect.refresh_outbox_gauges(ctx, outbox_health.samples)
+
+
+async def read_back_matches(ctx: AppContext) -> None:
+    read = await push.read_back_matches(ctx)
+    if read:
+        log.info("candidates.matches_read", candidates=read)
+
+
 JOBS: list[Job] = [
+    Job("read_back_matches", read_back_matches, timedelta(seconds=5), singleton=True),
+    Job("reconcile", reconcile_jobs.reconcile_all, timedelta(hours=1), singleton=True),
+    Job("refresh_outbox_gauges", refresh_outbox_gauges, timedelta(seconds=15), singleton=False),
     Job("heartbeat", heartbeat, timedelta(seconds=30), singleton=False),
     Job("prune_job_runs", prune_job_runs, timedelta(hours=1), singleton=True),
     Job("prune_inbox", prune_inbox, timedelta(hours=1), singleton=True),

@@ -147,7 +147,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _lease_covers_a_send(self) -> Settings:
-        # A claim must outlive the slowest send, or a second worker could send the same rows (RELIABILITY §3.7).
+        # A claim must outlive the slowest send, else another worker may send the same rows (RELIABILITY).
         if self.outbox.lease_seconds < 2 * self.linkedin.timeout_seconds:
             raise ValueError(
                 f"RSC_OUTBOX__LEASE_SECONDS ({self.outbox.lease_seconds}) must be at least twice "

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
+import uuid
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any
 
 import httpx
 import pytest
@@ -12,11 +16,19 @@ from sqlalchemy import select
 
 from rsc_service import push
 from rsc_service.context import AppContext
-from rsc_service.integrations.linkedin import LinkedInClient
-from rsc_service.outbox.dispatcher import Counts, Dispatcher, DispatchSettings
+from rsc_service.integrations.linkedin import AppCredentials, LinkedInClient
+from rsc_service.mirror import payloads, senders
+from rsc_service.outbox.dispatcher import Counts, Dispatcher, DispatchSettings, TenantLink
 from rsc_service.outbox.models import OutboxMessage
+from rsc_service.outbox.throttle import DatabaseThrottle
+from rsc_service.simulators.ats.app import create_app as create_ats_sim
+from rsc_service.simulators.ats.config import AtsSimConfig
+from rsc_service.simulators.ats.webhooks import WebhookSender
+from rsc_service.simulators.ats.world import World as AtsWorld
 from rsc_service.simulators.linkedin.app import create_app as create_linkedin_sim
 from rsc_service.simulators.linkedin.config import SimConfig
+from rsc_service.simulators.linkedin.world import World as LinkedInWorld
+from rsc_service.tenants import service as tenant_service
 from tests.ats_webhooks.conftest import Ats
 from tests.conftest import FrozenClock
 from tests.factories import make_tenant
@@ -89,3 +101,176 @@ async def drain(dispatcher: Dispatcher, clock: FrozenClock, *, rounds: int = 10)
 async def outbox_rows(ctx: AppContext) -> dict[tuple[str, str], OutboxMessage]:
     async with ctx.sessionmaker() as session:
         return {(m.resource, m.key): m for m in (await session.scalars(select(OutboxMessage))).all()}
+
+
+@dataclass
+class FakeAts:
+    """The fake ATS, its signed webhooks posted to our app over ASGI with the tenant's secret."""
+
+    app: FastAPI
+    tenant_key: str
+
+    @property
+    def world(self) -> AtsWorld:
+        world: AtsWorld = self.app.state.world
+        return world
+
+    @property
+    def webhooks(self) -> WebhookSender:
+        sender: WebhookSender = self.app.state.webhooks
+        return sender
+
+    async def flush(self) -> None:
+        assert await self.webhooks.flush(within=30), "the fake ATS could not deliver every webhook"
+        failed = [d.summary() for d in self.webhooks.deliveries if d.state == "failed"]
+        assert not failed, failed
+
+
+@pytest.fixture
+async def fake_ats(app: FastAPI, ats: Ats, clock: FrozenClock) -> AsyncIterator[FakeAts]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://rsc.test") as http:
+        config = AtsSimConfig(
+            webhook_url=f"http://rsc.test/v1/webhooks/ats/{ats.tenant_key}",
+            webhook_secret=ats.secret,
+            retry_schedule=[0, 0, 0],
+            retry_scale=0,
+        )
+        sim = create_ats_sim(config, http=http, clock=clock)
+        yield FakeAts(sim, ats.tenant_key)
+        await sim.state.webhooks.close()
+
+
+def linkedin_world(sim: FastAPI) -> LinkedInWorld:
+    world: LinkedInWorld = sim.state.world
+    return world
+
+
+def clocked_dispatcher(
+    ctx: AppContext, clock: FrozenClock, *, settings: DispatchSettings | None = None, seed: int = 0
+) -> Dispatcher:
+    """push.build_dispatcher's pieces; the shared throttle waits by moving the test clock, not real time."""
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds=seconds)
+
+    async def link_for(tenant_id: uuid.UUID) -> TenantLink:
+        assert ctx.linkedin is not None
+        async with ctx.sessionmaker() as session:
+            tenant = await tenant_service.get(session, tenant_id)
+        credentials = AppCredentials(
+            client_id=tenant.linkedin_client_id,
+            client_secret=tenant_service.linkedin_client_secret(tenant, cipher=ctx.cipher),
+        )
+        throttle = DatabaseThrottle(
+            ctx.sessionmaker,
+            app=tenant.linkedin_client_id,
+            config=push.throttle_config(ctx),
+            now=ctx.db_now,
+            sleep=sleep,
+            rng=random.Random(seed),
+        )
+        return TenantLink(
+            ctx.linkedin.for_app(credentials, throttle=throttle), tenant.linkedin_organization_urn
+        )
+
+    return Dispatcher(
+        ctx.sessionmaker,
+        senders=senders.SENDERS,
+        link_for=link_for,
+        order=payloads.resource_order,
+        now=ctx.db_now,
+        settings=settings or DispatchSettings(concurrency=1),
+        rng=random.Random(seed),
+    )
+
+
+async def add_fault(http: httpx.AsyncClient, **rule: object) -> None:
+    response = await http.post("/_sim/faults", json=rule)
+    assert response.status_code in {200, 201}, response.text
+
+
+async def seed_every_kind(fake: FakeAts) -> dict[str, dict[str, Any]]:
+    world = fake.world
+    author = world.create(
+        "user", {"email": "rita@acme.example", "first_name": "Rita", "last_name": "Recruiter"}
+    )
+    job = world.create(
+        "job",
+        {
+            "title": "Robotics Engineer",
+            "description": "Build arms that sort parcels.",
+            "location": {"city": "Austin", "region": "TX", "country": "US"},
+        },
+    )
+    candidate = world.create(
+        "candidate",
+        {
+            "first_name": "Dan",
+            "last_name": "Candidate",
+            "emails": [{"address": "dan@candidates.example", "type": "home"}],
+            "phones": [{"number": "+1 512 555 0100", "type": "mobile"}],
+            "current_company": "Parcel Bots",
+            "current_title": "Engineer",
+        },
+    )
+    application = world.create("application", {"candidate_id": candidate["id"], "job_id": job["id"]})
+    candidate_note = world.create(
+        "note", {"candidate_id": candidate["id"], "body": "Met at a meetup.", "author_user_id": author["id"]}
+    )
+    application_note = world.create(
+        "note",
+        {
+            "candidate_id": candidate["id"],
+            "application_id": application["id"],
+            "body": "Strong on control loops.",
+        },
+    )
+    feedback = world.create(
+        "interview_feedback",
+        {
+            "application_id": application["id"],
+            "interviewer_user_id": author["id"],
+            "interview_type": "phone",
+            "rating": "strong_yes",
+            "summary": "Clear thinker.",
+        },
+    )
+    await fake.flush()
+    return {
+        "job": job,
+        "candidate": candidate,
+        "application": application,
+        "candidate_note": candidate_note,
+        "application_note": application_note,
+        "feedback": feedback,
+    }
+
+
+class HeldAnswers(httpx.AsyncBaseTransport):
+    """The network to LinkedIn, where the answer to the first matching write is held until released.
+
+    LinkedIn has applied the write; only its answer is late, as on a slow link.
+    """
+
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        *,
+        prefix: str = "/v2/atsCandidates",
+        methods: tuple[str, ...] = ("PUT",),
+    ) -> None:
+        self.inner = inner
+        self.prefix, self.methods = prefix, methods
+        self.release = asyncio.Event()
+        self.held = asyncio.Event()
+        self._armed = True
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if self._armed and request.url.path.startswith(self.prefix) and request.method in self.methods:
+            self._armed = False
+            await response.aread()
+            self.held.set()
+            await self.release.wait()
+        return response

@@ -12,7 +12,7 @@ from sqlalchemy import and_, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.db.session import insert_for
-from rsc_service.mirror.models import AtsRecord
+from rsc_service.mirror.models import AtsRecord, CandidateLink
 
 
 @dataclass(frozen=True)
@@ -129,3 +129,16 @@ async def list_records(
     if kind is not None:
         query = query.where(AtsRecord.kind == kind)
     return (await session.scalars(query.order_by(AtsRecord.id))).all()
+
+
+async def manual_member(session: AsyncSession, *, tenant_id: uuid.UUID, record: AtsRecord) -> str | None:
+    """The member linked by hand, export or stub; LinkedIn's own email match is not sent back."""
+    if record.kind != "candidate":
+        return None
+    return await session.scalar(
+        select(CandidateLink.member_urn).where(
+            CandidateLink.tenant_id == tenant_id,
+            CandidateLink.ats_candidate_id == record.ats_id,
+            CandidateLink.source != "email",
+        )
+    )

@@ -12,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rsc_service.integrations.ats import wire as ats
 from rsc_service.mirror import payloads, payloads_jobs, repository
 from rsc_service.mirror.models import AtsRecord
+from rsc_service.mirror.payloads_fields import STAGES
 from rsc_service.mirror.repository import Change
+from rsc_service.outbox import repository as outbox_repository
 from rsc_service.outbox import service as outbox_service
-from rsc_service.outbox.ops import Intent
+from rsc_service.outbox.ops import Intent, Op
 from rsc_service.tenants.models import Tenant
 
 _CASCADES = {"candidate": "candidate_id", "application": "application_id"}
@@ -93,7 +95,25 @@ async def _enqueue(
         await outbox_service.enqueue(
             session, tenant_id=tenant.id, intent=intent, source_version=record.version, now=now
         )
+    if record.kind == "application" and not record.deleted:
+        kept = {intent.key for intent in intents if intent.resource == STAGES}
+        await _forget_dropped_stages(session, tenant=tenant, record=record, kept=kept, now=now)
     return intents
+
+
+async def _forget_dropped_stages(
+    session: AsyncSession, *, tenant: Tenant, record: AtsRecord, kept: set[str], now: datetime
+) -> None:
+    """A stage whose entry left the application's history is deleted on LinkedIn too (RSC-503)."""
+    for row in await outbox_repository.list_children(
+        session, tenant_id=tenant.id, resource=STAGES, path_parent=record.ats_id
+    ):
+        if row.key in kept or row.op is Op.DELETE:
+            continue
+        gone = Intent(STAGES, row.key, Op.DELETE, None, path_parent=record.ats_id)
+        await outbox_service.enqueue(
+            session, tenant_id=tenant.id, intent=gone, source_version=record.version, now=now
+        )
 
 
 async def _context_for(session: AsyncSession, *, tenant: Tenant, record: AtsRecord) -> payloads.PushContext:
@@ -111,6 +131,7 @@ async def _context_for(session: AsyncSession, *, tenant: Tenant, record: AtsReco
     )
     return payloads.PushContext(
         integration_context=tenant.linkedin_organization_urn,
+        manual_matched_member=await repository.manual_member(session, tenant_id=tenant.id, record=record),
         job=job.data if job else None,
         candidate=candidate.data if candidate else None,
         users={user.ats_id: user.data for user in users if not user.deleted},

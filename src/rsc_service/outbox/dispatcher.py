@@ -292,7 +292,6 @@ class Dispatcher:
                     )
                     counts.dead += 1
                 else:
-                    row.attempts = max(row.attempts - 1, 0)
                     row.lease_token = row.leased_until = None
                     row.next_attempt_at = now + self.settings.task_poll
         return counts

@@ -85,8 +85,9 @@ async def mark_claimed(
         row.state = State.INFLIGHT if row.state is not State.AWAITING_TASK else State.AWAITING_TASK
         row.lease_token = token
         row.leased_until = leased_until
-        row.sent_revision = row.revision if row.state is State.INFLIGHT else row.sent_revision
-        row.attempts += 1
+        if row.state is State.INFLIGHT:
+            row.sent_revision = row.revision
+            row.attempts += 1  # asking after a job's task is not another attempt at sending it
     await session.flush()
 
 
@@ -129,5 +130,22 @@ async def lock_claimed(
             .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.lease_token == token)
             .with_for_update()
             .execution_options(populate_existing=True)
+        )
+    ).all()
+
+
+async def list_children(
+    session: AsyncSession, *, tenant_id: uuid.UUID, resource: str, path_parent: str
+) -> Sequence[OutboxMessage]:
+    """Rows of a sub-collection under one parent record (e.g. an application's stages)."""
+    return (
+        await session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.tenant_id == tenant_id,
+                OutboxMessage.resource == resource,
+                OutboxMessage.path_parent == path_parent,
+            )
+            .order_by(OutboxMessage.id)
         )
     ).all()

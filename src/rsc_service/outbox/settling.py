@@ -36,6 +36,7 @@ def task_succeeded(row: OutboxMessage, *, now: datetime) -> None:
 
 
 def _finish(row: OutboxMessage, *, now: datetime) -> None:
+    row.updated_at = now  # by the coordination clock: what "landed since" questions compare against
     # A newer revision arrived while this one was in flight: it still has to go.
     newer = row.sent_revision is not None and row.revision > row.sent_revision
     row.state = State.PENDING if newer else State.DONE
@@ -67,11 +68,11 @@ def retry(
     """Try again later; 429s and waits for a parent do not count as attempts (RELIABILITY §3.10)."""
     row.last_error = _clip(message)
     row.lease_token = row.leased_until = None
-    if not count_attempt:
-        row.attempts = max(row.attempts - 1, 0)
-    if row.state is State.AWAITING_TASK and row.task_ids:
+    if row.state is State.AWAITING_TASK and row.task_ids:  # polling its task took no attempt to undo
         row.next_attempt_at = at or backoff.next_attempt_at(row.attempts, now=now, rng=rng)
         return
+    if not count_attempt:
+        row.attempts = max(row.attempts - 1, 0)
     if count_attempt and backoff.exhausted(row.attempts):
         row.state = State.DEAD
         return

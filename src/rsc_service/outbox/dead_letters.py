@@ -1,0 +1,128 @@
+"""Dead letters: listed per tenant a page at a time, and replayed from the record's current version.
+
+Replay is idempotent (RELIABILITY §3.13): a row that is no longer dead is left alone, so replaying the same
+ids twice owes LinkedIn nothing more. Each request replays at most `REPLAY_LIMIT` rows (§3.19).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rsc_service.errors import FieldProblem, NotFound, Unprocessable
+from rsc_service.outbox.models import OutboxMessage
+from rsc_service.outbox.ops import State
+
+REPLAY_LIMIT = 500
+PAGE_LIMIT = 200
+
+# Re-owes LinkedIn what the row's record is now (the mirror's current version); the outbox cannot see it.
+Rebuild = Callable[[AsyncSession, OutboxMessage], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class DeadLetterPage:
+    items: Sequence[OutboxMessage]
+    next_after: int | None  # pass as `after` for the next page; None on the last page
+
+
+@dataclass(frozen=True)
+class Replayed:
+    replayed: list[int]
+    skipped: list[int]  # rows that were not dead (any more): nothing done for them
+    remaining: int  # dead letters of the tenant still waiting after this request
+
+
+async def list_dead(
+    session: AsyncSession, *, tenant_id: uuid.UUID, after: int = 0, limit: int = 50
+) -> DeadLetterPage:
+    limit = max(1, min(limit, PAGE_LIMIT))
+    rows = (
+        await session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.tenant_id == tenant_id,
+                OutboxMessage.state == State.DEAD,
+                OutboxMessage.id > after,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit + 1)
+        )
+    ).all()
+    items = rows[:limit]
+    return DeadLetterPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
+
+
+async def count_dead(session: AsyncSession, *, tenant_id: uuid.UUID) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.tenant_id == tenant_id, OutboxMessage.state == State.DEAD)
+    )
+    return int(count or 0)
+
+
+async def replay(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    ids: Sequence[int] | None,
+    replay_all: bool,
+    rebuild: Rebuild,
+    now: datetime,
+    limit: int = REPLAY_LIMIT,
+) -> Replayed:
+    """Make the chosen dead letters due again: `ids` (all of this tenant's, else 404), or up to `limit`."""
+    rows = await _chosen(session, tenant_id=tenant_id, ids=ids, replay_all=replay_all, limit=limit)
+    replayed: list[int] = []
+    skipped: list[int] = []
+    for row in rows:
+        if row.state is not State.DEAD:
+            skipped.append(row.id)
+            continue
+        await rebuild(session, row)
+        # A changed payload has already made the row pending; an unchanged one is due again all the same.
+        row.state = State.PENDING
+        row.attempts = 0
+        row.next_attempt_at = now
+        row.lease_token = row.leased_until = None
+        row.updated_at = now
+        replayed.append(row.id)
+    await session.flush()
+    return Replayed(
+        replayed=replayed, skipped=skipped, remaining=await count_dead(session, tenant_id=tenant_id)
+    )
+
+
+async def _chosen(
+    session: AsyncSession, *, tenant_id: uuid.UUID, ids: Sequence[int] | None, replay_all: bool, limit: int
+) -> Sequence[OutboxMessage]:
+    if replay_all == (ids is not None):
+        raise Unprocessable(
+            "give either ids or all=true",
+            errors=[FieldProblem(field="body", reason="exactly one of ids and all is required")],
+        )
+    query = select(OutboxMessage).where(OutboxMessage.tenant_id == tenant_id).order_by(OutboxMessage.id)
+    if ids is None:
+        return (
+            await session.scalars(
+                query.where(OutboxMessage.state == State.DEAD).limit(limit).with_for_update()
+            )
+        ).all()
+    wanted = list(dict.fromkeys(ids))
+    if len(wanted) > limit:
+        raise Unprocessable(
+            f"at most {limit} ids per request",
+            errors=[FieldProblem(field="body.ids", reason=f"{len(wanted)} ids; at most {limit}")],
+        )
+    rows = (await session.scalars(query.where(OutboxMessage.id.in_(wanted)).with_for_update())).all()
+    missing = sorted(set(wanted) - {row.id for row in rows})
+    if missing:
+        # Another tenant's row is as unknown here as one that never existed (RELIABILITY §3.19).
+        raise NotFound(f"no outbox rows {', '.join(map(str, missing))} for this tenant")
+    return rows

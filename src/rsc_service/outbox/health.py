@@ -1,0 +1,139 @@
+"""A tenant's sync health (PRODUCT O3, RELIABILITY §3.21): outbox depth and age, dead letters, the last
+error, the sending pause, and LinkedIn's quota left; plus the same figures as metric samples."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rsc_service.context import AppContext
+from rsc_service.integrations.linkedin.throttle import Group
+from rsc_service.outbox import repository, throttle
+from rsc_service.outbox.models import OutboxMessage, ThrottleBucket
+from rsc_service.outbox.ops import State
+from rsc_service.settings import LinkedInSettings
+from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants.models import Tenant
+from rsc_service.web.metrics_collect import QuotaSample, TenantSample
+
+WINDOW = timedelta(seconds=60)
+_OWED = (State.PENDING, State.INFLIGHT, State.AWAITING_TASK)
+
+
+@dataclass(frozen=True)
+class Quota:
+    group: str
+    records_left: int | None  # None: the group has no such budget
+    requests_left: int | None
+    paused_until: datetime | None  # set after a 429 or once the day's requests are spent
+
+
+@dataclass(frozen=True)
+class LastError:
+    resource: str
+    key: str
+    state: str
+    message: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SyncHealth:
+    depth: dict[str, int]
+    oldest_owed_at: datetime | None
+    oldest_age_seconds: float | None
+    dead: int
+    last_error: LastError | None
+    paused_until: datetime | None
+    paused_reason: str | None
+    quotas: list[Quota]
+
+
+def budgets(settings: LinkedInSettings) -> dict[str, throttle.Budget]:
+    """The budgets the push's throttle enforces per LinkedIn application (Decisions 9)."""
+    return {
+        Group.SYNC: throttle.Budget(
+            records_per_window=settings.records_per_minute, requests_per_day=settings.requests_per_day
+        ),
+        Group.PROSPECT: throttle.Budget(requests_per_day=settings.prospect_requests_per_day),
+    }
+
+
+async def for_tenant(
+    session: AsyncSession, *, tenant: Tenant, budgets: Mapping[str, throttle.Budget], now: datetime
+) -> SyncHealth:
+    depth = {state.value: 0 for state in State} | await repository.count_by_state(
+        session, tenant_id=tenant.id
+    )
+    oldest = await _oldest_owed(session, tenant=tenant)
+    paused = tenant.sending_paused_until is not None and tenant.sending_paused_until > now
+    return SyncHealth(
+        depth=depth,
+        oldest_owed_at=oldest,
+        oldest_age_seconds=max(0.0, (now - oldest).total_seconds()) if oldest else None,
+        dead=depth[State.DEAD.value],
+        last_error=await _last_error(session, tenant=tenant),
+        paused_until=tenant.sending_paused_until if paused else None,
+        paused_reason=tenant.sending_paused_reason if paused else None,
+        quotas=[
+            await _quota(session, app=tenant.linkedin_client_id, group=group, budget=budget, now=now)
+            for group, budget in budgets.items()
+        ],
+    )
+
+
+async def samples(ctx: AppContext) -> list[TenantSample]:
+    """Every tenant's figures for the metric gauges (web/metrics_collect.py)."""
+    now = ctx.clock()
+    wanted = budgets(ctx.settings.linkedin)
+    async with ctx.sessionmaker() as session:
+        found = []
+        for tenant in await tenant_service.list_all(session):
+            health = await for_tenant(session, tenant=tenant, budgets=wanted, now=now)
+            quotas = [
+                QuotaSample(tenant.linkedin_client_id, q.group, q.records_left, q.requests_left)
+                for q in health.quotas
+            ]
+            found.append(TenantSample(tenant.key, health.depth, health.oldest_age_seconds, quotas))
+        return found
+
+
+async def _oldest_owed(session: AsyncSession, *, tenant: Tenant) -> datetime | None:
+    # A row that never landed is owed since it was created; a re-owed row since its last enqueue
+    # (`updated_at`), which a claim also moves, so a retrying re-owed row looks younger than it is.
+    owed_since = case(
+        (OutboxMessage.landed_at.is_(None), OutboxMessage.created_at), else_=OutboxMessage.updated_at
+    )
+    value: datetime | None = await session.scalar(
+        select(func.min(owed_since)).where(
+            OutboxMessage.tenant_id == tenant.id, OutboxMessage.state.in_(_OWED)
+        )
+    )
+    return value
+
+
+async def _last_error(session: AsyncSession, *, tenant: Tenant) -> LastError | None:
+    row = await session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.tenant_id == tenant.id, OutboxMessage.last_error.is_not(None))
+        .order_by(OutboxMessage.updated_at.desc(), OutboxMessage.id.desc())
+        .limit(1)
+    )
+    if row is None or row.last_error is None:
+        return None
+    return LastError(row.resource, row.key, row.state.value, row.last_error, row.updated_at)
+
+
+async def _quota(
+    session: AsyncSession, *, app: str, group: str, budget: throttle.Budget, now: datetime
+) -> Quota:
+    records_left, requests_left = await throttle.remaining(
+        session, app=app, group=group, budget=budget, now=now, window=WINDOW
+    )
+    bucket = await session.get(ThrottleBucket, (app, group))
+    paused = bucket.paused_until if bucket and bucket.paused_until and bucket.paused_until > now else None
+    return Quota(group, records_left, requests_left, paused)

@@ -1,0 +1,10 @@
+"""reconcile_all: the periodic safety net for webhooks that never arrived (RELIABILITY §3.5)."""
+
+from __future__ import annotations
+
+from rsc_service.context import AppContext
+from rsc_service.reconcile import service
+
+
+async def reconcile_all(ctx: AppContext) -> None:
+    await service.run_now(ctx)

@@ -1,0 +1,227 @@
+"""Bringing LinkedIn back in line with the ATS: reconcile from the ATS's lists (RELIABILITY §3.5) and
+replay dead letters from the mirror's current version (§3.13)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from rsc_service import urls
+from rsc_service.context import AppContext
+from rsc_service.integrations.ats import AtsClient, AtsError
+from rsc_service.mirror import service as mirror_service
+from rsc_service.outbox import dead_letters
+from rsc_service.outbox.models import OutboxMessage
+from rsc_service.reconcile import changes, repository
+from rsc_service.reconcile.changes import ListedRecord
+from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants.models import Stage, Tenant
+
+log = structlog.get_logger()
+
+# Covers clock skew between the ATS and us, and changes committed in the ATS just after a page was read.
+OVERLAP = timedelta(minutes=10)
+PAGE_SIZE = 100
+RECONCILED_STAGES = frozenset({Stage.INITIAL_SYNC, Stage.ACTIVE})
+
+
+@dataclass
+class Report:
+    tenant_key: str
+    seen: int = 0  # records the ATS listed
+    applied: int = 0  # of those, newer than the mirror (or missing from it): applied and owed to LinkedIn
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Status:
+    last_started_at: datetime | None
+    last_finished_at: datetime | None  # when every kind was last walked to the end; None until then
+    last_error: str | None
+
+
+def _listing(ats: AtsClient, kind: str, since: datetime | None) -> AsyncIterator[ListedRecord]:
+    lists: dict[str, Callable[..., AsyncIterator[ListedRecord]]] = {
+        "user": ats.list_users,
+        "job": ats.list_jobs,
+        "candidate": ats.list_candidates,
+        "application": ats.list_applications,
+        "note": ats.list_notes,
+        "interview_feedback": ats.list_interview_feedback,
+    }
+    return lists[kind](updated_since=since, include_deleted=True)
+
+
+async def reconcile_tenant(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    tenant_id: uuid.UUID,
+    tenant_key: str,
+    ats: AtsClient,
+    clock: Callable[[], datetime],
+    overlap: timedelta = OVERLAP,
+    page_size: int = PAGE_SIZE,
+) -> Report:
+    """Walk every kind changed since its cursor less `overlap`, applying each page as webhooks would.
+
+    The cursor moves with each page's transaction, so a crash repeats at most one page, and applying a
+    version the mirror already holds changes nothing: running it again enqueues nothing new.
+    """
+    report = Report(tenant_key)
+    started = clock()
+    for kind in changes.KINDS:
+        async with sessionmaker.begin() as session:
+            cursor = await repository.lock_cursor(session, tenant_id=tenant_id, kind=kind)
+            cursor.last_started_at = started
+            since = cursor.since - overlap if cursor.since is not None else None
+        try:
+            page: list[ListedRecord] = []
+            async for record in _listing(ats, kind, since):
+                page.append(record)
+                if len(page) >= page_size:
+                    report.applied += await _apply_page(
+                        sessionmaker, tenant_id=tenant_id, kind=kind, page=page, now=clock()
+                    )
+                    report.seen, page = report.seen + len(page), []
+            if page:
+                report.applied += await _apply_page(
+                    sessionmaker, tenant_id=tenant_id, kind=kind, page=page, now=clock()
+                )
+                report.seen += len(page)
+        except AtsError as error:
+            report.error = f"{kind}: {error}"
+            await _finish(
+                sessionmaker, tenant_id=tenant_id, kind=kind, since=None, now=clock(), error=report.error
+            )
+            log.warning("reconcile.failed", tenant_key=tenant_key, kind=kind, error=str(error))
+            return report  # later kinds would be compared against parents this walk could not read
+        await _finish(sessionmaker, tenant_id=tenant_id, kind=kind, since=started, now=clock(), error=None)
+    log.info("reconcile.finished", tenant_key=tenant_key, seen=report.seen, applied=report.applied)
+    return report
+
+
+async def run_now(ctx: AppContext, *, tenant_key: str | None = None) -> list[Report]:
+    """Reconcile one tenant (any stage) or every tenant that is syncing, one after another.
+
+    A tenant that fails is reported and logged; the others still run.
+    """
+    async with ctx.sessionmaker() as session:
+        if tenant_key is not None:
+            tenants: Sequence[Tenant] = [await tenant_service.get_by_key(session, tenant_key)]
+        else:
+            tenants = [t for t in await tenant_service.list_all(session) if t.stage in RECONCILED_STAGES]
+    reports = []
+    for tenant in tenants:  # loaded above; detached now, which is all the walk needs of them
+        try:
+            ats = _ats_client(ctx, tenant)
+            reports.append(
+                await reconcile_tenant(
+                    ctx.sessionmaker, tenant_id=tenant.id, tenant_key=tenant.key, ats=ats, clock=ctx.clock
+                )
+            )
+        except Exception as error:
+            log.exception("reconcile.tenant_failed", tenant_key=tenant.key)
+            reports.append(Report(tenant.key, error=f"{type(error).__name__}: {error}"))
+    return reports
+
+
+def _ats_client(ctx: AppContext, tenant: Tenant) -> AtsClient:
+    # The base URL was checked when saved; it is checked again before we connect (RELIABILITY §3.20).
+    base_url = urls.check_outbound(
+        tenant.ats_base_url, allow_insecure_local=ctx.settings.allow_insecure_local
+    )
+    return AtsClient(
+        ctx.http,
+        base_url=base_url,
+        token=tenant_service.ats_token(tenant, cipher=ctx.cipher),
+        retries=ctx.settings.ats.retries,
+    )
+
+
+async def _apply_page(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    tenant_id: uuid.UUID,
+    kind: str,
+    page: Sequence[ListedRecord],
+    now: datetime,
+) -> int:
+    applied = 0
+    async with sessionmaker.begin() as session:
+        tenant = await tenant_service.get(session, tenant_id)
+        cursor = await repository.lock_cursor(session, tenant_id=tenant_id, kind=kind)
+        for record in page:
+            event = changes.event_for(record)
+            if (
+                await mirror_service.apply_ats_change(session, tenant=tenant, event=event, now=now)
+                is not None
+            ):
+                applied += 1
+        # Lists come oldest change first (openapi/ats-api.yaml): all before this page's newest is seen.
+        newest = max(record.deleted_at or record.updated_at for record in page)
+        cursor.since = max(cursor.since, newest) if cursor.since is not None else newest
+    return applied
+
+
+async def _finish(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    tenant_id: uuid.UUID,
+    kind: str,
+    since: datetime | None,
+    now: datetime,
+    error: str | None,
+) -> None:
+    async with sessionmaker.begin() as session:
+        cursor = await repository.lock_cursor(session, tenant_id=tenant_id, kind=kind)
+        cursor.last_error = error
+        if since is not None:
+            cursor.since = max(cursor.since, since) if cursor.since is not None else since
+            cursor.last_finished_at = now
+
+
+async def status(session: AsyncSession, *, tenant_id: uuid.UUID) -> Status:
+    cursors = await repository.list_cursors(session, tenant_id=tenant_id)
+    started = [c.last_started_at for c in cursors if c.last_started_at is not None]
+    finished = [c.last_finished_at for c in cursors]
+    complete = len(cursors) == len(changes.KINDS) and all(at is not None for at in finished)
+    errors = [f"{c.kind}: {c.last_error}" for c in cursors if c.last_error]
+    return Status(
+        last_started_at=max(started) if started else None,
+        last_finished_at=min(at for at in finished if at is not None) if complete else None,
+        last_error="; ".join(errors) or None,
+    )
+
+
+async def replay_dead_letters(
+    session: AsyncSession,
+    *,
+    tenant: Tenant,
+    ids: Sequence[int] | None,
+    replay_all: bool,
+    now: datetime,
+) -> dead_letters.Replayed:
+    """Dead letters due again, each re-read from the mirror's current version of its record."""
+
+    async def rebuild(session: AsyncSession, row: OutboxMessage) -> None:
+        try:
+            await mirror_service.rebuild(
+                session,
+                tenant=tenant,
+                resource=row.resource,
+                key=row.key,
+                path_parent=row.path_parent,
+                now=now,
+            )
+        except ValueError:
+            # No mirror record builds this resource (ACL assignees): its stored payload is current.
+            return
+
+    return await dead_letters.replay(
+        session, tenant_id=tenant.id, ids=ids, replay_all=replay_all, rebuild=rebuild, now=now
+    )

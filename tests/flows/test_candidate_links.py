@@ -1,0 +1,73 @@
+"""L1: LinkedIn's email match is read back after a candidate lands; a manual link is never overwritten."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from rsc_service import push
+from rsc_service.candidates import service as candidate_service
+from rsc_service.context import AppContext
+from rsc_service.mirror.models import CandidateLink
+from rsc_service.outbox.dispatcher import Dispatcher
+from rsc_service.tenants import service as tenant_service
+from tests.ats_webhooks.conftest import Ats, candidate
+from tests.conftest import FrozenClock
+from tests.flows.conftest import drain
+
+ORG = "urn:li:organization:1001"
+
+
+async def _link(ctx: AppContext, ats_id: str) -> CandidateLink | None:
+    async with ctx.sessionmaker() as session:
+        return await session.scalar(select(CandidateLink).where(CandidateLink.ats_candidate_id == ats_id))
+
+
+class TestMatchReadBack:
+    async def test_email_match_is_recorded_after_the_candidate_lands(
+        self, ats: Ats, dispatcher: Dispatcher, ctx_li: AppContext, clock: FrozenClock
+    ) -> None:
+        await ats.send("candidate.created", candidate(emails=[{"address": "dan@candidates.example"}]))
+        await ats.send(
+            "candidate.created", candidate("cand_2", emails=[{"address": "nobody@nowhere.example"}])
+        )
+        await drain(dispatcher, clock)
+
+        assert await push.read_back_matches(ctx_li) == 2
+
+        matched, unmatched = await _link(ctx_li, "cand_1"), await _link(ctx_li, "cand_2")
+        assert matched is not None and matched.source == "email"
+        assert matched.member_urn is not None and matched.member_urn.endswith("m1004")
+        assert unmatched is not None and unmatched.member_urn is None
+        assert await push.read_back_matches(ctx_li) == 0  # nothing new landed: nothing to read
+
+    async def test_a_manual_link_is_sent_and_survives_the_next_read_back(
+        self, ats: Ats, dispatcher: Dispatcher, ctx_li: AppContext, clock: FrozenClock, linkedin_sim: FastAPI
+    ) -> None:
+        await ats.send("candidate.created", candidate(emails=[{"address": "dan@candidates.example"}]))
+        await drain(dispatcher, clock)
+        await push.read_back_matches(ctx_li)
+
+        async with ctx_li.sessionmaker.begin() as session:
+            tenant = await tenant_service.get_by_key(session, ats.tenant_key)
+            await candidate_service.link(
+                session,
+                tenant=tenant,
+                ats_candidate_id="cand_1",
+                member_urn="urn:li:person:m1005",
+                source=candidate_service.LinkSource.MANUAL,
+                now=clock(),
+            )
+        clock.advance(seconds=1)
+        await drain(dispatcher, clock)
+        await ats.send("candidate.updated", candidate(version=2, current_title="CTO"))
+        await drain(dispatcher, clock)
+        await push.read_back_matches(ctx_li)
+
+        stored = linkedin_sim.state.world.record(
+            "atsCandidates", atsCandidateId="cand_1", dataProvider="ATS", integrationContext=ORG
+        )
+        assert stored["manualMatchedMember"] == "urn:li:person:m1005"  # carried by the later full PUT too
+        assert stored["currentJobTitle"] == "CTO"
+        link = await _link(ctx_li, "cand_1")
+        assert link is not None and (link.source, link.member_urn) == ("manual", "urn:li:person:m1005")
