@@ -15,3 +15,4 @@ JOB_RUNS = Counter("rsc_job_runs_total", "Scheduled job runs", ["job", "outcome"
 OUTBOX_SENT = Counter("rsc_outbox_sent_total", "Outbox rows LinkedIn accepted", ["resource"])
 OUTBOX_RETRIED = Counter("rsc_outbox_retried_total", "Outbox rows put back for a retry", ["resource"])
 OUTBOX_DEAD = Counter("rsc_outbox_dead_total", "Outbox rows that became dead letters", ["resource"])
+LINKEDIN_429 = Counter("rsc_linkedin_429_total", "LinkedIn answers of 429 Too Many Requests", ["group"])
