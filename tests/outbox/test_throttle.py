@@ -9,6 +9,7 @@ import pytest
 from rsc_service.context import AppContext
 from rsc_service.integrations.linkedin.errors import Throttled
 from rsc_service.outbox.throttle import Budget, DatabaseThrottle, ThrottleConfig, remaining
+from rsc_service.web import metrics
 from tests.conftest import FrozenClock
 
 
@@ -76,9 +77,11 @@ class TestDatabaseThrottle:
         sleeps = _Sleeps(clock)
         throttle = _throttle(ctx, clock, sleeps, records_per_window=10_000)
 
+        before = metrics.LINKEDIN_429.labels("sync")._value.get()
         await throttle.note_retry_after("sync", 7)
         await throttle.acquire("sync", 1)
         assert sleeps.slept == [7.0]
+        assert metrics.LINKEDIN_429.labels("sync")._value.get() == before + 1
 
         await throttle.note_retry_after("sync", None)
         await throttle.acquire("sync", 1)

@@ -19,6 +19,7 @@ from rsc_service.db.session import insert_for
 from rsc_service.integrations.linkedin.errors import Throttled
 from rsc_service.integrations.linkedin.throttle import Throttle
 from rsc_service.outbox.models import ThrottleBucket, ThrottleSlot
+from rsc_service.web import metrics
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class DatabaseThrottle(Throttle):
     async def note_retry_after(
         self, group: str, retry_after: float | None, *, daily_limit: bool = False
     ) -> None:
+        metrics.LINKEDIN_429.labels(group).inc()
         now = await self._now()
         async with self._sessionmaker.begin() as session:
             bucket = await self._bucket(session, group, now)
