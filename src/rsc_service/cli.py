@@ -120,52 +120,55 @@ def migrate(
     console.print("database at head")
 
 
-@app.command()
+demo_app = typer.Typer(
+    invoke_without_command=True,
+    help="Both simulators beside the service, a demo tenant, a seeded ATS, its records landing in LinkedIn.",
+)
+app.add_typer(demo_app, name="demo")
+
+
+@demo_app.callback()
 def demo(
+    context: typer.Context,
     database: Annotated[Path, typer.Option(help="SQLite file the demo uses")] = Path("rsc-service.db"),
-    port: Annotated[int, typer.Option(help="Port the service listens on")] = 8000,
-    once: Annotated[bool, typer.Option("--once", help="Start, check readiness, stop, exit 0")] = False,
+    port: Annotated[int, typer.Option(help="Port of the service")] = 8000,
+    linkedin_port: Annotated[int, typer.Option(help="Port of the LinkedIn simulator")] = 8100,
+    ats_port: Annotated[int, typer.Option(help="Port of the fake ATS")] = 8200,
+    once: Annotated[
+        bool, typer.Option("--once", help="Run the story, exit 0 when everything landed")
+    ] = False,
 ) -> None:
-    """Migrate an embedded SQLite database and serve the API with its jobs on 127.0.0.1."""
-    import uvicorn
-
-    from rsc_service.app import create_app
-    from rsc_service.db import migrate as migrations
-
-    url = f"sqlite+aiosqlite:///{database.resolve()}"
-    settings = _settings(database={"url": url}, server={"host": "127.0.0.1", "port": port})
-    migrations.upgrade(url)
-    base = f"http://127.0.0.1:{port}"
-    console.print(f"[bold]rsc-service demo[/bold]: database {database} migrated")
-    console.print(f"  API docs  {base}/docs\n  ready     {base}/readyz\n  metrics   {base}/metrics")
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None, access_log=False)
-    )
-    if not once:
-        console.print("Ctrl-C stops the demo.")
-        server.run()
+    """Serve the service and both simulators on 127.0.0.1 and show the ATS's records arriving in LinkedIn."""
+    if context.invoked_subcommand is not None:
         return
+    from rsc_service import demo as story
 
-    async def check() -> None:
-        import httpx
+    code = asyncio.run(
+        story.run_demo(
+            port=port,
+            linkedin_port=linkedin_port,
+            ats_port=ats_port,
+            database=database,
+            once=once,
+            out=console.print,
+        )
+    )
+    raise typer.Exit(code)
 
-        task = asyncio.create_task(server.serve())
-        try:
-            async with httpx.AsyncClient(base_url=base) as http:
-                for _ in range(100):
-                    if server.started:
-                        break
-                    await asyncio.sleep(0.1)
-                ready = await http.get("/readyz")
-        finally:
-            server.should_exit = True
-            await task
-        if ready.status_code != 200:
-            console.print(f"[red]not ready: {ready.text}[/red]")
-            raise typer.Exit(1)
-        console.print("demo ran: service ready")
 
-    asyncio.run(check())
+@demo_app.command("change")
+def demo_change(
+    port: Annotated[int, typer.Option(help="Port of the running demo's service")] = 8000,
+    linkedin_port: Annotated[int, typer.Option(help="Port of its LinkedIn simulator")] = 8100,
+    ats_port: Annotated[int, typer.Option(help="Port of its fake ATS")] = 8200,
+) -> None:
+    """Make one live change in the running demo's ATS and print how long it took to reach LinkedIn."""
+    from rsc_service import demo as story
+
+    code = asyncio.run(
+        story.demo_change(port=port, ats_port=ats_port, linkedin_port=linkedin_port, out=console.print)
+    )
+    raise typer.Exit(code)
 
 
 def _run_in_context(settings: Settings, work: Callable[[AppContext], Awaitable[T]]) -> T:
