@@ -94,3 +94,13 @@ class TestDatabaseThrottle:
         with pytest.raises(Throttled):
             await throttle.acquire("sync", 1)
         assert sleeps.slept == []
+
+    async def test_without_limits_a_429_pause_is_still_honoured(
+        self, ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        sleeps = _Sleeps(clock)
+        throttle = _throttle(ctx, clock, sleeps)  # no record or request budget at all
+        await throttle.acquire("sync", 100)
+        await throttle.note_retry_after("sync", 4)
+        await throttle.acquire("sync", 100)
+        assert sleeps.slept == [4.0]

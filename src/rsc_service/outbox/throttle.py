@@ -61,10 +61,12 @@ class DatabaseThrottle(Throttle):
         self._now = now
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
+        self._paused: dict[str, datetime] = {}
 
     async def acquire(self, group: str, records: int) -> None:
         budget = self._config.budgets.get(group)
-        if budget is None:
+        if budget is None or (budget.records_per_window is None and budget.requests_per_day is None):
+            await self._honour_local_pause(group)  # nothing to count: skip the database round trip
             return
         waited = timedelta(0)
         while True:
@@ -93,6 +95,17 @@ class DatabaseThrottle(Throttle):
                 until = now + min(step, self._config.backoff_cap) * (0.5 + self._rng.random() / 2)
                 bucket.backoff_level += 1
             bucket.paused_until = max(bucket.paused_until or until, until)
+            self._paused[group] = bucket.paused_until
+
+    async def _honour_local_pause(self, group: str) -> None:
+        until = self._paused.get(group)
+        if until is None:
+            return
+        wait = until - await self._now()
+        if wait > self._config.max_wait:
+            raise Throttled("LinkedIn asked us to wait", status=429, retry_after=wait.total_seconds())
+        if wait > timedelta(0):
+            await self._sleep(wait.total_seconds())
 
     async def _try_take(self, group: str, records: int, budget: Budget) -> timedelta | None:
         now = await self._now()
