@@ -98,6 +98,13 @@ async def drain(dispatcher: Dispatcher, clock: FrozenClock, *, rounds: int = 10)
     return total
 
 
+async def assert_all_done(ctx: AppContext) -> None:
+    """Every outbox row has landed: nothing pending, waiting, retrying or dead."""
+    rows = await outbox_rows(ctx)
+    unsettled = {key: (row.state, row.last_error) for key, row in rows.items() if row.state != "done"}
+    assert not unsettled, unsettled
+
+
 async def outbox_rows(ctx: AppContext) -> dict[tuple[str, str], OutboxMessage]:
     async with ctx.sessionmaker() as session:
         return {(m.resource, m.key): m for m in (await session.scalars(select(OutboxMessage))).all()}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +15,6 @@ from rsc_service.mirror import payloads, payloads_jobs, repository
 from rsc_service.mirror.models import AtsRecord
 from rsc_service.mirror.payloads_fields import STAGES
 from rsc_service.mirror.repository import Change
-from rsc_service.outbox import repository as outbox_repository
 from rsc_service.outbox import service as outbox_service
 from rsc_service.outbox.ops import Intent, Op
 from rsc_service.tenants.models import Tenant
@@ -40,7 +40,12 @@ def change_from_event(event: ats.WebhookEvent) -> Change:
 async def apply_ats_change(
     session: AsyncSession, *, tenant: Tenant, event: ats.WebhookEvent, now: datetime
 ) -> AtsRecord | None:
-    record = await repository.apply(session, tenant_id=tenant.id, change=change_from_event(event), now=now)
+    change = change_from_event(event)
+    if not change.deleted and await _parent_deleted(session, tenant=tenant, change=change):
+        # The ATS deletes children before their parent, so a live child of a deleted parent is an update the
+        # deletion overtook: it keeps the newer version but must not bring the child back to LinkedIn.
+        change = dataclasses.replace(change, deleted=True)
+    record = await repository.apply(session, tenant_id=tenant.id, change=change, now=now)
     if record is None:  # we already hold this version or a newer one: nothing changes, nothing is sent
         return None
     child_keys: list[str] = []
@@ -49,6 +54,28 @@ async def apply_ats_change(
     await _enqueue(session, tenant=tenant, record=record, extra_dependencies=child_keys, now=now)
     await _refresh_embedding_applications(session, tenant=tenant, record=record, now=now)
     return record
+
+
+async def _parent_deleted(session: AsyncSession, *, tenant: Tenant, change: Change) -> bool:
+    for kind, ats_id in (("candidate", change.candidate_id), ("application", change.application_id)):
+        if ats_id and change.kind != kind:
+            parent = await repository.find(session, tenant_id=tenant.id, kind=kind, ats_id=ats_id)
+            if parent is not None and parent.deleted and not _changed_after(change.data, parent.occurred_at):
+                return True
+    return False
+
+
+def _changed_after(data: Mapping[str, Any], moment: datetime) -> bool:
+    """Whether the ATS changed this record after `moment` (a parent's deletion).
+
+    Then the parent was re-created meanwhile and the record belongs to it. ATS timestamps are whole seconds,
+    so a tie counts as before: the deletion wins.
+    """
+    stamp = data.get("updated_at")
+    if not isinstance(stamp, str):
+        return False
+    changed = datetime.fromisoformat(stamp)
+    return changed > (moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 async def _delete_children(
@@ -60,6 +87,8 @@ async def _delete_children(
     )
     keys: list[str] = []
     for child in children:
+        if _changed_after(child.data, parent.occurred_at):
+            continue  # changed after this deletion: a child of the parent as the ATS re-created it
         tombstone = Change(
             kind=child.kind,
             ats_id=child.ats_id,
@@ -105,7 +134,7 @@ async def _forget_dropped_stages(
     session: AsyncSession, *, tenant: Tenant, record: AtsRecord, kept: set[str], now: datetime
 ) -> None:
     """A stage whose entry left the application's history is deleted on LinkedIn too (RSC-503)."""
-    for row in await outbox_repository.list_children(
+    for row in await outbox_service.list_children(
         session, tenant_id=tenant.id, resource=STAGES, path_parent=record.ats_id
     ):
         if row.key in kept or row.op is Op.DELETE:

@@ -132,10 +132,10 @@ class Dispatcher:
                 tenant_ids=list({row.tenant_id for row in due}),
                 refs=[(r[0], r[1]) for r in refs if len(r) == 2],
             )
-            in_claim = {(row.tenant_id, policy.ref(row.resource, row.key)) for row in due}
+            in_claim = policy.sendable(due, self._landed(known))
             ready, waiting = [], 0
             for row in due:
-                if all(self._dependency_ok(row, d, known, in_claim) for d in row.depends_on):
+                if (row.tenant_id, policy.ref(row.resource, row.key)) in in_claim:
                     ready.append(row)
                 else:
                     row.next_attempt_at = now + self.settings.dependency_wait
@@ -143,17 +143,15 @@ class Dispatcher:
             await repository.mark_claimed(session, ready, token=token, leased_until=now + self.settings.lease)
         return ready, waiting
 
-    def _dependency_ok(
-        self,
-        row: OutboxMessage,
-        dependency: str,
+    @staticmethod
+    def _landed(
         known: Mapping[tuple[uuid.UUID, str, str], OutboxMessage],
-        in_claim: set[tuple[uuid.UUID, str]],
-    ) -> bool:
-        if (row.tenant_id, dependency) in in_claim:
-            return True  # decided after its own tier has been sent
-        resource, _, key = dependency.partition(":")
-        return policy.satisfied(row, known.get((row.tenant_id, resource, key)))
+    ) -> Callable[[OutboxMessage, str], bool]:
+        def landed(row: OutboxMessage, dependency: str) -> bool:
+            resource, _, key = dependency.partition(":")
+            return policy.satisfied(row, known.get((row.tenant_id, resource, key)))
+
+        return landed
 
     async def _send(
         self, batch: list[OutboxMessage], token: uuid.UUID
@@ -184,7 +182,7 @@ class Dispatcher:
         counts = Counts(batches=1)
         landed: set[tuple[object, str]] = set()
         async with self._sessionmaker.begin() as session:
-            for row in await repository.lock_claimed(session, ids=[r.id for r in batch], token=token):
+            for row in await self._still_ours(session, batch, token):
                 if row.key in ok:
                     settling.landed(row, now=now, task_id=ok[row.key], task_poll=self.settings.task_poll)
                     counts.sent += 1
@@ -216,7 +214,7 @@ class Dispatcher:
                     until=now + self.settings.forbidden_pause,
                     reason=f"LinkedIn refused the integration ({error.status}): {message}",
                 )
-            for row in await repository.lock_claimed(session, ids=[r.id for r in batch], token=token):
+            for row in await self._still_ours(session, batch, token):
                 if isinstance(error, Rejected):
                     settling.rejected(row, now=now, message=f"{error.status} {message}")
                 elif isinstance(error, Throttled | Forbidden | AuthFailed):
@@ -245,7 +243,7 @@ class Dispatcher:
     async def _release(self, rows: Sequence[OutboxMessage], token: uuid.UUID, message: str) -> int:
         now = await self._now()
         async with self._sessionmaker.begin() as session:
-            for row in await repository.lock_claimed(session, ids=[r.id for r in rows], token=token):
+            for row in await self._still_ours(session, rows, token):
                 settling.retry(
                     row, now=now, message=message, backoff=self.settings.backoff, rng=self._rng,
                     count_attempt=False, at=now + self.settings.dependency_wait,
@@ -280,7 +278,7 @@ class Dispatcher:
             return await self._settle_failure(rows, token, error)
         now = await self._now()
         async with self._sessionmaker.begin() as session:
-            for row in await repository.lock_claimed(session, ids=[r.id for r in rows], token=token):
+            for row in await self._still_ours(session, rows, token):
                 task = result.ok.get(row.task_ids[0]) if row.task_ids else None
                 status = (task.status if task else "").upper()
                 if status == "SUCCEEDED":
@@ -295,6 +293,15 @@ class Dispatcher:
                     row.lease_token = row.leased_until = None
                     row.next_attempt_at = now + self.settings.task_poll
         return counts
+
+    async def _still_ours(
+        self, session: AsyncSession, rows: Sequence[OutboxMessage], token: uuid.UUID
+    ) -> Sequence[OutboxMessage]:
+        """The claimed rows our lease still holds, locked; the others belong to whoever took them over."""
+        locked = await repository.lock_claimed(session, ids=[r.id for r in rows], token=token)
+        if len(locked) < len(rows):
+            log.warning("outbox.stale_settle", resource=rows[0].resource, rows=len(rows) - len(locked))
+        return locked
 
     def _report(self, resource: str, counts: Counts) -> None:
         if self._on_batch is not None:

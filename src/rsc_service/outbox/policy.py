@@ -30,7 +30,33 @@ def satisfied(row: OutboxMessage, dependency: OutboxMessage | None) -> bool:
         return False
     if row.op is Op.DELETE:
         return dependency.op is Op.DELETE and dependency.state is State.DONE
-    return dependency.landed_at is not None
+    # A parent whose newest intent is its deletion is not there to hold a child, whatever landed before.
+    return dependency.op is not Op.DELETE and dependency.landed_at is not None
+
+
+def sendable(
+    rows: Sequence[OutboxMessage], landed: Callable[[OutboxMessage, str], bool]
+) -> set[tuple[object, str]]:
+    """(tenant, ref) of the rows whose every dependency has landed or is itself sendable among `rows`.
+
+    A row that must wait holds back its dependants too: a child goes with its parent in the same claim (the
+    parent's tier is sent first), never merely because the parent was due.
+    """
+    by_ref: dict[tuple[object, str], OutboxMessage] = {
+        (row.tenant_id, ref(row.resource, row.key)): row for row in rows
+    }
+    chosen = set(by_ref)
+    changed = True
+    while changed:  # dependency chains are a few records deep, so this settles in a few passes
+        changed = False
+        for key, row in by_ref.items():
+            if key in chosen and not all(
+                (row.tenant_id, dependency) in chosen or landed(row, dependency)
+                for dependency in row.depends_on
+            ):
+                chosen.discard(key)
+                changed = True
+    return chosen
 
 
 def batches(rows: Iterable[OutboxMessage], *, size: int = MAX_BATCH) -> list[list[OutboxMessage]]:

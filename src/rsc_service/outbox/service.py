@@ -101,3 +101,11 @@ async def list_messages(
 
 async def depth(session: AsyncSession, *, tenant_id: uuid.UUID) -> dict[str, int]:
     return await repository.count_by_state(session, tenant_id=tenant_id)
+
+
+async def list_children(
+    session: AsyncSession, *, tenant_id: uuid.UUID, resource: str, path_parent: str
+) -> Sequence[OutboxMessage]:
+    return await repository.list_children(
+        session, tenant_id=tenant_id, resource=resource, path_parent=path_parent
+    )

@@ -1,0 +1,149 @@
+"""What the benchmarks send: signed candidate webhooks, an outbox backlog, and the naive drain loop."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from rsc_service.context import linkedin_client, outbound_http
+from rsc_service.integrations.ats import signatures
+from rsc_service.integrations.linkedin import AppCredentials
+from rsc_service.mirror import payloads, senders
+from rsc_service.outbox.models import OutboxMessage
+from rsc_service.outbox.ops import Op, State
+from rsc_service.outbox.sending import Target
+from rsc_service.outbox.service import NOTIFY_CHANNEL
+from rsc_service.settings import load_settings
+
+from .rig import ORGANIZATION
+
+CANDIDATES = "atsCandidates"
+
+
+def candidate(ats_id: str) -> dict[str, Any]:
+    """A candidate as the ATS contract describes it (unique name and e-mail per id)."""
+    return {
+        "kind": "candidate",
+        "id": ats_id,
+        "version": 1,
+        "created_at": "2026-11-01T09:00:00Z",
+        "updated_at": "2026-11-20T09:00:00Z",
+        "first_name": "Bench",
+        "last_name": ats_id,
+        "emails": [{"address": f"{ats_id}@bench.example", "type": "work"}],
+        "phones": [],
+        "current_company": "Acme Robotics",
+        "current_title": "Engineer",
+    }
+
+
+class WebhookSender:
+    """Posts `candidate.created` events to the service, signed with the tenant's secret."""
+
+    def __init__(self, http: httpx.AsyncClient, service_url: str, tenant_key: str, secret: str) -> None:
+        self._http = http
+        self._url = f"{service_url}/v1/webhooks/ats/{tenant_key}"
+        self._secret = secret
+
+    async def send(self, ats_id: str) -> int:
+        event_id = f"evt_{uuid.uuid4().hex}"
+        body = json.dumps(
+            {
+                "type": "candidate.created",
+                "id": event_id,
+                "occurred_at": datetime.now(UTC).isoformat(),
+                "data": candidate(ats_id),
+            }
+        ).encode()
+        headers = signatures.sign(body, self._secret, event_id, datetime.now(UTC))
+        response = await self._http.post(
+            self._url, content=body, headers={"content-type": "application/json", **headers}
+        )
+        return response.status_code
+
+
+def _row(tenant_id: uuid.UUID, ats_id: str, now: datetime) -> dict[str, Any]:
+    [intent] = payloads.intents_for(
+        "candidate", candidate(ats_id), deleted=False, ctx=payloads.PushContext(ORGANIZATION)
+    )
+    return {
+        "tenant_id": tenant_id,
+        "resource": intent.resource,
+        "key": intent.key,
+        "path_parent": None,
+        "depends_on": [],
+        "op": Op.UPSERT,
+        "payload": intent.payload,
+        "revision": 1,
+        "source_version": 1,
+        "state": State.PENDING,
+        "task_ids": [],
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def fill_backlog(
+    sessionmaker: async_sessionmaker[AsyncSession], tenant_id: uuid.UUID, ids: list[str]
+) -> float:
+    """Owe LinkedIn one candidate per id, all committed at once; returns the commit time (epoch seconds)."""
+    now = datetime.now(UTC)
+    rows = [_row(tenant_id, ats_id, now) for ats_id in ids]
+    async with sessionmaker.begin() as session:
+        for start in range(0, len(rows), 2000):
+            await session.execute(insert(OutboxMessage), rows[start : start + 2000])
+        if session.get_bind().dialect.name == "postgresql":
+            await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    return time.time()
+
+
+async def naive_drain(engine: AsyncEngine, tenant_id: uuid.UUID, sim_url: str) -> tuple[int, float]:
+    """The baseline: select 100 pending rows, one batch PUT, mark them done; one connection, no sleeps.
+
+    Uses the service's own HTTP settings, LinkedIn client and candidate sender. Returns (records, seconds).
+    """
+    settings = load_settings(linkedin={"api_url": sim_url, "oauth_url": f"{sim_url}/oauth/v2"})
+    sent = 0
+    async with outbound_http(settings) as http, engine.connect() as connection:
+        client = linkedin_client(settings, http)
+        assert client is not None
+        target = Target(
+            client.for_app(AppCredentials(client_id="sim-customer", client_secret="sim-customer-secret")),
+            ORGANIZATION,
+            None,
+        )
+        send = senders.SENDERS[CANDIDATES]
+        started = time.perf_counter()
+        while True:
+            rows = (
+                await connection.execute(
+                    select(OutboxMessage.id, OutboxMessage.key, OutboxMessage.payload)
+                    .where(OutboxMessage.tenant_id == tenant_id, OutboxMessage.state == State.PENDING)
+                    .order_by(OutboxMessage.id)
+                    .limit(100)
+                )
+            ).all()
+            await connection.commit()
+            if not rows:
+                break
+            result = await send(target, [(row.key, row.payload) for row in rows])
+            done = [row.id for row in rows if row.key in result.ok]
+            await connection.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(done))
+                .values(state=State.DONE, landed_at=datetime.now(UTC))
+            )
+            await connection.commit()
+            sent += len(done)
+            if len(done) < len(rows):
+                raise RuntimeError(f"naive loop: LinkedIn refused {len(rows) - len(done)} records")
+        return sent, time.perf_counter() - started
