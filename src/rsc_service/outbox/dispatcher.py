@@ -181,6 +181,21 @@ class Dispatcher:
         now = await self._now()
         counts = Counts(batches=1)
         landed: set[tuple[object, str]] = set()
+        if all(
+            ok.get(row.key, "") is None for row in batch
+        ):  # the usual case: all landed, no task to wait for
+            async with self._sessionmaker.begin() as session:
+                counts.sent = await repository.settle_landed(
+                    session, ids=[row.id for row in batch], token=token, now=now
+                )
+            if counts.sent < len(batch):
+                log.warning("outbox.stale_settle", resource=batch[0].resource, rows=len(batch) - counts.sent)
+                return (
+                    counts,
+                    landed,
+                )  # some were taken over: which ones landed for us is unknown, so none count
+            self._report(batch[0].resource, counts)
+            return counts, {(row.tenant_id, policy.ref(row.resource, row.key)) for row in batch}
         async with self._sessionmaker.begin() as session:
             for row in await self._still_ours(session, batch, token):
                 if row.key in ok:

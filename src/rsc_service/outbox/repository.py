@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import State
@@ -81,14 +82,60 @@ async def find_refs(
 async def mark_claimed(
     session: AsyncSession, rows: Sequence[OutboxMessage], *, token: uuid.UUID, leased_until: datetime
 ) -> None:
+    """Lease `rows` to `token` in one statement per kind, and mirror the new values on the loaded rows."""
+    sending = [row for row in rows if row.state is not State.AWAITING_TASK]
+    polling = [row for row in rows if row.state is State.AWAITING_TASK]
+    lease = {"lease_token": token, "leased_until": leased_until}
+    if sending:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_([row.id for row in sending]))
+            .values(
+                state=State.INFLIGHT,
+                sent_revision=OutboxMessage.revision,
+                attempts=OutboxMessage.attempts + 1,
+                **lease,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    if polling:  # asking after a job's task is not another attempt at sending it
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_([row.id for row in polling]))
+            .values(**lease)
+            .execution_options(synchronize_session=False)
+        )
+    sending_ids = {row.id for row in sending}
     for row in rows:
-        row.state = State.INFLIGHT if row.state is not State.AWAITING_TASK else State.AWAITING_TASK
-        row.lease_token = token
-        row.leased_until = leased_until
-        if row.state is State.INFLIGHT:
-            row.sent_revision = row.revision
-            row.attempts += 1  # asking after a job's task is not another attempt at sending it
-    await session.flush()
+        values: dict[str, object] = dict(lease)
+        if row.id in sending_ids:
+            values |= {"state": State.INFLIGHT, "sent_revision": row.revision, "attempts": row.attempts + 1}
+        for name, value in values.items():
+            set_committed_value(row, name, value)
+
+
+async def settle_landed(session: AsyncSession, *, ids: Sequence[int], token: uuid.UUID, now: datetime) -> int:
+    """Every row of a batch landed: one UPDATE, still guarded by the lease. Returns the rows it settled.
+
+    A row that got a newer revision while in flight goes back to pending rather than done.
+    """
+    newer = OutboxMessage.revision > OutboxMessage.sent_revision
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.lease_token == token)
+        .values(
+            state=case((newer, literal(State.PENDING.value)), else_=literal(State.DONE.value)),
+            landed_at=func.coalesce(OutboxMessage.landed_at, now),
+            last_error=None,
+            attempts=0,
+            next_attempt_at=now,
+            updated_at=now,
+            lease_token=None,
+            leased_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def settle(session: AsyncSession, *, row_id: int, token: uuid.UUID, values: dict[str, Any]) -> bool:
