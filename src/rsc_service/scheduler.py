@@ -72,7 +72,7 @@ async def read_back_matches(ctx: AppContext) -> None:
 
 
 JOBS: list[Job] = [
-    Job("read_back_matches", read_back_matches, timedelta(seconds=5), singleton=True),
+    Job("read_back_matches", read_back_matches, timedelta(seconds=30), singleton=True),
     Job("reconcile", reconcile_jobs.reconcile_all, timedelta(hours=1), singleton=True),
     Job("refresh_outbox_gauges", refresh_outbox_gauges, timedelta(seconds=15), singleton=False),
     Job("heartbeat", heartbeat, timedelta(seconds=30), singleton=False),
