@@ -85,29 +85,26 @@ async def _jobs(target: Target, items: Sequence[Item]) -> Sent:
     return _merge(Sent(ok=dict(result.ok), errors=dict(result.errors)), invalid)
 
 
-async def _candidates(target: Target, items: Sequence[Item]) -> Sent:
-    keys = {_candidate_key(target, key): payload for key, payload in items}
-    if all(payload is None for payload in keys.values()):
-        return _collect(await target.app.delete_candidates(list(keys)), _ours_candidate, deleting=True)
-    valid, invalid = _validated(items, li.AtsCandidate)
-    if not valid:
-        return Sent(errors=invalid)
-    records = {_candidate_key(target, key): record for key, record in valid.items()}
-    return _merge(
-        _collect(await target.app.upsert_candidates(records), _ours_candidate, deleting=False), invalid
-    )
+def _compound(
+    key_of: Callable[[Target, str], K],
+    ours: Callable[[K], str],
+    model: type[li.Wire],
+    upsert: Callable[[LinkedInApp], Callable[[dict[K, Any]], Awaitable[BatchResult[K, int]]]],
+    remove: Callable[[LinkedInApp], Callable[[list[K]], Awaitable[BatchResult[K, int]]]],
+) -> Send:
+    """A resource keyed by a compound Rest.li key (candidates, applications): batch PUT or batch DELETE."""
 
+    async def send(target: Target, items: Sequence[Item]) -> Sent:
+        if all(payload is None for _, payload in items):
+            keys = [key_of(target, key) for key, _ in items]
+            return _collect(await remove(target.app)(keys), ours, deleting=True)
+        valid, invalid = _validated(items, model)
+        if not valid:
+            return Sent(errors=invalid)
+        records = {key_of(target, key): record for key, record in valid.items()}
+        return _merge(_collect(await upsert(target.app)(records), ours, deleting=False), invalid)
 
-async def _applications(target: Target, items: Sequence[Item]) -> Sent:
-    keys = {_application_key(target, key): payload for key, payload in items}
-    if all(payload is None for payload in keys.values()):
-        return _collect(await target.app.delete_applications(list(keys)), _ours_application, deleting=True)
-    valid, invalid = _validated(items, li.AtsApplication)
-    if not valid:
-        return Sent(errors=invalid)
-    records = {_application_key(target, key): record for key, record in valid.items()}
-    result = await target.app.upsert_applications(records)
-    return _merge(_collect(result, _ours_application, deleting=False), invalid)
+    return send
 
 
 def _ours_candidate(key: li.CandidateKey) -> str:
@@ -187,8 +184,20 @@ async def _acl_assignees(target: Target, items: Sequence[Item]) -> Sent:
 
 SENDERS: Final[Mapping[str, Send]] = {
     JOBS: _jobs,
-    CANDIDATES: _candidates,
-    APPLICATIONS: _applications,
+    CANDIDATES: _compound(
+        _candidate_key,
+        _ours_candidate,
+        li.AtsCandidate,
+        lambda app: app.upsert_candidates,
+        lambda app: app.delete_candidates,
+    ),
+    APPLICATIONS: _compound(
+        _application_key,
+        _ours_application,
+        li.AtsApplication,
+        lambda app: app.upsert_applications,
+        lambda app: app.delete_applications,
+    ),
     CANDIDATE_NOTES: _candidate_notes,
     APPLICATION_NOTES: _application_sub(
         lambda app: app.upsert_application_notes, lambda app: app.delete_application_notes, li.Note
