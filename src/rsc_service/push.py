@@ -35,7 +35,10 @@ WAKE = "outbox_wake"
 
 @event.listens_for(Session, "after_commit")
 def _wake_after_commit(session: Session) -> None:
-    # Rows are visible only now; waking before the commit would find nothing to send.
+    # Rows are visible only now; waking before the commit would find nothing to send. A SAVEPOINT's
+    # release fires this hook too, while the real transaction is still open: that is not the commit.
+    if session.in_nested_transaction():
+        return
     if session.info.pop(TOUCHED, False):
         wake = session.info.get(WAKE)
         if callable(wake):
