@@ -1,4 +1,4 @@
-"""`python -m bench [all|push]`: results in bench/results/<name>.json; exit 1 when a target is missed."""
+"""`python -m bench [all|push|ingest]`: results in bench/results/<name>.json; exit 1 on a missed target."""
 
 from __future__ import annotations
 
@@ -12,10 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import push
+from . import ingest, push
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, tuple[dict[str, Any], bool]]]] = {"push": push.run}
+BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, tuple[dict[str, Any], bool]]]] = {
+    "push": push.run,
+    "ingest": ingest.run,
+}
 
 
 def commit() -> str:
