@@ -31,7 +31,9 @@ def _sqlite_pragmas(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     if settings.is_sqlite:
-        engine = create_async_engine(settings.url, echo=settings.echo)
+        # One connection: SQLite has one writer anyway, and queueing for it here is fair and immediate,
+        # where several connections would sleep in SQLite's busy handler (seconds of tail latency).
+        engine = create_async_engine(settings.url, echo=settings.echo, pool_size=1, max_overflow=0)
         _sqlite_pragmas(engine, settings.busy_timeout_ms)
         return engine
     return create_async_engine(
