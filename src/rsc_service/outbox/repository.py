@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -136,35 +135,6 @@ async def settle_landed(session: AsyncSession, *, ids: Sequence[int], token: uui
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def settle(session: AsyncSession, *, row_id: int, token: uuid.UUID, values: dict[str, Any]) -> bool:
-    """Apply `values` only if our lease still holds the row; False when another worker took it over."""
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.lease_token == token)
-        .values(lease_token=None, leased_until=None, **values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-async def get_for_settle(session: AsyncSession, *, row_id: int, token: uuid.UUID) -> OutboxMessage | None:
-    return await session.scalar(
-        select(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.lease_token == token)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
-async def oldest_due(session: AsyncSession, *, tenant_id: uuid.UUID) -> datetime | None:
-    return await session.scalar(
-        select(func.min(OutboxMessage.created_at)).where(
-            OutboxMessage.tenant_id == tenant_id,
-            OutboxMessage.state.in_([State.PENDING, State.INFLIGHT, State.AWAITING_TASK]),
-        )
-    )
 
 
 async def lock_claimed(

@@ -176,10 +176,6 @@ async def pause_sending(session: AsyncSession, *, tenant_id: uuid.UUID, until: d
     await repository.set_sending_pause(session, tenant_id=tenant_id, until=until, reason=reason)
 
 
-async def resume_sending(session: AsyncSession, *, tenant_id: uuid.UUID) -> None:
-    await repository.set_sending_pause(session, tenant_id=tenant_id, until=None, reason=None)
-
-
 async def get(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
     return await repository.get(session, tenant_id)
 

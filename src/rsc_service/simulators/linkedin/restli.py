@@ -18,10 +18,6 @@ def make_key(fields: Mapping[str, str]) -> Key:
     return tuple(sorted(fields.items()))
 
 
-def key_dict(key: Key) -> dict[str, str]:
-    return dict(key)
-
-
 @dataclass(frozen=True)
 class Query:
     """Raw query pairs (names decoded, values kept raw for protocol-aware decoding)."""
