@@ -9,22 +9,47 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import ColumnElement
 
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import State
 from rsc_service.tenants.models import Tenant
 
+_CHUNK = 400  # keys per statement, well inside both databases' limits on bound parameters
 
-async def lock_message(
-    session: AsyncSession, *, tenant_id: uuid.UUID, resource: str, key: str
-) -> OutboxMessage | None:
-    return await session.scalar(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.tenant_id == tenant_id, OutboxMessage.resource == resource, OutboxMessage.key == key
-        )
-        .with_for_update()
-    )
+
+async def lock_for_enqueue(
+    session: AsyncSession,
+    *,
+    refs: Sequence[tuple[uuid.UUID, str, str]],
+    parents: Sequence[tuple[uuid.UUID, str, str]],
+) -> list[OutboxMessage]:
+    """Rows named by (tenant, resource, key) and rows of (tenant, resource) under a path parent, locked."""
+    found: dict[int, OutboxMessage] = {}
+    for tenant_id in {t for t, _, _ in refs} | {t for t, _, _ in parents}:
+        keys = sorted({key for t, _, key in refs if t == tenant_id})
+        under = sorted({(resource, parent) for t, resource, parent in parents if t == tenant_id})
+        for start in range(0, max(len(keys), len(under), 1), _CHUNK):
+            clauses: list[ColumnElement[bool]] = []
+            if keys[start : start + _CHUNK]:
+                clauses.append(OutboxMessage.key.in_(keys[start : start + _CHUNK]))
+            for resource, parent in under[start : start + _CHUNK]:
+                clauses.append(and_(OutboxMessage.resource == resource, OutboxMessage.path_parent == parent))
+            rows = await session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.tenant_id == tenant_id, or_(*clauses))
+                .order_by(OutboxMessage.id)
+                .with_for_update()
+            )
+            found.update((row.id, row) for row in rows)
+    wanted = set(refs)
+    wanted_parents = set(parents)
+    return [
+        row
+        for row in found.values()
+        if (row.tenant_id, row.resource, row.key) in wanted
+        or (row.tenant_id, row.resource, row.path_parent) in wanted_parents
+    ]
 
 
 async def list_messages(

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rsc_service.db.session import insert_all
 from rsc_service.outbox import repository
 from rsc_service.outbox.models import OutboxMessage
-from rsc_service.outbox.ops import Intent, State
+from rsc_service.outbox.ops import Intent, Op, State
 
 _SETTLED = (State.DONE, State.DEAD)
 TOUCHED = "outbox_touched"  # session.info flag: this transaction wrote outbox rows
@@ -37,18 +38,89 @@ def _same(message: OutboxMessage, intent: Intent) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Owed:
+    """What one mirror record owes LinkedIn: its intents, and optionally a sub-collection to prune.
+
+    With `prune` = (resource, path_parent), rows of that sub-collection under that parent which the intents
+    no longer name are owed as deletions (an application's stage that left its history, RSC-503).
+    """
+
+    tenant_id: uuid.UUID
+    intents: Sequence[Intent]
+    source_version: int
+    prune: tuple[str, str] | None = None
+
+
 async def enqueue(
     session: AsyncSession, *, tenant_id: uuid.UUID, intent: Intent, source_version: int, now: datetime
 ) -> OutboxMessage:
-    """Upsert the row for (resource, key). A changed payload is a new revision; a settled row is due again.
+    """Upsert the row for (resource, key): enqueue_all() for one intent."""
+    (message,) = await enqueue_all(session, [Owed(tenant_id, [intent], source_version)], now=now, attach=True)
+    return message
 
-    An in-flight row keeps its lease: its settle sees `revision > sent_revision` and leaves it pending.
+
+async def enqueue_all(
+    session: AsyncSession, owed: Sequence[Owed], *, now: datetime, attach: bool = False
+) -> list[OutboxMessage]:
+    """Upsert every intent's row, in order. A changed payload is a new revision; a settled row is due again.
+
+    The rows concerned are read (locked on PostgreSQL) in one statement and changed in memory for the
+    session's flush; new rows are inserted together in one statement, outside the session (unless
+    `attach`: then they join it, as enqueue() returns them to change further). An in-flight
+    row keeps its lease: its settle sees `revision > sent_revision` and leaves it pending. A concurrent
+    first insert of the same key fails that statement with IntegrityError; the caller's transaction is
+    retried as a whole.
     """
+    if not any(o.intents or o.prune for o in owed):
+        return []
     await _announce(session)
-    for _ in range(2):  # a concurrent first insert of the same key loses once, then updates
-        message = await repository.lock_message(
-            session, tenant_id=tenant_id, resource=intent.resource, key=intent.key
+    rows = _Rows(
+        await repository.lock_for_enqueue(
+            session,
+            refs=[(o.tenant_id, i.resource, i.key) for o in owed for i in o.intents],
+            parents=[(o.tenant_id, *o.prune) for o in owed if o.prune is not None],
         )
+    )
+    touched: list[OutboxMessage] = []
+    for item in owed:
+        for intent in item.intents:
+            touched.append(rows.upsert(item.tenant_id, intent, item.source_version, now))
+        if item.prune is not None:
+            resource, parent = item.prune
+            kept = {intent.key for intent in item.intents if intent.resource == resource}
+            for row in rows.children(item.tenant_id, resource, parent):
+                if row.key in kept or row.op is Op.DELETE:
+                    continue
+                gone = Intent(resource, row.key, Op.DELETE, None, path_parent=parent)
+                touched.append(rows.upsert(item.tenant_id, gone, item.source_version, now))
+    if attach:  # the caller goes on with the rows returned: new ones join the session
+        session.add_all(rows.new)
+        await session.flush()
+    else:
+        await insert_all(session, rows.new)
+    return touched
+
+
+class _Rows:
+    """The outbox rows one enqueue_all() reads and writes, by (tenant, resource, key)."""
+
+    def __init__(self, loaded: Sequence[OutboxMessage]) -> None:
+        self._by_key = {(m.tenant_id, m.resource, m.key): m for m in loaded}
+        self.new: list[OutboxMessage] = []  # inserted together at the end, outside the session
+
+    def children(self, tenant_id: uuid.UUID, resource: str, parent: str) -> list[OutboxMessage]:
+        rows = [
+            m
+            for (tenant, kind, _), m in self._by_key.items()
+            if tenant == tenant_id and kind == resource and m.path_parent == parent
+        ]
+        return sorted(rows, key=lambda m: (m.id is None, m.id or 0))
+
+    def upsert(
+        self, tenant_id: uuid.UUID, intent: Intent, source_version: int, now: datetime
+    ) -> OutboxMessage:
+        message = self._by_key.get((tenant_id, intent.resource, intent.key))
         if message is None:
             message = OutboxMessage(
                 tenant_id=tenant_id,
@@ -67,12 +139,8 @@ async def enqueue(
                 created_at=now,
                 updated_at=now,
             )
-            try:
-                async with session.begin_nested():
-                    session.add(message)
-                    await session.flush()
-            except IntegrityError:
-                continue
+            self.new.append(message)
+            self._by_key[(tenant_id, intent.resource, intent.key)] = message
             return message
         message.source_version = max(message.source_version, source_version)
         if _same(message, intent):
@@ -88,9 +156,7 @@ async def enqueue(
             message.attempts = 0
             message.last_error = None
             message.next_attempt_at = now
-        await session.flush()
         return message
-    raise RuntimeError(f"outbox row {intent.resource}:{intent.key} could be neither inserted nor found")
 
 
 async def list_messages(

@@ -151,17 +151,13 @@ async def _apply_page(
     page: Sequence[ListedRecord],
     now: datetime,
 ) -> int:
-    applied = 0
     async with sessionmaker.begin() as session:
         tenant = await tenant_service.get(session, tenant_id)
         cursor = await repository.lock_cursor(session, tenant_id=tenant_id, kind=kind)
-        for record in page:
-            event = changes.event_for(record)
-            if (
-                await mirror_service.apply_ats_change(session, tenant=tenant, event=event, now=now)
-                is not None
-            ):
-                applied += 1
+        stored = await mirror_service.apply_ats_changes(
+            session, [(tenant, changes.event_for(record)) for record in page], now=now
+        )
+        applied = sum(record is not None for record in stored)
         # Lists come oldest change first (openapi/ats-api.yaml): all before this page's newest is seen.
         newest = max(record.deleted_at or record.updated_at for record in page)
         cursor.since = max(cursor.since, newest) if cursor.since is not None else newest
