@@ -116,6 +116,19 @@ class TestVersionGuard:
         assert record.deleted and record.version == 3
         assert (await _outbox(ctx))[("atsCandidates", "cand_1")].op == "delete"
 
+    async def test_an_application_of_a_job_only_ever_seen_deleted_is_owed_without_its_name(
+        self, ats: Ats, ctx: AppContext
+    ) -> None:
+        assert (await ats.send("job.deleted", tombstone("job", "job_1", 2))).status_code == 202
+        await ats.send("candidate.created", candidate())
+
+        response = await ats.send("application.created", application())
+
+        assert response.status_code == 202
+        payload = (await _outbox(ctx))[("atsApplications", "app_1")].payload
+        assert payload is not None and "atsJobPostingName" not in payload
+        assert payload["firstName"] == "Ada"
+
     async def test_a_delete_wins_over_an_update_of_the_same_version(self, ats: Ats, ctx: AppContext) -> None:
         await ats.send("candidate.updated", candidate(version=4))
         await ats.send("candidate.deleted", tombstone("candidate", "cand_1", 4))

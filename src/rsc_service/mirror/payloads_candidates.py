@@ -118,8 +118,9 @@ def application_payload(application: Application, ctx: PushContext) -> dict[str,
         "atsCreatedAt": created,
         "atsLastModifiedAt": max(created, epoch_ms(application.updated_at)),
     }
-    job = Job.model_validate(ctx.job) if ctx.job is not None else None
-    candidate = Candidate.model_validate(ctx.candidate) if ctx.candidate is not None else None
+    # A parent first seen as a deletion is only its tombstone (no title, no names): as good as unknown.
+    job = parse_or_none(Job, ctx.job) if ctx.job is not None else None
+    candidate = parse_or_none(Candidate, ctx.candidate) if ctx.candidate is not None else None
     # Without its job or candidate the required names stay out rather than being made up; LinkedIn's
     # error then says which one is missing.
     if job is not None:
