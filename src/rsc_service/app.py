@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from fastapi.telemetry import TelemetryConfig
 
 from rsc_service import __version__, errors, logs
 from rsc_service.admin import routes as admin_routes
@@ -25,6 +26,11 @@ LinkedIn Recruiter System Connect beside an existing ATS. Signed ATS webhooks ar
 pushed to LinkedIn in Rest.li batches; Recruiter notes and InMails come back through the ATS API.
 Every error is an RFC 9457 `application/problem+json` document with a `code`.
 """
+
+
+# FastAPI's native OpenTelemetry is off unless asked for: the service exports Prometheus metrics, and the
+# check for an OpenTelemetry provider would otherwise run on every request.
+_NO_OPENTELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -73,6 +79,9 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        telemetry=None
+        if settings.logging.opentelemetry
+        else {"tracing": False, "metrics": False, "logs": False},
     )
     if context is not None:
         # In-process callers (tests, ASGI transports) may skip the lifespan; the context is ready now.

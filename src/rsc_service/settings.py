@@ -79,6 +79,18 @@ class AtsSettings(BaseModel):
     secret_grace_hours: float = Field(
         24.0, ge=0, description="How long a rotated-out webhook secret still verifies"
     )
+    tenant_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="How long a replica trusts its copy of a tenant's webhook keys",
+    )
+    ingest_gather_ms: float = Field(
+        2.0, ge=0, le=50, description="Longest a webhook batch waits for requests still being verified"
+    )
+    ingest_batch: int = Field(
+        256, ge=1, le=2000, description="Most webhooks committed together in one transaction"
+    )
 
 
 class OutboxSettings(BaseModel):
@@ -116,6 +128,10 @@ class SecuritySettings(BaseModel):
 class LoggingSettings(BaseModel):
     level: str = Field("INFO", description="Log level")
     format: LogFormat = Field(LogFormat.AUTO, description="json, console, or auto (console in development)")
+    opentelemetry: bool = Field(
+        False,
+        description="FastAPI's native OpenTelemetry traces and metrics (Prometheus metrics are always on)",
+    )
 
     @field_validator("level")
     @classmethod

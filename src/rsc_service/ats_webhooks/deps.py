@@ -1,15 +1,17 @@
-"""VerifiedAtsEvent: raw body (size-capped) → tenant → Standard Webhooks signature → parsed event."""
+"""VerifiedAtsEvent: raw body (size-capped) → tenant (kept by Intake) → Standard Webhooks signature → event"""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from pydantic import ValidationError
 
+from rsc_service.ats_webhooks.intake import Intake, SigningTenant
+from rsc_service.ats_webhooks.service import Delivery
+from rsc_service.context import AppContext
 from rsc_service.errors import (
     BadRequest,
     FieldProblem,
@@ -22,16 +24,28 @@ from rsc_service.errors import (
 from rsc_service.integrations.ats import signatures
 from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.ats.errors import SignatureError
-from rsc_service.tenants import service as tenant_service
-from rsc_service.tenants.models import Stage, Tenant
-from rsc_service.web.deps import Ctx, WriteSession
+from rsc_service.tenants.models import Stage
+
+
+def intake_of(app: FastAPI, ctx: AppContext) -> Intake:
+    """The app's Intake, made on first use (an app built around a ready context skips the lifespan)."""
+    intake = getattr(app.state, "ats_intake", None)
+    if intake is None:
+        intake = app.state.ats_intake = Intake(ctx)
+    assert isinstance(intake, Intake)
+    return intake
 
 
 @dataclass(frozen=True)
 class VerifiedEvent:
-    tenant: Tenant
+    tenant: SigningTenant
     event: ats.WebhookEvent
     webhook_id: str
+    received_at: datetime
+    intake: Intake
+
+    def delivery(self) -> Delivery:
+        return Delivery(self.tenant, self.event, self.webhook_id, self.received_at)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -50,12 +64,10 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 def _parse(body: bytes, webhook_id: str) -> ats.WebhookEvent:
     try:
-        json.loads(body)
-    except ValueError:
-        raise BadRequest("body is not valid JSON") from None
-    try:
         event = ats.parse_event(body)
     except ValidationError as error:
+        if any(item["type"] == "json_invalid" for item in error.errors()):
+            raise BadRequest("body is not valid JSON") from None
         problems = [
             FieldProblem(field=".".join(str(p) for p in ("body", *item["loc"])), reason=item["msg"])
             for item in error.errors()
@@ -71,28 +83,49 @@ def _parse(body: bytes, webhook_id: str) -> ats.WebhookEvent:
     return event
 
 
-async def _verified_event(
-    tenant_key: str, request: Request, session: WriteSession, ctx: Ctx
-) -> VerifiedEvent:
-    body = await _read_body(request, ctx.settings.server.max_body_bytes)
-    tenant = await tenant_service.find_by_key(session, tenant_key)
-    if tenant is None:
-        raise NotFound("no tenant with this key")
-    if tenant.stage is Stage.DEACTIVATED:
-        raise Gone("this tenant is deactivated; stop sending its webhooks")
-    secrets = await tenant_service.webhook_secrets(session, tenant, cipher=ctx.cipher, now=ctx.clock())
-    try:
-        signatures.verify(
-            body,
-            request.headers,
-            secrets,
-            now=ctx.clock(),
-            tolerance=timedelta(seconds=ctx.settings.ats.webhook_tolerance_seconds),
-        )
-    except SignatureError as error:
-        raise Unauthorized(f"webhook signature rejected: {error}") from None
-    webhook_id = request.headers[signatures.HEADER_ID]
-    return VerifiedEvent(tenant=tenant, event=_parse(body, webhook_id), webhook_id=webhook_id)
+def _verify(body: bytes, request: Request, tenant: SigningTenant, ctx: AppContext) -> None:
+    signatures.verify(
+        body,
+        request.headers,
+        tenant.secrets_at(ctx.clock()),
+        now=ctx.clock(),
+        tolerance=timedelta(seconds=ctx.settings.ats.webhook_tolerance_seconds),
+    )
+
+
+async def _verified_event(tenant_key: str, request: Request) -> VerifiedEvent:
+    # The hottest route: the context is read from app state rather than through more dependencies.
+    ctx = request.app.state.ctx
+    assert isinstance(ctx, AppContext)
+    intake = intake_of(request.app, ctx)
+    with intake.writer.arriving():
+        body = await _read_body(request, ctx.settings.server.max_body_bytes)
+        tenant = await intake.keys.get(tenant_key)
+        while True:
+            if tenant is None:
+                raise NotFound("no tenant with this key")
+            if tenant.stage is Stage.DEACTIVATED:
+                raise Gone("this tenant is deactivated; stop sending its webhooks")
+            try:
+                _verify(body, request, tenant, ctx)
+                break
+            except SignatureError as error:
+                # Perhaps the secret was rotated elsewhere since we read it: check once against fresh secrets.
+                fresh = await intake.keys.recheck(tenant_key)
+                if fresh is not None and fresh.secrets == tenant.secrets:
+                    fresh = None
+                if fresh is None:
+                    raise Unauthorized(f"webhook signature rejected: {error}") from None
+                tenant = fresh
+        webhook_id = request.headers[signatures.HEADER_ID]
+        event = _parse(body, webhook_id)
+    return VerifiedEvent(
+        tenant=tenant,
+        event=event,
+        webhook_id=webhook_id,
+        received_at=ctx.clock(),
+        intake=intake,
+    )
 
 
 VerifiedAtsEvent = Annotated[VerifiedEvent, Depends(_verified_event)]

@@ -1,8 +1,11 @@
-"""Inbox rows: insert-once per (tenant, webhook-id), and pruning past the retention window."""
+"""Inbox rows: inserted once per (tenant, webhook-id), many per statement; pruned after retention."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, update
@@ -12,45 +15,49 @@ from rsc_service.ats_webhooks.models import AtsWebhookEvent
 from rsc_service.db.session import insert_for
 
 
-async def add_event(
-    session: AsyncSession,
-    *,
-    tenant_id: uuid.UUID,
-    event_id: str,
-    event_type: str,
-    record_kind: str,
-    record_id: str,
-    record_version: int,
-    occurred_at: datetime,
-    received_at: datetime,
-) -> int | None:
-    """The new row's id, or None when this webhook id was already received (a duplicate delivery)."""
+@dataclass(frozen=True)
+class InboxEntry:
+    tenant_id: uuid.UUID
+    event_id: str
+    event_type: str
+    record_kind: str
+    record_id: str
+    record_version: int
+    occurred_at: datetime
+    received_at: datetime
+
+
+_FIELDS = dataclasses.fields(InboxEntry)
+
+
+async def add_events(
+    session: AsyncSession, entries: Sequence[InboxEntry]
+) -> dict[tuple[uuid.UUID, str], int]:
+    """Insert every entry not received before, in one statement; the new rows' ids by (tenant, webhook id)."""
+    if not entries:
+        return {}
+    table = AtsWebhookEvent.__table__
     statement = (
-        insert_for(session, AtsWebhookEvent)
-        .values(
-            tenant_id=tenant_id,
-            event_id=event_id,
-            event_type=event_type,
-            record_kind=record_kind,
-            record_id=record_id,
-            record_version=record_version,
-            occurred_at=occurred_at,
-            received_at=received_at,
-        )
+        insert_for(session, table)
         .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
-        .returning(AtsWebhookEvent.id)
+        .returning(table.c.id, table.c.tenant_id, table.c.event_id)
     )
-    row_id: int | None = await session.scalar(statement)
-    return row_id
+    # One parameter set per entry: SQLAlchemy sends them as one multi-row INSERT ("insertmanyvalues").
+    rows = await session.execute(
+        statement, [{f.name: getattr(entry, f.name) for f in _FIELDS} for entry in entries]
+    )
+    return {(tenant_id, event_id): row_id for row_id, tenant_id, event_id in rows.all()}
 
 
-async def mark_superseded(session: AsyncSession, *, event_row_id: int) -> None:
-    await session.execute(
-        update(AtsWebhookEvent)
-        .where(AtsWebhookEvent.id == event_row_id)
-        .values(applied=False)
-        .execution_options(synchronize_session=False)
-    )
+async def mark_superseded(session: AsyncSession, *, event_row_ids: Sequence[int]) -> None:
+    """Record that these deliveries were older than what the mirror held, so they changed nothing."""
+    if event_row_ids:
+        await session.execute(
+            update(AtsWebhookEvent)
+            .where(AtsWebhookEvent.id.in_(list(event_row_ids)))
+            .values(applied=False)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def prune(session: AsyncSession, *, before: datetime) -> int:

@@ -1,7 +1,9 @@
-"""receive(): record a delivery once, then apply it to the mirror and the outbox, in one transaction."""
+"""receive_all(): record deliveries once, then apply them to the mirror and the outbox, in one transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,29 +11,56 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rsc_service.ats_webhooks import repository
 from rsc_service.integrations.ats import wire as ats
 from rsc_service.mirror import service as mirror_service
-from rsc_service.tenants.models import Tenant
+from rsc_service.mirror.service import TenantRef
 
 
-async def receive(
-    session: AsyncSession, *, tenant: Tenant, event: ats.WebhookEvent, webhook_id: str, now: datetime
-) -> bool:
-    """True when the event was new; a duplicate delivery changes nothing."""
-    row_id = await repository.add_event(
+@dataclass(frozen=True)
+class Delivery:
+    """One verified webhook: whose, what, its webhook-id and when it arrived."""
+
+    tenant: TenantRef
+    event: ats.WebhookEvent
+    webhook_id: str
+    received_at: datetime
+
+
+async def receive_all(session: AsyncSession, deliveries: Sequence[Delivery], *, now: datetime) -> list[bool]:
+    """Per delivery, True when it was new. A duplicate (stored before, or earlier in `deliveries`) changes
+    nothing; the new ones are applied in the order given, each as if alone."""
+    first: dict[tuple[object, str], int] = {}
+    for index, delivery in enumerate(deliveries):
+        first.setdefault((delivery.tenant.id, delivery.webhook_id), index)
+    unique = [deliveries[index] for index in sorted(first.values())]
+    row_ids = await repository.add_events(
         session,
-        tenant_id=tenant.id,
-        event_id=webhook_id,
-        event_type=event.type,
-        record_kind=event.data.kind,
-        record_id=event.data.id,
-        record_version=event.data.version,
-        occurred_at=event.occurred_at,
-        received_at=now,
+        [
+            repository.InboxEntry(
+                tenant_id=d.tenant.id,
+                event_id=d.webhook_id,
+                event_type=d.event.type,
+                record_kind=d.event.data.kind,
+                record_id=d.event.data.id,
+                record_version=d.event.data.version,
+                occurred_at=d.event.occurred_at,
+                received_at=d.received_at,
+            )
+            for d in unique
+        ],
     )
-    if row_id is None:
-        return False
-    if await mirror_service.apply_ats_change(session, tenant=tenant, event=event, now=now) is None:
-        await repository.mark_superseded(session, event_row_id=row_id)
-    return True
+    new = [d for d in unique if (d.tenant.id, d.webhook_id) in row_ids]
+    stored = await mirror_service.apply_ats_changes(session, [(d.tenant, d.event) for d in new], now=now)
+    await repository.mark_superseded(
+        session,
+        event_row_ids=[
+            row_ids[(d.tenant.id, d.webhook_id)]
+            for d, record in zip(new, stored, strict=True)
+            if record is None
+        ],
+    )
+    return [
+        first[(d.tenant.id, d.webhook_id)] == index and (d.tenant.id, d.webhook_id) in row_ids
+        for index, d in enumerate(deliveries)
+    ]
 
 
 async def prune(session: AsyncSession, *, before: datetime) -> int:

@@ -154,6 +154,17 @@ async def webhook_secrets(
     return [cipher.decrypt(row.secret_enc, tenant_id=str(tenant.id), column="webhook_secret") for row in rows]
 
 
+async def signing_keys(
+    session: AsyncSession, tenant: Tenant, *, cipher: crypto.Cipher, now: datetime
+) -> list[tuple[str, datetime | None]]:
+    """The tenant's webhook secrets valid at `now`, newest first, each with the moment it stops verifying."""
+    rows = await repository.list_webhook_secrets(session, tenant_id=tenant.id, now=now)
+    return [
+        (cipher.decrypt(row.secret_enc, tenant_id=str(tenant.id), column="webhook_secret"), row.expires_at)
+        for row in rows
+    ]
+
+
 async def authenticate(session: AsyncSession, api_key: str) -> Tenant | None:
     if not api_key.startswith(API_KEY_PREFIX):
         return None

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rsc_service.context import AppContext
 
 
-def _context(request: Request) -> AppContext:
+async def _context(request: Request) -> AppContext:
+    # async: FastAPI runs a plain `def` dependency in a worker thread, a hop every request would pay for
     ctx = request.app.state.ctx
     assert isinstance(ctx, AppContext)
     return ctx

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from prometheus_client import Counter, Histogram
 
 HTTP_REQUESTS = Counter("rsc_http_requests_total", "HTTP requests served", ["method", "route", "status"])
@@ -11,8 +14,25 @@ HTTP_LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+INGEST_BATCH = Histogram(
+    "rsc_ingest_batch_size",
+    "ATS webhooks committed together in one transaction",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
+)
 JOB_RUNS = Counter("rsc_job_runs_total", "Scheduled job runs", ["job", "outcome"])
 OUTBOX_SENT = Counter("rsc_outbox_sent_total", "Outbox rows LinkedIn accepted", ["resource"])
 OUTBOX_RETRIED = Counter("rsc_outbox_retried_total", "Outbox rows put back for a retry", ["resource"])
 OUTBOX_DEAD = Counter("rsc_outbox_dead_total", "Outbox rows that became dead letters", ["resource"])
 LINKEDIN_429 = Counter("rsc_linkedin_429_total", "LinkedIn answers of 429 Too Many Requests", ["group"])
+
+
+@functools.lru_cache(maxsize=4096)
+def _children(method: str, route: str, status: int) -> tuple[Any, Any]:
+    # labels() resolves a child by lock and dict on every call; routes and statuses are few, so keep them.
+    return HTTP_REQUESTS.labels(method, route, str(status)), HTTP_LATENCY.labels(method, route)
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    requests, latency = _children(method, route, status)
+    requests.inc()
+    latency.observe(seconds)

@@ -61,8 +61,7 @@ class RequestContextMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or "<unmatched>"
             method = scope.get("method", "GET")
-            metrics.HTTP_REQUESTS.labels(method, template, str(status)).inc()
-            metrics.HTTP_LATENCY.labels(method, template).observe(elapsed)
+            metrics.observe_request(method, template, status, elapsed)
             log.info(
                 "http.request", method=method, route=template, status=status, ms=round(elapsed * 1000, 1)
             )

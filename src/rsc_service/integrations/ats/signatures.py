@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hmac
 import secrets as _random
 from collections.abc import Mapping, Sequence
@@ -115,7 +116,9 @@ def _offered_signatures(raw: str) -> list[bytes]:
     return found
 
 
+@functools.lru_cache(maxsize=1024)
 def _webhook(secret: str) -> Webhook:
+    # Kept: building one decodes the secret, and a busy tenant's webhooks all check the same few.
     try:
         return Webhook(secret)
     except (binascii.Error, ValueError, RuntimeError, EmptyWebhookSecretError) as exc:

@@ -1,0 +1,249 @@
+"""Intake: what the webhook route keeps between requests — tenants' signing keys and the group-commit writer.
+
+SigningKeys holds, per tenant key, the tenant's id, stage and decrypted webhook secrets for a few seconds
+(`ats.tenant_cache_seconds`), so a webhook costs no database read before its write; past that time the copy
+is re-read beside the requests (one read, however many arrive) and serves until the new one is in. A
+signature that fails against the kept secrets is checked once more against fresh ones (a rotation made by
+another replica or the CLI is seen at once); a deactivation or deletion elsewhere is seen within about the
+cache time, and at once in the replica that made it.
+
+GroupWriter commits concurrent webhooks together (ARCHITECTURE "Decisions" 13): a request hands its verified
+event over and waits; one writer task takes everything waiting, applies it in one transaction and answers
+each request after that commit. While one commit runs the next batch gathers; a batch about to start waits
+only for requests already being verified, and at most `ats.ingest_gather_ms`. A batch that fails is retried
+(a concurrent insert of the same key on PostgreSQL), then split into single deliveries so one bad event
+fails only its own request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import structlog
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from rsc_service.ats_webhooks import service
+from rsc_service.ats_webhooks.service import Delivery
+from rsc_service.context import AppContext
+from rsc_service.errors import NotFound
+from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants.models import Stage
+from rsc_service.web import metrics
+
+log = structlog.get_logger()
+
+_MAX_TENANTS = 10_000  # tenant keys remembered, unknown ones included
+_RECHECK_SECONDS = 1.0  # fresh secrets are read at most this often per tenant after a failed signature
+_USABLE_FOR = 3  # a kept copy older than the cache time serves (while it is re-read) up to this many times it
+_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class SigningTenant:
+    """A tenant as the webhook route needs it; also what the mirror needs (mirror.service.TenantRef)."""
+
+    id: uuid.UUID
+    key: str
+    stage: Stage
+    linkedin_organization_urn: str
+    secrets: tuple[tuple[str, datetime | None], ...]  # (secret, stops verifying at), newest first
+
+    def secrets_at(self, now: datetime) -> list[str]:
+        return [secret for secret, expires in self.secrets if expires is None or expires > now]
+
+
+@dataclass
+class _Kept:
+    tenant: SigningTenant | None  # None: no tenant has this key
+    read_at: float
+
+
+class SigningKeys:
+    def __init__(
+        self, ctx: AppContext, *, gate: asyncio.Lock, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._ctx = ctx
+        self._gate = gate
+        self._monotonic = monotonic
+        self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        self._reading: dict[str, asyncio.Task[SigningTenant | None]] = {}
+        self._rechecked: dict[str, float] = {}
+
+    async def get(self, key: str) -> SigningTenant | None:
+        kept = self._kept.get(key)
+        if kept is not None:
+            age = self._monotonic() - kept.read_at
+            fresh_for = self._ctx.settings.ats.tenant_cache_seconds
+            if age < fresh_for:
+                return kept.tenant
+            if age < _USABLE_FOR * fresh_for:
+                # Still usable while a fresh copy is read beside the request, so requests never queue for it.
+                self._reading_task(key)
+                return kept.tenant
+        return await asyncio.shield(self._reading_task(key))
+
+    async def recheck(self, key: str) -> SigningTenant | None:
+        """Fresh secrets after a failed signature; None if this key was rechecked within the last second
+        (a flood of forged signatures costs one read a second)."""
+        now = self._monotonic()
+        if now - self._rechecked.get(key, -_RECHECK_SECONDS) < _RECHECK_SECONDS:
+            return None
+        self._rechecked[key] = now
+        if len(self._rechecked) > _MAX_TENANTS:
+            self._rechecked.clear()
+        return await asyncio.shield(self._reading_task(key))
+
+    def forget(self, key: str) -> None:
+        self._kept.pop(key, None)
+
+    def _reading_task(self, key: str) -> asyncio.Task[SigningTenant | None]:
+        """The one read of `key` under way, started if there is none (concurrent requests share it)."""
+        task = self._reading.get(key)
+        if task is None:
+            task = self._reading[key] = asyncio.create_task(self._read(key), name="webhook-signing-keys")
+            task.add_done_callback(lambda done: self._read_done(key, done))
+        return task
+
+    def _read_done(self, key: str, task: asyncio.Task[SigningTenant | None]) -> None:
+        self._reading.pop(key, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("ats_webhooks.signing_keys_unreadable", error=type(task.exception()).__name__)
+
+    async def _read(self, key: str) -> SigningTenant | None:
+        read_at = self._monotonic()
+        async with self._gate, self._ctx.sessionmaker() as session:
+            tenant = await tenant_service.find_by_key(session, key)
+            found = None
+            if tenant is not None:
+                keys = await tenant_service.signing_keys(
+                    session, tenant, cipher=self._ctx.cipher, now=self._ctx.clock()
+                )
+                found = SigningTenant(
+                    id=tenant.id,
+                    key=tenant.key,
+                    stage=tenant.stage,
+                    linkedin_organization_urn=tenant.linkedin_organization_urn,
+                    secrets=tuple(keys),
+                )
+        self._kept[key] = _Kept(found, read_at)
+        self._kept.move_to_end(key)
+        while len(self._kept) > _MAX_TENANTS:
+            self._kept.popitem(last=False)
+        return found
+
+
+@dataclass
+class _Waiting:
+    delivery: Delivery
+    answer: asyncio.Future[bool] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class GroupWriter:
+    def __init__(self, ctx: AppContext, *, gate: asyncio.Lock) -> None:
+        self._ctx = ctx
+        self._gate = gate
+        self._queue: list[_Waiting] = []
+        self._task: asyncio.Task[None] | None = None
+        self._arriving = 0  # requests being read and verified, about to be written
+        self._arrived = asyncio.Event()
+
+    @contextlib.contextmanager
+    def arriving(self) -> Iterator[None]:
+        """Around a request's reading and verification: a batch about to start waits briefly for it."""
+        self._arriving += 1
+        try:
+            yield
+        finally:
+            self._arriving -= 1
+            if self._arriving == 0:
+                self._arrived.set()
+
+    async def _gather(self) -> None:
+        """Let requests already being verified join the next batch, for at most `ingest_gather_ms`."""
+        limit = self._ctx.settings.ats.ingest_gather_ms / 1000
+        if not self._arriving or not limit or len(self._queue) >= self._ctx.settings.ats.ingest_batch:
+            return
+        self._arrived.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._arrived.wait(), timeout=limit)
+
+    async def write(self, delivery: Delivery) -> bool:
+        """True when the delivery was new, False for a duplicate; returns once its rows are committed."""
+        waiting = _Waiting(delivery)
+        self._queue.append(waiting)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="ats-webhook-writer")
+        # Shielded: a request that goes away does not take its delivery out of a batch being committed.
+        return await asyncio.shield(waiting.answer)
+
+    async def _run(self) -> None:
+        while self._queue:
+            await self._gather()
+            batch = self._queue[: self._ctx.settings.ats.ingest_batch]
+            del self._queue[: len(batch)]
+            metrics.INGEST_BATCH.observe(len(batch))
+            try:
+                answers: Sequence[bool | BaseException] = await self._commit([w.delivery for w in batch])
+            except Exception as error:
+                if len(batch) == 1:
+                    answers = [error]
+                else:
+                    log.warning("ats_webhooks.batch_split", size=len(batch), error=type(error).__name__)
+                    answers = [await self._alone(w.delivery) for w in batch]
+            for waiting, answer in zip(batch, answers, strict=True):
+                if waiting.answer.done():
+                    continue
+                if isinstance(answer, BaseException):
+                    waiting.answer.set_exception(answer)
+                else:
+                    waiting.answer.set_result(answer)
+
+    async def _alone(self, delivery: Delivery) -> bool | BaseException:
+        try:
+            return (await self._commit([delivery]))[0]
+        except Exception as error:
+            return error
+
+    async def _commit(self, deliveries: Sequence[Delivery]) -> list[bool]:
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                async with self._gate, self._ctx.sessionmaker.begin() as session:
+                    return await service.receive_all(session, deliveries, now=self._ctx.clock())
+            except (IntegrityError, DBAPIError) as error:
+                # A concurrent first insert of the same key, a deadlock or a serialisation failure between
+                # replicas: a new transaction sees the winner's rows.
+                if attempt == _ATTEMPTS or not _retryable(error):
+                    raise
+        raise AssertionError("unreachable")
+
+
+def _retryable(error: DBAPIError) -> bool:
+    if isinstance(error, IntegrityError):
+        return True
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return code in {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+class Intake:
+    def __init__(self, ctx: AppContext, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        # Intake's reads and writes take turns, each on one connection (SQLite has only one anyway).
+        gate = asyncio.Lock()
+        self.keys = SigningKeys(ctx, gate=gate, monotonic=monotonic)
+        self.writer = GroupWriter(ctx, gate=gate)
+
+    async def receive(self, delivery: Delivery, tenant_key: str) -> bool:
+        """Write a verified delivery (True if new); a tenant deleted since its keys were read: NotFound."""
+        try:
+            return await self.writer.write(delivery)
+        except IntegrityError:
+            self.keys.forget(tenant_key)
+            if await self.keys.get(tenant_key) is None:
+                raise NotFound("no tenant with this key") from None
+            raise

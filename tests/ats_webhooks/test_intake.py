@@ -1,0 +1,163 @@
+"""Intake: concurrent webhooks committed together, a bad delivery failing alone, the kept signing keys."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from prometheus_client import REGISTRY
+from sqlalchemy import func, select
+
+from rsc_service.app import create_app
+from rsc_service.ats_webhooks.intake import Intake
+from rsc_service.ats_webhooks.models import AtsWebhookEvent
+from rsc_service.context import AppContext, open_context
+from rsc_service.mirror.models import AtsRecord
+from rsc_service.outbox.models import OutboxMessage
+from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants.models import Stage, Tenant
+from tests.ats_webhooks.conftest import Ats, candidate
+from tests.conftest import ADMIN_TOKEN, FrozenClock, make_settings
+from tests.factories import make_tenant
+
+
+async def _count(ctx: AppContext, model: type, tenant_key: str) -> int:
+    async with ctx.sessionmaker() as session:
+        tenant_id = await session.scalar(select(Tenant.id).where(Tenant.key == tenant_key))
+        query = select(func.count()).select_from(model).where(model.tenant_id == tenant_id)  # type: ignore[attr-defined]
+        return int(await session.scalar(query) or 0)
+
+
+def _batches() -> tuple[float, float]:
+    count = REGISTRY.get_sample_value("rsc_ingest_batch_size_count") or 0.0
+    total = REGISTRY.get_sample_value("rsc_ingest_batch_size_sum") or 0.0
+    return count, total
+
+
+Committed = tuple[AppContext, httpx.AsyncClient, FrozenClock]
+
+
+@pytest.fixture
+async def committed(
+    fresh_database: Callable[[bool], Awaitable[str]], clock: FrozenClock
+) -> AsyncIterator[Committed]:
+    """The service on a database of its own, with real commits: a batch's failure and retries are real."""
+    settings = make_settings(await fresh_database(True))
+    async with open_context(settings) as ctx:
+        ctx.clock = clock
+        transport = httpx.ASGITransport(app=create_app(settings, context=ctx), raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://rsc.test") as client:
+            yield ctx, client, clock
+
+
+class FakeMonotonic:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class TestGroupCommit:
+    async def test_concurrent_webhooks_share_commits_and_each_is_answered_for_itself(
+        self, ats: Ats, ctx: AppContext
+    ) -> None:
+        events = [ats.event("candidate.created", candidate(f"cand_{n:03d}")) for n in range(40)]
+        repeats = events[:10]  # delivered twice, concurrently with the first delivery
+        before = _batches()
+
+        responses = await asyncio.gather(*(ats.post(event) for event in [*events, *repeats]))
+
+        assert all(r.status_code == 202 for r in responses), [
+            r.text for r in responses if r.status_code != 202
+        ]
+        statuses = [r.json()["status"] for r in responses]
+        assert statuses.count("accepted") == 40 and statuses.count("duplicate") == 10
+        for event in repeats:  # exactly one of the two deliveries of each repeated event was the new one
+            answers = [r.json()["status"] for r in responses if r.json()["event_id"] == event["id"]]
+            assert sorted(answers) == ["accepted", "duplicate"]
+        assert await _count(ctx, AtsWebhookEvent, ats.tenant_key) == 40
+        assert await _count(ctx, AtsRecord, ats.tenant_key) == 40
+        assert await _count(ctx, OutboxMessage, ats.tenant_key) == 40
+        after = _batches()
+        commits, written = after[0] - before[0], after[1] - before[1]
+        assert written == 50 and commits < 50  # some webhooks were committed together
+
+    async def test_a_delivery_that_cannot_be_written_fails_alone(self, committed: Committed) -> None:
+        ctx, client, clock = committed
+        async with ctx.sessionmaker.begin() as session:
+            kept, other = await make_tenant(session, ctx), await make_tenant(session, ctx)
+        ats = Ats(client=client, clock=clock, tenant_key=kept.tenant.key, secret=kept.webhook_secret)
+        gone = Ats(client=client, clock=clock, tenant_key=other.tenant.key, secret=other.webhook_secret)
+        assert (await gone.send("candidate.created", candidate("cand_warm"))).status_code == 202
+        # Deleted behind this replica's back: its signing keys are still kept here, its rows are gone.
+        async with ctx.sessionmaker.begin() as session:
+            await tenant_service.delete(session, await tenant_service.get_by_key(session, gone.tenant_key))
+
+        good = [ats.post(ats.event("candidate.created", candidate(f"cand_{n:03d}"))) for n in range(20)]
+        orphan = gone.send("candidate.created", candidate("cand_orphan"))
+        responses = await asyncio.gather(*good, orphan)
+
+        assert [r.status_code for r in responses[:20]] == [202] * 20
+        assert responses[20].status_code == 404
+        assert responses[20].headers["content-type"] == "application/problem+json"
+        assert await _count(ctx, AtsRecord, ats.tenant_key) == 20
+        assert await _count(ctx, AtsWebhookEvent, ats.tenant_key) == 20
+        async with ctx.sessionmaker() as session:
+            orphans = await session.scalar(
+                select(func.count()).select_from(AtsRecord).where(AtsRecord.ats_id == "cand_orphan")
+            )
+        assert orphans == 0
+
+
+class TestSigningKeys:
+    async def test_a_tenant_deleted_through_the_admin_api_is_refused_at_once(
+        self, ats: Ats, client: httpx.AsyncClient
+    ) -> None:
+        assert (await ats.send("candidate.created", candidate())).status_code == 202
+
+        deleted = await client.delete(
+            f"/v1/admin/tenants/{ats.tenant_key}", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        )
+
+        assert deleted.status_code == 204
+        assert (await ats.send("candidate.updated", candidate(version=2))).status_code == 404
+
+    async def test_a_secret_rotated_elsewhere_verifies_at_once(self, ats: Ats, ctx: AppContext) -> None:
+        assert (await ats.send("candidate.created", candidate())).status_code == 202
+        async with ctx.sessionmaker.begin() as session:  # as another replica or the CLI would
+            tenant = await tenant_service.get_by_key(session, ats.tenant_key)
+            new, _ = await tenant_service.rotate_webhook_secret(
+                session, tenant, cipher=ctx.cipher, now=ats.clock(), grace=timedelta(hours=1)
+            )
+
+        with_new = await ats.post(ats.event("candidate.updated", candidate(version=2)), secret=new)
+        with_old = await ats.post(ats.event("candidate.updated", candidate(version=3)))
+        forged = await ats.post(
+            ats.event("candidate.updated", candidate(version=4)), secret="whsec_" + "B" * 32
+        )
+
+        assert (with_new.status_code, with_old.status_code, forged.status_code) == (202, 202, 401)
+
+    async def test_a_deactivation_elsewhere_is_seen_once_the_kept_copy_is_too_old(
+        self, ats: Ats, app: FastAPI, ctx: AppContext
+    ) -> None:
+        monotonic = FakeMonotonic()
+        app.state.ats_intake = Intake(ctx, monotonic=monotonic)
+        assert (await ats.send("candidate.created", candidate())).status_code == 202
+        async with ctx.sessionmaker.begin() as session:
+            tenant = await tenant_service.get_by_key(session, ats.tenant_key)
+            tenant.stage = Stage.DEACTIVATED
+
+        kept_for = ctx.settings.ats.tenant_cache_seconds
+        monotonic.now += kept_for / 2
+        within = await ats.send("candidate.updated", candidate(version=2))
+        monotonic.now += kept_for * 4
+        after = await ats.send("candidate.updated", candidate(version=3))
+
+        assert within.status_code == 202
+        assert after.status_code == 410
