@@ -89,8 +89,8 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     errors.install_handlers(app)
     app.add_middleware(RequestContextMiddleware)
+    app.include_router(ats_webhook_routes.router)  # first: every ATS change is matched against it
     app.include_router(health.router)
-    app.include_router(ats_webhook_routes.router)
     app.include_router(admin_routes.router)
     app.include_router(sync_routes.router)
     return app

@@ -1,12 +1,11 @@
-"""VerifiedAtsEvent: raw body (size-capped) → tenant (kept by Intake) → Standard Webhooks signature → event"""
+"""verified_event(): raw body (size-capped) → tenant (kept by Intake) → Standard Webhooks signature → event"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from pydantic import ValidationError
 
 from rsc_service.ats_webhooks.intake import Intake, SigningTenant
@@ -93,8 +92,12 @@ def _verify(body: bytes, request: Request, tenant: SigningTenant, ctx: AppContex
     )
 
 
-async def _verified_event(tenant_key: str, request: Request) -> VerifiedEvent:
-    # The hottest route: the context is read from app state rather than through more dependencies.
+async def verified_event(tenant_key: str, request: Request) -> VerifiedEvent:
+    """The raw body read (size-capped), the tenant found, the signature checked, the event parsed.
+
+    Called by the route itself, not as a FastAPI dependency, and the context is read from app state: this
+    route takes every ATS change, and dependency resolution would cost it as much as the checks.
+    """
     ctx = request.app.state.ctx
     assert isinstance(ctx, AppContext)
     intake = intake_of(request.app, ctx)
@@ -126,6 +129,3 @@ async def _verified_event(tenant_key: str, request: Request) -> VerifiedEvent:
         received_at=ctx.clock(),
         intake=intake,
     )
-
-
-VerifiedAtsEvent = Annotated[VerifiedEvent, Depends(_verified_event)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event
@@ -54,17 +53,3 @@ def insert_for(session: AsyncSession, model: Any) -> Any:
     """The dialect's own INSERT (of a model or table), for ON CONFLICT; PostgreSQL and SQLite share it."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(model)
-
-
-async def insert_all(session: AsyncSession, objects: Sequence[Any]) -> None:
-    """INSERT new ORM objects of one model as one executemany, without adding them to the session.
-
-    The ORM's own flush inserts a row at a time where it must read back generated keys (SQLite's integer
-    keys); callers that never need those ids write many rows this way in one statement. Every column but
-    the generated key is written from the object's attributes, so set each one that has no default of None.
-    """
-    if not objects:
-        return
-    table = type(objects[0]).__table__
-    columns = [c.key for c in table.columns if not (c.primary_key and c.autoincrement is True)]
-    await session.execute(table.insert(), [{key: getattr(o, key) for key in columns} for o in objects])

@@ -15,7 +15,7 @@ from rsc_service.mirror import payloads, payloads_jobs, repository
 from rsc_service.mirror.models import AtsRecord
 from rsc_service.mirror.payloads_fields import STAGES
 from rsc_service.mirror.repository import Change
-from rsc_service.mirror.unit import MirrorUnit, ParentField
+from rsc_service.mirror.unit import MirrorUnit, NewRecord, ParentField, Record
 from rsc_service.outbox import service as outbox_service
 from rsc_service.outbox.ops import Intent
 
@@ -49,14 +49,14 @@ class TenantRef(Protocol):
 
 async def apply_ats_change(
     session: AsyncSession, *, tenant: TenantRef, event: ats.WebhookEvent, now: datetime
-) -> AtsRecord | None:
+) -> Record | None:
     (record,) = await apply_ats_changes(session, [(tenant, event)], now=now)
     return record
 
 
 async def apply_ats_changes(
     session: AsyncSession, events: Sequence[tuple[TenantRef, ats.WebhookEvent]], *, now: datetime
-) -> list[AtsRecord | None]:
+) -> list[Record | None]:
     """Apply each change in order, as if one by one: per change the record stored, or None if nothing changed.
 
     What the changes will read is loaded first in a few statements (MirrorUnit); the outbox rows they owe
@@ -119,7 +119,7 @@ def _parents(
 
 async def _apply(
     unit: MirrorUnit, owed: list[outbox_service.Owed], *, tenant: TenantRef, change: Change, now: datetime
-) -> AtsRecord | None:
+) -> Record | None:
     if not change.deleted and await _parent_deleted(unit, tenant=tenant, change=change):
         # The ATS deletes children before their parent, so a live child of a deleted parent is an update the
         # deletion overtook: it keeps the newer version but must not bring the child back to LinkedIn.
@@ -135,9 +135,7 @@ async def _apply(
     return record
 
 
-async def _store(
-    unit: MirrorUnit, *, tenant_id: uuid.UUID, change: Change, now: datetime
-) -> AtsRecord | None:
+async def _store(unit: MirrorUnit, *, tenant_id: uuid.UUID, change: Change, now: datetime) -> Record | None:
     """Store `change` unless we hold a newer version; None when it changed nothing.
 
     A deletion wins over an update of the same version, and an older update never undoes a tombstone. A
@@ -145,7 +143,7 @@ async def _store(
     """
     record = await unit.find(tenant_id, change.kind, change.ats_id)
     if record is None:
-        record = AtsRecord(
+        record = NewRecord(
             tenant_id=tenant_id,
             kind=change.kind,
             ats_id=change.ats_id,
@@ -200,7 +198,7 @@ def _changed_after(data: Mapping[str, Any], moment: datetime) -> bool:
 
 
 async def _delete_children(
-    unit: MirrorUnit, owed: list[outbox_service.Owed], *, tenant: TenantRef, parent: AtsRecord, now: datetime
+    unit: MirrorUnit, owed: list[outbox_service.Owed], *, tenant: TenantRef, parent: Record, now: datetime
 ) -> list[str]:
     """Tombstone the parent's live children and owe LinkedIn their deletes first (Decisions 7)."""
     field: ParentField = "candidate_id" if parent.kind == "candidate" else "application_id"
@@ -232,7 +230,7 @@ async def _owe(
     owed: list[outbox_service.Owed],
     *,
     tenant: TenantRef,
-    record: AtsRecord,
+    record: Record,
     extra_dependencies: Sequence[str] = (),
 ) -> list[Intent]:
     context = await _context_for(unit, tenant=tenant, record=record)
@@ -247,7 +245,7 @@ async def _owe(
     return intents
 
 
-async def _context_for(unit: MirrorUnit, *, tenant: TenantRef, record: AtsRecord) -> payloads.PushContext:
+async def _context_for(unit: MirrorUnit, *, tenant: TenantRef, record: Record) -> payloads.PushContext:
     """What the record's LinkedIn payloads embed from other mirror records (names, titles, authors)."""
     job = candidate = None
     if record.kind == "application":
@@ -265,7 +263,7 @@ async def _context_for(unit: MirrorUnit, *, tenant: TenantRef, record: AtsRecord
 
 
 async def _refresh_embedding_applications(
-    unit: MirrorUnit, owed: list[outbox_service.Owed], *, tenant: TenantRef, record: AtsRecord
+    unit: MirrorUnit, owed: list[outbox_service.Owed], *, tenant: TenantRef, record: Record
 ) -> None:
     """Applications embed their job's title and their candidate's names and email: re-owe them."""
     field: ParentField | None = {"job": "job_id", "candidate": "candidate_id"}.get(record.kind)  # type: ignore[assignment]
@@ -315,7 +313,7 @@ async def rebuild(
     key: str,
     path_parent: str | None,
     now: datetime,
-) -> AtsRecord | None:
+) -> Record | None:
     """Re-owe LinkedIn what the mirror holds now for this row's record (replay reads the current version)."""
     kind, ats_id = origin_of(resource, key, path_parent)
     unit = MirrorUnit(session)

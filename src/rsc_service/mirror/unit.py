@@ -3,8 +3,8 @@
 Every look-up of the mirror service goes through one unit. `load_*` fetch, in a few statements, what a
 batch of changes will ask for; a look-up outside what was loaded is a query of its own, so answers are
 always those of the database plus this transaction's changes, and loading only decides how many statements
-they cost. Records are ORM objects: changed ones are changed in place for the session's flush; new ones
-stay out of the session and write() inserts them together in one statement. On PostgreSQL every record
+they cost. Records read are ORM objects, changed in place for the session's flush; records created are
+plain NewRecords, which write() inserts together in one statement. On PostgreSQL every record
 read is locked for the transaction, so a version check made here holds until commit.
 """
 
@@ -12,15 +12,39 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Literal
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, Literal, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rsc_service.db.session import insert_all
 from rsc_service.mirror.models import AtsRecord, CandidateLink
 
 ParentField = Literal["candidate_id", "job_id", "application_id"]
+
+
+@dataclass(slots=True, eq=False)
+class NewRecord:
+    """A mirror record this run creates: the columns of AtsRecord, without the ORM's per-object cost."""
+
+    tenant_id: uuid.UUID
+    kind: str
+    ats_id: str
+    version: int
+    deleted: bool
+    candidate_id: str | None
+    job_id: str | None
+    application_id: str | None
+    data: dict[str, Any]
+    occurred_at: datetime
+    updated_at: datetime
+    id: None = None  # given by the database on insert; never read back
+
+
+Record = AtsRecord | NewRecord
+_COLUMNS = [f.name for f in fields(NewRecord) if f.name != "id"]
+_TABLE = cast(Table, AtsRecord.__table__)  # a Core INSERT: no ORM bookkeeping per row
 _CHUNK = 400  # keys per statement, well inside both databases' limits on bound parameters
 
 
@@ -33,10 +57,10 @@ class MirrorUnit:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._lock = session.get_bind().dialect.name == "postgresql"
-        self._records: dict[tuple[uuid.UUID, str, str], AtsRecord | None] = {}
+        self._records: dict[tuple[uuid.UUID, str, str], Record | None] = {}
         self._complete: set[tuple[uuid.UUID, ParentField, str]] = set()  # every record under it is loaded
         self._links: dict[tuple[uuid.UUID, str], str | None] = {}
-        self._new: list[AtsRecord] = []
+        self._new: list[NewRecord] = []
 
     def _keep(self, record: AtsRecord) -> None:
         key = (record.tenant_id, record.kind, record.ats_id)
@@ -81,19 +105,19 @@ class MirrorUnit:
         for candidate in wanted:
             self._links.setdefault((tenant_id, candidate), None)
 
-    async def find(self, tenant_id: uuid.UUID, kind: str, ats_id: str) -> AtsRecord | None:
+    async def find(self, tenant_id: uuid.UUID, kind: str, ats_id: str) -> Record | None:
         if not ats_id:
             return None
         if (tenant_id, kind, ats_id) not in self._records:
             await self.load_records(tenant_id, [(kind, ats_id)])
         return self._records[(tenant_id, kind, ats_id)]
 
-    async def find_many(self, tenant_id: uuid.UUID, kind: str, ats_ids: Iterable[str]) -> list[AtsRecord]:
+    async def find_many(self, tenant_id: uuid.UUID, kind: str, ats_ids: Iterable[str]) -> list[Record]:
         ids = sorted(set(ats_ids))
         await self.load_records(tenant_id, [(kind, ats_id) for ats_id in ids])
         return [r for r in (self._records[(tenant_id, kind, ats_id)] for ats_id in ids if ats_id) if r]
 
-    async def related(self, tenant_id: uuid.UUID, field: ParentField, value: str) -> list[AtsRecord]:
+    async def related(self, tenant_id: uuid.UUID, field: ParentField, value: str) -> list[Record]:
         """Every record whose `field` is `value`, including this transaction's new ones; oldest first."""
         if (tenant_id, field, value) not in self._complete:
             await self.load_related(tenant_id, field, [value])
@@ -105,7 +129,7 @@ class MirrorUnit:
             await self.load_links(tenant_id, [candidate_id])
         return self._links[(tenant_id, candidate_id)]
 
-    def add(self, record: AtsRecord) -> None:
+    def add(self, record: NewRecord) -> None:
         """A new record: kept here, inserted by write() with every other new one."""
         self._new.append(record)
         self._records[(record.tenant_id, record.kind, record.ats_id)] = record
@@ -113,7 +137,9 @@ class MirrorUnit:
     async def write(self) -> None:
         """Insert the new records in one statement; changed ones are the session's to flush."""
         new, self._new = self._new, []
-        await insert_all(self.session, new)
+        if new:
+            rows = [{name: getattr(record, name) for name in _COLUMNS} for record in new]
+            await self.session.execute(insert(_TABLE), rows)
 
-    def loaded(self, tenant_id: uuid.UUID) -> list[AtsRecord]:
+    def loaded(self, tenant_id: uuid.UUID) -> list[Record]:
         return [r for (tenant, _, _), r in self._records.items() if r is not None and tenant == tenant_id]

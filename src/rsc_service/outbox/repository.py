@@ -174,20 +174,3 @@ async def lock_claimed(
             .execution_options(populate_existing=True)
         )
     ).all()
-
-
-async def list_children(
-    session: AsyncSession, *, tenant_id: uuid.UUID, resource: str, path_parent: str
-) -> Sequence[OutboxMessage]:
-    """Rows of a sub-collection under one parent record (e.g. an application's stages)."""
-    return (
-        await session.scalars(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.tenant_id == tenant_id,
-                OutboxMessage.resource == resource,
-                OutboxMessage.path_parent == path_parent,
-            )
-            .order_by(OutboxMessage.id)
-        )
-    ).all()

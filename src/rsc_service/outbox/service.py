@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rsc_service.db.session import insert_all
 from rsc_service.outbox import repository
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Intent, Op, State
@@ -29,7 +29,7 @@ async def _announce(session: AsyncSession) -> None:
         await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
 
 
-def _same(message: OutboxMessage, intent: Intent) -> bool:
+def _same(message: OutboxMessage | NewMessage, intent: Intent) -> bool:
     return (
         message.op == intent.op
         and message.payload == intent.payload
@@ -57,12 +57,13 @@ async def enqueue(
 ) -> OutboxMessage:
     """Upsert the row for (resource, key): enqueue_all() for one intent."""
     (message,) = await enqueue_all(session, [Owed(tenant_id, [intent], source_version)], now=now, attach=True)
+    assert isinstance(message, OutboxMessage)
     return message
 
 
 async def enqueue_all(
     session: AsyncSession, owed: Sequence[Owed], *, now: datetime, attach: bool = False
-) -> list[OutboxMessage]:
+) -> list[Message]:
     """Upsert every intent's row, in order. A changed payload is a new revision; a settled row is due again.
 
     The rows concerned are read (locked on PostgreSQL) in one statement and changed in memory for the
@@ -82,7 +83,7 @@ async def enqueue_all(
             parents=[(o.tenant_id, *o.prune) for o in owed if o.prune is not None],
         )
     )
-    touched: list[OutboxMessage] = []
+    touched: list[Message] = []
     for item in owed:
         for intent in item.intents:
             touched.append(rows.upsert(item.tenant_id, intent, item.source_version, now))
@@ -94,22 +95,57 @@ async def enqueue_all(
                     continue
                 gone = Intent(resource, row.key, Op.DELETE, None, path_parent=parent)
                 touched.append(rows.upsert(item.tenant_id, gone, item.source_version, now))
-    if attach:  # the caller goes on with the rows returned: new ones join the session
-        session.add_all(rows.new)
+    if attach:  # the caller goes on with the rows returned: new ones become ORM rows in the session
+        attached = {id(new): OutboxMessage(**new.row()) for new in rows.new}
+        session.add_all(attached.values())
         await session.flush()
-    else:
-        await insert_all(session, rows.new)
+        return [attached.get(id(message), message) for message in touched]
+    if rows.new:
+        await session.execute(insert(_TABLE), [new.row() for new in rows.new])
     return touched
+
+
+@dataclass(slots=True, eq=False)
+class NewMessage:
+    """An outbox row this run creates: OutboxMessage's columns without the ORM's per-object cost."""
+
+    tenant_id: uuid.UUID
+    resource: str
+    key: str
+    path_parent: str | None
+    depends_on: list[str]
+    op: Op
+    payload: dict[str, Any] | None
+    revision: int
+    source_version: int
+    state: State
+    next_attempt_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    task_ids: list[str] = field(default_factory=list)
+    attempts: int = 0
+    last_error: str | None = None
+    id: None = None  # given by the database on insert
+
+    def row(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _NEW_COLUMNS}
+
+
+_NEW_COLUMNS = [f.name for f in fields(NewMessage) if f.name != "id"]
+_TABLE = cast(Table, OutboxMessage.__table__)
+Message = OutboxMessage | NewMessage
 
 
 class _Rows:
     """The outbox rows one enqueue_all() reads and writes, by (tenant, resource, key)."""
 
     def __init__(self, loaded: Sequence[OutboxMessage]) -> None:
-        self._by_key = {(m.tenant_id, m.resource, m.key): m for m in loaded}
-        self.new: list[OutboxMessage] = []  # inserted together at the end, outside the session
+        self._by_key: dict[tuple[uuid.UUID, str, str], Message] = {
+            (m.tenant_id, m.resource, m.key): m for m in loaded
+        }
+        self.new: list[NewMessage] = []  # inserted together at the end
 
-    def children(self, tenant_id: uuid.UUID, resource: str, parent: str) -> list[OutboxMessage]:
+    def children(self, tenant_id: uuid.UUID, resource: str, parent: str) -> list[Message]:
         rows = [
             m
             for (tenant, kind, _), m in self._by_key.items()
@@ -117,12 +153,10 @@ class _Rows:
         ]
         return sorted(rows, key=lambda m: (m.id is None, m.id or 0))
 
-    def upsert(
-        self, tenant_id: uuid.UUID, intent: Intent, source_version: int, now: datetime
-    ) -> OutboxMessage:
+    def upsert(self, tenant_id: uuid.UUID, intent: Intent, source_version: int, now: datetime) -> Message:
         message = self._by_key.get((tenant_id, intent.resource, intent.key))
         if message is None:
-            message = OutboxMessage(
+            new = NewMessage(
                 tenant_id=tenant_id,
                 resource=intent.resource,
                 key=intent.key,
@@ -133,15 +167,13 @@ class _Rows:
                 revision=1,
                 source_version=source_version,
                 state=State.PENDING,
-                task_ids=[],
-                attempts=0,
                 next_attempt_at=now,
                 created_at=now,
                 updated_at=now,
             )
-            self.new.append(message)
-            self._by_key[(tenant_id, intent.resource, intent.key)] = message
-            return message
+            self.new.append(new)
+            self._by_key[(tenant_id, intent.resource, intent.key)] = new
+            return new
         message.source_version = max(message.source_version, source_version)
         if _same(message, intent):
             return message
@@ -167,11 +199,3 @@ async def list_messages(
 
 async def depth(session: AsyncSession, *, tenant_id: uuid.UUID) -> dict[str, int]:
     return await repository.count_by_state(session, tenant_id=tenant_id)
-
-
-async def list_children(
-    session: AsyncSession, *, tenant_id: uuid.UUID, resource: str, path_parent: str
-) -> Sequence[OutboxMessage]:
-    return await repository.list_children(
-        session, tenant_id=tenant_id, resource=resource, path_parent=path_parent
-    )
