@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Select, Table, Uuid, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.mirror.models import AtsRecord, CandidateLink
@@ -48,6 +48,28 @@ _TABLE = cast(Table, AtsRecord.__table__)  # a Core INSERT: no ORM bookkeeping p
 _CHUNK = 400  # keys per statement, well inside both databases' limits on bound parameters
 
 
+# Built once: a statement object keeps its compiled form and cache key, so a batch only binds values.
+# tenant_id is typed by hand: the foreign key that types the column resolves once every model is loaded.
+_BY_ID = select(AtsRecord).where(
+    AtsRecord.tenant_id == bindparam("tenant_id", type_=Uuid()),
+    AtsRecord.kind == bindparam("kind"),
+    AtsRecord.ats_id.in_(bindparam("values", expanding=True)),
+)
+_UNDER = {
+    field: select(AtsRecord).where(
+        AtsRecord.tenant_id == bindparam("tenant_id", type_=Uuid()),
+        getattr(AtsRecord, field).in_(bindparam("values", expanding=True)),
+    )
+    for field in ("candidate_id", "job_id", "application_id")
+}
+_LINKS = select(CandidateLink.ats_candidate_id, CandidateLink.member_urn).where(
+    CandidateLink.tenant_id == bindparam("tenant_id", type_=Uuid()),
+    CandidateLink.ats_candidate_id.in_(bindparam("values", expanding=True)),
+    CandidateLink.source != "email",
+)
+_LOCKED = {id(query): query.with_for_update() for query in (_BY_ID, *_UNDER.values())}
+
+
 def _chunks(items: list[str]) -> Iterable[list[str]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
@@ -67,40 +89,32 @@ class MirrorUnit:
         if self._records.get(key) is None:
             self._records[key] = record
 
+    async def _read(self, query: Select[AtsRecord], values: dict[str, Any]) -> None:
+        locked = _LOCKED[id(query)] if self._lock else query
+        for record in await self.session.scalars(locked, values):
+            self._keep(record)
+
     async def load_records(self, tenant_id: uuid.UUID, keys: Iterable[tuple[str, str]]) -> None:
         """Read the records (kind, ats_id) not read yet; absent ones are remembered as absent."""
         wanted = sorted({key for key in keys if key[1] and (tenant_id, *key) not in self._records})
         for kind in sorted({kind for kind, _ in wanted}):
             for chunk in _chunks([ats_id for k, ats_id in wanted if k == kind]):
-                query = select(AtsRecord).where(
-                    AtsRecord.tenant_id == tenant_id, AtsRecord.kind == kind, AtsRecord.ats_id.in_(chunk)
-                )
-                for record in await self.session.scalars(query.with_for_update() if self._lock else query):
-                    self._keep(record)
+                await self._read(_BY_ID, {"tenant_id": tenant_id, "kind": kind, "values": chunk})
         for kind, ats_id in wanted:
             self._records.setdefault((tenant_id, kind, ats_id), None)
 
     async def load_related(self, tenant_id: uuid.UUID, field: ParentField, values: Iterable[str]) -> None:
         """Read every record whose `field` is one of `values` (a job's applications, say)."""
         wanted = sorted({v for v in values if v and (tenant_id, field, v) not in self._complete})
-        column = getattr(AtsRecord, field)
         for chunk in _chunks(wanted):
-            query = select(AtsRecord).where(AtsRecord.tenant_id == tenant_id, column.in_(chunk))
-            for record in await self.session.scalars(query.with_for_update() if self._lock else query):
-                self._keep(record)
+            await self._read(_UNDER[field], {"tenant_id": tenant_id, "values": chunk})
         self._complete.update((tenant_id, field, value) for value in wanted)
 
     async def load_links(self, tenant_id: uuid.UUID, candidate_ids: Iterable[str]) -> None:
         """Read the member linked by hand, export or stub to each candidate (not LinkedIn's email match)."""
         wanted = sorted({c for c in candidate_ids if (tenant_id, c) not in self._links})
         for chunk in _chunks(wanted):
-            rows = await self.session.execute(
-                select(CandidateLink.ats_candidate_id, CandidateLink.member_urn).where(
-                    CandidateLink.tenant_id == tenant_id,
-                    CandidateLink.ats_candidate_id.in_(chunk),
-                    CandidateLink.source != "email",
-                )
-            )
+            rows = await self.session.execute(_LINKS, {"tenant_id": tenant_id, "values": chunk})
             self._links.update(((tenant_id, candidate), member) for candidate, member in rows.all())
         for candidate in wanted:
             self._links.setdefault((tenant_id, candidate), None)

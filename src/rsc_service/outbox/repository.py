@@ -6,16 +6,37 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy import Select, Uuid, and_, bindparam, case, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.sql.elements import ColumnElement
 
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import State
 from rsc_service.tenants.models import Tenant
 
 _CHUNK = 400  # keys per statement, well inside both databases' limits on bound parameters
+
+
+# Built once, so each batch only binds values (a statement object keeps its compiled form).
+_BY_KEY = (
+    select(OutboxMessage)
+    .where(
+        OutboxMessage.tenant_id == bindparam("tenant_id", type_=Uuid()),
+        OutboxMessage.key.in_(bindparam("values", expanding=True)),
+    )
+    .order_by(OutboxMessage.id)
+    .with_for_update()
+)
+_UNDER = (
+    select(OutboxMessage)
+    .where(
+        OutboxMessage.tenant_id == bindparam("tenant_id", type_=Uuid()),
+        OutboxMessage.resource == bindparam("resource"),
+        OutboxMessage.path_parent.in_(bindparam("values", expanding=True)),
+    )
+    .order_by(OutboxMessage.id)
+    .with_for_update()
+)
 
 
 async def lock_for_enqueue(
@@ -26,22 +47,17 @@ async def lock_for_enqueue(
 ) -> list[OutboxMessage]:
     """Rows named by (tenant, resource, key) and rows of (tenant, resource) under a path parent, locked."""
     found: dict[int, OutboxMessage] = {}
-    for tenant_id in {t for t, _, _ in refs} | {t for t, _, _ in parents}:
-        keys = sorted({key for t, _, key in refs if t == tenant_id})
-        under = sorted({(resource, parent) for t, resource, parent in parents if t == tenant_id})
-        for start in range(0, max(len(keys), len(under), 1), _CHUNK):
-            clauses: list[ColumnElement[bool]] = []
-            if keys[start : start + _CHUNK]:
-                clauses.append(OutboxMessage.key.in_(keys[start : start + _CHUNK]))
-            for resource, parent in under[start : start + _CHUNK]:
-                clauses.append(and_(OutboxMessage.resource == resource, OutboxMessage.path_parent == parent))
-            rows = await session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.tenant_id == tenant_id, or_(*clauses))
-                .order_by(OutboxMessage.id)
-                .with_for_update()
-            )
+
+    async def read(query: Select[OutboxMessage], values: dict[str, object], items: list[str]) -> None:
+        for start in range(0, len(items), _CHUNK):
+            rows = await session.scalars(query, {**values, "values": items[start : start + _CHUNK]})
             found.update((row.id, row) for row in rows)
+
+    for tenant_id in sorted({t for t, _, _ in refs} | {t for t, _, _ in parents}):
+        await read(_BY_KEY, {"tenant_id": tenant_id}, sorted({key for t, _, key in refs if t == tenant_id}))
+        for resource in sorted({r for t, r, _ in parents if t == tenant_id}):
+            under = sorted({parent for t, r, parent in parents if t == tenant_id and r == resource})
+            await read(_UNDER, {"tenant_id": tenant_id, "resource": resource}, under)
     wanted = set(refs)
     wanted_parents = set(parents)
     return [
