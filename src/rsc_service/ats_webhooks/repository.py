@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, update
+from sqlalchemy import Table, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.ats_webhooks.models import AtsWebhookEvent
-from rsc_service.db.session import insert_for
 
 
 @dataclass(frozen=True)
@@ -30,21 +32,28 @@ class InboxEntry:
 _FIELDS = dataclasses.fields(InboxEntry)
 
 
+@functools.cache
+def _add_events(dialect: str) -> Any:
+    """The inbox INSERT, built once per dialect (a statement object keeps its compiled form)."""
+    table = cast(Table, AtsWebhookEvent.__table__)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
+        .returning(table.c.id, table.c.tenant_id, table.c.event_id)
+    )
+
+
 async def add_events(
     session: AsyncSession, entries: Sequence[InboxEntry]
 ) -> dict[tuple[uuid.UUID, str], int]:
     """Insert every entry not received before, in one statement; the new rows' ids by (tenant, webhook id)."""
     if not entries:
         return {}
-    table = AtsWebhookEvent.__table__
-    statement = (
-        insert_for(session, table)
-        .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
-        .returning(table.c.id, table.c.tenant_id, table.c.event_id)
-    )
     # One parameter set per entry: SQLAlchemy sends them as one multi-row INSERT ("insertmanyvalues").
     rows = await session.execute(
-        statement, [{f.name: getattr(entry, f.name) for f in _FIELDS} for entry in entries]
+        _add_events(session.get_bind().dialect.name),
+        [{f.name: getattr(entry, f.name) for f in _FIELDS} for entry in entries],
     )
     return {(tenant_id, event_id): row_id for row_id, tenant_id, event_id in rows.all()}
 

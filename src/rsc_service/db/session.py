@@ -49,7 +49,7 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def insert_for(session: AsyncSession, model: Any) -> Any:
-    """The dialect's own INSERT (of a model or table), for ON CONFLICT; PostgreSQL and SQLite share it."""
+def insert_for(session: AsyncSession, model: type[Any]) -> Any:
+    """The dialect's own INSERT, for ON CONFLICT upserts; PostgreSQL and SQLite speak the same subset."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(model)

@@ -44,7 +44,7 @@ class NewRecord:
 
 Record = AtsRecord | NewRecord
 _COLUMNS = [f.name for f in fields(NewRecord) if f.name != "id"]
-_TABLE = cast(Table, AtsRecord.__table__)  # a Core INSERT: no ORM bookkeeping per row
+_INSERT = insert(cast(Table, AtsRecord.__table__))  # a Core INSERT: no ORM bookkeeping per row
 _CHUNK = 400  # keys per statement, well inside both databases' limits on bound parameters
 
 
@@ -83,6 +83,7 @@ class MirrorUnit:
         self._complete: set[tuple[uuid.UUID, ParentField, str]] = set()  # every record under it is loaded
         self._links: dict[tuple[uuid.UUID, str], str | None] = {}
         self._new: list[NewRecord] = []
+        self._born: dict[int, int] = {}  # id() of each NewRecord -> creation order
 
     def _keep(self, record: AtsRecord) -> None:
         key = (record.tenant_id, record.kind, record.ats_id)
@@ -136,7 +137,8 @@ class MirrorUnit:
         if (tenant_id, field, value) not in self._complete:
             await self.load_related(tenant_id, field, [value])
         found = [r for r in self.loaded(tenant_id) if getattr(r, field) == value]
-        return sorted(found, key=lambda r: (r.id is None, r.id or 0))
+        # Stored ones by id, then this run's new ones in the order they were created: as the ids will be.
+        return sorted(found, key=lambda r: (r.id is None, r.id if r.id is not None else self._born[id(r)]))
 
     async def manual_member(self, tenant_id: uuid.UUID, candidate_id: str) -> str | None:
         if (tenant_id, candidate_id) not in self._links:
@@ -145,6 +147,7 @@ class MirrorUnit:
 
     def add(self, record: NewRecord) -> None:
         """A new record: kept here, inserted by write() with every other new one."""
+        self._born[id(record)] = len(self._born)
         self._new.append(record)
         self._records[(record.tenant_id, record.kind, record.ats_id)] = record
 
@@ -153,7 +156,7 @@ class MirrorUnit:
         new, self._new = self._new, []
         if new:
             rows = [{name: getattr(record, name) for name in _COLUMNS} for record in new]
-            await self.session.execute(insert(_TABLE), rows)
+            await self.session.execute(_INSERT, rows)
 
     def loaded(self, tenant_id: uuid.UUID) -> list[Record]:
         return [r for (tenant, _, _), r in self._records.items() if r is not None and tenant == tenant_id]

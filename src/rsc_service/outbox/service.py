@@ -101,7 +101,7 @@ async def enqueue_all(
         await session.flush()
         return [attached.get(id(message), message) for message in touched]
     if rows.new:
-        await session.execute(insert(_TABLE), [new.row() for new in rows.new])
+        await session.execute(_INSERT, [new.row() for new in rows.new])
     return touched
 
 
@@ -132,7 +132,7 @@ class NewMessage:
 
 
 _NEW_COLUMNS = [f.name for f in fields(NewMessage) if f.name != "id"]
-_TABLE = cast(Table, OutboxMessage.__table__)
+_INSERT = insert(cast(Table, OutboxMessage.__table__))  # a Core INSERT: no ORM bookkeeping per row
 Message = OutboxMessage | NewMessage
 
 
