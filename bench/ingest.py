@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import sys
@@ -24,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
+import httpx
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from pydantic import BaseModel
@@ -139,6 +141,7 @@ class Load:
     latencies_ms: list[float] = field(default_factory=list)
     acknowledged: list[str] = field(default_factory=list)
     refused: dict[int, int] = field(default_factory=dict)
+    mean_batch: float = 0.0
 
 
 def signed_event(prefix: str, number: int, secret: str) -> tuple[str, bytes, dict[str, str]]:
@@ -251,6 +254,19 @@ def service_env(database_url: str, encryption_key: str) -> dict[str, str]:
     return env
 
 
+async def mean_batch(metrics_url: str) -> float:
+    """Webhooks per commit over the run, warm-up included, from the service's own metrics."""
+    async with httpx.AsyncClient() as client:
+        text = (await client.get(metrics_url)).text
+    found = {
+        name: float(value)
+        for name, _, value in (line.partition(" ") for line in text.splitlines())
+        if name in ("rsc_ingest_batch_size_sum", "rsc_ingest_batch_size_count")
+    }
+    count = found.get("rsc_ingest_batch_size_count", 0.0)
+    return round(found.get("rsc_ingest_batch_size_sum", 0.0) / count, 1) if count else 0.0
+
+
 async def stored_event_ids(database_url: str, tenant_id: uuid.UUID) -> set[str]:
     engine = create_engine(load_settings(database={"url": database_url}).database)
     try:
@@ -280,6 +296,7 @@ async def service_load(kind: str, tmp: Path, senders: int, seconds: float) -> tu
                 target = f"{base}/v1/webhooks/ats/{registered.tenant.key}"
                 with profiled(pid, f"ingest-{kind}"):
                     load = await measured(target, registered.webhook_secret, "svc", senders, seconds)
+                load.mean_batch = await mean_batch(f"{base}/metrics")
         finally:
             _keep_logs(tmp / "service.log")
         stored = await stored_event_ids(url, registered.tenant.id)
@@ -323,6 +340,7 @@ async def one_database(kind: str, senders: int, seconds: float) -> dict[str, Any
         "refused": sum(service.refused.values()),
         "lost": lost,
         "seconds": round(service.seconds, 1),
+        "mean_batch": service.mean_batch,
     }
 
 
@@ -368,7 +386,9 @@ def serve_bare(database_url: str, port: int) -> None:
     """The bare endpoint with the service's own server settings (`rsc-service serve`)."""
     import uvicorn
 
-    uvicorn.run(bare_app(database_url), host="127.0.0.1", port=port, log_config=None, access_log=False)
+    application = bare_app(database_url)
+    gc.freeze()  # as `rsc-service serve` does
+    uvicorn.run(application, host="127.0.0.1", port=port, log_config=None, access_log=False)
 
 
 if __name__ == "__main__":

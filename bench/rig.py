@@ -83,7 +83,7 @@ def profiled(pid: int, name: str) -> Iterator[None]:
     output = Path(folder) / f"{name}.txt"
     output.parent.mkdir(parents=True, exist_ok=True)
     spy = subprocess.Popen(
-        ["py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "200", "-o", str(output)],
+        ["py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "100", "-o", str(output)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
