@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+import secrets
 import time
-import uuid
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,7 +22,7 @@ def _request_id(scope: Scope) -> str:
             candidate = bytes(value).decode("latin-1")
             if _VALID_REQUEST_ID.match(candidate):
                 return candidate
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 class RequestContextMiddleware:
