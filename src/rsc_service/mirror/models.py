@@ -18,6 +18,7 @@ class AtsRecord(Base):
         UniqueConstraint("tenant_id", "kind", "ats_id"),
         Index("ix_ats_records_candidate", "tenant_id", "candidate_id"),
         Index("ix_ats_records_application", "tenant_id", "application_id"),
+        Index("ix_ats_records_job", "tenant_id", "job_id"),  # a job's applications, re-owed when it changes
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)

@@ -18,6 +18,8 @@ class OutboxMessage(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "resource", "key"),
         Index("ix_outbox_messages_due", "state", "next_attempt_at"),
+        # A record's sub-collection (an application's stages), read when the record is owed again.
+        Index("ix_outbox_messages_parent", "tenant_id", "resource", "path_parent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)

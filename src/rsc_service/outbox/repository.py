@@ -18,13 +18,15 @@ _CHUNK = 400  # keys per statement, well inside both databases' limits on bound 
 
 
 # Built once, so each batch only binds values (a statement object keeps its compiled form).
+# Every column of an index is constrained and nothing is ordered, so SQLite searches the index rather than
+# walking the tenant's rows in id order.
 _BY_KEY = (
     select(OutboxMessage)
     .where(
         OutboxMessage.tenant_id == bindparam("tenant_id", type_=Uuid()),
+        OutboxMessage.resource.in_(bindparam("resources", expanding=True)),
         OutboxMessage.key.in_(bindparam("values", expanding=True)),
     )
-    .order_by(OutboxMessage.id)
     .with_for_update()
 )
 _UNDER = (
@@ -34,7 +36,6 @@ _UNDER = (
         OutboxMessage.resource == bindparam("resource"),
         OutboxMessage.path_parent.in_(bindparam("values", expanding=True)),
     )
-    .order_by(OutboxMessage.id)
     .with_for_update()
 )
 
@@ -54,7 +55,9 @@ async def lock_for_enqueue(
             found.update((row.id, row) for row in rows)
 
     for tenant_id in sorted({t for t, _, _ in refs} | {t for t, _, _ in parents}):
-        await read(_BY_KEY, {"tenant_id": tenant_id}, sorted({key for t, _, key in refs if t == tenant_id}))
+        resources = sorted({r for t, r, _ in refs if t == tenant_id})
+        keys = sorted({key for t, _, key in refs if t == tenant_id})
+        await read(_BY_KEY, {"tenant_id": tenant_id, "resources": resources}, keys)
         for resource in sorted({r for t, r, _ in parents if t == tenant_id}):
             under = sorted({parent for t, r, parent in parents if t == tenant_id and r == resource})
             await read(_UNDER, {"tenant_id": tenant_id, "resource": resource}, under)
@@ -110,9 +113,12 @@ async def find_refs(
     if not refs:
         return {}
     keys = {key for _, key in refs}
+    resources = {resource for resource, _ in refs}
     rows = await session.scalars(
-        select(OutboxMessage).where(
-            OutboxMessage.tenant_id.in_(list(tenant_ids)), OutboxMessage.key.in_(list(keys))
+        select(OutboxMessage).where(  # all three columns of the unique index, so it is searched
+            OutboxMessage.tenant_id.in_(list(tenant_ids)),
+            OutboxMessage.resource.in_(list(resources)),
+            OutboxMessage.key.in_(list(keys)),
         )
     )
     wanted = set(refs)
