@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import uuid
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.ats_webhooks.models import AtsWebhookEvent
+from rsc_service.db.session import rows_of
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,6 @@ class InboxEntry:
     record_version: int
     occurred_at: datetime
     received_at: datetime
-
-
-_FIELDS = dataclasses.fields(InboxEntry)
 
 
 @functools.cache
@@ -53,7 +50,7 @@ async def add_events(
     # One parameter set per entry: SQLAlchemy sends them as one multi-row INSERT ("insertmanyvalues").
     rows = await session.execute(
         _add_events(session.get_bind().dialect.name),
-        [{f.name: getattr(entry, f.name) for f in _FIELDS} for entry in entries],
+        rows_of(entries),
     )
     return {(tenant_id, event_id): row_id for row_id, tenant_id, event_id in rows.all()}
 

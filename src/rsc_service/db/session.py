@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event
@@ -53,3 +55,11 @@ def insert_for(session: AsyncSession, model: type[Any]) -> Any:
     """The dialect's own INSERT, for ON CONFLICT upserts; PostgreSQL and SQLite speak the same subset."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(model)
+
+
+def rows_of(items: Sequence[Any]) -> list[dict[str, Any]]:
+    """Dataclass instances as INSERT parameter sets: every field but `id` (the database gives it)."""
+    if not items:
+        return []
+    names = [f.name for f in dataclasses.fields(items[0]) if f.name != "id"]
+    return [{name: getattr(item, name) for name in names} for item in items]

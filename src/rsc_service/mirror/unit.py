@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
 
 from sqlalchemy import Select, Table, Uuid, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rsc_service.db.session import rows_of
 from rsc_service.mirror.models import AtsRecord, CandidateLink
 
 ParentField = Literal["candidate_id", "job_id", "application_id"]
@@ -43,7 +44,6 @@ class NewRecord:
 
 
 Record = AtsRecord | NewRecord
-_COLUMNS = [f.name for f in fields(NewRecord) if f.name != "id"]
 _INSERT = insert(cast(Table, AtsRecord.__table__))  # a Core INSERT: no ORM bookkeeping per row
 _CHUNK = 400  # keys per statement, well inside both databases' limits on bound parameters
 
@@ -83,7 +83,6 @@ class MirrorUnit:
         self._complete: set[tuple[uuid.UUID, ParentField, str]] = set()  # every record under it is loaded
         self._links: dict[tuple[uuid.UUID, str], str | None] = {}
         self._new: list[NewRecord] = []
-        self._born: dict[int, int] = {}  # id() of each NewRecord -> creation order
 
     def _keep(self, record: AtsRecord) -> None:
         key = (record.tenant_id, record.kind, record.ats_id)
@@ -137,8 +136,9 @@ class MirrorUnit:
         if (tenant_id, field, value) not in self._complete:
             await self.load_related(tenant_id, field, [value])
         found = [r for r in self.loaded(tenant_id) if getattr(r, field) == value]
-        # Stored ones by id, then this run's new ones in the order they were created: as the ids will be.
-        return sorted(found, key=lambda r: (r.id is None, r.id if r.id is not None else self._born[id(r)]))
+        # Stored ones by id, then this run's new ones in the order they were created (add() puts each at the
+        # end of _records, and the sort is stable): as the ids will be.
+        return sorted(found, key=lambda r: (r.id is None, r.id or 0))
 
     async def manual_member(self, tenant_id: uuid.UUID, candidate_id: str) -> str | None:
         if (tenant_id, candidate_id) not in self._links:
@@ -147,16 +147,16 @@ class MirrorUnit:
 
     def add(self, record: NewRecord) -> None:
         """A new record: kept here, inserted by write() with every other new one."""
-        self._born[id(record)] = len(self._born)
+        key = (record.tenant_id, record.kind, record.ats_id)
+        self._records.pop(key, None)  # a key first read as absent moves to the end: creation order
+        self._records[key] = record
         self._new.append(record)
-        self._records[(record.tenant_id, record.kind, record.ats_id)] = record
 
     async def write(self) -> None:
         """Insert the new records in one statement; changed ones are the session's to flush."""
         new, self._new = self._new, []
         if new:
-            rows = [{name: getattr(record, name) for name in _COLUMNS} for record in new]
-            await self.session.execute(_INSERT, rows)
+            await self.session.execute(_INSERT, rows_of(new))
 
     def loaded(self, tenant_id: uuid.UUID) -> list[Record]:
         return [r for (tenant, _, _), r in self._records.items() if r is not None and tenant == tenant_id]

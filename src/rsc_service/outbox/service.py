@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rsc_service.db.session import rows_of
 from rsc_service.outbox import repository
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Intent, Op, State
@@ -96,12 +97,14 @@ async def enqueue_all(
                 gone = Intent(resource, row.key, Op.DELETE, None, path_parent=parent)
                 touched.append(rows.upsert(item.tenant_id, gone, item.source_version, now))
     if attach:  # the caller goes on with the rows returned: new ones become ORM rows in the session
-        attached = {id(new): OutboxMessage(**new.row()) for new in rows.new}
+        attached = {
+            id(new): OutboxMessage(**row) for new, row in zip(rows.new, rows_of(rows.new), strict=True)
+        }
         session.add_all(attached.values())
         await session.flush()
         return [attached.get(id(message), message) for message in touched]
     if rows.new:
-        await session.execute(_INSERT, [new.row() for new in rows.new])
+        await session.execute(_INSERT, rows_of(rows.new))
     return touched
 
 
@@ -127,11 +130,7 @@ class NewMessage:
     last_error: str | None = None
     id: None = None  # given by the database on insert
 
-    def row(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _NEW_COLUMNS}
 
-
-_NEW_COLUMNS = [f.name for f in fields(NewMessage) if f.name != "id"]
 _INSERT = insert(cast(Table, OutboxMessage.__table__))  # a Core INSERT: no ORM bookkeeping per row
 Message = OutboxMessage | NewMessage
 
