@@ -24,6 +24,7 @@ from rsc_service.integrations.ats import signatures
 from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.ats.errors import SignatureError
 from rsc_service.tenants.models import Stage
+from rsc_service.web.deps import context_of
 
 
 def intake_of(app: FastAPI, ctx: AppContext) -> Intake:
@@ -37,14 +38,8 @@ def intake_of(app: FastAPI, ctx: AppContext) -> Intake:
 
 @dataclass(frozen=True)
 class VerifiedEvent:
-    tenant: SigningTenant
-    event: ats.WebhookEvent
-    webhook_id: str
-    received_at: datetime
+    delivery: Delivery
     intake: Intake
-
-    def delivery(self) -> Delivery:
-        return Delivery(self.tenant, self.event, self.webhook_id, self.received_at)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -82,50 +77,43 @@ def _parse(body: bytes, webhook_id: str) -> ats.WebhookEvent:
     return event
 
 
-def _verify(body: bytes, request: Request, tenant: SigningTenant, ctx: AppContext) -> None:
-    signatures.verify(
-        body,
-        request.headers,
-        tenant.secrets_at(ctx.clock()),
-        now=ctx.clock(),
-        tolerance=timedelta(seconds=ctx.settings.ats.webhook_tolerance_seconds),
-    )
+def _usable(tenant: SigningTenant | None) -> SigningTenant:
+    if tenant is None:
+        raise NotFound("no tenant with this key")
+    if tenant.stage is Stage.DEACTIVATED:
+        raise Gone("this tenant is deactivated; stop sending its webhooks")
+    return tenant
+
+
+def _check(body: bytes, request: Request, tenant: SigningTenant, now: datetime, tolerance: timedelta) -> None:
+    try:
+        signatures.verify(body, request.headers, tenant.secrets_at(now), now=now, tolerance=tolerance)
+    except SignatureError as error:
+        raise Unauthorized(f"webhook signature rejected: {error}") from None
 
 
 async def verified_event(tenant_key: str, request: Request) -> VerifiedEvent:
     """The raw body read (size-capped), the tenant found, the signature checked, the event parsed.
 
-    Called by the route itself, not as a FastAPI dependency, and the context is read from app state: this
-    route takes every ATS change, and dependency resolution would cost it as much as the checks.
+    Called by the route itself, not as a FastAPI dependency: this route takes every ATS change, and
+    dependency resolution would cost it as much as the checks.
     """
-    ctx = request.app.state.ctx
-    assert isinstance(ctx, AppContext)
+    ctx = context_of(request)
     intake = intake_of(request.app, ctx)
+    now = ctx.clock()
+    tolerance = timedelta(seconds=ctx.settings.ats.webhook_tolerance_seconds)
     with intake.writer.arriving():
         body = await _read_body(request, ctx.settings.server.max_body_bytes)
-        tenant = await intake.keys.get(tenant_key)
-        while True:
-            if tenant is None:
-                raise NotFound("no tenant with this key")
-            if tenant.stage is Stage.DEACTIVATED:
-                raise Gone("this tenant is deactivated; stop sending its webhooks")
-            try:
-                _verify(body, request, tenant, ctx)
-                break
-            except SignatureError as error:
-                # Perhaps the secret was rotated elsewhere since we read it: check once against fresh secrets.
-                fresh = await intake.keys.recheck(tenant_key)
-                if fresh is not None and fresh.secrets == tenant.secrets:
-                    fresh = None
-                if fresh is None:
-                    raise Unauthorized(f"webhook signature rejected: {error}") from None
-                tenant = fresh
+        tenant = _usable(await intake.keys.get(tenant_key))
+        try:
+            _check(body, request, tenant, now, tolerance)
+        except Unauthorized:
+            # Perhaps the secret was rotated elsewhere since we read it: check once against fresh secrets.
+            fresh = await intake.keys.recheck(tenant_key)
+            if fresh is None or fresh.secrets == tenant.secrets:
+                raise
+            tenant = _usable(fresh)
+            _check(body, request, tenant, now, tolerance)
         webhook_id = request.headers[signatures.HEADER_ID]
         event = _parse(body, webhook_id)
-    return VerifiedEvent(
-        tenant=tenant,
-        event=event,
-        webhook_id=webhook_id,
-        received_at=ctx.clock(),
-        intake=intake,
-    )
+    return VerifiedEvent(Delivery(tenant, event, webhook_id, received_at=now), intake)

@@ -48,6 +48,6 @@ class WebhookAccepted(BaseModel):
 )
 async def receive_event(tenant_key: str, request: Request) -> Response:
     verified = await verified_event(tenant_key, request)
-    new = await verified.intake.receive(verified.delivery(), verified.tenant.key)
-    answer = WebhookAccepted(status="accepted" if new else "duplicate", event_id=verified.webhook_id)
+    new = await verified.intake.receive(verified.delivery, tenant_key)
+    answer = WebhookAccepted(status="accepted" if new else "duplicate", event_id=verified.delivery.webhook_id)
     return Response(answer.model_dump_json(), status.HTTP_202_ACCEPTED, media_type="application/json")

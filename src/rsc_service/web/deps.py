@@ -11,11 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rsc_service.context import AppContext
 
 
-async def _context(request: Request) -> AppContext:
-    # async: FastAPI runs a plain `def` dependency in a worker thread, a hop every request would pay for
+def context_of(request: Request) -> AppContext:
     ctx = request.app.state.ctx
     assert isinstance(ctx, AppContext)
     return ctx
+
+
+async def _context(request: Request) -> AppContext:
+    # async: FastAPI runs a plain `def` dependency in a worker thread, a hop every request would pay for
+    return context_of(request)
 
 
 Ctx = Annotated[AppContext, Depends(_context)]
