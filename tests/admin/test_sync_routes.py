@@ -67,9 +67,7 @@ async def _dead(ctx: AppContext, tenant: Tenant, *ats_ids: str) -> list[int]:
                 "occurred_at": ctx.clock().isoformat(),
             }
             data = json.dumps(event | {"data": candidate(ats_id)})
-            await mirror_service.apply_ats_change(
-                session, tenant=tenant, event=parse_event(data), now=ctx.clock()
-            )
+            await mirror_service.apply_ats_changes(session, [(tenant, parse_event(data))], now=ctx.clock())
             row = await session.scalar(
                 select(OutboxMessage).where(OutboxMessage.tenant_id == tenant.id, OutboxMessage.key == ats_id)
             )

@@ -164,12 +164,12 @@ class TestChangeTenant:
 
         async with ctx.sessionmaker() as session:
             tenant = await tenant_service.get_by_key(session, created["key"])
-            during = await tenant_service.webhook_secrets(session, tenant, cipher=ctx.cipher, now=clock())
-            after = await tenant_service.webhook_secrets(
+            during = await tenant_service.signing_keys(session, tenant, cipher=ctx.cipher, now=clock())
+            after = await tenant_service.signing_keys(
                 session, tenant, cipher=ctx.cipher, now=clock.advance(hours=25)
             )
-        assert during == [new, created["webhook_secret"]]
-        assert after == [new]
+        assert [secret for secret, _ in during] == [new, created["webhook_secret"]]
+        assert [secret for secret, _ in after] == [new]
 
     async def test_delete_removes_the_tenant_and_its_rows(
         self, client: httpx.AsyncClient, created: dict[str, Any], ctx: AppContext

@@ -28,11 +28,8 @@ async def _dead_candidates(session: AsyncSession, tenant: Tenant, clock: FrozenC
     rows = []
     for ats_id in ids:
         event = {"type": "candidate.created", "id": f"evt_{ats_id}", "occurred_at": clock().isoformat()}
-        await mirror_service.apply_ats_change(
-            session,
-            tenant=tenant,
-            event=parse_event(json.dumps(event | {"data": candidate(ats_id)})),
-            now=clock(),
+        await mirror_service.apply_ats_changes(
+            session, [(tenant, parse_event(json.dumps(event | {"data": candidate(ats_id)})))], now=clock()
         )
         row = await _row(session, tenant.id, ats_id)
         row.state, row.attempts, row.last_error = (

@@ -26,11 +26,8 @@ from tests.factories import make_tenant
 async def _candidate_arrives(ctx: AppContext, tenant: Tenant, ats_id: str) -> None:
     event = {"type": "candidate.created", "id": f"evt_{ats_id}", "occurred_at": ctx.clock().isoformat()}
     async with ctx.sessionmaker.begin() as session:
-        await mirror_service.apply_ats_change(
-            session,
-            tenant=tenant,
-            event=parse_event(json.dumps(event | {"data": candidate(ats_id)})),
-            now=ctx.clock(),
+        await mirror_service.apply_ats_changes(
+            session, [(tenant, parse_event(json.dumps(event | {"data": candidate(ats_id)})))], now=ctx.clock()
         )
 
 

@@ -1,4 +1,4 @@
-"""apply_ats_change(): the mirror row for an ATS change, plus the outbox rows the change causes."""
+"""apply_ats_changes(): the mirror rows for ATS changes, plus the outbox rows the changes cause."""
 
 from __future__ import annotations
 
@@ -45,13 +45,6 @@ class TenantRef(Protocol):
 
     @property
     def linkedin_organization_urn(self) -> str: ...
-
-
-async def apply_ats_change(
-    session: AsyncSession, *, tenant: TenantRef, event: ats.WebhookEvent, now: datetime
-) -> Record | None:
-    (record,) = await apply_ats_changes(session, [(tenant, event)], now=now)
-    return record
 
 
 async def apply_ats_changes(

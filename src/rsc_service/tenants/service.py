@@ -147,13 +147,6 @@ async def rotate_webhook_secret(
     return secret, valid_until
 
 
-async def webhook_secrets(
-    session: AsyncSession, tenant: Tenant, *, cipher: crypto.Cipher, now: datetime
-) -> Sequence[str]:
-    rows = await repository.list_webhook_secrets(session, tenant_id=tenant.id, now=now)
-    return [cipher.decrypt(row.secret_enc, tenant_id=str(tenant.id), column="webhook_secret") for row in rows]
-
-
 async def signing_keys(
     session: AsyncSession, tenant: Tenant, *, cipher: crypto.Cipher, now: datetime
 ) -> list[tuple[str, datetime | None]]:
