@@ -19,15 +19,6 @@ from rsc_service.settings import DatabaseSettings
 FreshDatabase = Callable[[bool], Awaitable[str]]
 
 
-async def _tables(url: str) -> set[str]:
-    engine = create_engine(DatabaseSettings(url=url))
-    try:
-        async with engine.connect() as connection:
-            return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
-    finally:
-        await engine.dispose()
-
-
 async def _schema(url: str) -> set[str]:
     """Every table and every index, as "table" and "table.index"."""
 
@@ -42,6 +33,10 @@ async def _schema(url: str) -> set[str]:
             return await connection.run_sync(read)
     finally:
         await engine.dispose()
+
+
+async def _tables(url: str) -> set[str]:
+    return {name for name in await _schema(url) if "." not in name}
 
 
 async def _diff(url: str) -> list[object]:

@@ -45,45 +45,35 @@ def _searched(plan: list[str], index: str) -> None:
     assert any(f"INDEX {index} " in step for step in plan), plan
 
 
+LOOKUPS = [
+    ("mirror by id", unit._BY_ID, {"kind": "candidate"}, "sqlite_autoindex_ats_records_1"),
+    ("mirror by candidate", unit._UNDER["candidate_id"], {}, "ix_ats_records_candidate"),
+    ("mirror by job", unit._UNDER["job_id"], {}, "ix_ats_records_job"),
+    ("mirror by application", unit._UNDER["application_id"], {}, "ix_ats_records_application"),
+    ("candidate links", unit._LINKS, {}, "sqlite_autoindex_candidate_links_1"),
+    (
+        "outbox by key",
+        outbox_repository._BY_KEY,
+        {"resources": ["atsCandidates"]},
+        "sqlite_autoindex_outbox_messages_1",
+    ),
+    (
+        "outbox by parent",
+        outbox_repository._UNDER,
+        {"resource": "atsApplications/stages"},
+        "ix_outbox_messages_parent",
+    ),
+]
+
+
 class TestIngestLookups:
-    def test_mirror_records_by_id(self, planner: sqlite3.Connection) -> None:
-        plan = _plan(planner, unit._BY_ID, tenant_id=TENANT, kind="candidate", values=["a", "b"])
-        _searched(plan, "sqlite_autoindex_ats_records_1")
-
     @pytest.mark.parametrize(
-        ("field", "index"),
-        [
-            ("candidate_id", "ix_ats_records_candidate"),
-            ("job_id", "ix_ats_records_job"),
-            ("application_id", "ix_ats_records_application"),
-        ],
+        ("statement", "values", "index"), [case[1:] for case in LOOKUPS], ids=[c[0] for c in LOOKUPS]
     )
-    def test_mirror_records_under_a_parent(self, planner: sqlite3.Connection, field: str, index: str) -> None:
-        _searched(_plan(planner, unit._UNDER[field], tenant_id=TENANT, values=["a", "b"]), index)
-
-    def test_candidate_links(self, planner: sqlite3.Connection) -> None:
-        plan = _plan(planner, unit._LINKS, tenant_id=TENANT, values=["a", "b"])
-        _searched(plan, "sqlite_autoindex_candidate_links_1")
-
-    def test_outbox_rows_by_key(self, planner: sqlite3.Connection) -> None:
-        plan = _plan(
-            planner,
-            outbox_repository._BY_KEY,
-            tenant_id=TENANT,
-            resources=["atsCandidates"],
-            values=["a", "b"],
-        )
-        _searched(plan, "sqlite_autoindex_outbox_messages_1")
-
-    def test_outbox_rows_under_a_parent(self, planner: sqlite3.Connection) -> None:
-        plan = _plan(
-            planner,
-            outbox_repository._UNDER,
-            tenant_id=TENANT,
-            resource="atsApplications/stages",
-            values=["a"],
-        )
-        _searched(plan, "ix_outbox_messages_parent")
+    def test_is_an_index_search(
+        self, planner: sqlite3.Connection, statement: Any, values: dict[str, Any], index: str
+    ) -> None:
+        _searched(_plan(planner, statement, tenant_id=TENANT, values=["a", "b"], **values), index)
 
 
 class TestTheCheckItself:

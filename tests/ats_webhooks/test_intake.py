@@ -161,3 +161,19 @@ class TestSigningKeys:
 
         assert within.status_code == 202
         assert after.status_code == 410
+
+    async def test_a_copy_past_the_cache_time_serves_while_it_is_read_again(
+        self, ats: Ats, app: FastAPI, ctx: AppContext
+    ) -> None:
+        monotonic = FakeMonotonic()
+        app.state.ats_intake = Intake(ctx, monotonic=monotonic)
+        assert (await ats.send("candidate.created", candidate())).status_code == 202
+        async with ctx.sessionmaker.begin() as session:
+            tenant = await tenant_service.get_by_key(session, ats.tenant_key)
+            tenant.stage = Stage.DEACTIVATED
+
+        monotonic.now += ctx.settings.ats.tenant_cache_seconds * 1.5
+        stale = await ats.send("candidate.updated", candidate(version=2))  # answered from the kept copy
+        reread = await ats.send("candidate.updated", candidate(version=3))  # the read it started has landed
+
+        assert (stale.status_code, reread.status_code) == (202, 410)
