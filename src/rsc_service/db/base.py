@@ -1,4 +1,4 @@
-"""Declarative base with constraint naming, a UTC datetime type, and the timestamp and tenant mixins."""
+"""Declarative base with constraint naming, a UTC datetime type, and the timestamp mixin."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, String, Uuid, func
+from sqlalchemy import JSON, DateTime, MetaData, String, Uuid, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -79,11 +79,3 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         UtcDateTime, default=utcnow, onupdate=utcnow, server_default=func.now()
     )
-
-
-class TenantScoped:
-    """Every tenant-owned row carries `tenant_id`; every query on it filters by it."""
-
-    @declared_attr
-    def tenant_id(cls) -> Mapped[uuid.UUID]:
-        return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)

@@ -41,27 +41,3 @@ class OutboxMessage(TimestampMixin, Base):
     leased_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     landed_at: Mapped[datetime | None]
-
-
-class ThrottleBucket(Base):
-    """One LinkedIn application's budget in one throttle group, shared by every replica (Decisions 9)."""
-
-    __tablename__ = "throttle_buckets"
-
-    app: Mapped[str] = mapped_column(String(200), primary_key=True)
-    group: Mapped[str] = mapped_column(String(30), primary_key=True)
-    day: Mapped[str] = mapped_column(String(10), default="")
-    requests_today: Mapped[int] = mapped_column(default=0)
-    paused_until: Mapped[datetime | None]
-    backoff_level: Mapped[int] = mapped_column(default=0)
-
-
-class ThrottleSlot(Base):
-    """Records sent in one second, for the sliding 60-second record budget."""
-
-    __tablename__ = "throttle_slots"
-
-    app: Mapped[str] = mapped_column(String(200), primary_key=True)
-    group: Mapped[str] = mapped_column(String(30), primary_key=True)
-    second: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    records: Mapped[int] = mapped_column(default=0)

@@ -27,12 +27,6 @@ async def get_by_key(session: AsyncSession, key: str) -> Tenant:
     return tenant
 
 
-async def find_by_api_key_hash(session: AsyncSession, digest: str) -> Tenant | None:
-    return await session.scalar(
-        select(Tenant).where(Tenant.api_key_hash == digest).options(selectinload(Tenant.contracts))
-    )
-
-
 async def list_tenants(session: AsyncSession) -> Sequence[Tenant]:
     return (
         await session.scalars(
@@ -83,3 +77,7 @@ async def set_sending_pause(
         .values(sending_paused_until=until, sending_paused_reason=reason)
         .execution_options(synchronize_session=False)
     )
+
+
+async def paused_ids(session: AsyncSession, *, now: datetime) -> set[uuid.UUID]:
+    return set(await session.scalars(select(Tenant.id).where(Tenant.sending_paused_until > now)))

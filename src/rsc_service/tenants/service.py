@@ -158,12 +158,6 @@ async def signing_keys(
     ]
 
 
-async def authenticate(session: AsyncSession, api_key: str) -> Tenant | None:
-    if not api_key.startswith(API_KEY_PREFIX):
-        return None
-    return await repository.find_by_api_key_hash(session, crypto.hash_api_key(api_key))
-
-
 async def get_by_key(session: AsyncSession, key: str) -> Tenant:
     return await repository.get_by_key(session, key)
 
@@ -174,6 +168,11 @@ async def find_by_key(session: AsyncSession, key: str) -> Tenant | None:
 
 async def list_all(session: AsyncSession) -> Sequence[Tenant]:
     return await repository.list_tenants(session)
+
+
+async def paused_ids(session: AsyncSession, *, now: datetime) -> set[uuid.UUID]:
+    """Tenants whose sending LinkedIn refused and which wait until their pause is over."""
+    return await repository.paused_ids(session, now=now)
 
 
 async def pause_sending(session: AsyncSession, *, tenant_id: uuid.UUID, until: datetime, reason: str) -> None:

@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rsc_service.db.session import insert_for
 from rsc_service.integrations.linkedin.errors import Throttled
-from rsc_service.integrations.linkedin.throttle import Throttle
-from rsc_service.outbox.models import ThrottleBucket, ThrottleSlot
+from rsc_service.integrations.linkedin.throttle import Group, Throttle
+from rsc_service.settings import LinkedInSettings
+from rsc_service.throttle.models import ThrottleBucket, ThrottleSlot
 from rsc_service.web import metrics
 
 
@@ -38,6 +39,24 @@ class ThrottleConfig:
     max_wait: timedelta = timedelta(seconds=30)
     backoff_base: timedelta = timedelta(seconds=30)
     backoff_cap: timedelta = timedelta(minutes=15)
+
+
+WINDOW = timedelta(seconds=60)
+
+
+def budgets(settings: LinkedInSettings) -> dict[str, Budget]:
+    """The budgets enforced per LinkedIn application, by throttle group (docs/architecture.md#throttle)."""
+    return {
+        Group.SYNC: Budget(
+            records_per_window=settings.records_per_minute, requests_per_day=settings.requests_per_day
+        ),
+        Group.PROSPECT: Budget(requests_per_day=settings.prospect_requests_per_day),
+    }
+
+
+def config(settings: LinkedInSettings, *, lease_seconds: float) -> ThrottleConfig:
+    # A sender waits for its budget at most a quarter of its lease, so it settles before the lease runs out.
+    return ThrottleConfig(budgets=budgets(settings), max_wait=timedelta(seconds=min(30.0, lease_seconds / 4)))
 
 
 def next_midnight(now: datetime) -> datetime:
@@ -200,3 +219,21 @@ async def remaining(
     records_left = None if budget.records_per_window is None else budget.records_per_window - int(used or 0)
     requests_left = None if budget.requests_per_day is None else budget.requests_per_day - today
     return records_left, requests_left
+
+
+@dataclass(frozen=True)
+class Quota:
+    group: str
+    records_left: int | None  # None: the group has no such budget
+    requests_left: int | None
+    paused_until: datetime | None  # set after a 429 or once the day's requests are spent
+
+
+async def quota(session: AsyncSession, *, app: str, group: str, budget: Budget, now: datetime) -> Quota:
+    """What is left of one application's budget in one group, and whether LinkedIn paused it."""
+    records_left, requests_left = await remaining(
+        session, app=app, group=group, budget=budget, now=now, window=WINDOW
+    )
+    bucket = await session.get(ThrottleBucket, (app, group))
+    paused = bucket.paused_until if bucket and bucket.paused_until and bucket.paused_until > now else None
+    return Quota(group, records_left, requests_left, paused)

@@ -1,0 +1,34 @@
+"""One LinkedIn application's budgets, shared by every replica: a bucket per group and its sliding window."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rsc_service.db.base import Base
+
+
+class ThrottleBucket(Base):
+    """One LinkedIn application's budget in one throttle group, shared by every replica (Decisions 9)."""
+
+    __tablename__ = "throttle_buckets"
+
+    app: Mapped[str] = mapped_column(String(200), primary_key=True)
+    group: Mapped[str] = mapped_column(String(30), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), default="")
+    requests_today: Mapped[int] = mapped_column(default=0)
+    paused_until: Mapped[datetime | None]
+    backoff_level: Mapped[int] = mapped_column(default=0)
+
+
+class ThrottleSlot(Base):
+    """Records sent in one second, for the sliding 60-second record budget."""
+
+    __tablename__ = "throttle_slots"
+
+    app: Mapped[str] = mapped_column(String(200), primary_key=True)
+    group: Mapped[str] = mapped_column(String(30), primary_key=True)
+    second: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    records: Mapped[int] = mapped_column(default=0)
