@@ -1,7 +1,7 @@
 """Dead letters: listed per tenant a page at a time, and replayed from the record's current version.
 
-Replay is idempotent (RELIABILITY §3.13): a row that is no longer dead is left alone, so replaying the same
-ids twice owes LinkedIn nothing more. Each request replays at most `REPLAY_LIMIT` rows (§3.19).
+Replay is idempotent: a row that is no longer dead is left alone, so replaying the same ids twice owes
+LinkedIn nothing more. Each request replays at most `REPLAY_LIMIT` rows (docs/architecture.md#operations).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.errors import FieldProblem, NotFound, Unprocessable
 from rsc_service.outbox.models import OutboxMessage
-from rsc_service.outbox.ops import State
+from rsc_service.outbox.ops import Op, State
 
 REPLAY_LIMIT = 500
 PAGE_LIMIT = 200
@@ -34,7 +34,7 @@ class DeadLetterPage:
 @dataclass(frozen=True)
 class Replayed:
     replayed: list[int]
-    skipped: list[int]  # rows that were not dead (any more): nothing done for them
+    skipped: list[int]  # rows not dead (any more), or still refused as built: nothing done for them
     remaining: int  # dead letters of the tenant still waiting after this request
 
 
@@ -86,6 +86,9 @@ async def replay(
             skipped.append(row.id)
             continue
         await rebuild(session, row)
+        if row.op is not Op.DELETE and row.payload is None:
+            skipped.append(row.id)  # still refused as built: sending it again would change nothing
+            continue
         # A changed payload has already made the row pending; an unchanged one is due again all the same.
         row.state = State.PENDING
         row.attempts = 0
@@ -123,6 +126,6 @@ async def _chosen(
     rows = (await session.scalars(query.where(OutboxMessage.id.in_(wanted)).with_for_update())).all()
     missing = sorted(set(wanted) - {row.id for row in rows})
     if missing:
-        # Another tenant's row is as unknown here as one that never existed (RELIABILITY §3.19).
+        # Another tenant's row is as unknown here as one that never existed.
         raise NotFound(f"no outbox rows {', '.join(map(str, missing))} for this tenant")
     return rows

@@ -1,7 +1,9 @@
 """Drain the outbox: claim due rows with a lease, send parents before children in batches, settle per key.
 
 One claim transaction, then every send with no transaction open, then one settle transaction per batch
-guarded by the lease token (a stale worker's settle touches nothing). RELIABILITY §3.6-3.12.
+guarded by the lease token (a stale worker's settle touches nothing). The resources it sends, and how, come
+from the push's declarations (`Routes`); it knows nothing of what the records mean
+(docs/architecture.md#the-outbox).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from rsc_service.integrations.linkedin import LinkedInApp
 from rsc_service.integrations.linkedin.errors import (
     AuthFailed,
     Category,
@@ -30,18 +31,11 @@ from rsc_service.integrations.linkedin.errors import (
 from rsc_service.outbox import policy, repository, settling
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Op, State
-from rsc_service.outbox.sending import Send, Target
+from rsc_service.outbox.sending import Item, Routes, Sent, Target
 from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants.apps import TenantApp
 
 log = structlog.get_logger()
-
-
-@dataclass(frozen=True)
-class TenantLink:
-    """Where a tenant's rows go: its LinkedIn application and the integration context of its keys."""
-
-    app: LinkedInApp
-    integration_context: str
 
 
 @dataclass(frozen=True)
@@ -76,18 +70,16 @@ class Dispatcher:
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
-        senders: Mapping[str, Send],
-        link_for: Callable[[uuid.UUID], Awaitable[TenantLink]],
-        order: Callable[[str], int],
+        routes: Routes,
+        app_for: Callable[[uuid.UUID], Awaitable[TenantApp]],
         now: Callable[[], Awaitable[datetime]],
         settings: DispatchSettings | None = None,
         rng: random.Random | None = None,
         on_batch: Callable[[str, Counts], None] | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
-        self._senders = senders
-        self._link_for = link_for
-        self._order = order
+        self._routes = routes
+        self._app_for = app_for
         self._now = now
         self.settings = settings or DispatchSettings()
         self._rng = rng or random.Random()  # noqa: S311 - jitter
@@ -105,7 +97,7 @@ class Dispatcher:
         in_claim = {(row.tenant_id, policy.ref(row.resource, row.key)) for row in claimed}
         by_tier: dict[int, list[OutboxMessage]] = defaultdict(list)
         for row in claimed:
-            by_tier[policy.tier(row, self._order)].append(row)
+            by_tier[policy.tier(row, self._routes.tier)].append(row)
         for tier in sorted(by_tier):
             ready: list[OutboxMessage] = []
             blocked: list[OutboxMessage] = []
@@ -124,7 +116,10 @@ class Dispatcher:
     async def _claim(self, token: uuid.UUID) -> tuple[list[OutboxMessage], int]:
         now = await self._now()
         async with self._sessionmaker.begin() as session:
-            due = await repository.claim_candidates(session, now=now, limit=self.settings.claim_limit)
+            paused = await tenant_service.paused_ids(session, now=now)
+            due = await repository.claim_candidates(
+                session, now=now, limit=self.settings.claim_limit, skip_tenants=paused
+            )
             due = policy.fair_share(due, per_tenant=self.settings.per_tenant)
             refs = [tuple(d.split(":", 1)) for row in due for d in row.depends_on]
             known = await repository.find_refs(
@@ -161,15 +156,34 @@ class Dispatcher:
             now = await self._now()
             if any(row.leased_until is not None and row.leased_until <= now for row in batch):
                 return Counts(), set()  # our lease ran out while we waited: another worker may own these now
+            # A record with nothing built to send (refused as built, or its parents never arrived) is never
+            # sent: a None payload would read as a delete.
+            empty = {row.key for row in batch if row.op is not Op.DELETE and row.payload is None}
+            refused = {
+                row.key: EntityError(
+                    status=422,
+                    category=Category.REJECTED,
+                    message=row.last_error or "nothing was built to send: its parent records never arrived",
+                )
+                for row in batch
+                if row.key in empty
+            }
             try:
-                link = await self._link_for(first.tenant_id)
-                target = Target(link.app, link.integration_context, first.path_parent)
-                sender = self._senders[first.resource]
-                items = [(row.key, None if row.op is Op.DELETE else row.payload) for row in batch]
-                sent = await sender(target, items)
+                items = [
+                    (row.key, None if row.op is Op.DELETE else row.payload)
+                    for row in batch
+                    if row.key not in empty
+                ]
+                sent = await self._send_items(first, items) if items else None
             except Exception as error:
                 return await self._settle_failure(batch, token, error), set()
-            return await self._settle(batch, token, sent.ok, sent.errors)
+            ok = sent.ok if sent is not None else {}
+            return await self._settle(batch, token, ok, {**(sent.errors if sent else {}), **refused})
+
+    async def _send_items(self, first: OutboxMessage, items: Sequence[Item]) -> Sent:
+        tenant = await self._app_for(first.tenant_id)
+        target = Target(tenant.app, tenant.integration_context, first.path_parent)
+        return await self._routes.sender(first.resource)(target, items)
 
     async def _settle(
         self,
@@ -272,7 +286,11 @@ class Dispatcher:
         token = uuid.uuid4()
         async with self._sessionmaker.begin() as session:
             rows = await repository.claim_candidates(
-                session, now=now, limit=self.settings.claim_limit, states=(State.AWAITING_TASK,)
+                session,
+                now=now,
+                limit=self.settings.claim_limit,
+                states=(State.AWAITING_TASK,),
+                skip_tenants=await tenant_service.paused_ids(session, now=now),
             )
             await repository.mark_claimed(session, rows, token=token, leased_until=now + self.settings.lease)
         by_tenant: dict[uuid.UUID, list[OutboxMessage]] = defaultdict(list)
@@ -287,8 +305,8 @@ class Dispatcher:
     async def _check_tasks(self, tenant_id: uuid.UUID, rows: list[OutboxMessage], token: uuid.UUID) -> Counts:
         counts = Counts()
         try:
-            link = await self._link_for(tenant_id)
-            result = await link.app.get_job_tasks([row.task_ids[0] for row in rows if row.task_ids])
+            tenant = await self._app_for(tenant_id)
+            result = await tenant.app.get_job_tasks([row.task_ids[0] for row in rows if row.task_ids])
         except Exception as error:
             return await self._settle_failure(rows, token, error)
         now = await self._now()

@@ -1,35 +1,25 @@
-"""A tenant's sync health (PRODUCT O3, RELIABILITY §3.21): outbox depth and age, dead letters, the last
-error, the sending pause, and LinkedIn's quota left; plus the same figures as metric samples."""
+"""A tenant's sync health: outbox depth and age, dead letters, the last error, the sending pause, and
+LinkedIn's quota left; plus the same figures as metric samples (docs/architecture.md#operations)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.context import AppContext
-from rsc_service.integrations.linkedin.throttle import Group
-from rsc_service.outbox import repository, throttle
-from rsc_service.outbox.models import OutboxMessage, ThrottleBucket
+from rsc_service.outbox import repository
+from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import State
-from rsc_service.settings import LinkedInSettings
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Tenant
+from rsc_service.throttle import service as throttle
 from rsc_service.web.metrics_collect import QuotaSample, TenantSample
 
-WINDOW = timedelta(seconds=60)
 _OWED = (State.PENDING, State.INFLIGHT, State.AWAITING_TASK)
-
-
-@dataclass(frozen=True)
-class Quota:
-    group: str
-    records_left: int | None  # None: the group has no such budget
-    requests_left: int | None
-    paused_until: datetime | None  # set after a 429 or once the day's requests are spent
 
 
 @dataclass(frozen=True)
@@ -50,17 +40,7 @@ class SyncHealth:
     last_error: LastError | None
     paused_until: datetime | None
     paused_reason: str | None
-    quotas: list[Quota]
-
-
-def budgets(settings: LinkedInSettings) -> dict[str, throttle.Budget]:
-    """The budgets the push's throttle enforces per LinkedIn application (Decisions 9)."""
-    return {
-        Group.SYNC: throttle.Budget(
-            records_per_window=settings.records_per_minute, requests_per_day=settings.requests_per_day
-        ),
-        Group.PROSPECT: throttle.Budget(requests_per_day=settings.prospect_requests_per_day),
-    }
+    quotas: list[throttle.Quota]
 
 
 async def for_tenant(
@@ -80,7 +60,7 @@ async def for_tenant(
         paused_until=tenant.sending_paused_until if paused else None,
         paused_reason=tenant.sending_paused_reason if paused else None,
         quotas=[
-            await _quota(session, app=tenant.linkedin_client_id, group=group, budget=budget, now=now)
+            await throttle.quota(session, app=tenant.linkedin_client_id, group=group, budget=budget, now=now)
             for group, budget in budgets.items()
         ],
     )
@@ -89,7 +69,7 @@ async def for_tenant(
 async def samples(ctx: AppContext) -> list[TenantSample]:
     """Every tenant's figures for the metric gauges (web/metrics_collect.py)."""
     now = ctx.clock()
-    wanted = budgets(ctx.settings.linkedin)
+    wanted = throttle.budgets(ctx.settings.linkedin)
     async with ctx.sessionmaker() as session:
         found = []
         for tenant in await tenant_service.list_all(session):
@@ -126,14 +106,3 @@ async def _last_error(session: AsyncSession, *, tenant: Tenant) -> LastError | N
     if row is None or row.last_error is None:
         return None
     return LastError(row.resource, row.key, row.state.value, row.last_error, row.updated_at)
-
-
-async def _quota(
-    session: AsyncSession, *, app: str, group: str, budget: throttle.Budget, now: datetime
-) -> Quota:
-    records_left, requests_left = await throttle.remaining(
-        session, app=app, group=group, budget=budget, now=now, window=WINDOW
-    )
-    bucket = await session.get(ThrottleBucket, (app, group))
-    paused = bucket.paused_until if bucket and bucket.paused_until and bucket.paused_until > now else None
-    return Quota(group, records_left, requests_left, paused)

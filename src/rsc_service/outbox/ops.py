@@ -31,3 +31,6 @@ class Intent:
     payload: dict[str, Any] | None
     path_parent: str | None = None
     depends_on: tuple[str, ...] = field(default_factory=tuple)  # "resource:key" of records that land first
+    # Why LinkedIn would refuse this record as built (a required field the ATS lacks): it is owed as a dead
+    # letter at once, with this reason, instead of being sent.
+    refused: str | None = None

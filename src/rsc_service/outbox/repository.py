@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import Select, Uuid, and_, bindparam, case, func, literal, or_, select, update
@@ -12,7 +12,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import State
-from rsc_service.tenants.models import Tenant
 
 _CHUNK = 400  # keys per statement, well inside both databases' limits on bound parameters
 
@@ -90,19 +89,23 @@ async def count_by_state(session: AsyncSession, *, tenant_id: uuid.UUID) -> dict
 
 
 async def claim_candidates(
-    session: AsyncSession, *, now: datetime, limit: int, states: Sequence[State] = (State.PENDING,)
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    states: Sequence[State] = (State.PENDING,),
+    skip_tenants: Collection[uuid.UUID] = (),
 ) -> Sequence[OutboxMessage]:
     """Due rows, locked with SKIP LOCKED on PostgreSQL (SQLite's single writer needs no lock)."""
     due = and_(OutboxMessage.state.in_(list(states)), OutboxMessage.next_attempt_at <= now)
     expired = and_(OutboxMessage.state == State.INFLIGHT, OutboxMessage.leased_until < now)
-    sending = or_(Tenant.sending_paused_until.is_(None), Tenant.sending_paused_until <= now)
+    query = select(OutboxMessage).where(or_(due, expired) if State.PENDING in states else due)
+    if skip_tenants:
+        query = query.where(OutboxMessage.tenant_id.not_in(list(skip_tenants)))
     query = (
-        select(OutboxMessage)
-        .join(Tenant, Tenant.id == OutboxMessage.tenant_id)
-        .where(or_(due, expired) if State.PENDING in states else due, sending)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
-        .with_for_update(skip_locked=True, of=OutboxMessage)
+        .with_for_update(skip_locked=True)
     )
     return (await session.scalars(query)).all()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from rsc_service.integrations.linkedin import LinkedInApp
 from rsc_service.integrations.linkedin.errors import EntityError
@@ -28,3 +28,13 @@ class Sent:
 
 
 Send = Callable[[Target, Sequence[Item]], Awaitable[Sent]]
+
+
+class Routes(Protocol):
+    """What the dispatcher needs to know of the resources it sends (push/registry.py declares them)."""
+
+    def sender(self, resource: str) -> Send: ...
+
+    def tier(self, resource: str) -> int:
+        """Parent-before-child rank of a resource: parents are written first and deleted last."""
+        ...

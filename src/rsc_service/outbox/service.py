@@ -1,4 +1,4 @@
-"""enqueue(): the one way other features tell the outbox what LinkedIn must receive, in their transaction."""
+"""enqueue(): how other features tell the outbox what LinkedIn must receive, in their own transaction."""
 
 from __future__ import annotations
 
@@ -8,26 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import Select, Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.db.session import rows_of
-from rsc_service.outbox import repository
+from rsc_service.outbox import repository, wake
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Intent, Op, State
 
 _SETTLED = (State.DONE, State.DEAD)
-TOUCHED = "outbox_touched"  # session.info flag: this transaction wrote outbox rows
-NOTIFY_CHANNEL = "rsc_outbox"
-
-
-async def _announce(session: AsyncSession) -> None:
-    """Wake dispatchers when this transaction commits: in-process by flag, other replicas by NOTIFY."""
-    if session.info.get(TOUCHED):
-        return
-    session.info[TOUCHED] = True
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
 
 
 def _same(message: OutboxMessage | NewMessage, intent: Intent) -> bool:
@@ -36,6 +25,7 @@ def _same(message: OutboxMessage | NewMessage, intent: Intent) -> bool:
         and message.payload == intent.payload
         and message.path_parent == intent.path_parent
         and list(message.depends_on) == list(intent.depends_on)
+        and (intent.refused is None or message.last_error == intent.refused)
     )
 
 
@@ -53,30 +43,18 @@ class Owed:
     prune: tuple[str, str] | None = None
 
 
-async def enqueue(
-    session: AsyncSession, *, tenant_id: uuid.UUID, intent: Intent, source_version: int, now: datetime
-) -> OutboxMessage:
-    """Upsert the row for (resource, key): enqueue_all() for one intent."""
-    (message,) = await enqueue_all(session, [Owed(tenant_id, [intent], source_version)], now=now, attach=True)
-    assert isinstance(message, OutboxMessage)
-    return message
-
-
-async def enqueue_all(
-    session: AsyncSession, owed: Sequence[Owed], *, now: datetime, attach: bool = False
-) -> list[Message]:
+async def enqueue(session: AsyncSession, owed: Sequence[Owed], *, now: datetime) -> list[Message]:
     """Upsert every intent's row, in order. A changed payload is a new revision; a settled row is due again.
 
     The rows concerned are read (locked on PostgreSQL) in one statement and changed in memory for the
-    session's flush; new rows are inserted together in one statement, outside the session (unless
-    `attach`: then they join it, as enqueue() returns them to change further). An in-flight
-    row keeps its lease: its settle sees `revision > sent_revision` and leaves it pending. A concurrent
-    first insert of the same key fails that statement with IntegrityError; the caller's transaction is
-    retried as a whole.
+    session's flush; new rows are inserted together in one statement, outside the session. An in-flight
+    row keeps its lease: its settle sees `revision > sent_revision` and leaves it pending. A refused intent
+    is a dead letter at once, with its reason. A concurrent first insert of the same key fails that
+    statement with IntegrityError; the caller's transaction is retried as a whole.
     """
     if not any(o.intents or o.prune for o in owed):
         return []
-    await _announce(session)
+    await wake.announce(session)
     rows = _Rows(
         await repository.lock_for_enqueue(
             session,
@@ -96,13 +74,6 @@ async def enqueue_all(
                     continue
                 gone = Intent(resource, row.key, Op.DELETE, None, path_parent=parent)
                 touched.append(rows.upsert(item.tenant_id, gone, item.source_version, now))
-    if attach:  # the caller goes on with the rows returned: new ones become ORM rows in the session
-        attached = {
-            id(new): OutboxMessage(**row) for new, row in zip(rows.new, rows_of(rows.new), strict=True)
-        }
-        session.add_all(attached.values())
-        await session.flush()
-        return [attached.get(id(message), message) for message in touched]
     if rows.new:
         await session.execute(_INSERT, rows_of(rows.new))
     return touched
@@ -165,10 +136,11 @@ class _Rows:
                 payload=intent.payload,
                 revision=1,
                 source_version=source_version,
-                state=State.PENDING,
+                state=State.PENDING if intent.refused is None else State.DEAD,
                 next_attempt_at=now,
                 created_at=now,
                 updated_at=now,
+                last_error=intent.refused,
             )
             self.new.append(new)
             self._by_key[(tenant_id, intent.resource, intent.key)] = new
@@ -182,7 +154,13 @@ class _Rows:
         message.path_parent = intent.path_parent
         message.depends_on = list(intent.depends_on)
         message.updated_at = now
-        if message.state in _SETTLED:
+        if intent.refused is not None:
+            # An in-flight row keeps its lease: its settle finds a newer revision, and the dispatcher refuses
+            # to send a record without a payload.
+            message.last_error = intent.refused
+            if message.state is not State.INFLIGHT:
+                message.state, message.attempts, message.task_ids = State.DEAD, 0, []
+        elif message.state in _SETTLED:
             message.state = State.PENDING
             message.attempts = 0
             message.last_error = None
@@ -198,3 +176,13 @@ async def list_messages(
 
 async def depth(session: AsyncSession, *, tenant_id: uuid.UUID) -> dict[str, int]:
     return await repository.count_by_state(session, tenant_id=tenant_id)
+
+
+def landed(resource: str) -> Select[uuid.UUID, str, datetime]:
+    """(tenant, key, settled at) of the rows of `resource` whose newest write has landed, as a query that
+    other features may join their own tables to."""
+    return select(OutboxMessage.tenant_id, OutboxMessage.key, OutboxMessage.updated_at).where(
+        OutboxMessage.resource == resource,
+        OutboxMessage.state == State.DONE,
+        OutboxMessage.op == Op.UPSERT,
+    )
