@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Annotated
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, Request
 from pydantic import ValidationError
 
 from rsc_service.ats_webhooks.intake import Intake, SigningTenant
 from rsc_service.ats_webhooks.service import Delivery
-from rsc_service.context import AppContext
 from rsc_service.errors import (
     BadRequest,
     FieldProblem,
@@ -27,13 +27,18 @@ from rsc_service.tenants.models import Stage
 from rsc_service.web.deps import context_of
 
 
-def intake_of(app: FastAPI, ctx: AppContext) -> Intake:
-    """The app's Intake, made on first use (an app built around a ready context skips the lifespan)."""
-    intake = getattr(app.state, "ats_intake", None)
-    if intake is None:
-        intake = app.state.ats_intake = Intake(ctx)
+def intake_of(request: Request) -> Intake:
+    """The process's Intake, put on the app when the service was built (bootstrap.py)."""
+    intake = request.app.state.intake
     assert isinstance(intake, Intake)
     return intake
+
+
+async def _intake(request: Request) -> Intake:
+    return intake_of(request)
+
+
+IntakeDep = Annotated[Intake, Depends(_intake)]
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,7 @@ async def verified_event(tenant_key: str, request: Request) -> VerifiedEvent:
     dependency resolution would cost it as much as the checks.
     """
     ctx = context_of(request)
-    intake = intake_of(request.app, ctx)
+    intake = intake_of(request)
     now = ctx.clock()
     tolerance = timedelta(seconds=ctx.settings.ats.webhook_tolerance_seconds)
     with intake.writer.arriving():

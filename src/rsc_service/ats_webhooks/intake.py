@@ -7,7 +7,7 @@ signature that fails against the kept secrets is checked once more against fresh
 another replica or the CLI is seen at once); a deactivation or deletion elsewhere is seen within about the
 cache time, and at once in the replica that made it.
 
-GroupWriter commits concurrent webhooks together (ARCHITECTURE "Decisions" 13): a request hands its verified
+GroupWriter commits concurrent webhooks together (docs/architecture.md#ingest): a request hands its verified
 event over and waits; one writer task takes everything waiting, applies it in one transaction and answers
 each request after that commit. While one commit runs the next batch gathers; a batch about to start waits
 only for requests already being verified, and at most `ats.ingest_gather_ms`. A batch that fails is retried
@@ -33,6 +33,7 @@ from rsc_service.ats_webhooks import service
 from rsc_service.ats_webhooks.service import Delivery
 from rsc_service.context import AppContext
 from rsc_service.errors import NotFound
+from rsc_service.push.registry import RESOURCES, Registry
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Stage
 from rsc_service.web import metrics
@@ -47,7 +48,7 @@ _ATTEMPTS = 3
 
 @dataclass(frozen=True)
 class SigningTenant:
-    """A tenant as the webhook route needs it; also what the mirror needs (mirror.service.TenantRef)."""
+    """A tenant as the webhook route needs it; also what the push needs (push.service.TenantRef)."""
 
     id: uuid.UUID
     key: str
@@ -146,8 +147,9 @@ class _Waiting:
 
 
 class GroupWriter:
-    def __init__(self, ctx: AppContext, *, gate: asyncio.Lock) -> None:
+    def __init__(self, ctx: AppContext, *, gate: asyncio.Lock, resources: Registry) -> None:
         self._ctx = ctx
+        self._resources = resources
         self._gate = gate
         self._queue: list[_Waiting] = []
         self._task: asyncio.Task[None] | None = None
@@ -215,7 +217,9 @@ class GroupWriter:
         for attempt in range(1, _ATTEMPTS + 1):
             try:
                 async with self._gate, self._ctx.sessionmaker.begin() as session:
-                    return await service.receive_all(session, deliveries, now=self._ctx.clock())
+                    return await service.receive_all(
+                        session, deliveries, now=self._ctx.clock(), resources=self._resources
+                    )
             except (IntegrityError, DBAPIError) as error:
                 # A concurrent first insert of the same key, a deadlock or a serialisation failure between
                 # replicas: a new transaction sees the winner's rows.
@@ -232,11 +236,19 @@ def _retryable(error: DBAPIError) -> bool:
 
 
 class Intake:
-    def __init__(self, ctx: AppContext, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+    """What the webhook route keeps between requests; one per process, built at start-up (bootstrap.py)."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        *,
+        resources: Registry = RESOURCES,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         # Intake's reads and writes take turns, each on one connection (SQLite has only one anyway).
         gate = asyncio.Lock()
         self.keys = SigningKeys(ctx, gate=gate, monotonic=monotonic)
-        self.writer = GroupWriter(ctx, gate=gate)
+        self.writer = GroupWriter(ctx, gate=gate, resources=resources)
 
     async def receive(self, delivery: Delivery, tenant_key: str) -> bool:
         """Write a verified delivery (True if new); a tenant deleted since its keys were read: NotFound."""
@@ -247,3 +259,7 @@ class Intake:
             if await self.keys.get(tenant_key) is None:
                 raise NotFound("no tenant with this key") from None
             raise
+
+    def forget(self, tenant_key: str) -> None:
+        """A tenant deleted in this process: its webhooks are answered 404 at once."""
+        self.keys.forget(tenant_key)

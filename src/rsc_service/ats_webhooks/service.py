@@ -1,4 +1,4 @@
-"""receive_all(): record deliveries once, then apply them to the mirror and the outbox, in one transaction."""
+"""receive_all(): record deliveries once, then apply them as changes (push.service), in one transaction."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.ats_webhooks import repository
 from rsc_service.integrations.ats import wire as ats
-from rsc_service.mirror import service as mirror_service
-from rsc_service.mirror.service import TenantRef
+from rsc_service.mirror import changes
+from rsc_service.push import service as push_service
+from rsc_service.push.registry import RESOURCES, Registry
+from rsc_service.push.service import TenantRef
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,13 @@ class Delivery:
     received_at: datetime
 
 
-async def receive_all(session: AsyncSession, deliveries: Sequence[Delivery], *, now: datetime) -> list[bool]:
+async def receive_all(
+    session: AsyncSession,
+    deliveries: Sequence[Delivery],
+    *,
+    now: datetime,
+    resources: Registry = RESOURCES,
+) -> list[bool]:
     """Per delivery, True when it was new. A duplicate (stored before, or earlier in `deliveries`) changes
     nothing; the new ones are applied in the order given, each as if alone."""
     first: dict[tuple[object, str], int] = {}
@@ -48,7 +56,9 @@ async def receive_all(session: AsyncSession, deliveries: Sequence[Delivery], *, 
         ],
     )
     new = [d for d in unique if (d.tenant.id, d.webhook_id) in row_ids]
-    stored = await mirror_service.apply_ats_changes(session, [(d.tenant, d.event) for d in new], now=now)
+    stored = await push_service.apply_ats_changes(
+        session, [(d.tenant, changes.from_event(d.event)) for d in new], now=now, resources=resources
+    )
     await repository.mark_superseded(
         session,
         event_row_ids=[

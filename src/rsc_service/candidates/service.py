@@ -1,84 +1,80 @@
-"""Who is who: LinkedIn's email match read back (L1), and links made by hand, by export or from a stub."""
+"""Candidates across the two systems: LinkedIn's email match read back, and links made by hand, by an
+export or from a stub, after which the candidate is owed to LinkedIn again (docs/architecture.md#links)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from enum import StrEnum
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from rsc_service.candidates import repository
-from rsc_service.mirror import service as mirror_service
-from rsc_service.mirror.models import CandidateLink
-from rsc_service.tenants.models import Tenant
-
-
-class LinkSource(StrEnum):
-    EMAIL = "email"
-    EXPORT = "export"
-    MANUAL = "manual"
-    INMAIL_STUB = "inmail_stub"
+from rsc_service.integrations.linkedin import MAX_BATCH
+from rsc_service.integrations.linkedin import wire as li
+from rsc_service.links import service as link_service
+from rsc_service.links.models import CandidateLink, LinkSource
+from rsc_service.push import service as push_service
+from rsc_service.push.candidates import CANDIDATES
+from rsc_service.tenants.apps import TenantApps
 
 
-async def record_match(
-    session: AsyncSession,
+async def read_back_matches(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    apps: TenantApps,
     *,
-    tenant_id: uuid.UUID,
-    ats_candidate_id: str,
-    matched: Sequence[str],
-    now: datetime,
-) -> CandidateLink:
-    """Record LinkedIn's own email match. A link made by a person, an export or a stub is never replaced."""
-    link = await repository.find_link(session, tenant_id=tenant_id, ats_candidate_id=ats_candidate_id)
-    if link is not None and link.source != LinkSource.EMAIL and link.member_urn is not None:
-        link.checked_at = now
-        await session.flush()
-        return link
-    # One member is a match; none, or several (ambiguous), is no link.
-    member = matched[0] if len(matched) == 1 else None
-    return await repository.upsert_link(
-        session,
-        tenant_id=tenant_id,
-        ats_candidate_id=ats_candidate_id,
-        member_urn=member,
-        source=LinkSource.EMAIL,
-        now=now,
-        checked=True,
-    )
+    now: Callable[[], Awaitable[datetime]],
+    limit: int = 500,
+) -> int:
+    """After candidates land, read LinkedIn's email match and record the link. Returns candidates read.
+
+    One transaction per batch read, so a failure loses at most that batch's answers (read again next time).
+    """
+    async with sessionmaker() as session:
+        unchecked = await link_service.list_unchecked(session, resource=CANDIDATES.name, limit=limit)
+    by_tenant: dict[uuid.UUID, list[str]] = {}
+    for tenant_id, ats_candidate_id in unchecked:
+        by_tenant.setdefault(tenant_id, []).append(ats_candidate_id)
+    read = 0
+    for tenant_id, ids in by_tenant.items():
+        tenant = await apps.for_tenant(tenant_id)
+        for start in range(0, len(ids), MAX_BATCH):
+            keys = [
+                li.CandidateKey(ats_candidate_id=i, integration_context=tenant.integration_context)
+                for i in ids[start : start + MAX_BATCH]
+            ]
+            result = await tenant.app.get_candidates(keys)
+            at = await now()
+            async with sessionmaker.begin() as session:
+                for key, match in result.ok.items():
+                    await link_service.record_match(
+                        session,
+                        tenant_id=tenant_id,
+                        ats_candidate_id=key.ats_candidate_id,
+                        matched=match.matched_members,
+                        now=at,
+                    )
+                    read += 1
+    return read
 
 
 async def link(
     session: AsyncSession,
     *,
-    tenant: Tenant,
+    tenant: push_service.TenantRef,
     ats_candidate_id: str,
     member_urn: str | None,
     source: LinkSource,
     now: datetime,
 ) -> CandidateLink:
-    """Link (or, with member None, unlink) by hand, export or stub; the candidate is re-owed to LinkedIn."""
-    created = await repository.upsert_link(
+    """Link (or, with member None, unlink) by hand, export or stub; the candidate is owed to LinkedIn again,
+    its PUT now carrying the link."""
+    made = await link_service.set_link(
         session,
         tenant_id=tenant.id,
         ats_candidate_id=ats_candidate_id,
         member_urn=member_urn,
         source=source,
         now=now,
-        checked=False,
     )
-    await mirror_service.rebuild(
-        session, tenant=tenant, resource="atsCandidates", key=ats_candidate_id, path_parent=None, now=now
-    )
-    return created
-
-
-async def find_link(
-    session: AsyncSession, *, tenant_id: uuid.UUID, ats_candidate_id: str
-) -> CandidateLink | None:
-    return await repository.find_link(session, tenant_id=tenant_id, ats_candidate_id=ats_candidate_id)
-
-
-async def list_unchecked(session: AsyncSession, *, limit: int) -> Sequence[tuple[uuid.UUID, str]]:
-    return await repository.list_unchecked(session, limit=limit)
+    await push_service.owe_again(session, tenant=tenant, kind="candidate", ats_id=ats_candidate_id, now=now)
+    return made

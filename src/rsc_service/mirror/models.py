@@ -1,4 +1,5 @@
-"""AtsRecord: our copy of every ATS record, newest version wins, a deletion is a tombstone (Decisions 3)."""
+"""AtsRecord: our copy of every ATS record; the newest version wins and a deletion is a tombstone
+(docs/architecture.md#the-mirror)."""
 
 from __future__ import annotations
 
@@ -33,19 +34,3 @@ class AtsRecord(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     occurred_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-
-
-class CandidateLink(Base):
-    """Who an ATS candidate is on LinkedIn, and how we know (L1-L4). Kept beside the mirror because every
-    candidate payload carries a non-email link as `manualMatchedMember` (Decisions 6)."""
-
-    __tablename__ = "candidate_links"
-    __table_args__ = (UniqueConstraint("tenant_id", "ats_candidate_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    ats_candidate_id: Mapped[str] = mapped_column(String(200))
-    member_urn: Mapped[str | None] = mapped_column(String(100))
-    source: Mapped[str] = mapped_column(String(20))  # email | export | manual | inmail_stub
-    linked_at: Mapped[datetime | None]
-    checked_at: Mapped[datetime | None]  # when LinkedIn's email match was last read back

@@ -1,30 +1,14 @@
-"""The Change a mirror update is made of, and plain look-ups of mirror records."""
+"""Plain look-ups of mirror records."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.mirror.models import AtsRecord
-
-
-@dataclass(frozen=True)
-class Change:
-    kind: str
-    ats_id: str
-    version: int
-    deleted: bool
-    data: dict[str, Any]
-    occurred_at: datetime
-    candidate_id: str | None = None
-    job_id: str | None = None
-    application_id: str | None = None
 
 
 async def find(session: AsyncSession, *, tenant_id: uuid.UUID, kind: str, ats_id: str) -> AtsRecord | None:

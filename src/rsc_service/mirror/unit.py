@@ -1,4 +1,4 @@
-"""MirrorUnit: the mirror records and candidate links a run of changes reads, loaded in bulk, kept in memory.
+"""MirrorUnit: the mirror records a run of changes reads, loaded in bulk and kept in memory.
 
 Every look-up of the mirror service goes through one unit. `load_*` fetch, in a few statements, what a
 batch of changes will ask for; a look-up outside what was loaded is a query of its own, so answers are
@@ -20,7 +20,7 @@ from sqlalchemy import Select, Table, Uuid, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.db.session import rows_of
-from rsc_service.mirror.models import AtsRecord, CandidateLink
+from rsc_service.mirror.models import AtsRecord
 
 ParentField = Literal["candidate_id", "job_id", "application_id"]
 
@@ -62,11 +62,6 @@ _UNDER = {
     )
     for field in ("candidate_id", "job_id", "application_id")
 }
-_LINKS = select(CandidateLink.ats_candidate_id, CandidateLink.member_urn).where(
-    CandidateLink.tenant_id == bindparam("tenant_id", type_=Uuid()),
-    CandidateLink.ats_candidate_id.in_(bindparam("values", expanding=True)),
-    CandidateLink.source != "email",
-)
 _LOCKED = {id(query): query.with_for_update() for query in (_BY_ID, *_UNDER.values())}
 
 
@@ -81,7 +76,6 @@ class MirrorUnit:
         self._lock = session.get_bind().dialect.name == "postgresql"
         self._records: dict[tuple[uuid.UUID, str, str], Record | None] = {}
         self._complete: set[tuple[uuid.UUID, ParentField, str]] = set()  # every record under it is loaded
-        self._links: dict[tuple[uuid.UUID, str], str | None] = {}
         self._new: list[NewRecord] = []
 
     def _keep(self, record: AtsRecord) -> None:
@@ -110,15 +104,6 @@ class MirrorUnit:
             await self._read(_UNDER[field], {"tenant_id": tenant_id, "values": chunk})
         self._complete.update((tenant_id, field, value) for value in wanted)
 
-    async def load_links(self, tenant_id: uuid.UUID, candidate_ids: Iterable[str]) -> None:
-        """Read the member linked by hand, export or stub to each candidate (not LinkedIn's email match)."""
-        wanted = sorted({c for c in candidate_ids if (tenant_id, c) not in self._links})
-        for chunk in _chunks(wanted):
-            rows = await self.session.execute(_LINKS, {"tenant_id": tenant_id, "values": chunk})
-            self._links.update(((tenant_id, candidate), member) for candidate, member in rows.all())
-        for candidate in wanted:
-            self._links.setdefault((tenant_id, candidate), None)
-
     async def find(self, tenant_id: uuid.UUID, kind: str, ats_id: str) -> Record | None:
         if not ats_id:
             return None
@@ -139,11 +124,6 @@ class MirrorUnit:
         # Stored ones by id, then this run's new ones in the order they were created (add() puts each at the
         # end of _records, and the sort is stable): as the ids will be.
         return sorted(found, key=lambda r: (r.id is None, r.id or 0))
-
-    async def manual_member(self, tenant_id: uuid.UUID, candidate_id: str) -> str | None:
-        if (tenant_id, candidate_id) not in self._links:
-            await self.load_links(tenant_id, [candidate_id])
-        return self._links[(tenant_id, candidate_id)]
 
     def add(self, record: NewRecord) -> None:
         """A new record: kept here, inserted by write() with every other new one."""

@@ -1,145 +1,136 @@
-"""ATS candidates and applications, with the application's stage history, as LinkedIn records (§4.4, §4.5)."""
+"""ATS candidates and applications, with the application's stage history, as LinkedIn records
+(docs/linkedin.md#candidates, docs/linkedin.md#applications)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 
-from rsc_service.integrations.ats.records import Application, Candidate, Job, Location
-from rsc_service.mirror.payloads_fields import (
-    APPLICATIONS,
-    CANDIDATES,
-    JOBS,
-    STAGES,
-    PushContext,
-    Tombstone,
-    epoch_ms,
-    parse_or_none,
-    ref,
-    valid_emails,
-)
+from rsc_service.integrations.ats import wire as ats
+from rsc_service.integrations.linkedin import wire as li
 from rsc_service.outbox.ops import Intent, Op
+from rsc_service.push import sending
+from rsc_service.push.fields import PushContext, Source, epoch_ms, parse_or_none, valid_emails
+from rsc_service.push.postings import JOBS
+from rsc_service.push.resource import Resource
 
-# §4.5 "Stages": LinkedIn refuses an empty stage name and this one.
+# LinkedIn refuses an empty stage name and this one (docs/linkedin.md#applications).
 _REFUSED_STAGE: Final = "Not Available"
 _DISPOSITIONS: Final = {"rejected": "Rejected", "withdrawn": "Withdrawn"}
 
 
-def candidate_intents(data: Mapping[str, Any], *, deleted: bool, ctx: PushContext) -> list[Intent]:
-    if deleted:
-        return [Intent(CANDIDATES, Tombstone.model_validate(data).id, Op.DELETE, None)]
-    candidate = Candidate.model_validate(data)
-    return [Intent(CANDIDATES, candidate.id, Op.UPSERT, candidate_payload(candidate, ctx))]
+def candidate_intents(source: Source, ctx: PushContext) -> list[Intent]:
+    candidate = None if source.deleted else source.record(ats.Candidate)
+    if candidate is None:
+        return [CANDIDATES.intent(source.id, Op.DELETE, None)]
+    return [CANDIDATES.intent(candidate.id, Op.UPSERT, lambda: candidate_record(candidate, ctx))]
 
 
-def candidate_payload(candidate: Candidate, ctx: PushContext) -> dict[str, Any]:
-    """The full candidate: a PUT replaces the record, so every field the ATS has is sent every time."""
+def candidate_record(candidate: ats.Candidate, ctx: PushContext) -> li.AtsCandidate:
+    """The full candidate: a PUT replaces the record, so every field the ATS has is sent every time.
+
+    Optional fields the ATS lacks are absent rather than null (on a PUT absence clears them), and a link made
+    by hand, by export or from a stub is always sent: a replace without it would drop the link.
+    """
     created = epoch_ms(candidate.created_at)
-    payload: dict[str, Any] = {
-        "firstName": candidate.first_name,
-        "lastName": candidate.last_name,
-        "emailAddresses": valid_emails([email.address for email in candidate.emails]),
-        # addresses and phoneNumbers are required but may be empty (March 2024, linkedin-rsc-docs.md §2).
-        "phoneNumbers": [{"number": phone.number} for phone in candidate.phones],
-        "addresses": _addresses(candidate.location),
-        "atsCreatedAt": created,
-        # LinkedIn refuses a modification time before the creation time (§4.4).
-        "atsLastModifiedAt": max(created, epoch_ms(candidate.updated_at)),
-        "doNotContact": candidate.do_not_contact,
-        # Always present, null when unlinked: a full replace without it would drop a link made by hand,
-        # by export or from an InMail stub (Decisions 6).
-        "manualMatchedMember": ctx.manual_matched_member,
-    }
-    optional = {
-        "currentCompanyName": candidate.current_company,
-        "currentJobTitle": candidate.current_title,
-        "linkedInProfileUrl": candidate.linkedin_url,
-        "externalProfileUrl": candidate.url,
-    }
-    # Optional Rest.li fields are absent rather than null; on a PUT absence clears them (§7.3).
-    payload.update({name: value for name, value in optional.items() if value is not None})
-    return payload
-
-
-def _addresses(location: Location | None) -> list[dict[str, str]]:
-    if location is None:
-        return []
-    fields = {
-        "city": location.city,
-        "geographicArea": location.region,
-        "geographicAreaType": "STATE" if location.region else None,
-        "postalCode": location.postal_code,
-        "country": location.country,
-    }
-    address = {name: value for name, value in fields.items() if value}
-    return [address] if address else []
-
-
-def application_intents(data: Mapping[str, Any], *, deleted: bool, ctx: PushContext) -> list[Intent]:
-    if deleted:
-        return _application_deletion(data)
-    application = Application.model_validate(data)
-    parents = (ref(JOBS, application.job_id), ref(CANDIDATES, application.candidate_id))
-    own = Intent(
-        APPLICATIONS, application.id, Op.UPSERT, application_payload(application, ctx), depends_on=parents
+    return li.AtsCandidate(
+        first_name=candidate.first_name,
+        last_name=candidate.last_name,
+        email_addresses=valid_emails([email.address for email in candidate.emails]),
+        # addresses and phoneNumbers are required but may be empty (docs/linkedin.md#candidates).
+        phone_numbers=[li.PhoneNumber(number=phone.number) for phone in candidate.phones],
+        addresses=_addresses(candidate.location),
+        ats_created_at=created,
+        # LinkedIn refuses a modification time before the creation time.
+        ats_last_modified_at=max(created, epoch_ms(candidate.updated_at)),
+        do_not_contact=candidate.do_not_contact,
+        manual_matched_member=ctx.manual_matched_member,
+        current_company_name=candidate.current_company,
+        current_job_title=candidate.current_title,
+        linkedin_profile_url=candidate.linkedin_url,
+        external_profile_url=candidate.url,
     )
-    stages = [
-        Intent(
-            STAGES,
+
+
+def _addresses(location: ats.Location | None) -> list[li.Address]:
+    if location is None or not any((location.city, location.region, location.postal_code, location.country)):
+        return []
+    return [
+        li.Address(
+            city=location.city or None,
+            geographic_area=location.region or None,
+            geographic_area_type="STATE" if location.region else None,
+            postal_code=location.postal_code or None,
+            country=location.country or None,
+        )
+    ]
+
+
+def application_intents(source: Source, ctx: PushContext) -> list[Intent]:
+    application = source.record(ats.Application)
+    if source.deleted or application is None:
+        return [APPLICATIONS.intent(source.id, Op.DELETE, None)]
+    parents = (JOBS.ref(application.job_id), CANDIDATES.ref(application.candidate_id))
+    if ctx.job is None or ctx.candidate is None:
+        # Its job or candidate has not arrived yet: the row waits for them with nothing to send, and is
+        # built again when they arrive (they are embedded in it).
+        return [APPLICATIONS.intent(application.id, Op.UPSERT, None, depends_on=parents)]
+    return [
+        APPLICATIONS.intent(
+            application.id, Op.UPSERT, lambda: application_record(application, ctx), depends_on=parents
+        )
+    ]
+
+
+def application_record(application: ats.Application, ctx: PushContext) -> li.AtsApplication:
+    """The full application, with the job title and candidate fields LinkedIn wants embedded.
+
+    A parent known only from its deletion is a tombstone (no title, no names), and nothing is made up in its
+    place: without its job's title the application is refused as built, naming the field; without its
+    candidate's names it goes without them (LinkedIn does not require them).
+    """
+    created = epoch_ms(application.created_at)
+    job = parse_or_none(ats.Job, ctx.job) if ctx.job is not None else None
+    candidate = parse_or_none(ats.Candidate, ctx.candidate) if ctx.candidate is not None else None
+    emails = valid_emails([email.address for email in candidate.emails]) if candidate else []
+    return li.AtsApplication(
+        ats_candidate_id=application.candidate_id,
+        ats_job_posting_id=application.job_id,
+        ats_created_at=created,
+        ats_last_modified_at=max(created, epoch_ms(application.updated_at)),
+        ats_job_posting_name=job.title if job else None,
+        first_name=candidate.first_name if candidate else None,
+        last_name=candidate.last_name if candidate else None,
+        candidate_email=emails[0] if emails else None,
+        source=application.source,
+        disposition_reason=_DISPOSITIONS.get(application.status),
+    )
+
+
+def stage_intents(source: Source, ctx: PushContext) -> list[Intent]:
+    """One LinkedIn stage record per entry of the application's history. A deleted application's stages are
+    deleted too, when its last record came with the tombstone (they live inside it)."""
+    application = source.record(ats.Application)
+    if application is None:
+        return []
+    if source.deleted:
+        return [
+            STAGES.intent(stage_key(source.id, index), Op.DELETE, None, path_parent=source.id)
+            for index, _ in _stages(application)
+        ]
+    return [
+        STAGES.intent(
             stage_key(application.id, index),
             Op.UPSERT,
-            payload,
+            stage,
             path_parent=application.id,
-            depends_on=(ref(APPLICATIONS, application.id),),
+            depends_on=(APPLICATIONS.ref(application.id),),
         )
-        for index, payload in _stages(application)
-    ]
-    return [own, *stages]
-
-
-def _application_deletion(data: Mapping[str, Any]) -> list[Intent]:
-    key = Tombstone.model_validate(data).id
-    last = parse_or_none(Application, data)
-    # Children before the parent (Decisions 7). Stages live inside the application record, so they are
-    # known only when the last record comes with the tombstone.
-    stages = _stages(last) if last is not None else []
-    return [
-        *(Intent(STAGES, stage_key(key, index), Op.DELETE, None, path_parent=key) for index, _ in stages),
-        Intent(APPLICATIONS, key, Op.DELETE, None),
+        for index, stage in _stages(application)
     ]
 
 
-def application_payload(application: Application, ctx: PushContext) -> dict[str, Any]:
-    """The full application, with the job title and candidate fields LinkedIn wants embedded (§4.5)."""
-    created = epoch_ms(application.created_at)
-    payload: dict[str, Any] = {
-        "atsCandidateId": application.candidate_id,
-        "atsJobPostingId": application.job_id,
-        "atsCreatedAt": created,
-        "atsLastModifiedAt": max(created, epoch_ms(application.updated_at)),
-    }
-    # A parent first seen as a deletion is only its tombstone (no title, no names): as good as unknown.
-    job = parse_or_none(Job, ctx.job) if ctx.job is not None else None
-    candidate = parse_or_none(Candidate, ctx.candidate) if ctx.candidate is not None else None
-    # Without its job or candidate the required names stay out rather than being made up; LinkedIn's
-    # error then says which one is missing.
-    if job is not None:
-        payload["atsJobPostingName"] = job.title
-    if candidate is not None:
-        payload["firstName"] = candidate.first_name
-        payload["lastName"] = candidate.last_name
-        emails = valid_emails([email.address for email in candidate.emails])
-        if emails:
-            payload["candidateEmail"] = emails[0]
-    if application.source is not None:
-        payload["source"] = application.source
-    if application.status in _DISPOSITIONS:
-        payload["dispositionReason"] = _DISPOSITIONS[application.status]
-    return payload
-
-
-def _stages(application: Application) -> list[tuple[int, dict[str, Any]]]:
-    """(index, payload) of each stage change, oldest first; one LinkedIn stage record per history entry.
+def _stages(application: ats.Application) -> list[tuple[int, li.ApplicationStage]]:
+    """(index, record) of each stage change, oldest first.
 
     An application without a history is still in its current stage, entered when it was applied.
     """
@@ -147,7 +138,7 @@ def _stages(application: Application) -> list[tuple[int, dict[str, Any]]]:
     if not history:
         history = [(application.stage, application.applied_at)]
     return [
-        (index, {"atsCreatedAt": epoch_ms(entered), "stage": stage})
+        (index, li.ApplicationStage(ats_created_at=epoch_ms(entered), stage=stage))
         for index, (stage, entered) in enumerate(history)
         if stage.strip() and stage.strip() != _REFUSED_STAGE
     ]
@@ -156,3 +147,50 @@ def _stages(application: Application) -> list[tuple[int, dict[str, Any]]]:
 def stage_key(application_id: str, index: int) -> str:
     """A stage record's id: unique per tenant, stable while the history only grows (it is oldest first)."""
     return f"{application_id}-{index}"
+
+
+def candidate_key(key: str, integration_context: str) -> li.CandidateKey:
+    return li.CandidateKey(ats_candidate_id=key, integration_context=integration_context)
+
+
+def application_key(key: str, integration_context: str) -> li.ApplicationKey:
+    return li.ApplicationKey(ats_job_application_id=key, integration_context=integration_context)
+
+
+CANDIDATES = Resource(
+    name="atsCandidates",
+    tier=1,
+    kind="candidate",
+    build=candidate_intents,
+    send=sending.batch_update(
+        candidate_key,
+        lambda key: key.ats_candidate_id,
+        li.AtsCandidate,
+        lambda app: app.upsert_candidates,
+        lambda app: app.delete_candidates,
+    ),
+)
+APPLICATIONS = Resource(
+    name="atsApplications",
+    tier=2,
+    kind="application",
+    build=application_intents,
+    send=sending.batch_update(
+        application_key,
+        lambda key: key.ats_job_application_id,
+        li.AtsApplication,
+        lambda app: app.upsert_applications,
+        lambda app: app.delete_applications,
+    ),
+)
+STAGES = Resource(
+    name="atsApplications/stages",
+    tier=3,
+    kind="application",
+    build=stage_intents,
+    send=sending.sub_collection(
+        application_key, li.ApplicationStage, lambda app: app.upsert_stages, lambda app: app.delete_stages
+    ),
+    parent=APPLICATIONS,
+    origin=lambda _, path_parent: path_parent or "",
+)

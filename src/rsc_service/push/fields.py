@@ -1,4 +1,5 @@
-"""The push context and the value conversions every LinkedIn payload shares (linkedin-rsc-api.md §3.3)."""
+"""What every LinkedIn payload shares: the push context, the record being described, and the value
+conversions LinkedIn asks for (docs/linkedin.md#values). Pure."""
 
 from __future__ import annotations
 
@@ -10,17 +11,8 @@ from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from rsc_service.integrations.ats.records import User
-
-JOBS: Final = "simpleJobPostings"
-CANDIDATES: Final = "atsCandidates"
-APPLICATIONS: Final = "atsApplications"
-CANDIDATE_NOTES: Final = "atsCandidates/notes"
-APPLICATION_NOTES: Final = "atsApplications/notes"
-INTERVIEW_FEEDBACK: Final = "atsApplications/interviewFeedback"
-STAGES: Final = "atsApplications/stages"
-ACLS: Final = "atsEntityAcls"
-ACL_ASSIGNEES: Final = "atsEntityAclAssignees"
+from rsc_service.integrations.ats import wire as ats
+from rsc_service.integrations.linkedin import wire as li
 
 PRIVATE: Final = "PRIVATE_TO_ATS_INTEGRATION"
 PUBLIC: Final = "PUBLIC"
@@ -28,7 +20,7 @@ PUBLIC: Final = "PUBLIC"
 M = TypeVar("M", bound=BaseModel)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# LinkedIn's own email rule, `X@X.X` (§4.4, simulator checklist item 7).
+# LinkedIn's own email rule, `X@X.X` (docs/linkedin.md#candidates).
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -37,15 +29,15 @@ class PushContext:
     """What a payload needs beyond the ATS record itself; everything here comes from the mirror or tenant."""
 
     integration_context: str  # the tenant's organization URN, e.g. "urn:li:organization:1001"
-    job_availability: str = PRIVATE  # the customer's choice (P9, RSC-102): PRIVATE_TO_ATS_… or PUBLIC
-    manual_matched_member: str | None = None  # a candidate's link by hand, export or stub (Decisions 6)
-    # An application embeds its job's title and its candidate's names and email (§4.5): the mirror passes the
-    # last known records of both, as JSON like `data`.
+    job_availability: str = PRIVATE  # the customer's choice: PRIVATE_TO_ATS_… or PUBLIC
+    manual_matched_member: str | None = None  # a candidate's link by hand, export or stub
+    # An application embeds its job's title and its candidate's names and email: the mirror passes the last
+    # known records of both, as JSON like the record itself.
     job: Mapping[str, Any] | None = None
     candidate: Mapping[str, Any] | None = None
     # ATS users by id, as JSON: the names of note authors and interviewers.
     users: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    # ATS user id -> member URN (`urn:li:person:…`) of the users that hold a seat: job ACL assignees (P7).
+    # ATS user id -> member URN (`urn:li:person:…`) of the users that hold a seat: job ACL assignees.
     members: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -62,6 +54,37 @@ class Tombstone(BaseModel):
     candidate_id: str | None = None
     job_id: str | None = None
     application_id: str | None = None
+
+
+class Source:
+    """One mirror record being described to LinkedIn: its JSON, whether it is deleted, and its ids.
+
+    For a deletion `data` may be only the tombstone; `record()` then answers None unless the last known
+    record came with it.
+    """
+
+    __slots__ = ("_parsed", "data", "deleted", "kind", "tombstone")
+
+    def __init__(self, kind: str, data: Mapping[str, Any], *, deleted: bool) -> None:
+        self.kind = kind
+        self.data = data
+        self.deleted = deleted
+        self.tombstone = Tombstone.model_validate(data)
+        self._parsed: dict[type[BaseModel], BaseModel | None] = {}
+
+    @property
+    def id(self) -> str:
+        return self.tombstone.id
+
+    def record(self, model: type[M]) -> M | None:
+        """The full record; a live record that is not one raises, a deleted one may be None."""
+        if model not in self._parsed:
+            self._parsed[model] = (
+                parse_or_none(model, self.data) if self.deleted else model.model_validate(self.data)
+            )
+        found = self._parsed[model]
+        assert found is None or isinstance(found, model)
+        return found
 
 
 def parse_or_none(model: type[M], data: Mapping[str, Any]) -> M | None:
@@ -97,25 +120,18 @@ def valid_emails(addresses: list[str]) -> list[str]:
     return [address for address in addresses if _EMAIL.match(address)]
 
 
-def actor(first: str | None, last: str | None) -> dict[str, str] | None:
-    """An Actor, or None: LinkedIn requires both names on an Actor but the Actor itself is optional (§4.4)."""
+def actor(first: str | None, last: str | None) -> li.Actor | None:
+    """An Actor, or None: LinkedIn requires both names on an Actor but the Actor itself is optional."""
     first, last = (first or "").strip(), (last or "").strip()
     if not first or not last:
         return None
-    return {"firstName": first, "lastName": last}
+    return li.Actor(first_name=first, last_name=last)
 
 
-def user_actor(
-    ctx: PushContext, user_id: str | None, fallback_name: str | None = None
-) -> dict[str, str] | None:
+def user_actor(ctx: PushContext, user_id: str | None, fallback_name: str | None = None) -> li.Actor | None:
     """The Actor for an ATS user: the user's record when known, else a free-text "First Last" name."""
-    user = parse_or_none(User, ctx.users[user_id]) if user_id and user_id in ctx.users else None
+    user = parse_or_none(ats.User, ctx.users[user_id]) if user_id and user_id in ctx.users else None
     if user is not None:
         return actor(user.first_name, user.last_name)
     first, _, last = (fallback_name or "").strip().partition(" ")
     return actor(first, last)
-
-
-def ref(resource: str, key: str) -> str:
-    """A dependency as the outbox stores it: "resource:key"."""
-    return f"{resource}:{key}"

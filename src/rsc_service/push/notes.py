@@ -1,109 +1,137 @@
-"""Candidate and application notes and interview feedback as LinkedIn sub-collection records (§4.4, §4.5)."""
+"""Candidate and application notes and interview feedback as LinkedIn sub-collection records
+(docs/linkedin.md#notes-and-feedback)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 
-from rsc_service.integrations.ats.records import InterviewFeedback, Note
-from rsc_service.mirror.payloads_fields import (
-    APPLICATION_NOTES,
-    APPLICATIONS,
-    CANDIDATE_NOTES,
-    CANDIDATES,
-    INTERVIEW_FEEDBACK,
-    PushContext,
-    Tombstone,
-    epoch_ms,
-    parse_or_none,
-    ref,
-    user_actor,
-)
+from rsc_service.integrations.ats import wire as ats
+from rsc_service.integrations.linkedin import wire as li
 from rsc_service.outbox.ops import Intent, Op
+from rsc_service.push import sending
+from rsc_service.push.candidates import APPLICATIONS, CANDIDATES, application_key, candidate_key
+from rsc_service.push.fields import PushContext, Source, epoch_ms, user_actor
+from rsc_service.push.resource import Resource
 
-# LinkedIn knows only these two interview types (§4.5); the others are sent without a type.
+# LinkedIn knows only these two interview types; the others are sent without a type.
 _INTERVIEW_TYPES: Final = {"phone": "PHONE_SCREEN", "onsite": "ONSITE"}
 _RATINGS: Final = {"strong_no": "Strong No", "no": "No", "yes": "Yes", "strong_yes": "Strong Yes"}
 RATING_ATTRIBUTE: Final = "Overall Rating"
 
 
-def note_intents(data: Mapping[str, Any], *, deleted: bool, ctx: PushContext) -> list[Intent]:
-    if deleted:
-        return _note_deletion(data)
-    note = Note.model_validate(data)
-    if note.external_id is not None:
-        # The service wrote this note from a LinkedIn Recruiter note (R5): sent back, it would show twice in
-        # Recruiter, and to seats outside the contract it is kept to (R7).
+def _note_intents(resource: Resource, source: Source, ctx: PushContext) -> list[Intent]:
+    """A note under its application when it has one, else under its candidate; `resource` is the one of the
+    two this builder declares, so each note is owed once."""
+    note = source.record(ats.Note)
+    if note is not None and note.external_id is not None:
+        # The service wrote this note from a LinkedIn Recruiter note: sent back, it would show twice in
+        # Recruiter, and to seats outside the contract it is kept to. Never sent, so never deleted either.
         return []
-    resource, parent = _note_place(note.application_id, note.candidate_id)
-    parent_resource = APPLICATIONS if resource == APPLICATION_NOTES else CANDIDATES
+    ids = source.tombstone
+    under_application = ids.application_id is not None
+    if under_application != (resource is APPLICATION_NOTES):
+        return []
+    parent = ids.application_id if under_application else ids.candidate_id
+    if parent is None:
+        raise ValueError("a note needs its candidate_id or application_id")
+    if source.deleted or note is None:
+        return [resource.intent(source.id, Op.DELETE, None, path_parent=parent)]
+    assert resource.parent is not None
     return [
-        Intent(
-            resource,
+        resource.intent(
             note.id,
             Op.UPSERT,
-            note_payload(note, ctx),
+            lambda: note_record(note, ctx),
             path_parent=parent,
-            depends_on=(ref(parent_resource, parent),),
+            depends_on=(resource.parent.ref(parent),),
         )
     ]
 
 
-def _note_deletion(data: Mapping[str, Any]) -> list[Intent]:
-    last = parse_or_none(Note, data)
-    if last is not None and last.external_id is not None:  # never sent, so nothing to delete
-        return []
-    tombstone = Tombstone.model_validate(data)
-    resource, parent = _note_place(tombstone.application_id, tombstone.candidate_id)
-    return [Intent(resource, tombstone.id, Op.DELETE, None, path_parent=parent)]
+def note_record(note: ats.Note, ctx: PushContext) -> li.Note:
+    return li.Note(
+        ats_created_at=epoch_ms(note.written_at),
+        note=note.body,
+        author=user_actor(ctx, note.author_user_id, note.author_name),
+    )
 
 
-def _note_place(application_id: str | None, candidate_id: str | None) -> tuple[str, str]:
-    """An application note lives under its application, any other note under its candidate."""
-    if application_id is not None:
-        return APPLICATION_NOTES, application_id
-    if candidate_id is None:
-        raise ValueError("a note needs its candidate_id or application_id")
-    return CANDIDATE_NOTES, candidate_id
-
-
-def note_payload(note: Note, ctx: PushContext) -> dict[str, Any]:
-    payload: dict[str, Any] = {"atsCreatedAt": epoch_ms(note.written_at), "note": note.body}
-    author = user_actor(ctx, note.author_user_id, note.author_name)
-    if author is not None:
-        payload["author"] = author
-    return payload
-
-
-def feedback_intents(data: Mapping[str, Any], *, deleted: bool, ctx: PushContext) -> list[Intent]:
-    if deleted:
-        tombstone = Tombstone.model_validate(data)
-        if tombstone.application_id is None:
-            raise ValueError("deleted interview feedback needs its application_id")
-        path_parent = tombstone.application_id
-        return [Intent(INTERVIEW_FEEDBACK, tombstone.id, Op.DELETE, None, path_parent=path_parent)]
-    feedback = InterviewFeedback.model_validate(data)
+def feedback_intents(source: Source, ctx: PushContext) -> list[Intent]:
+    application_id = source.tombstone.application_id
+    if application_id is None:
+        raise ValueError("interview feedback needs its application_id")
+    feedback = None if source.deleted else source.record(ats.InterviewFeedback)
+    if feedback is None:
+        return [INTERVIEW_FEEDBACK.intent(source.id, Op.DELETE, None, path_parent=application_id)]
     return [
-        Intent(
-            INTERVIEW_FEEDBACK,
+        INTERVIEW_FEEDBACK.intent(
             feedback.id,
             Op.UPSERT,
-            feedback_payload(feedback, ctx),
-            path_parent=feedback.application_id,
-            depends_on=(ref(APPLICATIONS, feedback.application_id),),
+            lambda: feedback_record(feedback, ctx),
+            path_parent=application_id,
+            depends_on=(APPLICATIONS.ref(application_id),),
         )
     ]
 
 
-def feedback_payload(feedback: InterviewFeedback, ctx: PushContext) -> dict[str, Any]:
-    payload: dict[str, Any] = {"atsCreatedAt": epoch_ms(feedback.created_at)}
-    interviewer = user_actor(ctx, feedback.interviewer_user_id)
-    if interviewer is not None:
-        payload["interviewer"] = interviewer
-    if feedback.summary is not None:
-        payload["feedback"] = feedback.summary
-    if feedback.rating is not None:
-        payload["evaluations"] = [{"attribute": RATING_ATTRIBUTE, "result": _RATINGS[feedback.rating]}]
-    if feedback.interview_type in _INTERVIEW_TYPES:
-        payload["interviewType"] = _INTERVIEW_TYPES[feedback.interview_type]
-    return payload
+def feedback_record(feedback: ats.InterviewFeedback, ctx: PushContext) -> li.InterviewFeedback:
+    return li.InterviewFeedback(
+        ats_created_at=epoch_ms(feedback.created_at),
+        interviewer=user_actor(ctx, feedback.interviewer_user_id),
+        feedback=feedback.summary,
+        evaluations=(
+            [li.InterviewEvaluation(attribute=RATING_ATTRIBUTE, result=_RATINGS[feedback.rating])]
+            if feedback.rating is not None
+            else None
+        ),
+        interview_type=_INTERVIEW_TYPES.get(feedback.interview_type or ""),
+    )
+
+
+def _candidate_notes(source: Source, ctx: PushContext) -> list[Intent]:
+    return _note_intents(CANDIDATE_NOTES, source, ctx)
+
+
+def _application_notes(source: Source, ctx: PushContext) -> list[Intent]:
+    return _note_intents(APPLICATION_NOTES, source, ctx)
+
+
+CANDIDATE_NOTES = Resource(
+    name="atsCandidates/notes",
+    tier=3,
+    kind="note",
+    build=_candidate_notes,
+    send=sending.sub_collection(
+        candidate_key,
+        li.Note,
+        lambda app: app.upsert_candidate_notes,
+        lambda app: app.delete_candidate_notes,
+    ),
+    parent=CANDIDATES,
+)
+APPLICATION_NOTES = Resource(
+    name="atsApplications/notes",
+    tier=3,
+    kind="note",
+    build=_application_notes,
+    send=sending.sub_collection(
+        application_key,
+        li.Note,
+        lambda app: app.upsert_application_notes,
+        lambda app: app.delete_application_notes,
+    ),
+    parent=APPLICATIONS,
+)
+INTERVIEW_FEEDBACK = Resource(
+    name="atsApplications/interviewFeedback",
+    tier=3,
+    kind="interview_feedback",
+    build=feedback_intents,
+    send=sending.sub_collection(
+        application_key,
+        li.InterviewFeedback,
+        lambda app: app.upsert_interview_feedback,
+        lambda app: app.delete_interview_feedback,
+    ),
+    parent=APPLICATIONS,
+)

@@ -1,116 +1,119 @@
-"""ATS jobs as LinkedIn job postings (§4.3) and, for restricted jobs, job ACLs (§4.6, P7)."""
+"""ATS jobs as LinkedIn job postings and, for restricted jobs, job ACLs (docs/linkedin.md#jobs,
+docs/linkedin.md#job-acls)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 from urllib.parse import quote, unquote
 
-from rsc_service.integrations.ats.records import Job, Location
-from rsc_service.mirror.payloads_fields import (
-    ACL_ASSIGNEES,
-    ACLS,
-    JOBS,
-    PRIVATE,
-    PushContext,
-    Tombstone,
-    epoch_ms,
-    parse_or_none,
-    ref,
-    truncate_utf16,
-)
+from rsc_service.integrations.ats import wire as ats
+from rsc_service.integrations.linkedin import wire as li
 from rsc_service.outbox.ops import Intent, Op
+from rsc_service.push import sending
+from rsc_service.push.fields import PRIVATE, PushContext, Source, epoch_ms, truncate_utf16
+from rsc_service.push.resource import KeyOnly, Resource
 
-# linkedin-rsc-docs.md §2 "Jobs": title is at most 200 characters; LinkedIn refuses a longer one outright.
+# LinkedIn refuses a title over 200 characters outright (docs/linkedin.md#jobs).
 TITLE_MAX: Final = 200
-JOB_POSTING: Final = "JOB_POSTING"  # the only securable entity type (§4.6)
+JOB_POSTING: Final = "JOB_POSTING"  # the only securable entity type
 
 
-def job_intents(data: Mapping[str, Any], *, deleted: bool, ctx: PushContext) -> list[Intent]:
-    job = parse_or_none(Job, data) if deleted else Job.model_validate(data)
+def posting_intents(source: Source, ctx: PushContext) -> list[Intent]:
+    job = source.record(ats.Job)
     if job is None:
-        return [_close_by_id(Tombstone.model_validate(data).id, ctx)]
-    closed = deleted or job.deleted or job.status == "closed"
-    # Jobs are closed on LinkedIn, never deleted (§4.9, Decisions 5).
-    op = Op.CLOSE if deleted else Op.UPSERT
-    posting = Intent(JOBS, job.id, op, posting_payload(job, ctx, closed=closed))
-    return [posting, *acl_intents(job, ctx)]
+        return [_close_by_id(source.id, ctx)]
+    closed = source.deleted or job.deleted or job.status == "closed"
+    # Jobs are closed on LinkedIn, never deleted (docs/architecture.md#jobs).
+    op = Op.CLOSE if source.deleted else Op.UPSERT
+    return [JOBS.intent(job.id, op, lambda: posting(job, ctx, closed=closed))]
 
 
-def posting_payload(job: Job, ctx: PushContext, *, closed: bool) -> dict[str, Any]:
+def posting(job: ats.Job, ctx: PushContext, *, closed: bool) -> li.SimpleJobPosting:
     """The simpleJobPostings element, as LinkedIn's collection sends it (no jobPostingOperationType).
 
     Leaving the operation type out lets LinkedIn upsert by externalJobPostingId, so a job closed before it
-    was ever synced still arrives, closed (P1: closed jobs are part of the history).
+    was ever synced still arrives, closed: closed jobs are part of the history. A required value the ATS
+    lacks (description, apply URL) is not invented: the posting is refused where it is built, naming it.
     """
-    payload: dict[str, Any] = {
-        "integrationContext": ctx.integration_context,
-        "externalJobPostingId": job.id,
-        "title": truncate_utf16(job.title, TITLE_MAX),
-        "state": "CLOSED" if closed else "LISTED",
-        "listedAt": epoch_ms(job.created_at),
-        "availability": _availability(job, ctx),
-    }
-    # Required fields the ATS lacks are left out rather than invented: LinkedIn audits partners and its
-    # error then names the missing field (linkedin-rsc-docs.md §2).
-    if job.description is not None:
-        payload["description"] = job.description
-    if job.url is not None:
-        payload["companyApplyUrl"] = job.url
-    payload.update(_location(job.location))
-    return payload
+    return li.SimpleJobPosting(
+        integration_context=ctx.integration_context,
+        external_job_posting_id=job.id,
+        title=truncate_utf16(job.title, TITLE_MAX),
+        description=job.description,
+        state="CLOSED" if closed else "LISTED",
+        company_apply_url=job.url,
+        listed_at=epoch_ms(job.created_at),
+        availability=_availability(job, ctx),
+        **_location(job.location),
+    )
 
 
-def _availability(job: Job, ctx: PushContext) -> str:
-    # PUBLIC only when the customer chose it (P9) and the ATS itself publishes the job: a private or
-    # unlisted ATS job never becomes a public LinkedIn posting.
+def _availability(job: ats.Job, ctx: PushContext) -> str:
+    # PUBLIC only when the customer chose it and the ATS itself publishes the job: a private or unlisted
+    # ATS job never becomes a public LinkedIn posting.
     if job.privacy == "public" and job.listed:
         return ctx.job_availability
     return PRIVATE
 
 
-def _location(location: Location | None) -> dict[str, str]:
-    """`location` as "City, Region" or "City, Country"; without a city, countryCode + postalCode (§4.3)."""
+def _location(location: ats.Location | None) -> dict[str, str]:
+    """`location` as "City, Region" or "City, Country"; without a city, countryCode + postalCode."""
     if location is None:
         return {}
     if location.city:
         area = location.region or location.country
         return {"location": f"{location.city}, {area}" if area else location.city}
-    fields = {"countryCode": location.country, "postalCode": location.postal_code}
+    fields = {"country_code": location.country, "postal_code": location.postal_code}
     return {name: value for name, value in fields.items() if value}
 
 
 def _close_by_id(job_id: str, ctx: PushContext) -> Intent:
-    # A bare tombstone has no title or description to resend; LinkedIn's CLOSE operation needs only the id.
-    payload = {
-        "integrationContext": ctx.integration_context,
-        "externalJobPostingId": job_id,
-        "jobPostingOperationType": "CLOSE",
-        "state": "CLOSED",
-    }
-    return Intent(JOBS, job_id, Op.CLOSE, payload)
+    # A bare tombstone has no title or description to resend; the posting is refused as built, naming what
+    # LinkedIn would miss.
+    def closing() -> li.SimpleJobPosting:
+        return li.SimpleJobPosting.model_validate(
+            {
+                "integrationContext": ctx.integration_context,
+                "externalJobPostingId": job_id,
+                "jobPostingOperationType": "CLOSE",
+                "state": "CLOSED",
+            }
+        )
+
+    return JOBS.intent(job_id, Op.CLOSE, closing)
 
 
 # ---- ACLs ------------------------------------------------------------------------------------------
+# A restricted job is shown only to its hiring team. Each hiring-team member is their own ACL group
+# (`atsEntityAclId` = "user-{id}"): the job is tied to the group of every member, and a member with a seat is
+# the one assignee of their group. A user then holds one ACL whatever the number of jobs, inside LinkedIn's
+# limit of 10 ACLs per user (docs/linkedin.md#job-acls).
 
 
-def acl_intents(job: Job, ctx: PushContext) -> list[Intent]:
-    """The ACLs that show a restricted job only to its hiring team.
+def _team(source: Source) -> tuple[ats.Job | None, list[str]]:
+    job = source.record(ats.Job)
+    if job is None or not job.restricted:
+        return None, []
+    return job, list(dict.fromkeys(member.user_id for member in job.hiring_team))
 
-    Each hiring-team member is their own ACL group (`atsEntityAclId` = "user-{id}"): the job is tied to the
-    group of every member, and a member with a seat is the one assignee of their group. A user then holds one
-    ACL whatever the number of jobs, inside LinkedIn's limit of 10 ACLs per user (§4.6).
-    """
-    if not job.restricted:
+
+def acl_intents(source: Source, ctx: PushContext) -> list[Intent]:
+    job, team = _team(source)
+    if job is None:
         return []
-    intents: list[Intent] = []
-    for user_id in dict.fromkeys(member.user_id for member in job.hiring_team):
-        group = acl_group(user_id)
-        intents.append(Intent(ACLS, acl_key(group, job.id), Op.UPSERT, {}, depends_on=(ref(JOBS, job.id),)))
-        member = ctx.members.get(user_id)
-        if member is not None:
-            intents.append(Intent(ACL_ASSIGNEES, acl_key(group, member), Op.UPSERT, {}))
-    return intents
+    return [
+        ACLS.intent(acl_key(acl_group(user), job.id), Op.UPSERT, KeyOnly, depends_on=(JOBS.ref(job.id),))
+        for user in team
+    ]
+
+
+def assignee_intents(source: Source, ctx: PushContext) -> list[Intent]:
+    _, team = _team(source)
+    return [
+        ACL_ASSIGNEES.intent(acl_key(acl_group(user), ctx.members[user]), Op.UPSERT, KeyOnly)
+        for user in team
+        if user in ctx.members
+    ]
 
 
 def acl_group(user_id: str) -> str:
@@ -125,3 +128,36 @@ def acl_key(group: str, other: str) -> str:
 def split_acl_key(key: str) -> tuple[str, str]:
     group, _, other = key.partition("/")
     return unquote(group), unquote(other)
+
+
+def _acl(key: str, integration_context: str) -> li.AclKey:
+    group, job_id = split_acl_key(key)
+    return li.AclKey(ats_entity_acl_id=group, integration_context=integration_context, ats_entity_id=job_id)
+
+
+def _assignee(key: str, integration_context: str) -> li.AclAssigneeKey:
+    group, member = split_acl_key(key)
+    return li.AclAssigneeKey(
+        ats_entity_acl_id=group, integration_context=integration_context, assignee=member
+    )
+
+
+JOBS = Resource(name="simpleJobPostings", tier=0, kind="job", build=posting_intents, send=sending.job_tasks())
+ACLS = Resource(
+    name="atsEntityAcls",
+    tier=3,
+    kind="job",
+    build=acl_intents,
+    send=sending.keys_only(_acl, lambda app: app.upsert_acls, lambda app: app.delete_acls),
+    origin=lambda key, _: split_acl_key(key)[1],
+)
+ACL_ASSIGNEES = Resource(
+    name="atsEntityAclAssignees",
+    tier=3,
+    kind="job",
+    build=assignee_intents,
+    send=sending.keys_only(
+        _assignee, lambda app: app.upsert_acl_assignees, lambda app: app.delete_acl_assignees
+    ),
+    origin=None,
+)

@@ -1,127 +1,93 @@
-"""Pure mapping of one ATS record to the LinkedIn RSC records it requires, as outbox intents."""
+"""The LinkedIn resources the push writes, and what is asked of them as a whole: what one mirror record
+owes, in which order rows are sent, how each is sent, and which record a row comes from."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Final, Protocol
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
-from rsc_service.mirror.payloads_candidates import application_intents, candidate_intents, stage_key
-from rsc_service.mirror.payloads_fields import (
-    ACL_ASSIGNEES,
-    ACLS,
-    APPLICATION_NOTES,
-    APPLICATIONS,
-    CANDIDATE_NOTES,
-    CANDIDATES,
-    INTERVIEW_FEEDBACK,
-    JOBS,
-    STAGES,
-    PushContext,
+from rsc_service.outbox.ops import Intent, Op
+from rsc_service.outbox.sending import Send
+from rsc_service.push.candidates import APPLICATIONS, CANDIDATES, STAGES
+from rsc_service.push.fields import PushContext, Source
+from rsc_service.push.notes import APPLICATION_NOTES, CANDIDATE_NOTES, INTERVIEW_FEEDBACK
+from rsc_service.push.postings import ACL_ASSIGNEES, ACLS, JOBS
+from rsc_service.push.resource import Resource
+
+
+class Registry:
+    """Resources in declaration order: parents before children (the order a record's intents come in)."""
+
+    def __init__(self, resources: Sequence[Resource]) -> None:
+        self._by_name = {resource.name: resource for resource in resources}
+        if len(self._by_name) != len(resources):
+            raise ValueError("two resources declare the same name")
+        self._by_kind: dict[str, list[Resource]] = {}
+        for resource in resources:
+            self._by_kind.setdefault(resource.kind, []).append(resource)
+
+    def __iter__(self) -> Iterator[Resource]:
+        return iter(self._by_name.values())
+
+    def __getitem__(self, name: str) -> Resource:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise ValueError(f"unknown resource {name!r}") from None
+
+    def with_(self, *resources: Resource) -> Registry:
+        """This registry and `resources` besides (a feature, or a test, declaring resources of its own)."""
+        return Registry([*self, *resources])
+
+    # ---- what the outbox's dispatcher asks (outbox.sending.Routes) ----
+
+    def sender(self, resource: str) -> Send:
+        return self[resource].send
+
+    def tier(self, resource: str) -> int:
+        return self[resource].tier
+
+    # ---- what the push asks ----
+
+    def intents_for(
+        self, kind: str, data: Mapping[str, Any], *, deleted: bool, ctx: PushContext
+    ) -> list[Intent]:
+        """What one mirror record owes LinkedIn: writes parents first, deletions children first.
+
+        `data` is the record as JSON; for a deletion it may be only the tombstone (id, version, deleted_at and
+        the parent ids). A deleted job is closed; to close it with its full posting, and to delete an
+        application's stages, the mirror passes the last known record with the tombstone's fields. Kinds no
+        resource is fed by (users) owe nothing.
+        """
+        resources = self._by_kind.get(kind)
+        if not resources:
+            return []
+        source = Source(kind, data, deleted=deleted)
+        built = [resource.build(source, ctx) for resource in resources]
+        # Writes parents first, deletions children first (docs/architecture.md#deleting).
+        writes = [intent for intents in built for intent in intents if intent.op is not Op.DELETE]
+        deletions = [intent for intents in reversed(built) for intent in intents if intent.op is Op.DELETE]
+        return writes + deletions
+
+    def origin(self, resource: str, key: str, path_parent: str | None) -> tuple[str, str] | None:
+        """The mirror record (kind, ats id) whose intents include the row (resource, key); None if no single
+        record builds it."""
+        declared = self[resource]
+        if declared.origin is None:
+            return None
+        return declared.kind, declared.origin(key, path_parent)
+
+
+RESOURCES = Registry(
+    [
+        JOBS,
+        CANDIDATES,
+        APPLICATIONS,
+        CANDIDATE_NOTES,
+        APPLICATION_NOTES,
+        INTERVIEW_FEEDBACK,
+        STAGES,
+        ACLS,
+        ACL_ASSIGNEES,
+    ]
 )
-from rsc_service.mirror.payloads_jobs import JOB_POSTING, acl_intents, job_intents, split_acl_key
-from rsc_service.mirror.payloads_notes import feedback_intents, note_intents
-from rsc_service.outbox.ops import Intent
-
-__all__ = [
-    "PARENT_RESOURCE",
-    "RESOURCES",
-    "PushContext",
-    "acl_intents",
-    "intents_for",
-    "linkedin_key",
-    "resource_order",
-    "stage_key",
-]
-
-# Every outbox `resource` this module emits: LinkedIn's /v2 resource paths, a sub-collection written as
-# "parent/collection" (linkedin-rsc-api.md §4.3 to §4.6), mapped to its parent-before-child rank.
-_ORDER: Final[dict[str, int]] = {
-    JOBS: 0,
-    CANDIDATES: 1,
-    APPLICATIONS: 2,
-    CANDIDATE_NOTES: 3,
-    APPLICATION_NOTES: 3,
-    INTERVIEW_FEEDBACK: 3,
-    STAGES: 3,
-    ACLS: 3,
-    ACL_ASSIGNEES: 3,
-}
-RESOURCES: Final[frozenset[str]] = frozenset(_ORDER)
-
-# The resource whose record a sub-collection's `path_parent` names (its key sits in the URL path, §3.1).
-PARENT_RESOURCE: Final[Mapping[str, str]] = {
-    CANDIDATE_NOTES: CANDIDATES,
-    APPLICATION_NOTES: APPLICATIONS,
-    INTERVIEW_FEEDBACK: APPLICATIONS,
-    STAGES: APPLICATIONS,
-}
-
-
-class _Mapper(Protocol):
-    def __call__(self, data: Mapping[str, Any], *, deleted: bool, ctx: PushContext) -> list[Intent]: ...
-
-
-_MAPPERS: Final[dict[str, _Mapper]] = {
-    "job": job_intents,
-    "candidate": candidate_intents,
-    "application": application_intents,
-    "note": note_intents,
-    "interview_feedback": feedback_intents,
-}
-
-
-def intents_for(kind: str, data: Mapping[str, Any], *, deleted: bool, ctx: PushContext) -> list[Intent]:
-    """The LinkedIn records one ATS record requires, parents first.
-
-    `data` is the record as JSON; for a deletion it may be only the tombstone (id, version, deleted_at and
-    the parent ids). A deleted job is closed (Op.CLOSE); to close it with its full posting, and to delete an
-    application's stages, pass the last known record with the tombstone's fields. Users map to seats, not
-    to records, and yield nothing.
-    """
-    if kind == "user":
-        return []
-    mapper = _MAPPERS.get(kind)
-    if mapper is None:
-        raise ValueError(f"unknown record kind {kind!r}")
-    return mapper(data, deleted=deleted, ctx=ctx)
-
-
-def resource_order(resource: str) -> int:
-    """Parent-before-child rank for sending upserts: jobs 0, candidates 1, applications 2, the rest 3.
-
-    Deletions go the other way round (Decisions 7): children first, so the highest rank first.
-    """
-    try:
-        return _ORDER[resource]
-    except KeyError:
-        raise ValueError(f"unknown resource {resource!r}") from None
-
-
-def linkedin_key(resource: str, key: str, integration_context: str) -> dict[str, str] | str:
-    """The Rest.li key of an outbox row, as the fields of a compound key or a sub-collection's simple id.
-
-    For a sub-collection the parent's compound key is `linkedin_key(PARENT_RESOURCE[r], path_parent, …)`.
-    Jobs are addressed by `externalJobPostingId` inside the posting itself and have no Rest.li key.
-    """
-    if resource == CANDIDATES:
-        return {"atsCandidateId": key, "dataProvider": "ATS", "integrationContext": integration_context}
-    if resource == APPLICATIONS:
-        return {"atsJobApplicationId": key, "dataProvider": "ATS", "integrationContext": integration_context}
-    if resource == ACLS:
-        group, job_id = split_acl_key(key)
-        return _acl_fields(group, integration_context) | {"atsEntityId": job_id}
-    if resource == ACL_ASSIGNEES:
-        group, member = split_acl_key(key)
-        return _acl_fields(group, integration_context) | {"assignee": member}
-    if resource in PARENT_RESOURCE or resource == JOBS:
-        return key
-    raise ValueError(f"unknown resource {resource!r}")
-
-
-def _acl_fields(group: str, integration_context: str) -> dict[str, str]:
-    return {
-        "atsEntityAclId": group,
-        "atsEntityType": JOB_POSTING,
-        "dataProvider": "ATS",
-        "integrationContext": integration_context,
-    }

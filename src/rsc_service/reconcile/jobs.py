@@ -1,4 +1,4 @@
-"""reconcile_all: the periodic safety net for webhooks that never arrived (RELIABILITY §3.5)."""
+"""reconcile_all: the periodic safety net for webhooks that never arrived (docs/architecture.md#reconcile)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Bringing LinkedIn back in line with the ATS: reconcile from the ATS's lists (RELIABILITY §3.5) and
-replay dead letters from the mirror's current version (§3.13)."""
+"""Reconcile: compare the ATS's lists with the mirror and owe LinkedIn what differs — the cure for webhooks
+that never arrived (docs/architecture.md#reconcile)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Final
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,11 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from rsc_service import urls
 from rsc_service.context import AppContext
 from rsc_service.integrations.ats import AtsClient, AtsError
-from rsc_service.mirror import service as mirror_service
-from rsc_service.outbox import dead_letters
-from rsc_service.outbox.models import OutboxMessage
-from rsc_service.reconcile import changes, repository
-from rsc_service.reconcile.changes import ListedRecord
+from rsc_service.mirror import changes
+from rsc_service.mirror.changes import Listed
+from rsc_service.push import service as push_service
+from rsc_service.reconcile import repository
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Stage, Tenant
 
@@ -28,6 +28,9 @@ log = structlog.get_logger()
 OVERLAP = timedelta(minutes=10)
 PAGE_SIZE = 100
 RECONCILED_STAGES = frozenset({Stage.INITIAL_SYNC, Stage.ACTIVE})
+# Parents before children, so an application finds its job and candidate in the mirror (users first: notes
+# and feedback embed their authors' names).
+KINDS: Final[tuple[str, ...]] = ("user", "job", "candidate", "application", "note", "interview_feedback")
 
 
 @dataclass
@@ -45,8 +48,8 @@ class Status:
     last_error: str | None
 
 
-def _listing(ats: AtsClient, kind: str, since: datetime | None) -> AsyncIterator[ListedRecord]:
-    lists: dict[str, Callable[..., AsyncIterator[ListedRecord]]] = {
+def _listing(ats: AtsClient, kind: str, since: datetime | None) -> AsyncIterator[Listed]:
+    lists: dict[str, Callable[..., AsyncIterator[Listed]]] = {
         "user": ats.list_users,
         "job": ats.list_jobs,
         "candidate": ats.list_candidates,
@@ -74,13 +77,13 @@ async def reconcile_tenant(
     """
     report = Report(tenant_key)
     started = clock()
-    for kind in changes.KINDS:
+    for kind in KINDS:
         async with sessionmaker.begin() as session:
             cursor = await repository.lock_cursor(session, tenant_id=tenant_id, kind=kind)
             cursor.last_started_at = started
             since = cursor.since - overlap if cursor.since is not None else None
         try:
-            page: list[ListedRecord] = []
+            page: list[Listed] = []
             async for record in _listing(ats, kind, since):
                 page.append(record)
                 if len(page) >= page_size:
@@ -131,7 +134,7 @@ async def run_now(ctx: AppContext, *, tenant_key: str | None = None) -> list[Rep
 
 
 def _ats_client(ctx: AppContext, tenant: Tenant) -> AtsClient:
-    # The base URL was checked when saved; it is checked again before we connect (RELIABILITY §3.20).
+    # The base URL was checked when saved; it is checked again before we connect.
     base_url = urls.check_outbound(
         tenant.ats_base_url, allow_insecure_local=ctx.settings.allow_insecure_local
     )
@@ -148,14 +151,14 @@ async def _apply_page(
     *,
     tenant_id: uuid.UUID,
     kind: str,
-    page: Sequence[ListedRecord],
+    page: Sequence[Listed],
     now: datetime,
 ) -> int:
     async with sessionmaker.begin() as session:
         tenant = await tenant_service.get(session, tenant_id)
         cursor = await repository.lock_cursor(session, tenant_id=tenant_id, kind=kind)
-        stored = await mirror_service.apply_ats_changes(
-            session, [(tenant, changes.event_for(record)) for record in page], now=now
+        stored = await push_service.apply_ats_changes(
+            session, [(tenant, changes.from_listed(record)) for record in page], now=now
         )
         applied = sum(record is not None for record in stored)
         # Lists come oldest change first (openapi/ats-api.yaml): all before this page's newest is seen.
@@ -185,39 +188,10 @@ async def status(session: AsyncSession, *, tenant_id: uuid.UUID) -> Status:
     cursors = await repository.list_cursors(session, tenant_id=tenant_id)
     started = [c.last_started_at for c in cursors if c.last_started_at is not None]
     finished = [c.last_finished_at for c in cursors]
-    complete = len(cursors) == len(changes.KINDS) and all(at is not None for at in finished)
+    complete = len(cursors) == len(KINDS) and all(at is not None for at in finished)
     errors = [f"{c.kind}: {c.last_error}" for c in cursors if c.last_error]
     return Status(
         last_started_at=max(started) if started else None,
         last_finished_at=min(at for at in finished if at is not None) if complete else None,
         last_error="; ".join(errors) or None,
-    )
-
-
-async def replay_dead_letters(
-    session: AsyncSession,
-    *,
-    tenant: Tenant,
-    ids: Sequence[int] | None,
-    replay_all: bool,
-    now: datetime,
-) -> dead_letters.Replayed:
-    """Dead letters due again, each re-read from the mirror's current version of its record."""
-
-    async def rebuild(session: AsyncSession, row: OutboxMessage) -> None:
-        try:
-            await mirror_service.rebuild(
-                session,
-                tenant=tenant,
-                resource=row.resource,
-                key=row.key,
-                path_parent=row.path_parent,
-                now=now,
-            )
-        except ValueError:
-            # No mirror record builds this resource (ACL assignees): its stored payload is current.
-            return
-
-    return await dead_letters.replay(
-        session, tenant_id=tenant.id, ids=ids, replay_all=replay_all, rebuild=rebuild, now=now
     )

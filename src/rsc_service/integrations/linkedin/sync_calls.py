@@ -76,10 +76,18 @@ class SyncCalls:
         self, members: Mapping[wire.CandidateKey, str]
     ) -> BatchResult[wire.CandidateKey, int]:
         """Attach a member (`urn:li:person:…`) to each candidate, overriding LinkedIn's own match."""
-        entities = [
-            (key.fields(), key, wire.PartialUpdate.setting({"manualMatchedMember": member}).to_wire())
-            for key, member in members.items()
-        ]
+        return await self.patch_candidates(
+            {
+                key: wire.PartialUpdate.setting({"manualMatchedMember": member})
+                for key, member in members.items()
+            }
+        )
+
+    async def patch_candidates(
+        self, patches: Mapping[wire.CandidateKey, wire.PartialUpdate]
+    ) -> BatchResult[wire.CandidateKey, int]:
+        """Change only the fields each patch sets; the rest of each candidate stays as it is."""
+        entities = [(key.fields(), key, patch.to_wire()) for key, patch in patches.items()]
         return await self._transport.batch_write(
             "POST", _CANDIDATES, entities, restli_method="batch_partial_update", group=Group.SYNC
         )

@@ -1,0 +1,87 @@
+"""Candidate links, and landed candidates whose LinkedIn match has not been read back since they landed."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Uuid, and_, bindparam, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rsc_service.links.models import CandidateLink
+from rsc_service.outbox import service as outbox_service
+
+_CHUNK = 400  # keys per statement, well inside both databases' limits on bound parameters
+
+# Built once, so each batch of ingest only binds values.
+_MANUAL = select(CandidateLink.ats_candidate_id, CandidateLink.member_urn).where(
+    CandidateLink.tenant_id == bindparam("tenant_id", type_=Uuid()),
+    CandidateLink.ats_candidate_id.in_(bindparam("values", expanding=True)),
+    CandidateLink.source != "email",
+)
+
+
+async def find_link(
+    session: AsyncSession, *, tenant_id: uuid.UUID, ats_candidate_id: str
+) -> CandidateLink | None:
+    return await session.scalar(
+        select(CandidateLink).where(
+            CandidateLink.tenant_id == tenant_id, CandidateLink.ats_candidate_id == ats_candidate_id
+        )
+    )
+
+
+async def manual_members(
+    session: AsyncSession, *, tenant_id: uuid.UUID, candidate_ids: Sequence[str]
+) -> dict[str, str | None]:
+    """The member linked to each candidate by anything but LinkedIn's email match (absent: none)."""
+    found: dict[str, str | None] = {}
+    for start in range(0, len(candidate_ids), _CHUNK):
+        chunk = list(candidate_ids[start : start + _CHUNK])
+        rows = await session.execute(_MANUAL, {"tenant_id": tenant_id, "values": chunk})
+        found.update((candidate, member) for candidate, member in rows.all())
+    return found
+
+
+async def list_unchecked(
+    session: AsyncSession, *, resource: str, limit: int
+) -> Sequence[tuple[uuid.UUID, str]]:
+    """(tenant, candidate) pairs that landed on LinkedIn as `resource` after their match was last read (or
+    never read)."""
+    landed = outbox_service.landed(resource).subquery()
+    link = and_(CandidateLink.tenant_id == landed.c.tenant_id, CandidateLink.ats_candidate_id == landed.c.key)
+    rows = await session.execute(
+        select(landed.c.tenant_id, landed.c.key)
+        .outerjoin(CandidateLink, link)
+        .where(
+            or_(CandidateLink.id.is_(None), CandidateLink.checked_at.is_(None),
+                CandidateLink.checked_at < landed.c.updated_at),
+        )
+        .order_by(landed.c.updated_at)
+        .limit(limit)
+    )  # fmt: skip
+    return [(tenant_id, key) for tenant_id, key in rows.all()]
+
+
+async def upsert_link(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    ats_candidate_id: str,
+    member_urn: str | None,
+    source: str,
+    now: datetime,
+    checked: bool,
+) -> CandidateLink:
+    link = await find_link(session, tenant_id=tenant_id, ats_candidate_id=ats_candidate_id)
+    if link is None:
+        link = CandidateLink(tenant_id=tenant_id, ats_candidate_id=ats_candidate_id, source=source)
+        session.add(link)
+    if link.member_urn != member_urn or link.source != source:
+        link.linked_at = now if member_urn else None
+    link.member_urn, link.source = member_urn, source
+    if checked:
+        link.checked_at = now
+    await session.flush()
+    return link

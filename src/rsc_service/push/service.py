@@ -1,0 +1,162 @@
+"""The way in of every ATS change: stored in the mirror, then owed to LinkedIn, in the caller's transaction.
+
+`apply_ats_changes()` is what the webhook route and reconcile both call. Per change, in order and as if
+one by one: the mirror stores it (or says it changed nothing), and every LinkedIn record it affects is owed
+through the outbox — the record itself, the children a deletion took with it (first), and the applications
+that embed it (docs/architecture.md#flows).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rsc_service.links import service as link_service
+from rsc_service.mirror import service as mirror_service
+from rsc_service.mirror.changes import Change
+from rsc_service.mirror.unit import MirrorUnit, Record
+from rsc_service.outbox import dead_letters
+from rsc_service.outbox import service as outbox_service
+from rsc_service.outbox.models import OutboxMessage
+from rsc_service.outbox.ops import Intent
+from rsc_service.push.candidates import STAGES
+from rsc_service.push.fields import PushContext
+from rsc_service.push.registry import RESOURCES, Registry
+
+
+class TenantRef(Protocol):
+    """What the push needs of a tenant: a Tenant row, or the snapshot the webhook intake keeps of one."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def linkedin_organization_urn(self) -> str: ...
+
+
+class _Owing:
+    """One run's reads and debts: the mirror unit, the manual links, and the outbox rows owed so far."""
+
+    def __init__(self, session: AsyncSession, resources: Registry) -> None:
+        self.unit = MirrorUnit(session)
+        self.resources = resources
+        self.owed: list[outbox_service.Owed] = []
+        self._links: dict[tuple[uuid.UUID, str], str | None] = {}
+
+    async def load_links(self, tenant_id: uuid.UUID, candidate_ids: Sequence[str]) -> None:
+        wanted = sorted({c for c in candidate_ids if (tenant_id, c) not in self._links})
+        if not wanted:
+            return
+        found = await link_service.manual_members(
+            self.unit.session, tenant_id=tenant_id, candidate_ids=wanted
+        )
+        self._links.update(((tenant_id, candidate), found.get(candidate)) for candidate in wanted)
+
+    async def owe(
+        self, tenant: TenantRef, record: Record, *, extra_dependencies: Sequence[str] = ()
+    ) -> list[Intent]:
+        context = await self._context(tenant, record)
+        intents = self.resources.intents_for(record.kind, record.data, deleted=record.deleted, ctx=context)
+        if extra_dependencies:
+            intents = [
+                dataclasses.replace(i, depends_on=(*i.depends_on, *extra_dependencies)) for i in intents
+            ]
+        # An application's stage whose entry left its history is deleted on LinkedIn too.
+        prune = (STAGES.name, record.ats_id) if record.kind == STAGES.kind and not record.deleted else None
+        self.owed.append(outbox_service.Owed(tenant.id, intents, record.version, prune=prune))
+        return intents
+
+    async def _context(self, tenant: TenantRef, record: Record) -> PushContext:
+        """What the record's payloads embed from other mirror records (names, titles, authors, links)."""
+        job = candidate = None
+        if record.kind == "application":
+            job = await self.unit.find(tenant.id, "job", record.job_id or "")
+            candidate = await self.unit.find(tenant.id, "candidate", record.candidate_id or "")
+        users = await self.unit.find_many(tenant.id, "user", mirror_service.user_ids(record.data))
+        manual = None
+        if record.kind == "candidate":
+            await self.load_links(tenant.id, [record.ats_id])
+            manual = self._links[(tenant.id, record.ats_id)]
+        return PushContext(
+            integration_context=tenant.linkedin_organization_urn,
+            manual_matched_member=manual,
+            job=job.data if job else None,
+            candidate=candidate.data if candidate else None,
+            users={user.ats_id: user.data for user in users if not user.deleted},
+        )
+
+    async def write(self, *, now: datetime) -> None:
+        await self.unit.write()
+        await outbox_service.enqueue(self.unit.session, self.owed, now=now)
+
+
+async def apply_ats_changes(
+    session: AsyncSession,
+    changes: Sequence[tuple[TenantRef, Change]],
+    *,
+    now: datetime,
+    resources: Registry = RESOURCES,
+) -> list[Record | None]:
+    """Apply each change in order, as if one by one: per change the record stored, or None if nothing changed.
+
+    What the changes will read is loaded first in a few statements; the mirror's new records and the outbox
+    rows owed are written together after the last change.
+    """
+    run = _Owing(session, resources)
+    tenants = {tenant.id: tenant for tenant, _ in changes}
+    for tenant_id in tenants:
+        mine = [change for tenant, change in changes if tenant.id == tenant_id]
+        await mirror_service.load_for(run.unit, tenant_id, mine)
+        await run.load_links(tenant_id, [c.ats_id for c in mine if c.kind == "candidate"])
+    stored: list[Record | None] = []
+    with session.no_autoflush:  # the unit answers from memory what this run changed
+        for tenant, change in changes:
+            done = await mirror_service.store(run.unit, tenant.id, change, now=now)
+            if done is None:  # we already hold this version or a newer one: nothing changes, nothing is sent
+                stored.append(None)
+                continue
+            children: list[str] = []
+            for child in done.cascaded:  # the children's deletions go first (docs/architecture.md#deleting)
+                children += [f"{i.resource}:{i.key}" for i in await run.owe(tenant, child)]
+            await run.owe(tenant, done.record, extra_dependencies=children)
+            for application in await mirror_service.embedding(run.unit, tenant.id, done.record):
+                await run.owe(tenant, application)
+            stored.append(done.record)
+    await run.write(now=now)
+    return stored
+
+
+async def owe_again(
+    session: AsyncSession,
+    *,
+    tenant: TenantRef,
+    kind: str,
+    ats_id: str,
+    now: datetime,
+    resources: Registry = RESOURCES,
+) -> Record | None:
+    """Owe LinkedIn again what the mirror holds now for one record (after a link, or on replay)."""
+    run = _Owing(session, resources)
+    record = await run.unit.find(tenant.id, kind, ats_id)
+    if record is not None:
+        await run.owe(tenant, record)
+        await run.write(now=now)
+    return record
+
+
+def rebuilder(tenant: TenantRef, *, now: datetime, resources: Registry = RESOURCES) -> dead_letters.Rebuild:
+    """For dead-letter replay: each row re-owed from its record's current version in the mirror. A row no
+    single record builds (an ACL assignee) keeps its stored payload."""
+
+    async def rebuild(session: AsyncSession, row: OutboxMessage) -> None:
+        origin = resources.origin(row.resource, row.key, row.path_parent)
+        if origin is not None:
+            kind, ats_id = origin
+            await owe_again(session, tenant=tenant, kind=kind, ats_id=ats_id, now=now, resources=resources)
+
+    return rebuild
