@@ -15,16 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from rsc_service.context import linkedin_client, outbound_http
 from rsc_service.integrations.ats import signatures
 from rsc_service.integrations.linkedin import AppCredentials
-from rsc_service.mirror import payloads, senders
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Op, State
 from rsc_service.outbox.sending import Target
-from rsc_service.outbox.service import NOTIFY_CHANNEL
+from rsc_service.outbox.wake import CHANNEL
+from rsc_service.push.candidates import CANDIDATES
+from rsc_service.push.fields import PushContext
+from rsc_service.push.registry import RESOURCES
 from rsc_service.settings import load_settings
 
 from .rig import ORGANIZATION
-
-CANDIDATES = "atsCandidates"
 
 
 def candidate(ats_id: str) -> dict[str, Any]:
@@ -70,8 +70,8 @@ class WebhookSender:
 
 
 def _row(tenant_id: uuid.UUID, ats_id: str, now: datetime) -> dict[str, Any]:
-    [intent] = payloads.intents_for(
-        "candidate", candidate(ats_id), deleted=False, ctx=payloads.PushContext(ORGANIZATION)
+    [intent] = RESOURCES.intents_for(
+        "candidate", candidate(ats_id), deleted=False, ctx=PushContext(ORGANIZATION)
     )
     return {
         "tenant_id": tenant_id,
@@ -102,7 +102,7 @@ async def fill_backlog(
         for start in range(0, len(rows), 2000):
             await session.execute(insert(OutboxMessage), rows[start : start + 2000])
         if session.get_bind().dialect.name == "postgresql":
-            await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+            await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
     return time.time()
 
 
@@ -121,7 +121,7 @@ async def naive_drain(engine: AsyncEngine, tenant_id: uuid.UUID, sim_url: str) -
             ORGANIZATION,
             None,
         )
-        send = senders.SENDERS[CANDIDATES]
+        send = CANDIDATES.send
         started = time.perf_counter()
         while True:
             rows = (

@@ -11,11 +11,12 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from fastapi.telemetry import TelemetryConfig
 
-from rsc_service import __version__, errors, logs
+from rsc_service import __version__, bootstrap, errors, logs
 from rsc_service.admin import routes as admin_routes
 from rsc_service.admin import sync_routes
 from rsc_service.ats_webhooks import routes as ats_webhook_routes
-from rsc_service.context import AppContext, open_context
+from rsc_service.bootstrap import Service
+from rsc_service.context import AppContext
 from rsc_service.scheduler import Scheduler
 from rsc_service.settings import Settings
 from rsc_service.web import health
@@ -59,16 +60,29 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
-def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI:
+def _serve(app: FastAPI, service: Service) -> None:
+    """What the routes reach on the app: the context, and the webhook intake."""
+    app.state.ctx = service.ctx
+    app.state.intake = service.intake
+
+
+def create_app(
+    settings: Settings, context: AppContext | None = None, *, service: Service | None = None
+) -> FastAPI:
+    """The API. Without a context or service, the lifespan builds the service (bootstrap.py); with one, it
+    is built now, so in-process callers (tests, ASGI transports) may skip the lifespan."""
     logs.configure_logging(settings.logging, settings.environment)
+    ready = service or (bootstrap.build(context) if context is not None else None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            ctx = context if context is not None else await stack.enter_async_context(open_context(settings))
-            app.state.ctx = ctx
+            running = (
+                ready if ready is not None else await stack.enter_async_context(bootstrap.running(settings))
+            )
+            _serve(app, running)
             if settings.scheduler.enabled:
-                scheduler = Scheduler(ctx)
+                scheduler = Scheduler(running)
                 scheduler.start()
                 stack.push_async_callback(scheduler.stop)
             yield
@@ -83,9 +97,8 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
         if settings.logging.opentelemetry
         else {"tracing": False, "metrics": False, "logs": False},
     )
-    if context is not None:
-        # In-process callers (tests, ASGI transports) may skip the lifespan; the context is ready now.
-        app.state.ctx = context
+    if ready is not None:
+        _serve(app, ready)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     errors.install_handlers(app)
     app.add_middleware(RequestContextMiddleware)

@@ -1,8 +1,8 @@
-"""AppContext: what jobs, routes and commands share (settings, engine, sessions, HTTP pool, clocks)."""
+"""AppContext: the infrastructure jobs, routes and commands share (settings, engine, sessions, HTTP pool,
+LinkedIn client, clocks). The objects built on it live in bootstrap.py."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
 import socket
@@ -41,8 +41,6 @@ class AppContext:
     clock: Clock = system_clock
     holder: str = field(default_factory=default_holder)
     linkedin: LinkedInClient | None = None
-    # Set after a commit that wrote outbox rows, so this replica's dispatcher sends at once.
-    outbox_wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     @functools.cached_property
     def cipher(self) -> Cipher:
@@ -74,7 +72,7 @@ def linkedin_client(settings: Settings, http: httpx.AsyncClient) -> LinkedInClie
 
 
 def outbound_http(settings: Settings) -> httpx.AsyncClient:
-    # Redirects stay off on every outbound client (RELIABILITY §3.17).
+    # Redirects stay off on every outbound client (docs/architecture.md#security).
     return httpx.AsyncClient(
         timeout=httpx.Timeout(settings.linkedin.timeout_seconds),
         limits=httpx.Limits(max_connections=settings.linkedin.max_connections),

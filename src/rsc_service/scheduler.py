@@ -19,16 +19,18 @@ from typing import IO
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from rsc_service import __version__, logs, push
+from rsc_service import __version__, logs
 from rsc_service.ats_webhooks import service as ats_webhook_service
-from rsc_service.context import AppContext
+from rsc_service.bootstrap import Service
+from rsc_service.candidates import service as candidate_service
 from rsc_service.db import leases
 from rsc_service.outbox import health as outbox_health
+from rsc_service.outbox.jobs import drain_outbox
 from rsc_service.reconcile import jobs as reconcile_jobs
 from rsc_service.web import metrics, metrics_collect
 
 log = structlog.get_logger()
-JobFn = Callable[[AppContext], Awaitable[None]]
+JobFn = Callable[[Service], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -39,20 +41,23 @@ class Job:
     singleton: bool
 
 
-async def heartbeat(ctx: AppContext) -> None:
+async def heartbeat(service: Service) -> None:
+    ctx = service.ctx
     now = await ctx.db_now()
     async with ctx.sessionmaker.begin() as session:
         await leases.heartbeat(session, holder=ctx.holder, now=now, version=__version__)
 
 
-async def prune_job_runs(ctx: AppContext) -> None:
+async def prune_job_runs(service: Service) -> None:
+    ctx = service.ctx
     now = await ctx.db_now()
     async with ctx.sessionmaker.begin() as session:
         removed = await leases.prune_runs(session, before=now - timedelta(days=30))
     log.info("jobs.pruned_runs", removed=removed)
 
 
-async def prune_inbox(ctx: AppContext) -> None:
+async def prune_inbox(service: Service) -> None:
+    ctx = service.ctx
     now = await ctx.db_now()
     async with ctx.sessionmaker.begin() as session:
         removed = await ats_webhook_service.prune(
@@ -61,19 +66,25 @@ async def prune_inbox(ctx: AppContext) -> None:
     log.info("jobs.pruned_inbox", removed=removed)
 
 
-async def refresh_outbox_gauges(ctx: AppContext) -> None:
-    await metrics_collect.refresh_outbox_gauges(ctx, outbox_health.samples)
+async def refresh_outbox_gauges(service: Service) -> None:
+    await metrics_collect.refresh_outbox_gauges(service.ctx, outbox_health.samples)
 
 
-async def read_back_matches(ctx: AppContext) -> None:
-    read = await push.read_back_matches(ctx)
+async def read_back_matches(service: Service) -> None:
+    read = await candidate_service.read_back_matches(
+        service.ctx.sessionmaker, service.tenant_apps, now=service.ctx.db_now
+    )
     if read:
         log.info("candidates.matches_read", candidates=read)
 
 
+async def reconcile(service: Service) -> None:
+    await reconcile_jobs.reconcile_all(service.ctx)
+
+
 JOBS: list[Job] = [
     Job("read_back_matches", read_back_matches, timedelta(seconds=30), singleton=True),
-    Job("reconcile", reconcile_jobs.reconcile_all, timedelta(hours=1), singleton=True),
+    Job("reconcile", reconcile, timedelta(hours=1), singleton=True),
     Job("refresh_outbox_gauges", refresh_outbox_gauges, timedelta(seconds=15), singleton=False),
     Job("heartbeat", heartbeat, timedelta(seconds=30), singleton=False),
     Job("prune_job_runs", prune_job_runs, timedelta(hours=1), singleton=True),
@@ -91,8 +102,9 @@ def _slack(interval: timedelta) -> timedelta:
     return min(interval / 10, timedelta(seconds=2))
 
 
-async def run_singleton(ctx: AppContext, job: Job, interval: timedelta) -> bool:
+async def run_singleton(service: Service, job: Job, interval: timedelta) -> bool:
     """Run `job` if this replica wins its lease for the current interval. True when it ran."""
+    ctx = service.ctx
     ttl = timedelta(seconds=ctx.settings.scheduler.lease_ttl_seconds)
     now = await ctx.db_now()
     async with ctx.sessionmaker.begin() as session:
@@ -108,10 +120,10 @@ async def run_singleton(ctx: AppContext, job: Job, interval: timedelta) -> bool:
         run_id = (await leases.start_run(session, lease, now=now)).id if lease else None
     if lease is None or run_id is None:
         return False
-    renewer = asyncio.create_task(_keep_renewed(ctx, lease, ttl))
+    renewer = asyncio.create_task(_keep_renewed(service, lease, ttl))
     outcome, error = "succeeded", None
     try:
-        await job.run(ctx)
+        await job.run(service)
     except Exception as exc:
         outcome, error = "failed", f"{type(exc).__name__}: {exc}"
         log.exception("jobs.failed", job=job.name, epoch=lease.epoch)
@@ -127,7 +139,8 @@ async def run_singleton(ctx: AppContext, job: Job, interval: timedelta) -> bool:
     return True
 
 
-async def _keep_renewed(ctx: AppContext, lease: leases.Lease, ttl: timedelta) -> None:
+async def _keep_renewed(service: Service, lease: leases.Lease, ttl: timedelta) -> None:
+    ctx = service.ctx
     while True:
         await asyncio.sleep(ttl.total_seconds() / 3)
         now = await ctx.db_now()
@@ -137,9 +150,9 @@ async def _keep_renewed(ctx: AppContext, lease: leases.Lease, ttl: timedelta) ->
                 return
 
 
-async def run_per_replica(ctx: AppContext, job: Job) -> None:
+async def run_per_replica(service: Service, job: Job) -> None:
     try:
-        await job.run(ctx)
+        await job.run(service)
     except Exception:
         metrics.JOB_RUNS.labels(job.name, "failed").inc()
         log.exception("jobs.failed", job=job.name)
@@ -152,8 +165,9 @@ class SchedulerAlreadyRunning(RuntimeError):
 
 
 class Scheduler:
-    def __init__(self, ctx: AppContext, jobs: list[Job] | None = None) -> None:
-        self.ctx = ctx
+    def __init__(self, service: Service, jobs: list[Job] | None = None) -> None:
+        self.service = service
+        self.ctx = service.ctx
         self.jobs = JOBS if jobs is None else jobs
         self._aps = AsyncIOScheduler(timezone=UTC)
         self._lock_file: IO[str] | None = None
@@ -177,18 +191,28 @@ class Scheduler:
                 next_run_time=datetime.now(UTC),
             )
         self._aps.start()
-        # The outbox drains on every replica, continuously rather than on a timer (Decisions 10).
-        push.install_wake(self.ctx)
-        self._loops.append(asyncio.create_task(push.run(self.ctx, self._stop), name="drain_outbox"))
+        # The outbox drains on every replica, continuously rather than on a timer.
+        self._loops.append(asyncio.create_task(self._drain(), name="drain_outbox"))
         log.info("scheduler.started", holder=self.ctx.holder, jobs=[job.name for job in self.jobs])
+
+    async def _drain(self) -> None:
+        box = self.ctx.settings.outbox
+        async with self.service.wake.listening(self.ctx.engine):
+            await drain_outbox(
+                self.service.dispatcher,
+                self.service.wake,
+                self._stop,
+                poll=box.poll_ms / 1000,
+                fill=box.batch_wait_ms / 1000,
+            )
 
     async def _tick(self, job: Job, interval: timedelta) -> None:
         logs.clear()
         logs.bind(job=job.name, holder=self.ctx.holder)
         if job.singleton:
-            await run_singleton(self.ctx, job, interval)
+            await run_singleton(self.service, job, interval)
         else:
-            await run_per_replica(self.ctx, job)
+            await run_per_replica(self.service, job)
 
     async def stop(self) -> None:
         self._stop.set()
@@ -208,7 +232,7 @@ class Scheduler:
             self._lock_file = None
 
     def _lock_sqlite(self) -> None:
-        # SQLite has one writer and no SKIP LOCKED: one scheduler per database file (RELIABILITY §3.15).
+        # SQLite has one writer and no SKIP LOCKED: one scheduler per database file.
         database = self.ctx.engine.url.database
         if self.ctx.engine.dialect.name != "sqlite" or not database or database == ":memory:":
             return

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Response, status
 
-from rsc_service.ats_webhooks.deps import intake_of
+from rsc_service.ats_webhooks.deps import IntakeDep
 from rsc_service.errors import problem_responses
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.schemas import (
@@ -87,10 +87,10 @@ async def update_tenant(
     responses=problem_responses(404),
 )
 async def delete_tenant(
-    tenant_key: str, request: Request, session: WriteSession, ctx: Ctx, _: AdminPrincipal
+    tenant_key: str, session: WriteSession, intake: IntakeDep, _: AdminPrincipal
 ) -> Response:
     await tenant_service.delete(session, await tenant_service.get_by_key(session, tenant_key))
-    intake_of(request.app, ctx).keys.forget(tenant_key)  # this replica answers its webhooks 404 at once
+    intake.forget(tenant_key)  # this replica answers its webhooks 404 at once
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

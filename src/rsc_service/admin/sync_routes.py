@@ -11,8 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from rsc_service.errors import problem_responses
 from rsc_service.outbox import dead_letters
 from rsc_service.outbox import health as outbox_health
+from rsc_service.push import service as push_service
 from rsc_service.reconcile import service as reconcile_service
 from rsc_service.tenants import service as tenant_service
+from rsc_service.throttle import service as throttle
 from rsc_service.web.admin_auth import AdminPrincipal
 from rsc_service.web.deps import Ctx, WriteSession
 
@@ -105,7 +107,7 @@ async def get_sync_health(
 ) -> SyncHealthRead:
     tenant = await tenant_service.get_by_key(session, tenant_key)
     health = await outbox_health.for_tenant(
-        session, tenant=tenant, budgets=outbox_health.budgets(ctx.settings.linkedin), now=ctx.clock()
+        session, tenant=tenant, budgets=throttle.budgets(ctx.settings.linkedin), now=ctx.clock()
     )
     reconcile = await reconcile_service.status(session, tenant_id=tenant.id)
     return SyncHealthRead(
@@ -150,8 +152,14 @@ async def replay_dead_letters(
     tenant_key: str, body: ReplayRequest, session: WriteSession, ctx: Ctx, _: AdminPrincipal
 ) -> ReplayResultRead:
     tenant = await tenant_service.get_by_key(session, tenant_key)
-    result = await reconcile_service.replay_dead_letters(
-        session, tenant=tenant, ids=body.ids, replay_all=body.all, now=ctx.clock()
+    now = ctx.clock()
+    result = await dead_letters.replay(
+        session,
+        tenant_id=tenant.id,
+        ids=body.ids,
+        replay_all=body.all,
+        rebuild=push_service.rebuilder(tenant, now=now),
+        now=now,
     )
     return ReplayResultRead(replayed=result.replayed, skipped=result.skipped, remaining=result.remaining)
 

@@ -1,0 +1,33 @@
+"""The `rsc-service` command: thin wrappers that read settings, build a context, and call the service.
+
+One module per command group; importing them registers their commands on the root app.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from rsc_service.cli import demo, process, simulate, sync, tenants
+from rsc_service.cli.base import app, console
+from rsc_service.cli.process import OPENAPI_PATH, openapi_document
+from rsc_service.settings import SettingsError
+
+__all__ = [
+    "OPENAPI_PATH",
+    "app",
+    "demo",
+    "main",
+    "openapi_document",
+    "process",
+    "simulate",
+    "sync",
+    "tenants",
+]
+
+
+def main() -> None:
+    try:
+        app()
+    except SettingsError as error:  # settings read outside settings(), e.g. by the app factory
+        console.print(f"[red]{error}[/red]")
+        sys.exit(2)

@@ -1,0 +1,165 @@
+"""`rsc-service tenant …`: register and manage tenants (operators)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from rsc_service.cli.base import app, console, print_record, read_settings, run_in_context
+from rsc_service.context import AppContext
+
+tenant_app = typer.Typer(no_args_is_help=True, help="Register and manage tenants (operators).")
+app.add_typer(tenant_app, name="tenant")
+
+
+_CREATE_OPTIONS = {
+    "ats_base_url": "--ats-url",
+    "linkedin_organization_urn": "--organization",
+    "contracts": "--contract",
+    "linkedin_client_id": "--client-id",
+    "linkedin_client_secret": "--client-secret",
+    "linkedin_app_urn": "--app-urn",
+    "linkedin_unique_foreign_id": "--unique-foreign-id",
+}
+
+
+@tenant_app.command("create")
+def tenant_create(
+    name: Annotated[str, typer.Option(help="Customer name")],
+    ats_url: Annotated[str, typer.Option(help="Base URL of the customer's ATS API")],
+    ats_token: Annotated[str, typer.Option(help="Bearer token for the ATS API", envvar="ATS_TOKEN")],
+    organization: Annotated[str, typer.Option(help="LinkedIn organization URN (urn:li:organization:N)")],
+    contract: Annotated[list[str], typer.Option(help="Recruiter contract URN; repeat for several")],
+    client_id: Annotated[str, typer.Option(help="Child application client id")],
+    client_secret: Annotated[
+        str, typer.Option(help="Child application client secret", envvar="LINKEDIN_CLIENT_SECRET")
+    ],
+    app_urn: Annotated[str, typer.Option(help="Child application URN (urn:li:developerApplication:N)")],
+    unique_foreign_id: Annotated[
+        str, typer.Option(help="uniqueForeignId the child app was provisioned with")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts)")] = False,
+) -> None:
+    """Register a tenant with an existing child app. Prints the API key and webhook secret once."""
+    from pydantic import ValidationError
+
+    from rsc_service.tenants import service as tenant_service
+    from rsc_service.tenants.schemas import TenantCreate, to_read
+
+    try:
+        data = TenantCreate(
+            name=name,
+            ats_base_url=ats_url,
+            ats_token=ats_token,
+            linkedin_organization_urn=organization,
+            contracts=contract,
+            linkedin_client_id=client_id,
+            linkedin_client_secret=client_secret,
+            linkedin_app_urn=app_urn,
+            linkedin_unique_foreign_id=unique_foreign_id,
+        )
+    except ValidationError as error:
+        for item in error.errors():
+            field = str(item["loc"][0])
+            console.print(f"[red]{_CREATE_OPTIONS.get(field, '--' + field)}: {item['msg']}[/red]")
+        raise typer.Exit(2) from None
+    settings = read_settings()
+
+    async def work(ctx: AppContext) -> dict[str, Any]:
+        async with ctx.sessionmaker.begin() as session:
+            registered = await tenant_service.register(
+                session,
+                data=data,
+                cipher=ctx.cipher,
+                now=ctx.clock(),
+                allow_insecure_local=settings.allow_insecure_local,
+            )
+            return {
+                "tenant_key": registered.tenant.key,
+                "api_key": registered.api_key,
+                "webhook_secret": registered.webhook_secret,
+                **to_read(registered.tenant).model_dump(mode="json"),
+            }
+
+    print_record(run_in_context(settings, work), as_json)
+
+
+@tenant_app.command("list")
+def tenant_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines")] = False) -> None:
+    """List every tenant."""
+    from rsc_service.tenants import service as tenant_service
+    from rsc_service.tenants.schemas import to_read
+
+    async def work(ctx: AppContext) -> list[dict[str, Any]]:
+        async with ctx.sessionmaker() as session:
+            return [to_read(t).model_dump(mode="json") for t in await tenant_service.list_all(session)]
+
+    for row in run_in_context(read_settings(), work):
+        if as_json:
+            typer.echo(json.dumps(row))
+        else:
+            typer.echo(f"{row['key']}  {row['stage']:14} {row['name']}")
+
+
+@tenant_app.command("show")
+def tenant_show(
+    tenant_key: Annotated[str, typer.Argument(help="The tenant's key (tn_...)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+) -> None:
+    """Show one tenant (never its secrets)."""
+    from rsc_service.tenants import service as tenant_service
+    from rsc_service.tenants.schemas import to_read
+
+    async def work(ctx: AppContext) -> dict[str, Any]:
+        async with ctx.sessionmaker() as session:
+            return to_read(await tenant_service.get_by_key(session, tenant_key)).model_dump(mode="json")
+
+    print_record(run_in_context(read_settings(), work), as_json)
+
+
+@tenant_app.command("rotate-secret")
+def tenant_rotate_secret(
+    tenant_key: Annotated[str, typer.Argument(help="The tenant's key (tn_...)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+) -> None:
+    """Issue a new webhook signing secret; the old one stays valid for RSC_ATS__SECRET_GRACE_HOURS."""
+    from datetime import timedelta
+
+    from rsc_service.tenants import service as tenant_service
+
+    settings = read_settings()
+
+    async def work(ctx: AppContext) -> dict[str, Any]:
+        async with ctx.sessionmaker.begin() as session:
+            tenant = await tenant_service.get_by_key(session, tenant_key)
+            secret, until = await tenant_service.rotate_webhook_secret(
+                session,
+                tenant,
+                cipher=ctx.cipher,
+                now=ctx.clock(),
+                grace=timedelta(hours=settings.ats.secret_grace_hours),
+            )
+            return {"webhook_secret": secret, "previous_valid_until": until.isoformat()}
+
+    print_record(run_in_context(settings, work), as_json)
+
+
+@tenant_app.command("delete")
+def tenant_delete(
+    tenant_key: Annotated[str, typer.Argument(help="The tenant's key (tn_...)")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Remove a tenant and everything stored for it."""
+    from rsc_service.tenants import service as tenant_service
+
+    if not yes:
+        typer.confirm(f"Delete tenant {tenant_key} and all its data?", abort=True)
+
+    async def work(ctx: AppContext) -> None:
+        async with ctx.sessionmaker.begin() as session:
+            await tenant_service.delete(session, await tenant_service.get_by_key(session, tenant_key))
+
+    run_in_context(read_settings(), work)
+    console.print(f"deleted {tenant_key}")
