@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import sqlite
 
 from rsc_service.db import migrate
+from rsc_service.links import repository as link_repository
 from rsc_service.mirror import unit
 from rsc_service.outbox import repository as outbox_repository
 from rsc_service.outbox.models import OutboxMessage
@@ -50,7 +51,7 @@ LOOKUPS = [
     ("mirror by candidate", unit._UNDER["candidate_id"], {}, "ix_ats_records_candidate"),
     ("mirror by job", unit._UNDER["job_id"], {}, "ix_ats_records_job"),
     ("mirror by application", unit._UNDER["application_id"], {}, "ix_ats_records_application"),
-    ("candidate links", unit._LINKS, {}, "sqlite_autoindex_candidate_links_1"),
+    ("candidate links", link_repository._MANUAL, {}, "sqlite_autoindex_candidate_links_1"),
     (
         "outbox by key",
         outbox_repository._BY_KEY,

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from rsc_service import scheduler
+from rsc_service.bootstrap import Service, build
 from rsc_service.context import AppContext, open_context
 from rsc_service.db import leases
 from rsc_service.db.leases import JobLease, JobRun, Replica
@@ -25,8 +26,8 @@ INTERVAL = timedelta(minutes=30)
 
 
 def _counting_job(calls: list[str], name: str = "pull_probe") -> scheduler.Job:
-    async def run(ctx: AppContext) -> None:
-        calls.append(ctx.holder)
+    async def run(service: Service) -> None:
+        calls.append(service.ctx.holder)
 
     return scheduler.Job(name, run, INTERVAL, singleton=True)
 
@@ -39,13 +40,13 @@ class TestRunSingleton:
         job = _counting_job(calls)
         other = replace(ctx, holder="replica-b")
 
-        assert await scheduler.run_singleton(ctx, job, INTERVAL)
+        assert await scheduler.run_singleton(build(ctx), job, INTERVAL)
         clock.advance(seconds=5)
-        assert not await scheduler.run_singleton(other, job, INTERVAL)
+        assert not await scheduler.run_singleton(build(other), job, INTERVAL)
         clock.advance(minutes=29)
-        assert not await scheduler.run_singleton(ctx, job, INTERVAL)
+        assert not await scheduler.run_singleton(build(ctx), job, INTERVAL)
         clock.advance(minutes=1)
-        assert await scheduler.run_singleton(other, job, INTERVAL)
+        assert await scheduler.run_singleton(build(other), job, INTERVAL)
 
         assert calls == ["test", "replica-b"]
         async with ctx.sessionmaker() as session:
@@ -60,20 +61,20 @@ class TestRunSingleton:
     ) -> None:
         calls: list[str] = []
         job = _counting_job(calls)
-        assert await scheduler.run_singleton(ctx, job, INTERVAL)
+        assert await scheduler.run_singleton(build(ctx), job, INTERVAL)
         clock.advance(minutes=30, seconds=-1)  # another replica's tick, one second early
 
-        assert await scheduler.run_singleton(replace(ctx, holder="replica-b"), job, INTERVAL)
+        assert await scheduler.run_singleton(build(replace(ctx, holder="replica-b")), job, INTERVAL)
         assert len(calls) == 2
 
     async def test_a_failing_job_is_recorded_and_frees_the_lease(
         self, ctx: AppContext, clock: FrozenClock
     ) -> None:
-        async def boom(_ctx: AppContext) -> None:
+        async def boom(_service: Service) -> None:
             raise ValueError("ats unreachable")
 
         job = scheduler.Job("reconcile_probe", boom, INTERVAL, singleton=True)
-        assert await scheduler.run_singleton(ctx, job, INTERVAL)
+        assert await scheduler.run_singleton(build(ctx), job, INTERVAL)
 
         async with ctx.sessionmaker() as session:
             run = (await session.scalars(select(JobRun).where(JobRun.name == job.name))).one()
@@ -115,9 +116,9 @@ class TestLeaseFencing:
 
 class TestPerReplicaJobs:
     async def test_heartbeat_records_this_replica(self, ctx: AppContext, clock: FrozenClock) -> None:
-        await scheduler.heartbeat(ctx)
+        await scheduler.heartbeat(build(ctx))
         clock.advance(seconds=30)
-        await scheduler.heartbeat(ctx)
+        await scheduler.heartbeat(build(ctx))
 
         async with ctx.sessionmaker() as session:
             replica = await session.get(Replica, "test")

@@ -16,17 +16,17 @@ from rsc_service.admin import sync_routes
 from rsc_service.app import create_app
 from rsc_service.context import AppContext
 from rsc_service.integrations.ats import parse_event
-from rsc_service.mirror import service as mirror_service
+from rsc_service.mirror import changes
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import State
+from rsc_service.push import service as push_service
 from rsc_service.settings import Settings
 from rsc_service.simulators.ats.app import create_app as create_ats_sim
 from rsc_service.simulators.ats.config import AtsSimConfig
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Tenant
-from tests.ats_webhooks.conftest import candidate
 from tests.conftest import ADMIN_TOKEN, FrozenClock
-from tests.factories import make_tenant
+from tests.factories import candidate, make_tenant
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 ATS_URL = "http://ats.test"
@@ -67,7 +67,9 @@ async def _dead(ctx: AppContext, tenant: Tenant, *ats_ids: str) -> list[int]:
                 "occurred_at": ctx.clock().isoformat(),
             }
             data = json.dumps(event | {"data": candidate(ats_id)})
-            await mirror_service.apply_ats_changes(session, [(tenant, parse_event(data))], now=ctx.clock())
+            await push_service.apply_ats_changes(
+                session, [(tenant, changes.from_event(parse_event(data)))], now=ctx.clock()
+            )
             row = await session.scalar(
                 select(OutboxMessage).where(OutboxMessage.tenant_id == tenant.id, OutboxMessage.key == ats_id)
             )

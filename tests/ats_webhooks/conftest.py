@@ -1,132 +1,13 @@
-"""A registered tenant and a way to deliver signed ATS webhooks to the service."""
+"""A registered tenant whose signed ATS webhooks the tests deliver to the service."""
 
 from __future__ import annotations
-
-import itertools
-import json
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 import httpx
 import pytest
 
 from rsc_service.context import AppContext
-from rsc_service.integrations.ats import signatures
 from tests.conftest import FrozenClock
-from tests.factories import make_tenant
-
-_ids = itertools.count(1)
-
-
-@dataclass
-class Ats:
-    """Builds ATS events the way the contract describes them and posts them signed."""
-
-    client: httpx.AsyncClient
-    clock: FrozenClock
-    tenant_key: str
-    secret: str
-
-    def event(self, event_type: str, data: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
-        return {
-            "type": event_type,
-            "id": event_id or f"evt_{next(_ids):06d}",
-            "occurred_at": self.clock().isoformat(),
-            "data": data,
-        }
-
-    async def post(
-        self,
-        event: dict[str, Any],
-        *,
-        secret: str | None = None,
-        headers: dict[str, str] | None = None,
-        at: datetime | None = None,
-        body: bytes | None = None,
-    ) -> httpx.Response:
-        raw = body if body is not None else json.dumps(event).encode()
-        signed = signatures.sign(raw, secret or self.secret, event.get("id", "evt_x"), at or self.clock())
-        return await self.client.post(
-            f"/v1/webhooks/ats/{self.tenant_key}",
-            content=raw,
-            headers={"content-type": "application/json", **signed, **(headers or {})},
-        )
-
-    async def send(self, event_type: str, data: dict[str, Any]) -> httpx.Response:
-        return await self.post(self.event(event_type, data))
-
-
-def candidate(ats_id: str = "cand_1", version: int = 1, **fields: Any) -> dict[str, Any]:
-    return {
-        "kind": "candidate",
-        "id": ats_id,
-        "version": version,
-        "created_at": "2026-11-01T09:00:00Z",
-        "updated_at": "2026-11-20T09:00:00Z",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "emails": [{"address": "ada@example.com", "type": "home"}],
-        "phones": [],
-        "current_company": "Analytical Engines",
-        "current_title": "Engineer",
-        **fields,
-    }
-
-
-def job(ats_id: str = "job_1", version: int = 1, **fields: Any) -> dict[str, Any]:
-    return {
-        "kind": "job",
-        "id": ats_id,
-        "version": version,
-        "created_at": "2026-10-01T09:00:00Z",
-        "updated_at": "2026-11-01T09:00:00Z",
-        "title": "Backend Engineer",
-        "description": "Build the services recruiters rely on.",
-        "url": "https://ats.example/jobs/1",
-        "location": {"city": "Austin", "region": "TX", "country": "US"},
-        "status": "open",
-        "privacy": "public",
-        "listed": True,
-        **fields,
-    }
-
-
-def application(ats_id: str = "app_1", version: int = 1, **fields: Any) -> dict[str, Any]:
-    return {
-        "kind": "application",
-        "id": ats_id,
-        "version": version,
-        "created_at": "2026-11-02T09:00:00Z",
-        "updated_at": "2026-11-03T09:00:00Z",
-        "candidate_id": "cand_1",
-        "job_id": "job_1",
-        "stage": "Phone screen",
-        "status": "active",
-        "stage_history": [{"stage": "Applied", "entered_at": "2026-11-02T09:00:00Z"}],
-        "applied_at": "2026-11-02T09:00:00Z",
-        **fields,
-    }
-
-
-def note(ats_id: str = "note_1", version: int = 1, **fields: Any) -> dict[str, Any]:
-    return {
-        "kind": "note",
-        "id": ats_id,
-        "version": version,
-        "created_at": "2026-11-04T09:00:00Z",
-        "updated_at": "2026-11-04T09:00:00Z",
-        "candidate_id": "cand_1",
-        "body": "Strong systems background.",
-        "author_user_id": "usr_1",
-        "written_at": "2026-11-04T09:00:00Z",
-        **fields,
-    }
-
-
-def tombstone(kind: str, ats_id: str, version: int, **parents: str) -> dict[str, Any]:
-    return {"kind": kind, "id": ats_id, "version": version, "deleted_at": "2026-11-21T09:00:00Z", **parents}
+from tests.factories import Ats, make_tenant
 
 
 @pytest.fixture
@@ -134,6 +15,3 @@ async def ats(client: httpx.AsyncClient, ctx: AppContext, clock: FrozenClock) ->
     async with ctx.sessionmaker.begin() as session:
         registered = await make_tenant(session, ctx)
     return Ats(client=client, clock=clock, tenant_key=registered.tenant.key, secret=registered.webhook_secret)
-
-
-Deliver = Callable[[str, dict[str, Any]], Awaitable[httpx.Response]]

@@ -15,7 +15,7 @@ from rsc_service.context import AppContext
 from rsc_service.integrations.ats import signatures
 from rsc_service.mirror.models import AtsRecord
 from rsc_service.outbox.models import OutboxMessage
-from tests.ats_webhooks.conftest import Ats, candidate
+from tests.factories import Ats, candidate
 
 OTHER_SECRET = "whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="
 Event = dict[str, Any]

@@ -14,7 +14,7 @@ import yaml
 from standardwebhooks import Webhook
 
 from rsc_service.context import AppContext
-from tests.ats_webhooks.conftest import Ats
+from tests.factories import Ats
 from tests.processes import ROOT
 
 CONTRACT = yaml.safe_load((ROOT / "openapi/ats-api.yaml").read_text())

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
+from rsc_service import bootstrap
 from rsc_service.app import create_app
 from rsc_service.ats_webhooks.intake import Intake
 from rsc_service.ats_webhooks.models import AtsWebhookEvent
@@ -20,9 +21,8 @@ from rsc_service.mirror.models import AtsRecord
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Stage, Tenant
-from tests.ats_webhooks.conftest import Ats, candidate
 from tests.conftest import ADMIN_TOKEN, FrozenClock, make_settings
-from tests.factories import make_tenant
+from tests.factories import Ats, candidate, make_tenant
 
 
 async def _count(ctx: AppContext, model: type, tenant_key: str) -> int:
@@ -60,6 +60,14 @@ class FakeMonotonic:
 
     def __call__(self) -> float:
         return self.now
+
+
+async def _watched(ats: Ats, ctx: AppContext, monotonic: FakeMonotonic) -> Ats:
+    """The same tenant's webhooks, sent to an app whose intake keeps signing keys by `monotonic`."""
+    service = bootstrap.build(ctx, intake=Intake(ctx, monotonic=monotonic))
+    app = create_app(ctx.settings, service=service)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rsc.test")
+    return dataclasses.replace(ats, client=client)
 
 
 class TestGroupCommit:
@@ -144,10 +152,10 @@ class TestSigningKeys:
         assert (with_new.status_code, with_old.status_code, forged.status_code) == (202, 202, 401)
 
     async def test_a_deactivation_elsewhere_is_seen_once_the_kept_copy_is_too_old(
-        self, ats: Ats, app: FastAPI, ctx: AppContext
+        self, ats: Ats, ctx: AppContext
     ) -> None:
         monotonic = FakeMonotonic()
-        app.state.ats_intake = Intake(ctx, monotonic=monotonic)
+        ats = await _watched(ats, ctx, monotonic)
         assert (await ats.send("candidate.created", candidate())).status_code == 202
         async with ctx.sessionmaker.begin() as session:
             tenant = await tenant_service.get_by_key(session, ats.tenant_key)
@@ -163,10 +171,10 @@ class TestSigningKeys:
         assert after.status_code == 410
 
     async def test_a_copy_past_the_cache_time_serves_while_it_is_read_again(
-        self, ats: Ats, app: FastAPI, ctx: AppContext
+        self, ats: Ats, ctx: AppContext
     ) -> None:
         monotonic = FakeMonotonic()
-        app.state.ats_intake = Intake(ctx, monotonic=monotonic)
+        ats = await _watched(ats, ctx, monotonic)
         assert (await ats.send("candidate.created", candidate())).status_code == 202
         async with ctx.sessionmaker.begin() as session:
             tenant = await tenant_service.get_by_key(session, ats.tenant_key)

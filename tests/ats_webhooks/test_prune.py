@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from rsc_service import scheduler
 from rsc_service.ats_webhooks.models import AtsWebhookEvent
+from rsc_service.bootstrap import build
 from rsc_service.context import AppContext
-from tests.ats_webhooks.conftest import Ats, candidate
+from tests.factories import Ats, candidate
 
 
 class TestPruneInbox:
@@ -20,7 +21,7 @@ class TestPruneInbox:
         await ats.send("candidate.updated", candidate(version=2))
         ats.clock.advance(days=1, seconds=1)
 
-        await scheduler.prune_inbox(ctx)
+        await scheduler.prune_inbox(build(ctx))
 
         async with ctx.sessionmaker() as session:
             kept = (await session.scalars(select(AtsWebhookEvent.record_version))).all()
@@ -32,7 +33,7 @@ class TestPruneInbox:
         event = ats.event("candidate.created", candidate())
         await ats.post(event)
         ats.clock.advance(days=6, hours=23)
-        await scheduler.prune_inbox(ctx)
+        await scheduler.prune_inbox(build(ctx))
 
         again = await ats.post(event, at=ats.clock())
         assert again.json()["status"] == "duplicate"

@@ -14,7 +14,7 @@ from rsc_service.context import AppContext
 from rsc_service.mirror.models import AtsRecord
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.tenants.models import Stage, Tenant
-from tests.ats_webhooks.conftest import Ats, application, candidate, job, note, tombstone
+from tests.factories import Ats, application, candidate, job, note, tombstone
 
 
 async def _count(ctx: AppContext, model: type) -> int:
@@ -116,7 +116,7 @@ class TestVersionGuard:
         assert record.deleted and record.version == 3
         assert (await _outbox(ctx))[("atsCandidates", "cand_1")].op == "delete"
 
-    async def test_an_application_of_a_job_only_ever_seen_deleted_is_owed_without_its_name(
+    async def test_an_application_of_a_job_only_ever_seen_deleted_is_a_dead_letter_naming_the_field(
         self, ats: Ats, ctx: AppContext
     ) -> None:
         assert (await ats.send("job.deleted", tombstone("job", "job_1", 2))).status_code == 202
@@ -124,10 +124,26 @@ class TestVersionGuard:
 
         response = await ats.send("application.created", application())
 
-        assert response.status_code == 202
-        payload = (await _outbox(ctx))[("atsApplications", "app_1")].payload
-        assert payload is not None and "atsJobPostingName" not in payload
-        assert payload["firstName"] == "Ada"
+        assert response.status_code == 202  # stored; LinkedIn would refuse it, so it is not sent
+        row = (await _outbox(ctx))[("atsApplications", "app_1")]
+        assert (row.state, row.payload) == ("dead", None)
+        assert row.last_error is not None
+        assert "atsApplications app_1" in row.last_error and "/atsJobPostingName" in row.last_error
+
+    async def test_an_application_before_its_job_waits_with_nothing_to_send_until_the_job_arrives(
+        self, ats: Ats, ctx: AppContext
+    ) -> None:
+        await ats.send("candidate.created", candidate())
+        await ats.send("application.created", application())
+        waiting = (await _outbox(ctx))[("atsApplications", "app_1")]
+        waiting_state = (waiting.state, waiting.payload, waiting.last_error)
+
+        await ats.send("job.created", job())
+
+        built = (await _outbox(ctx))[("atsApplications", "app_1")]
+        assert waiting_state == ("pending", None, None)
+        assert built.state == "pending" and built.payload is not None
+        assert built.payload["atsJobPostingName"] == "Backend Engineer"
 
     async def test_a_delete_wins_over_an_update_of_the_same_version(self, ats: Ats, ctx: AppContext) -> None:
         await ats.send("candidate.updated", candidate(version=4))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -14,13 +13,11 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from rsc_service import push
+from rsc_service import bootstrap
 from rsc_service.context import AppContext
-from rsc_service.integrations.linkedin import AppCredentials, LinkedInClient
-from rsc_service.mirror import payloads, senders
-from rsc_service.outbox.dispatcher import Counts, Dispatcher, DispatchSettings, TenantLink
+from rsc_service.integrations.linkedin import LinkedInClient
+from rsc_service.outbox.dispatcher import Counts, Dispatcher, DispatchSettings
 from rsc_service.outbox.models import OutboxMessage
-from rsc_service.outbox.throttle import DatabaseThrottle
 from rsc_service.simulators.ats.app import create_app as create_ats_sim
 from rsc_service.simulators.ats.config import AtsSimConfig
 from rsc_service.simulators.ats.webhooks import WebhookSender
@@ -28,10 +25,11 @@ from rsc_service.simulators.ats.world import World as AtsWorld
 from rsc_service.simulators.linkedin.app import create_app as create_linkedin_sim
 from rsc_service.simulators.linkedin.config import SimConfig
 from rsc_service.simulators.linkedin.world import World as LinkedInWorld
-from rsc_service.tenants import service as tenant_service
-from tests.ats_webhooks.conftest import Ats
+from rsc_service.tenants.apps import TenantApps
+from rsc_service.throttle import service as throttle
+from rsc_service.throttle.service import DatabaseThrottle
 from tests.conftest import FrozenClock
-from tests.factories import make_tenant
+from tests.factories import Ats, make_tenant
 
 SIM_URL = "http://linkedin.test"
 
@@ -65,7 +63,7 @@ def ctx_li(ctx: AppContext, linkedin_http: httpx.AsyncClient, clock: FrozenClock
 @pytest.fixture
 def dispatcher(ctx_li: AppContext) -> Dispatcher:
     # One connection serves the whole test (savepoint tier), so batches take turns on it.
-    return push.build_dispatcher(ctx_li, settings=DispatchSettings(concurrency=1))
+    return bootstrap.build(ctx_li, dispatch=DispatchSettings(concurrency=1)).dispatcher
 
 
 @pytest.fixture
@@ -153,43 +151,32 @@ def linkedin_world(sim: FastAPI) -> LinkedInWorld:
     return world
 
 
-def clocked_dispatcher(
-    ctx: AppContext, clock: FrozenClock, *, settings: DispatchSettings | None = None, seed: int = 0
-) -> Dispatcher:
-    """push.build_dispatcher's pieces; the shared throttle waits by moving the test clock, not real time."""
+def clocked_apps(ctx: AppContext, clock: FrozenClock, *, seed: int = 0) -> TenantApps:
+    """Tenants' LinkedIn apps whose shared throttle waits by moving the test clock, not real time."""
 
     async def sleep(seconds: float) -> None:
         clock.advance(seconds=seconds)
 
-    async def link_for(tenant_id: uuid.UUID) -> TenantLink:
-        assert ctx.linkedin is not None
-        async with ctx.sessionmaker() as session:
-            tenant = await tenant_service.get(session, tenant_id)
-        credentials = AppCredentials(
-            client_id=tenant.linkedin_client_id,
-            client_secret=tenant_service.linkedin_client_secret(tenant, cipher=ctx.cipher),
-        )
-        throttle = DatabaseThrottle(
-            ctx.sessionmaker,
-            app=tenant.linkedin_client_id,
-            config=push.throttle_config(ctx),
-            now=ctx.db_now,
-            sleep=sleep,
-            rng=random.Random(seed),
-        )
-        return TenantLink(
-            ctx.linkedin.for_app(credentials, throttle=throttle), tenant.linkedin_organization_urn
+    config = throttle.config(ctx.settings.linkedin, lease_seconds=ctx.settings.outbox.lease_seconds)
+
+    def make(app: str) -> DatabaseThrottle:
+        return DatabaseThrottle(
+            ctx.sessionmaker, app=app, config=config, now=ctx.db_now, sleep=sleep, rng=random.Random(seed)
         )
 
-    return Dispatcher(
-        ctx.sessionmaker,
-        senders=senders.SENDERS,
-        link_for=link_for,
-        order=payloads.resource_order,
-        now=ctx.db_now,
-        settings=settings or DispatchSettings(concurrency=1),
+    return TenantApps(ctx.sessionmaker, linkedin=ctx.linkedin, cipher=lambda: ctx.cipher, throttle=make)
+
+
+def clocked_dispatcher(
+    ctx: AppContext, clock: FrozenClock, *, settings: DispatchSettings | None = None, seed: int = 0
+) -> Dispatcher:
+    """The service's dispatcher, its throttle on the test clock and its jitter seeded."""
+    return bootstrap.build(
+        ctx,
+        apps=clocked_apps(ctx, clock, seed=seed),
+        dispatch=settings or DispatchSettings(concurrency=1),
         rng=random.Random(seed),
-    )
+    ).dispatcher
 
 
 async def add_fault(http: httpx.AsyncClient, **rule: object) -> None:

@@ -38,9 +38,8 @@ from rsc_service.simulators.ats.world import World as AtsWorld
 from rsc_service.simulators.linkedin.app import create_app as create_linkedin_sim
 from rsc_service.simulators.linkedin.config import SimConfig
 from rsc_service.simulators.linkedin.world import World as LinkedInWorld
-from tests.ats_webhooks.conftest import Ats
 from tests.conftest import FrozenClock
-from tests.factories import make_tenant
+from tests.factories import Ats, make_tenant
 from tests.flows.conftest import SIM_URL, HeldAnswers, add_fault, clocked_dispatcher
 
 T = TypeVar("T")

@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from rsc_service import push
+from rsc_service import bootstrap
 from rsc_service.candidates import service as candidate_service
 from rsc_service.context import AppContext
-from rsc_service.mirror.models import CandidateLink
+from rsc_service.links.models import CandidateLink, LinkSource
 from rsc_service.outbox.dispatcher import Dispatcher
 from rsc_service.tenants import service as tenant_service
-from tests.ats_webhooks.conftest import Ats, candidate
 from tests.conftest import FrozenClock
+from tests.factories import Ats, candidate
 from tests.flows.conftest import drain
 
 ORG = "urn:li:organization:1001"
@@ -21,6 +21,11 @@ ORG = "urn:li:organization:1001"
 async def _link(ctx: AppContext, ats_id: str) -> CandidateLink | None:
     async with ctx.sessionmaker() as session:
         return await session.scalar(select(CandidateLink).where(CandidateLink.ats_candidate_id == ats_id))
+
+
+async def _read_back(ctx: AppContext) -> int:
+    apps = bootstrap.tenant_apps(ctx)
+    return await candidate_service.read_back_matches(ctx.sessionmaker, apps, now=ctx.db_now)
 
 
 class TestMatchReadBack:
@@ -33,20 +38,20 @@ class TestMatchReadBack:
         )
         await drain(dispatcher, clock)
 
-        assert await push.read_back_matches(ctx_li) == 2
+        assert await _read_back(ctx_li) == 2
 
         matched, unmatched = await _link(ctx_li, "cand_1"), await _link(ctx_li, "cand_2")
         assert matched is not None and matched.source == "email"
         assert matched.member_urn is not None and matched.member_urn.endswith("m1004")
         assert unmatched is not None and unmatched.member_urn is None
-        assert await push.read_back_matches(ctx_li) == 0  # nothing new landed: nothing to read
+        assert await _read_back(ctx_li) == 0  # nothing new landed: nothing to read
 
     async def test_a_manual_link_is_sent_and_survives_the_next_read_back(
         self, ats: Ats, dispatcher: Dispatcher, ctx_li: AppContext, clock: FrozenClock, linkedin_sim: FastAPI
     ) -> None:
         await ats.send("candidate.created", candidate(emails=[{"address": "dan@candidates.example"}]))
         await drain(dispatcher, clock)
-        await push.read_back_matches(ctx_li)
+        await _read_back(ctx_li)
 
         async with ctx_li.sessionmaker.begin() as session:
             tenant = await tenant_service.get_by_key(session, ats.tenant_key)
@@ -55,14 +60,14 @@ class TestMatchReadBack:
                 tenant=tenant,
                 ats_candidate_id="cand_1",
                 member_urn="urn:li:person:m1005",
-                source=candidate_service.LinkSource.MANUAL,
+                source=LinkSource.MANUAL,
                 now=clock(),
             )
         clock.advance(seconds=1)
         await drain(dispatcher, clock)
         await ats.send("candidate.updated", candidate(version=2, current_title="CTO"))
         await drain(dispatcher, clock)
-        await push.read_back_matches(ctx_li)
+        await _read_back(ctx_li)
 
         stored = linkedin_sim.state.world.record(
             "atsCandidates", atsCandidateId="cand_1", dataProvider="ATS", integrationContext=ORG

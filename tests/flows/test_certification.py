@@ -15,8 +15,8 @@ from rsc_service.context import AppContext
 from rsc_service.outbox.dispatcher import Dispatcher
 from rsc_service.simulators.ats import seed
 from rsc_service.simulators.ats.records import parse_iso
-from tests.ats_webhooks.conftest import Ats, candidate
 from tests.conftest import FrozenClock
+from tests.factories import Ats, candidate
 from tests.flows.conftest import FakeAts, assert_all_done, drain, linkedin_world, outbox_rows, seed_every_kind
 from tests.flows.recruiter_views import dropdown, historical_sync, indicator, two_years_ago
 

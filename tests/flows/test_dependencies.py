@@ -7,8 +7,8 @@ from fastapi import FastAPI
 from rsc_service.context import AppContext
 from rsc_service.mirror import service as mirror_service
 from rsc_service.outbox.dispatcher import Dispatcher
-from tests.ats_webhooks.conftest import Ats, application, candidate, job, tombstone
 from tests.conftest import FrozenClock
+from tests.factories import Ats, application, candidate, job, tombstone
 from tests.flows.conftest import drain, linkedin_world, outbox_rows
 
 ORG = "urn:li:organization:1001"

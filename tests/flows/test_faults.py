@@ -10,14 +10,15 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from rsc_service.context import AppContext
-from rsc_service.mirror import payloads
 from rsc_service.outbox import service as outbox_service
 from rsc_service.outbox.dispatcher import Counts, Dispatcher
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import State
+from rsc_service.push.fields import PushContext
+from rsc_service.push.registry import RESOURCES
 from rsc_service.tenants.models import Tenant
-from tests.ats_webhooks.conftest import Ats, candidate
 from tests.conftest import FrozenClock
+from tests.factories import Ats, candidate
 from tests.flows.conftest import add_fault, clocked_dispatcher, linkedin_world, outbox_rows
 
 ORG = "urn:li:organization:1001"
@@ -37,13 +38,12 @@ async def owe(ctx: AppContext, clock: FrozenClock, records: list[dict[str, Any]]
     now = clock()
     async with ctx.sessionmaker.begin() as session:
         tenant = (await session.scalars(select(Tenant))).one()
-        push_ctx = payloads.PushContext(integration_context=tenant.linkedin_organization_urn)
+        push_ctx = PushContext(integration_context=tenant.linkedin_organization_urn)
         for data in records:
-            (intent,) = payloads.intents_for("candidate", data, deleted=False, ctx=push_ctx)
+            (intent,) = RESOURCES.intents_for("candidate", data, deleted=False, ctx=push_ctx)
             if not bulk:
-                await outbox_service.enqueue(
-                    session, tenant_id=tenant.id, intent=intent, source_version=data["version"], now=now
-                )
+                owed = outbox_service.Owed(tenant.id, [intent], data["version"])
+                await outbox_service.enqueue(session, [owed], now=now)
                 continue
             session.add(
                 OutboxMessage(

@@ -7,8 +7,8 @@ from fastapi import FastAPI
 
 from rsc_service.context import AppContext
 from rsc_service.outbox.dispatcher import Dispatcher
-from tests.ats_webhooks.conftest import Ats, candidate
 from tests.conftest import ADMIN_TOKEN, FrozenClock
+from tests.factories import Ats, candidate
 from tests.flows.conftest import linkedin_world, outbox_rows
 
 ORG = "urn:li:organization:1001"

@@ -15,8 +15,8 @@ from rsc_service.context import AppContext
 from rsc_service.integrations.linkedin import LinkedInClient
 from rsc_service.outbox.dispatcher import DispatchSettings
 from rsc_service.tenants.models import Tenant
-from tests.ats_webhooks.conftest import Ats, candidate
 from tests.conftest import FrozenClock
+from tests.factories import Ats, candidate
 from tests.flows.conftest import (
     SIM_URL,
     HeldAnswers,

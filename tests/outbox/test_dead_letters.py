@@ -12,15 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rsc_service.context import AppContext
 from rsc_service.errors import NotFound, Unprocessable
 from rsc_service.integrations.ats import parse_event
-from rsc_service.mirror import service as mirror_service
+from rsc_service.mirror import changes
 from rsc_service.outbox import dead_letters
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import State
-from rsc_service.reconcile import service as reconcile_service
+from rsc_service.push import service as push_service
 from rsc_service.tenants.models import Tenant
-from tests.ats_webhooks.conftest import candidate
 from tests.conftest import FrozenClock
-from tests.factories import make_tenant
+from tests.factories import candidate, make_tenant
 
 
 async def _dead_candidates(session: AsyncSession, tenant: Tenant, clock: FrozenClock, *ids: str) -> list[int]:
@@ -28,8 +27,10 @@ async def _dead_candidates(session: AsyncSession, tenant: Tenant, clock: FrozenC
     rows = []
     for ats_id in ids:
         event = {"type": "candidate.created", "id": f"evt_{ats_id}", "occurred_at": clock().isoformat()}
-        await mirror_service.apply_ats_changes(
-            session, [(tenant, parse_event(json.dumps(event | {"data": candidate(ats_id)})))], now=clock()
+        await push_service.apply_ats_changes(
+            session,
+            [(tenant, changes.from_event(parse_event(json.dumps(event | {"data": candidate(ats_id)}))))],
+            now=clock(),
         )
         row = await _row(session, tenant.id, ats_id)
         row.state, row.attempts, row.last_error = (
@@ -89,13 +90,9 @@ class TestDeadLetters:
             revision = row.revision
             clock.advance(minutes=5)
 
-            first = await reconcile_service.replay_dead_letters(
-                session, tenant=tenant, ids=[row_id], replay_all=False, now=clock()
-            )
+            first = await _replay(session, tenant, clock, ids=[row_id], replay_all=False)
             replayed = (row.state, row.attempts, row.payload, row.revision, row.next_attempt_at)
-            second = await reconcile_service.replay_dead_letters(
-                session, tenant=tenant, ids=[row_id], replay_all=False, now=clock()
-            )
+            second = await _replay(session, tenant, clock, ids=[row_id], replay_all=False)
 
         assert (first.replayed, first.skipped, first.remaining) == ([row_id], [], 0)
         assert replayed == (State.PENDING, 0, current, revision + 1, clock())
@@ -143,9 +140,7 @@ class TestDeadLetters:
             [theirs] = await _dead_candidates(session, other, clock, "cand_1")
 
             with pytest.raises(NotFound):
-                await reconcile_service.replay_dead_letters(
-                    session, tenant=tenant, ids=[mine, theirs], replay_all=False, now=clock()
-                )
+                await _replay(session, tenant, clock, ids=[mine, theirs], replay_all=False)
             still = (await _row(session, tenant.id, "cand_1")).state
 
         assert still == State.DEAD
@@ -161,3 +156,16 @@ class TestDeadLetters:
                     session, tenant_id=tenant.id, ids=ids, replay_all=replay_all, rebuild=_unchanged,
                     now=ctx.clock(), limit=2,
                 )  # fmt: skip
+
+
+async def _replay(
+    session: AsyncSession, tenant: Tenant, clock: FrozenClock, *, ids: list[int] | None, replay_all: bool
+) -> dead_letters.Replayed:
+    return await dead_letters.replay(
+        session,
+        tenant_id=tenant.id,
+        ids=ids,
+        replay_all=replay_all,
+        rebuild=push_service.rebuilder(tenant, now=clock()),
+        now=clock(),
+    )

@@ -10,24 +10,27 @@ from sqlalchemy import select
 
 from rsc_service.context import AppContext
 from rsc_service.integrations.ats import parse_event
-from rsc_service.mirror import service as mirror_service
+from rsc_service.mirror import changes
 from rsc_service.outbox import health as outbox_health
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import State
-from rsc_service.outbox.throttle import DatabaseThrottle, ThrottleConfig
+from rsc_service.push import service as push_service
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Tenant
+from rsc_service.throttle import service as throttle_service
+from rsc_service.throttle.service import DatabaseThrottle, ThrottleConfig
 from rsc_service.web import metrics_collect
-from tests.ats_webhooks.conftest import candidate
 from tests.conftest import FrozenClock
-from tests.factories import make_tenant
+from tests.factories import candidate, make_tenant
 
 
 async def _candidate_arrives(ctx: AppContext, tenant: Tenant, ats_id: str) -> None:
     event = {"type": "candidate.created", "id": f"evt_{ats_id}", "occurred_at": ctx.clock().isoformat()}
     async with ctx.sessionmaker.begin() as session:
-        await mirror_service.apply_ats_changes(
-            session, [(tenant, parse_event(json.dumps(event | {"data": candidate(ats_id)})))], now=ctx.clock()
+        await push_service.apply_ats_changes(
+            session,
+            [(tenant, changes.from_event(parse_event(json.dumps(event | {"data": candidate(ats_id)}))))],
+            now=ctx.clock(),
         )
 
 
@@ -35,7 +38,7 @@ async def _health(ctx: AppContext, tenant: Tenant) -> outbox_health.SyncHealth:
     async with ctx.sessionmaker() as session:
         fresh = await tenant_service.get(session, tenant.id)
         return await outbox_health.for_tenant(
-            session, tenant=fresh, budgets=outbox_health.budgets(ctx.settings.linkedin), now=ctx.clock()
+            session, tenant=fresh, budgets=throttle_service.budgets(ctx.settings.linkedin), now=ctx.clock()
         )
 
 
@@ -111,7 +114,7 @@ class TestSyncHealth:
         throttle = DatabaseThrottle(
             ctx.sessionmaker,
             app=tenant.linkedin_client_id,
-            config=ThrottleConfig(budgets=outbox_health.budgets(ctx.settings.linkedin)),
+            config=ThrottleConfig(budgets=throttle_service.budgets(ctx.settings.linkedin)),
             now=now,
         )
         await throttle.acquire("sync", 40)

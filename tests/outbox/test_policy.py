@@ -6,10 +6,10 @@ import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from rsc_service.mirror.payloads import resource_order
 from rsc_service.outbox import policy
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Op, State
+from rsc_service.push.registry import RESOURCES
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 A, B = uuid.uuid4(), uuid.uuid4()
@@ -31,16 +31,16 @@ class TestTiers:
             _row("atsApplications", "a"),
             _row("atsApplications/notes", "n", parent="a"),
         )
-        writes = sorted([note, app, cand, job], key=lambda r: policy.tier(r, resource_order))
+        writes = sorted([note, app, cand, job], key=lambda r: policy.tier(r, RESOURCES.tier))
         assert [r.key for r in writes] == ["j", "c", "a", "n"]
 
         deletes = [
             _row(r.resource, r.key, op=Op.DELETE, parent=r.path_parent) for r in (job, cand, app, note)
         ]
-        ordered = sorted(deletes, key=lambda r: policy.tier(r, resource_order))
+        ordered = sorted(deletes, key=lambda r: policy.tier(r, RESOURCES.tier))
         assert [r.key for r in ordered[:3]] == ["n", "a", "c"]
         assert all(
-            policy.tier(d, resource_order) > policy.tier(w, resource_order) for d in deletes for w in writes
+            policy.tier(d, RESOURCES.tier) > policy.tier(w, RESOURCES.tier) for d in deletes for w in writes
         )
 
 

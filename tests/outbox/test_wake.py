@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 
-from rsc_service import push
+from rsc_service import bootstrap
 from rsc_service.context import open_context
 from rsc_service.outbox import service as outbox_service
 from rsc_service.outbox.ops import Intent, Op
+from rsc_service.outbox.wake import Wake
 from tests import databases
 from tests.conftest import make_settings
 from tests.factories import make_tenant
@@ -22,26 +22,47 @@ class TestWake:
         self, fresh_database: FreshDatabase
     ) -> None:
         settings = make_settings(await fresh_database(True))
-        async with open_context(settings) as writer, open_context(settings) as other:
-            push.install_wake(writer)
-            listening = contextlib.AsyncExitStack()
-            await listening.enter_async_context(push._notifications(other))
-            try:
-                async with writer.sessionmaker.begin() as session:
-                    tenant = (await make_tenant(session, writer)).tenant
-                assert not writer.outbox_wake.is_set()  # no outbox rows in that commit: nobody woken
+        async with open_context(settings) as writer_ctx, open_context(settings) as other_ctx:
+            writer = bootstrap.build(writer_ctx)
+            other = bootstrap.build(other_ctx)
+            async with other.wake.listening(other_ctx.engine):
+                async with writer_ctx.sessionmaker.begin() as session:
+                    tenant = (await make_tenant(session, writer_ctx)).tenant
+                assert not writer.wake.event.is_set()  # no outbox rows in that commit: nobody woken
 
-                async with writer.sessionmaker.begin() as session:
+                async with writer_ctx.sessionmaker.begin() as session:
                     intent = Intent("atsCandidates", "cand_1", Op.UPSERT, {"firstName": "Ada"})
                     await outbox_service.enqueue(
-                        session, tenant_id=tenant.id, intent=intent, source_version=1, now=writer.clock()
+                        session, [outbox_service.Owed(tenant.id, [intent], 1)], now=writer_ctx.clock()
                     )
-                    assert (
-                        not writer.outbox_wake.is_set()
-                    )  # not before the commit: the row is not visible yet
+                    # not before the commit: the row is not visible yet
+                    assert not writer.wake.event.is_set()
 
-                assert writer.outbox_wake.is_set()
+                assert writer.wake.event.is_set()
                 if databases.is_postgres():  # another replica hears the commit through LISTEN/NOTIFY
-                    await asyncio.wait_for(other.outbox_wake.wait(), timeout=2)
-            finally:
-                await listening.aclose()
+                    await asyncio.wait_for(other.wake.event.wait(), timeout=2)
+
+    async def test_a_rolled_back_transaction_wakes_nobody_and_other_sessionmakers_are_left_alone(
+        self, fresh_database: FreshDatabase
+    ) -> None:
+        settings = make_settings(await fresh_database(True))
+        async with open_context(settings) as ctx, open_context(settings) as unwatched:
+            wake = Wake()
+            wake.attach(ctx.sessionmaker)
+            async with ctx.sessionmaker.begin() as session:
+                tenant = (await make_tenant(session, ctx)).tenant
+            intent = Intent("atsCandidates", "cand_1", Op.UPSERT, {"firstName": "Ada"})
+
+            async with ctx.sessionmaker() as session:
+                await outbox_service.enqueue(
+                    session, [outbox_service.Owed(tenant.id, [intent], 1)], now=ctx.clock()
+                )
+                await session.rollback()
+            rolled_back = wake.event.is_set()
+            async with unwatched.sessionmaker.begin() as session:
+                await outbox_service.enqueue(
+                    session, [outbox_service.Owed(tenant.id, [intent], 1)], now=unwatched.clock()
+                )
+
+        assert not rolled_back
+        assert not wake.event.is_set()  # another sessionmaker's commit is not this Wake's

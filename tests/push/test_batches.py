@@ -1,4 +1,4 @@
-"""apply_ats_changes(): a batch leaves the mirror and the outbox exactly as applying its changes one by one.
+"""apply_ats_changes(): a batch leaves the mirror and the outbox exactly as its changes one by one do.
 
 Random histories over a few related records (jobs, candidates, their applications with changing stage
 histories, notes on both), delivered in any order and with deletions, are applied to one tenant one change at
@@ -18,12 +18,12 @@ from sqlalchemy import select
 
 from rsc_service.context import AppContext
 from rsc_service.integrations.ats.events import WebhookEvent, parse_event
-from rsc_service.mirror import service as mirror_service
+from rsc_service.mirror.changes import from_event
 from rsc_service.mirror.models import AtsRecord
 from rsc_service.outbox.models import OutboxMessage
+from rsc_service.push import service as push_service
 from rsc_service.tenants.models import Tenant
-from tests.ats_webhooks.conftest import application, candidate, job, note, tombstone
-from tests.factories import make_tenant
+from tests.factories import application, candidate, job, make_tenant, note, tombstone
 
 STAGES = ["Applied", "Phone screen", "Onsite", "Offer"]
 PARENTS = {
@@ -122,12 +122,12 @@ class TestBatchesEqualOneByOne:
 
         async with ctx.sessionmaker.begin() as session:
             one_by_one = [
-                (await mirror_service.apply_ats_changes(session, [(alone, event)], now=now))[0]
+                (await push_service.apply_ats_changes(session, [(alone, from_event(event))], now=now))[0]
                 for event in events
             ]
         async with ctx.sessionmaker.begin() as session:
-            together = await mirror_service.apply_ats_changes(
-                session, [(batched, e) for e in events], now=now
+            together = await push_service.apply_ats_changes(
+                session, [(batched, from_event(e)) for e in events], now=now
             )
 
         assert [r is None for r in together] == [r is None for r in one_by_one]

@@ -1,26 +1,21 @@
-"""Payload mapping: every ATS kind created, updated and deleted, against LinkedIn's documented field names."""
+"""Payload mapping: every ATS kind created, updated and deleted, as the LinkedIn records it is sent as."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rsc_service.integrations.ats.records import Candidate, EmailAddress, Location, PhoneNumber
-from rsc_service.mirror.payloads import (
-    PARENT_RESOURCE,
-    RESOURCES,
-    PushContext,
-    intents_for,
-    linkedin_key,
-    resource_order,
-)
-from rsc_service.mirror.payloads_fields import truncate_utf16
+from rsc_service.integrations.ats import wire as ats
+from rsc_service.integrations.linkedin import wire as li
 from rsc_service.outbox.ops import Intent, Op
+from rsc_service.push import candidates, notes, postings
+from rsc_service.push.fields import PushContext, truncate_utf16
+from rsc_service.push.registry import RESOURCES
 
 ORG = "urn:li:organization:1001"
 MEMBER = "urn:li:person:abc123"
@@ -29,6 +24,8 @@ UPDATED, UPDATED_MS = "2026-03-05T10:00:00.123Z", 1772704800123
 EARLY, EARLY_MS = "2024-01-10T08:00:00Z", 1704873600000
 LATER, LATER_MS = "2026-03-03T12:30:00Z", 1772541000000
 CTX = PushContext(integration_context=ORG)
+
+W = TypeVar("W", bound=li.Wire)
 
 
 def record(kind: str, ats_id: str, **fields: Any) -> dict[str, Any]:
@@ -48,6 +45,53 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def owed(kind: str, data: dict[str, Any], *, deleted: bool = False, ctx: PushContext = CTX) -> list[Intent]:
+    return RESOURCES.intents_for(kind, data, deleted=deleted, ctx=ctx)
+
+
+def only(intents: list[Intent]) -> Intent:
+    assert len(intents) == 1, intents
+    return intents[0]
+
+
+def but(model: W, **changes: Any) -> W:
+    """`model` with `changes` (by field name), validated as any record is; a misspelt field fails here
+    rather than being dropped and making the comparison vacuous."""
+    assert changes.keys() <= type(model).model_fields.keys(), changes
+    return type(model).model_validate(model.model_dump() | changes)
+
+
+def refusal(intent: Intent) -> tuple[str, set[str]]:
+    """The record a refused intent names ("resource key") and the wire fields it names ("/field")."""
+    assert intent.payload is None and intent.refused is not None, intent
+    named, _, problems = intent.refused.partition(" cannot be sent: ")
+    return named, set(re.findall(r"(/\S+) :: ", problems))
+
+
+def posting(job: dict[str, Any], ctx: PushContext = CTX, *, closed: bool = False) -> li.SimpleJobPosting:
+    return postings.posting(ats.Job.model_validate(job), ctx, closed=closed)
+
+
+def candidate_record(candidate: dict[str, Any], ctx: PushContext = CTX) -> li.AtsCandidate:
+    return candidates.candidate_record(ats.Candidate.model_validate(candidate), ctx)
+
+
+def application_record(application: dict[str, Any], ctx: PushContext) -> li.AtsApplication:
+    return candidates.application_record(ats.Application.model_validate(application), ctx)
+
+
+def note_record(note: dict[str, Any], ctx: PushContext = CTX) -> li.Note:
+    return notes.note_record(ats.Note.model_validate(note), ctx)
+
+
+def feedback_record(feedback: dict[str, Any], ctx: PushContext = CTX) -> li.InterviewFeedback:
+    return notes.feedback_record(ats.InterviewFeedback.model_validate(feedback), ctx)
+
+
+def stage(at_ms: int, name: str) -> dict[str, Any]:
+    return li.ApplicationStage(ats_created_at=at_ms, stage=name).to_wire()
+
+
 JOB = record(
     "job",
     "job_17",
@@ -60,17 +104,17 @@ JOB = record(
     listed=True,
     url="https://acme.ats.example/jobs/job_17",
 )
-POSTING = {
-    "integrationContext": ORG,
-    "externalJobPostingId": "job_17",
-    "title": "Senior Robotics Engineer",
-    "description": "Build arms.",
-    "location": "Austin, TX",
-    "state": "LISTED",
-    "companyApplyUrl": "https://acme.ats.example/jobs/job_17",
-    "listedAt": CREATED_MS,
-    "availability": "PRIVATE_TO_ATS_INTEGRATION",
-}
+POSTING = li.SimpleJobPosting(
+    integration_context=ORG,
+    external_job_posting_id="job_17",
+    title="Senior Robotics Engineer",
+    description="Build arms.",
+    location="Austin, TX",
+    state="LISTED",
+    company_apply_url="https://acme.ats.example/jobs/job_17",
+    listed_at=CREATED_MS,
+    availability="PRIVATE_TO_ATS_INTEGRATION",
+)
 CANDIDATE = record(
     "candidate",
     "cand_42",
@@ -84,29 +128,28 @@ CANDIDATE = record(
     location={"city": "Austin", "region": "TX", "country": "us", "postal_code": "73301"},
     url="https://acme.ats.example/candidates/cand_42",
 )
-CANDIDATE_PAYLOAD = {
-    "firstName": "Priya",
-    "lastName": "Raman",
-    "emailAddresses": ["priya@example.com", "p.raman@work.example"],
-    "phoneNumbers": [{"number": "+1 512 555 0100"}],
-    "addresses": [
-        {
-            "city": "Austin",
-            "geographicArea": "TX",
-            "geographicAreaType": "STATE",
-            "postalCode": "73301",
-            "country": "us",
-        }
+CANDIDATE_RECORD = li.AtsCandidate(
+    first_name="Priya",
+    last_name="Raman",
+    email_addresses=["priya@example.com", "p.raman@work.example"],
+    phone_numbers=[li.PhoneNumber(number="+1 512 555 0100")],
+    addresses=[
+        li.Address(
+            city="Austin",
+            geographic_area="TX",
+            geographic_area_type="STATE",
+            postal_code="73301",
+            country="us",
+        )
     ],
-    "atsCreatedAt": CREATED_MS,
-    "atsLastModifiedAt": CREATED_MS,
-    "currentCompanyName": "Acme Robotics",
-    "currentJobTitle": "Controls Engineer",
-    "linkedInProfileUrl": "https://www.linkedin.com/in/priya-raman",
-    "externalProfileUrl": "https://acme.ats.example/candidates/cand_42",
-    "doNotContact": False,
-    "manualMatchedMember": None,
-}
+    ats_created_at=CREATED_MS,
+    ats_last_modified_at=CREATED_MS,
+    current_company_name="Acme Robotics",
+    current_job_title="Controls Engineer",
+    linkedin_profile_url="https://www.linkedin.com/in/priya-raman",
+    external_profile_url="https://acme.ats.example/candidates/cand_42",
+    do_not_contact=False,
+)
 APPLICATION = record(
     "application",
     "app_7",
@@ -121,9 +164,21 @@ APPLICATION = record(
     source="Referral",
     applied_at=EARLY,
 )
+APPLICATION_RECORD = li.AtsApplication(
+    ats_candidate_id="cand_42",
+    ats_job_posting_id="job_17",
+    ats_job_posting_name="Senior Robotics Engineer",
+    ats_created_at=CREATED_MS,
+    ats_last_modified_at=CREATED_MS,
+    first_name="Priya",
+    last_name="Raman",
+    candidate_email="priya@example.com",
+    source="Referral",
+)
 USER = record(
     "user", "u_1", email="rita@acme.example", first_name="Rita", last_name="Book", access_level="recruiter"
 )
+RITA = li.Actor(first_name="Rita", last_name="Book")
 APP_CTX = PushContext(integration_context=ORG, job=JOB, candidate=CANDIDATE, users={"u_1": USER})
 NOTE = record("note", "note_3", candidate_id="cand_42", body="Strong controls background.", written_at=LATER)
 APP_NOTE = NOTE | {"id": "note_4", "application_id": "app_7", "job_id": "job_17", "author_user_id": "u_1"}
@@ -139,18 +194,19 @@ FEEDBACK = record(
     rating="strong_yes",
     summary="Great interview!",
 )
-
-
-def only(intents: list[Intent]) -> Intent:
-    assert len(intents) == 1, intents
-    return intents[0]
+FEEDBACK_RECORD = li.InterviewFeedback(
+    ats_created_at=CREATED_MS,
+    interviewer=RITA,
+    feedback="Great interview!",
+    evaluations=[li.InterviewEvaluation(attribute="Overall Rating", result="Strong Yes")],
+    interview_type="PHONE_SCREEN",
+)
 
 
 class TestJobs:
     def test_created_job_is_a_listed_private_posting_by_default(self) -> None:
-        assert intents_for("job", JOB, deleted=False, ctx=CTX) == [
-            Intent("simpleJobPostings", "job_17", Op.UPSERT, POSTING)
-        ]
+        assert posting(JOB) == POSTING
+        assert owed("job", JOB) == [Intent("simpleJobPostings", "job_17", Op.UPSERT, POSTING.to_wire())]
 
     @pytest.mark.parametrize(
         ("choice", "privacy", "listed", "availability"),
@@ -166,9 +222,7 @@ class TestJobs:
     ) -> None:
         ctx = PushContext(integration_context=ORG, job_availability=choice)
         job = JOB | {"privacy": privacy, "listed": listed}
-        assert only(intents_for("job", job, deleted=False, ctx=ctx)).payload == POSTING | {
-            "availability": availability
-        }
+        assert posting(job, ctx) == but(POSTING, availability=availability)
 
     def test_unknown_availability_choice_is_refused(self) -> None:
         with pytest.raises(ValueError, match="job_availability"):
@@ -176,73 +230,59 @@ class TestJobs:
 
     def test_updated_and_closed_job_is_upserted_closed(self) -> None:
         job = updated(JOB, title="Staff Robotics Engineer", status="closed", closed_at=UPDATED)
-        intent = only(intents_for("job", job, deleted=False, ctx=CTX))
-        assert intent == Intent(
-            "simpleJobPostings",
-            "job_17",
-            Op.UPSERT,
-            POSTING | {"title": "Staff Robotics Engineer", "state": "CLOSED"},
-        )
+        closed = but(POSTING, title="Staff Robotics Engineer", state="CLOSED")
+        assert posting(job, closed=True) == closed
+        assert owed("job", job) == [Intent("simpleJobPostings", "job_17", Op.UPSERT, closed.to_wire())]
 
     def test_deleted_job_with_its_last_record_is_closed_with_the_full_posting(self) -> None:
-        intent = only(intents_for("job", JOB | {"deleted_at": UPDATED}, deleted=True, ctx=CTX))
-        assert intent == Intent("simpleJobPostings", "job_17", Op.CLOSE, POSTING | {"state": "CLOSED"})
+        intent = only(owed("job", JOB | {"deleted_at": UPDATED}, deleted=True))
+        closed = but(POSTING, state="CLOSED")
+        assert intent == Intent("simpleJobPostings", "job_17", Op.CLOSE, closed.to_wire())
 
-    def test_deleted_job_from_a_bare_tombstone_is_closed_by_id(self) -> None:
-        intent = only(intents_for("job", tombstone("job_17"), deleted=True, ctx=CTX))
-        assert intent == Intent(
-            "simpleJobPostings",
-            "job_17",
-            Op.CLOSE,
-            {
-                "integrationContext": ORG,
-                "externalJobPostingId": "job_17",
-                "jobPostingOperationType": "CLOSE",
-                "state": "CLOSED",
-            },
+    def test_deleted_job_from_a_bare_tombstone_is_refused_naming_what_it_lacks(self) -> None:
+        # A tombstone has no title, description or apply URL to resend: the close is owed as refused, naming
+        # them, rather than sent without them.
+        intent = only(owed("job", tombstone("job_17"), deleted=True))
+        assert (intent.resource, intent.key, intent.op) == ("simpleJobPostings", "job_17", Op.CLOSE)
+        assert refusal(intent) == (
+            "simpleJobPostings job_17",
+            {"/title", "/description", "/companyApplyUrl", "/listedAt"},
         )
 
     def test_title_over_200_characters_is_truncated_and_the_rest_kept(self) -> None:
-        payload = only(intents_for("job", JOB | {"title": "T" * 250}, deleted=False, ctx=CTX)).payload
-        assert payload == POSTING | {"title": "T" * 200}
+        assert posting(JOB | {"title": "T" * 250}) == but(POSTING, title="T" * 200)
 
     def test_title_truncation_counts_utf16_units_and_keeps_surrogate_pairs_whole(self) -> None:
         title = "é" * 198 + "🤖🤖 tail"  # the robot emoji is two UTF-16 units
-        payload = only(intents_for("job", JOB | {"title": title}, deleted=False, ctx=CTX)).payload
-        assert payload is not None
-        assert payload["title"] == "é" * 198 + "🤖"  # the next emoji would have taken units 201 and 202
-        short = only(intents_for("job", JOB | {"title": "é" * 199 + "🤖"}, deleted=False, ctx=CTX)).payload
-        assert short is not None
-        assert short["title"] == "é" * 199  # never half a surrogate pair
+        # The next emoji would have taken units 201 and 202.
+        assert posting(JOB | {"title": title}).title == "é" * 198 + "🤖"
+        # Never half a surrogate pair.
+        assert posting(JOB | {"title": "é" * 199 + "🤖"}).title == "é" * 199
 
     def test_unicode_is_sent_unchanged(self) -> None:
         job = JOB | {"title": "Ingénieure · Zürich 東京", "description": "Робототехника ✓"}
-        payload = only(intents_for("job", job, deleted=False, ctx=CTX)).payload
-        assert payload == POSTING | {"title": "Ingénieure · Zürich 東京", "description": "Робототехника ✓"}
+        expected = but(POSTING, title="Ingénieure · Zürich 東京", description="Робототехника ✓")
+        assert posting(job) == expected
+        assert only(owed("job", job)).payload == expected.to_wire()
 
     @pytest.mark.parametrize(
         ("location", "fields"),
         [
             ({"city": "Austin", "country": "US"}, {"location": "Austin, US"}),
             ({"city": "Austin"}, {"location": "Austin"}),
-            ({"country": "US", "postal_code": "73301"}, {"countryCode": "US", "postalCode": "73301"}),
+            ({"country": "US", "postal_code": "73301"}, {"country_code": "US", "postal_code": "73301"}),
             (None, {}),
         ],
     )
     def test_location_is_city_and_area_else_country_and_postal_code(
         self, location: dict[str, str] | None, fields: dict[str, str]
     ) -> None:
-        payload = only(intents_for("job", JOB | {"location": location}, deleted=False, ctx=CTX)).payload
-        expected = {k: v for k, v in POSTING.items() if k != "location"} | fields
-        assert payload == expected
+        assert posting(JOB | {"location": location}) == but(POSTING, **({"location": None} | fields))
 
-    def test_missing_required_values_are_left_out_not_invented(self) -> None:
-        job = JOB | {"description": None, "url": None}
-        payload = only(intents_for("job", job, deleted=False, ctx=CTX)).payload
-        assert payload is not None
-        assert "description" not in payload
-        assert "companyApplyUrl" not in payload
-        assert payload["title"] == "Senior Robotics Engineer"
+    def test_missing_required_values_are_not_invented_so_the_posting_is_refused(self) -> None:
+        intent = only(owed("job", JOB | {"description": None, "url": None}))
+        assert (intent.resource, intent.key, intent.op) == ("simpleJobPostings", "job_17", Op.UPSERT)
+        assert refusal(intent) == ("simpleJobPostings job_17", {"/description", "/companyApplyUrl"})
 
     def test_restricted_job_gets_one_acl_per_hiring_team_member_and_assignees_with_seats(self) -> None:
         team = [
@@ -251,25 +291,29 @@ class TestJobs:
             {"user_id": "u_1", "role": "interviewer"},
         ]
         ctx = PushContext(integration_context=ORG, members={"u_1": MEMBER})
-        intents = intents_for("job", JOB | {"restricted": True, "hiring_team": team}, deleted=False, ctx=ctx)
+        intents = owed("job", JOB | {"restricted": True, "hiring_team": team}, ctx=ctx)
+        after_posting = ("simpleJobPostings:job_17",)
+        # u/2 has no seat: its group still guards the job, with no one in it.
         assert intents == [
-            Intent("simpleJobPostings", "job_17", Op.UPSERT, POSTING),
-            Intent(
-                "atsEntityAcls", "user-u_1/job_17", Op.UPSERT, {}, depends_on=("simpleJobPostings:job_17",)
-            ),
+            Intent("simpleJobPostings", "job_17", Op.UPSERT, POSTING.to_wire()),
+            Intent("atsEntityAcls", "user-u_1/job_17", Op.UPSERT, {}, depends_on=after_posting),
+            Intent("atsEntityAcls", "user-u%2F2/job_17", Op.UPSERT, {}, depends_on=after_posting),
             Intent("atsEntityAclAssignees", "user-u_1/urn%3Ali%3Aperson%3Aabc123", Op.UPSERT, {}),
-            Intent(
-                "atsEntityAcls", "user-u%2F2/job_17", Op.UPSERT, {}, depends_on=("simpleJobPostings:job_17",)
-            ),
         ]
-        assert linkedin_key("atsEntityAcls", intents[3].key, ORG) == {
+        assert postings.acl_key(postings.acl_group("u/2"), "job_17") == intents[2].key
+
+        group, job_id = postings.split_acl_key(intents[2].key)
+        acl = li.AclKey(ats_entity_acl_id=group, integration_context=ORG, ats_entity_id=job_id)
+        assert acl.fields() == {
             "atsEntityAclId": "user-u/2",
             "atsEntityId": "job_17",
             "atsEntityType": "JOB_POSTING",
             "dataProvider": "ATS",
             "integrationContext": ORG,
         }
-        assert linkedin_key("atsEntityAclAssignees", intents[2].key, ORG) == {
+        group, member = postings.split_acl_key(intents[3].key)
+        assignee = li.AclAssigneeKey(ats_entity_acl_id=group, integration_context=ORG, assignee=member)
+        assert assignee.fields() == {
             "atsEntityAclId": "user-u_1",
             "assignee": MEMBER,
             "atsEntityType": "JOB_POSTING",
@@ -277,140 +321,191 @@ class TestJobs:
             "integrationContext": ORG,
         }
 
+    def test_deleted_restricted_job_is_closed_before_its_acls_are_written(self) -> None:
+        team = [{"user_id": "u_1", "role": "recruiter"}]
+        ctx = PushContext(integration_context=ORG, members={"u_1": MEMBER})
+        last = JOB | {"restricted": True, "hiring_team": team, "deleted_at": UPDATED}
+
+        intents = owed("job", last, deleted=True, ctx=ctx)
+
+        assert [(i.resource, i.op) for i in intents] == [
+            ("simpleJobPostings", Op.CLOSE),
+            ("atsEntityAcls", Op.UPSERT),
+            ("atsEntityAclAssignees", Op.UPSERT),
+        ]
+
     def test_unrestricted_job_has_no_acls(self) -> None:
         job = JOB | {"hiring_team": [{"user_id": "u_1", "role": "recruiter"}]}
         ctx = PushContext(integration_context=ORG, members={"u_1": MEMBER})
-        assert [i.resource for i in intents_for("job", job, deleted=False, ctx=ctx)] == ["simpleJobPostings"]
+        assert [i.resource for i in owed("job", job, ctx=ctx)] == ["simpleJobPostings"]
 
 
 class TestCandidates:
     def test_created_candidate_carries_every_match_field(self) -> None:
-        intent = only(intents_for("candidate", CANDIDATE, deleted=False, ctx=CTX))
-        assert intent == Intent("atsCandidates", "cand_42", Op.UPSERT, CANDIDATE_PAYLOAD)
+        assert candidate_record(CANDIDATE) == CANDIDATE_RECORD
+        intent = only(owed("candidate", CANDIDATE))
+        assert intent == Intent("atsCandidates", "cand_42", Op.UPSERT, CANDIDATE_RECORD.to_wire())
+        # No manual match: the field is absent, not null (Rest.li refuses nulls).
+        assert intent.payload is not None
+        assert "manualMatchedMember" not in intent.payload
 
     def test_every_put_carries_the_manual_match(self) -> None:
         ctx = PushContext(integration_context=ORG, manual_matched_member=MEMBER)
         candidate = updated(CANDIDATE, current_title="Lead Controls Engineer", do_not_contact=True)
-        intent = only(intents_for("candidate", candidate, deleted=False, ctx=ctx))
-        assert intent.payload == CANDIDATE_PAYLOAD | {
-            "currentJobTitle": "Lead Controls Engineer",
-            "doNotContact": True,
-            "atsLastModifiedAt": UPDATED_MS,
-            "manualMatchedMember": MEMBER,
-        }
+        expected = but(
+            CANDIDATE_RECORD,
+            current_job_title="Lead Controls Engineer",
+            do_not_contact=True,
+            ats_last_modified_at=UPDATED_MS,
+            manual_matched_member=MEMBER,
+        )
+        assert candidate_record(candidate, ctx) == expected
+        assert only(owed("candidate", candidate, ctx=ctx)).payload == expected.to_wire()
 
     def test_sparse_candidate_sends_empty_required_lists_and_no_optional_fields(self) -> None:
         sparse = record("candidate", "cand_1", first_name="Ada", last_name="Lovelace")
-        assert only(intents_for("candidate", sparse, deleted=False, ctx=CTX)).payload == {
-            "firstName": "Ada",
-            "lastName": "Lovelace",
+        expected = li.AtsCandidate(
+            first_name="Ada",
+            last_name="Lovelace",
+            ats_created_at=CREATED_MS,
+            ats_last_modified_at=CREATED_MS,
+            do_not_contact=False,
+        )
+        assert candidate_record(sparse) == expected
+        payload = only(owed("candidate", sparse)).payload
+        assert payload == expected.to_wire()
+        assert {name: payload[name] for name in ("emailAddresses", "phoneNumbers", "addresses")} == {
             "emailAddresses": [],
             "phoneNumbers": [],
             "addresses": [],
-            "atsCreatedAt": CREATED_MS,
-            "atsLastModifiedAt": CREATED_MS,
-            "doNotContact": False,
-            "manualMatchedMember": None,
         }
 
     def test_malformed_email_is_left_out_so_the_candidate_still_lands(self) -> None:
         candidate = CANDIDATE | {"emails": [{"address": "not-an-email"}, {"address": "ok@example.com"}]}
-        payload = only(intents_for("candidate", candidate, deleted=False, ctx=CTX)).payload
-        assert payload is not None
-        assert payload["emailAddresses"] == ["ok@example.com"]
+        assert candidate_record(candidate).email_addresses == ["ok@example.com"]
 
     def test_modified_time_is_never_before_created_time(self) -> None:
-        candidate = CANDIDATE | {"updated_at": EARLY}
-        payload = only(intents_for("candidate", candidate, deleted=False, ctx=CTX)).payload
-        assert payload is not None
-        assert payload["atsLastModifiedAt"] == payload["atsCreatedAt"] == CREATED_MS
+        sent = candidate_record(CANDIDATE | {"updated_at": EARLY})
+        assert sent.ats_last_modified_at == sent.ats_created_at == CREATED_MS
 
     def test_unicode_names_are_sent_unchanged(self) -> None:
         candidate = CANDIDATE | {"first_name": "Zoë", "last_name": "Ñúñez-渡辺 🚀"}
-        payload = only(intents_for("candidate", candidate, deleted=False, ctx=CTX)).payload
-        assert payload == CANDIDATE_PAYLOAD | {"firstName": "Zoë", "lastName": "Ñúñez-渡辺 🚀"}
+        assert candidate_record(candidate) == but(
+            CANDIDATE_RECORD, first_name="Zoë", last_name="Ñúñez-渡辺 🚀"
+        )
 
     def test_deleted_candidate_is_deleted(self) -> None:
-        intents = intents_for("candidate", tombstone("cand_42"), deleted=True, ctx=CTX)
+        intents = owed("candidate", tombstone("cand_42"), deleted=True)
         assert intents == [Intent("atsCandidates", "cand_42", Op.DELETE, None)]
 
 
 class TestApplications:
-    APPLICATION_PAYLOAD = {
-        "atsCandidateId": "cand_42",
-        "atsJobPostingId": "job_17",
-        "atsJobPostingName": "Senior Robotics Engineer",
-        "atsCreatedAt": CREATED_MS,
-        "atsLastModifiedAt": CREATED_MS,
-        "firstName": "Priya",
-        "lastName": "Raman",
-        "candidateEmail": "priya@example.com",
-        "source": "Referral",
-    }
-
     def test_created_application_follows_its_job_and_candidate_and_brings_its_stages(self) -> None:
+        assert application_record(APPLICATION, APP_CTX) == APPLICATION_RECORD
         parent = ("atsApplications:app_7",)
-        assert intents_for("application", APPLICATION, deleted=False, ctx=APP_CTX) == [
+        assert owed("application", APPLICATION, ctx=APP_CTX) == [
             Intent(
                 "atsApplications",
                 "app_7",
                 Op.UPSERT,
-                self.APPLICATION_PAYLOAD,
+                APPLICATION_RECORD.to_wire(),
                 depends_on=("simpleJobPostings:job_17", "atsCandidates:cand_42"),
             ),
-            Intent("atsApplications/stages", "app_7-0", Op.UPSERT, {"atsCreatedAt": EARLY_MS, "stage": "New"},
+            Intent("atsApplications/stages", "app_7-0", Op.UPSERT, stage(EARLY_MS, "New"),
                    path_parent="app_7", depends_on=parent),
-            Intent("atsApplications/stages", "app_7-1", Op.UPSERT,
-                   {"atsCreatedAt": LATER_MS, "stage": "Phone Interview"},
+            Intent("atsApplications/stages", "app_7-1", Op.UPSERT, stage(LATER_MS, "Phone Interview"),
                    path_parent="app_7", depends_on=parent),
         ]  # fmt: skip
 
-    def test_updated_application_adds_a_stage_and_a_disposition(self) -> None:
+    @pytest.mark.parametrize(("status", "reason"), [("rejected", "Rejected"), ("withdrawn", "Withdrawn")])
+    def test_updated_application_adds_a_stage_and_a_disposition(self, status: str, reason: str) -> None:
         history = [*APPLICATION["stage_history"], {"stage": "Rejected", "entered_at": UPDATED}]
-        application = updated(APPLICATION, stage="Rejected", status="rejected", stage_history=history)
-        intents = intents_for("application", application, deleted=False, ctx=APP_CTX)
-        assert intents[0].payload == self.APPLICATION_PAYLOAD | {
-            "atsLastModifiedAt": UPDATED_MS,
-            "dispositionReason": "Rejected",
-        }
+        application = updated(APPLICATION, stage="Rejected", status=status, stage_history=history)
+        expected = but(APPLICATION_RECORD, ats_last_modified_at=UPDATED_MS, disposition_reason=reason)
+        assert application_record(application, APP_CTX) == expected
+        intents = owed("application", application, ctx=APP_CTX)
+        assert intents[0].payload == expected.to_wire()
         assert [(i.key, i.payload) for i in intents[1:]] == [
-            ("app_7-0", {"atsCreatedAt": EARLY_MS, "stage": "New"}),
-            ("app_7-1", {"atsCreatedAt": LATER_MS, "stage": "Phone Interview"}),
-            ("app_7-2", {"atsCreatedAt": UPDATED_MS, "stage": "Rejected"}),
+            ("app_7-0", stage(EARLY_MS, "New")),
+            ("app_7-1", stage(LATER_MS, "Phone Interview")),
+            ("app_7-2", stage(UPDATED_MS, "Rejected")),
         ]
 
+    def test_hired_application_has_no_disposition(self) -> None:
+        hired = updated(APPLICATION, status="hired")
+        assert application_record(hired, APP_CTX).disposition_reason is None
+
     def test_application_without_history_shows_its_current_stage_since_applied(self) -> None:
-        intents = intents_for("application", APPLICATION | {"stage_history": []}, deleted=False, ctx=APP_CTX)
+        intents = owed("application", APPLICATION | {"stage_history": []}, ctx=APP_CTX)
         assert [(i.resource, i.key, i.payload) for i in intents[1:]] == [
-            ("atsApplications/stages", "app_7-0", {"atsCreatedAt": EARLY_MS, "stage": "Phone Interview"})
+            ("atsApplications/stages", "app_7-0", stage(EARLY_MS, "Phone Interview"))
         ]
 
     def test_stage_names_linkedin_refuses_are_not_sent(self) -> None:
-        history = [{"stage": "Not Available", "entered_at": EARLY}, {"stage": "Onsite", "entered_at": LATER}]
-        intents = intents_for(
-            "application", APPLICATION | {"stage_history": history}, deleted=False, ctx=APP_CTX
-        )
-        assert [(i.key, i.payload) for i in intents[1:]] == [
-            ("app_7-1", {"atsCreatedAt": LATER_MS, "stage": "Onsite"})
+        history = [
+            {"stage": "Not Available", "entered_at": EARLY},
+            {"stage": "  ", "entered_at": EARLY},
+            {"stage": "Onsite", "entered_at": LATER},
         ]
+        intents = owed("application", APPLICATION | {"stage_history": history}, ctx=APP_CTX)
+        # The index stays the change's place in the history, so a stage's key never moves.
+        assert [(i.key, i.payload) for i in intents[1:]] == [("app_7-2", stage(LATER_MS, "Onsite"))]
 
-    def test_without_its_job_and_candidate_the_embedded_names_are_left_out(self) -> None:
-        payload = intents_for("application", APPLICATION, deleted=False, ctx=CTX)[0].payload
-        assert payload == {
-            "atsCandidateId": "cand_42",
-            "atsJobPostingId": "job_17",
-            "atsCreatedAt": CREATED_MS,
-            "atsLastModifiedAt": CREATED_MS,
-            "source": "Referral",
-        }
+    @pytest.mark.parametrize(
+        "ctx",
+        [
+            pytest.param(CTX, id="neither"),
+            pytest.param(PushContext(integration_context=ORG, candidate=CANDIDATE), id="no-job"),
+            pytest.param(PushContext(integration_context=ORG, job=JOB), id="no-candidate"),
+        ],
+    )
+    def test_before_its_job_and_candidate_arrive_the_application_waits_with_nothing_to_send(
+        self, ctx: PushContext
+    ) -> None:
+        intents = owed("application", APPLICATION, ctx=ctx)
+        # Not refused: it is built again, with the embedded names, once both parents have arrived.
+        assert intents[0] == Intent(
+            "atsApplications",
+            "app_7",
+            Op.UPSERT,
+            None,
+            depends_on=("simpleJobPostings:job_17", "atsCandidates:cand_42"),
+        )
+        assert [i.key for i in intents[1:]] == ["app_7-0", "app_7-1"]
+
+    @pytest.mark.parametrize(
+        "ctx",
+        [
+            pytest.param(
+                PushContext(integration_context=ORG, job=tombstone("job_17"), candidate=tombstone("cand_42")),
+                id="both",
+            ),
+            pytest.param(
+                PushContext(integration_context=ORG, job=tombstone("job_17"), candidate=CANDIDATE), id="job"
+            ),
+        ],
+    )
+    def test_with_its_job_known_only_as_a_tombstone_the_application_is_refused_not_sent_nameless(
+        self, ctx: PushContext
+    ) -> None:
+        intents = owed("application", APPLICATION, ctx=ctx)
+        refused = intents[0]
+        assert (refused.resource, refused.key, refused.op, refused.depends_on) == (
+            "atsApplications",
+            "app_7",
+            Op.UPSERT,
+            ("simpleJobPostings:job_17", "atsCandidates:cand_42"),
+        )
+        assert refusal(refused) == ("atsApplications app_7", {"/atsJobPostingName"})
+        assert [i.key for i in intents[1:]] == ["app_7-0", "app_7-1"]
 
     def test_deleted_application_from_a_tombstone_is_deleted(self) -> None:
         data = tombstone("app_7", candidate_id="cand_42", job_id="job_17")
-        intents = intents_for("application", data, deleted=True, ctx=CTX)
+        intents = owed("application", data, deleted=True)
         assert intents == [Intent("atsApplications", "app_7", Op.DELETE, None)]
 
     def test_deleted_application_with_its_last_record_deletes_its_stages_first(self) -> None:
-        intents = intents_for("application", APPLICATION | {"deleted_at": UPDATED}, deleted=True, ctx=CTX)
+        intents = owed("application", APPLICATION | {"deleted_at": UPDATED}, deleted=True)
         assert intents == [
             Intent("atsApplications/stages", "app_7-0", Op.DELETE, None, path_parent="app_7"),
             Intent("atsApplications/stages", "app_7-1", Op.DELETE, None, path_parent="app_7"),
@@ -421,16 +516,18 @@ class TestApplications:
 class TestNotes:
     def test_candidate_note_lives_under_its_candidate(self) -> None:
         note = NOTE | {"author_name": "Angela Smith"}
-        assert intents_for("note", note, deleted=False, ctx=CTX) == [
+        expected = li.Note(
+            ats_created_at=LATER_MS,
+            note="Strong controls background.",
+            author=li.Actor(first_name="Angela", last_name="Smith"),
+        )
+        assert note_record(note) == expected
+        assert owed("note", note) == [
             Intent(
                 "atsCandidates/notes",
                 "note_3",
                 Op.UPSERT,
-                {
-                    "atsCreatedAt": LATER_MS,
-                    "note": "Strong controls background.",
-                    "author": {"firstName": "Angela", "lastName": "Smith"},
-                },
+                expected.to_wire(),
                 path_parent="cand_42",
                 depends_on=("atsCandidates:cand_42",),
             )
@@ -438,16 +535,14 @@ class TestNotes:
 
     def test_application_note_lives_under_its_application_with_the_author_user(self) -> None:
         note = updated(APP_NOTE, body="Updated: résumé reviewed ✓")
-        assert intents_for("note", note, deleted=False, ctx=APP_CTX) == [
+        expected = li.Note(ats_created_at=LATER_MS, note="Updated: résumé reviewed ✓", author=RITA)
+        assert note_record(note, APP_CTX) == expected
+        assert owed("note", note, ctx=APP_CTX) == [
             Intent(
                 "atsApplications/notes",
                 "note_4",
                 Op.UPSERT,
-                {
-                    "atsCreatedAt": LATER_MS,
-                    "note": "Updated: résumé reviewed ✓",
-                    "author": {"firstName": "Rita", "lastName": "Book"},
-                },
+                expected.to_wire(),
                 path_parent="app_7",
                 depends_on=("atsApplications:app_7",),
             )
@@ -455,15 +550,15 @@ class TestNotes:
 
     @pytest.mark.parametrize("author_name", [None, "Cher", "  "])
     def test_author_without_a_first_and_last_name_is_left_out(self, author_name: str | None) -> None:
-        payload = only(
-            intents_for("note", NOTE | {"author_name": author_name}, deleted=False, ctx=CTX)
-        ).payload
-        assert payload == {"atsCreatedAt": LATER_MS, "note": "Strong controls background."}
+        note = NOTE | {"author_name": author_name}
+        expected = li.Note(ats_created_at=LATER_MS, note="Strong controls background.")
+        assert note_record(note) == expected
+        assert only(owed("note", note)).payload == expected.to_wire()
 
     def test_note_written_from_linkedin_is_not_sent_back(self) -> None:
         note = NOTE | {"external_id": "li-note-1", "visibility": {"linkedin_contract": "urn:li:contract:1"}}
-        assert intents_for("note", note, deleted=False, ctx=CTX) == []
-        assert intents_for("note", note | {"deleted_at": UPDATED}, deleted=True, ctx=CTX) == []
+        assert owed("note", note) == []
+        assert owed("note", note | {"deleted_at": UPDATED}, deleted=True) == []
 
     @pytest.mark.parametrize(
         ("parents", "resource", "parent"),
@@ -475,49 +570,50 @@ class TestNotes:
     def test_deleted_note_is_deleted_under_its_parent(
         self, parents: dict[str, str], resource: str, parent: str
     ) -> None:
-        intents = intents_for("note", tombstone("note_3", **parents), deleted=True, ctx=CTX)
+        intents = owed("note", tombstone("note_3", **parents), deleted=True)
         assert intents == [Intent(resource, "note_3", Op.DELETE, None, path_parent=parent)]
 
 
 class TestInterviewFeedback:
-    FEEDBACK_PAYLOAD = {
-        "atsCreatedAt": CREATED_MS,
-        "interviewer": {"firstName": "Rita", "lastName": "Book"},
-        "feedback": "Great interview!",
-        "evaluations": [{"attribute": "Overall Rating", "result": "Strong Yes"}],
-        "interviewType": "PHONE_SCREEN",
-    }
-
     def test_created_feedback_lives_under_its_application(self) -> None:
-        assert intents_for("interview_feedback", FEEDBACK, deleted=False, ctx=APP_CTX) == [
+        assert feedback_record(FEEDBACK, APP_CTX) == FEEDBACK_RECORD
+        assert owed("interview_feedback", FEEDBACK, ctx=APP_CTX) == [
             Intent(
                 "atsApplications/interviewFeedback",
                 "fb_5",
                 Op.UPSERT,
-                self.FEEDBACK_PAYLOAD,
+                FEEDBACK_RECORD.to_wire(),
                 path_parent="app_7",
                 depends_on=("atsApplications:app_7",),
             )
         ]
 
-    def test_updated_feedback_of_a_type_linkedin_lacks_is_sent_without_one(self) -> None:
-        feedback = updated(FEEDBACK, interview_type="video", rating="no", summary="Changed my mind.")
-        payload = only(intents_for("interview_feedback", feedback, deleted=False, ctx=APP_CTX)).payload
-        assert payload == {
-            "atsCreatedAt": CREATED_MS,
-            "interviewer": {"firstName": "Rita", "lastName": "Book"},
-            "feedback": "Changed my mind.",
-            "evaluations": [{"attribute": "Overall Rating", "result": "No"}],
-        }
+    @pytest.mark.parametrize(
+        ("rating", "result"),
+        [("strong_no", "Strong No"), ("no", "No"), ("yes", "Yes"), ("strong_yes", "Strong Yes")],
+    )
+    def test_updated_feedback_of_a_type_linkedin_lacks_is_sent_without_one(
+        self, rating: str, result: str
+    ) -> None:
+        feedback = updated(FEEDBACK, interview_type="video", rating=rating, summary="Changed my mind.")
+        expected = li.InterviewFeedback(
+            ats_created_at=CREATED_MS,
+            interviewer=RITA,
+            feedback="Changed my mind.",
+            evaluations=[li.InterviewEvaluation(attribute="Overall Rating", result=result)],
+        )
+        assert feedback_record(feedback, APP_CTX) == expected
+        assert only(owed("interview_feedback", feedback, ctx=APP_CTX)).payload == expected.to_wire()
 
     def test_onsite_feedback_without_rating_or_known_interviewer(self) -> None:
         feedback = FEEDBACK | {"interview_type": "onsite", "rating": None, "summary": None}
-        payload = only(intents_for("interview_feedback", feedback, deleted=False, ctx=CTX)).payload
-        assert payload == {"atsCreatedAt": CREATED_MS, "interviewType": "ONSITE"}
+        expected = li.InterviewFeedback(ats_created_at=CREATED_MS, interview_type="ONSITE")
+        assert feedback_record(feedback) == expected
+        assert only(owed("interview_feedback", feedback)).payload == expected.to_wire()
 
     def test_deleted_feedback_is_deleted_under_its_application(self) -> None:
         data = tombstone("fb_5", candidate_id="cand_42", job_id="job_17", application_id="app_7")
-        intents = intents_for("interview_feedback", data, deleted=True, ctx=CTX)
+        intents = owed("interview_feedback", data, deleted=True)
         assert intents == [
             Intent("atsApplications/interviewFeedback", "fb_5", Op.DELETE, None, path_parent="app_7")
         ]
@@ -526,33 +622,41 @@ class TestInterviewFeedback:
 class TestKindsAndResources:
     @pytest.mark.parametrize("deleted", [False, True])
     def test_users_map_to_seats_not_records(self, deleted: bool) -> None:
-        assert intents_for("user", USER, deleted=deleted, ctx=CTX) == []
+        assert owed("user", USER, deleted=deleted) == []
 
-    def test_unknown_kind_is_refused(self) -> None:
-        with pytest.raises(ValueError, match="email"):
-            intents_for("email", {"id": "e_1"}, deleted=False, ctx=CTX)
+    @pytest.mark.parametrize("deleted", [False, True])
+    def test_a_kind_no_resource_is_fed_by_owes_nothing(self, deleted: bool) -> None:
+        assert owed("email", {"id": "e_1"}, deleted=deleted) == []
+        assert owed("email", {}, deleted=deleted) == []  # not even read
 
     def test_every_emitted_resource_is_declared_and_ordered_parents_first(self) -> None:
         restricted = JOB | {"restricted": True, "hiring_team": [{"user_id": "u_1", "role": "recruiter"}]}
         ctx = PushContext(integration_context=ORG, members={"u_1": MEMBER}, job=JOB, candidate=CANDIDATE)
-        emitted = [
-            *intents_for("job", restricted, deleted=False, ctx=ctx),
-            *intents_for("candidate", CANDIDATE, deleted=False, ctx=ctx),
-            *intents_for("application", APPLICATION, deleted=False, ctx=ctx),
-            *intents_for("note", NOTE, deleted=False, ctx=ctx),
-            *intents_for("note", APP_NOTE, deleted=False, ctx=ctx),
-            *intents_for("interview_feedback", FEEDBACK, deleted=False, ctx=ctx),
+        sources = [
+            ("job", restricted),
+            ("candidate", CANDIDATE),
+            ("application", APPLICATION),
+            ("note", NOTE),
+            ("note", APP_NOTE),
+            ("interview_feedback", FEEDBACK),
         ]
-        assert {i.resource for i in emitted} == RESOURCES
-        for intent in emitted:
+        emitted = [(kind, data, intent) for kind, data in sources for intent in owed(kind, data, ctx=ctx)]
+        assert {intent.resource for _, _, intent in emitted} == {resource.name for resource in RESOURCES}
+        for kind, data, intent in emitted:
+            assert intent.refused is None, intent
+            declared = RESOURCES[intent.resource]
             for dependency in intent.depends_on:
-                assert resource_order(dependency.split(":", 1)[0]) < resource_order(intent.resource)
-            if intent.path_parent is not None:
-                assert f"{PARENT_RESOURCE[intent.resource]}:{intent.path_parent}" in intent.depends_on
+                assert RESOURCES.tier(dependency.split(":", 1)[0]) < declared.tier
+            # A sub-collection row sits under its parent's key, and waits for that parent to land.
+            assert (intent.path_parent is None) == (declared.parent is None)
+            if declared.parent is not None and intent.path_parent is not None:
+                assert declared.parent.ref(intent.path_parent) in intent.depends_on
+            # Every row leads back to the record that owes it, except an assignee, which many jobs share.
+            origin = None if intent.resource == "atsEntityAclAssignees" else (kind, data["id"])
+            assert RESOURCES.origin(intent.resource, intent.key, intent.path_parent) == origin
 
     def test_resource_order(self) -> None:
-        ranks = {r: resource_order(r) for r in RESOURCES}
-        assert ranks == {
+        assert {resource.name: resource.tier for resource in RESOURCES} == {
             "simpleJobPostings": 0,
             "atsCandidates": 1,
             "atsApplications": 2,
@@ -563,23 +667,46 @@ class TestKindsAndResources:
             "atsEntityAcls": 3,
             "atsEntityAclAssignees": 3,
         }
+        tiers = [resource.tier for resource in RESOURCES]
+        assert tiers == sorted(tiers)
+        assert all(RESOURCES.tier(resource.name) == resource.tier for resource in RESOURCES)
         with pytest.raises(ValueError, match="unknown resource"):
-            resource_order("atsIntegrations")
+            RESOURCES.tier("atsIntegrations")
+
+    def test_sub_collections_are_named_and_ordered_after_their_parent(self) -> None:
+        parents = {resource.name: resource.parent.name for resource in RESOURCES if resource.parent}
+        assert parents == {
+            "atsCandidates/notes": "atsCandidates",
+            "atsApplications/notes": "atsApplications",
+            "atsApplications/interviewFeedback": "atsApplications",
+            "atsApplications/stages": "atsApplications",
+        }
+        for resource in RESOURCES:
+            if resource.parent is not None:
+                assert resource.name.startswith(f"{resource.parent.name}/")
+                assert resource.parent.tier < resource.tier
+                assert RESOURCES[resource.parent.name] is resource.parent
 
     def test_linkedin_keys_of_records_and_sub_collections(self) -> None:
-        assert linkedin_key("atsCandidates", "cand_42", ORG) == {
+        candidate = candidates.candidate_key("cand_42", ORG)
+        assert candidate == li.CandidateKey(ats_candidate_id="cand_42", integration_context=ORG)
+        assert candidate.fields() == {
             "atsCandidateId": "cand_42",
             "dataProvider": "ATS",
             "integrationContext": ORG,
         }
-        assert linkedin_key("atsApplications", "app_7", ORG) == {
+        application = candidates.application_key("app_7", ORG)
+        assert application == li.ApplicationKey(ats_job_application_id="app_7", integration_context=ORG)
+        assert application.fields() == {
             "atsJobApplicationId": "app_7",
             "dataProvider": "ATS",
             "integrationContext": ORG,
         }
-        assert linkedin_key("atsApplications/stages", "app_7-0", ORG) == "app_7-0"
+        # A stage is addressed by its own id under its application's key.
+        assert candidates.stage_key("app_7", 0) == "app_7-0"
+        assert RESOURCES.origin("atsApplications/stages", "app_7-0", "app_7") == ("application", "app_7")
         with pytest.raises(ValueError, match="unknown resource"):
-            linkedin_key("seats", "1", ORG)
+            RESOURCES["seats"]
 
 
 # ---- properties -------------------------------------------------------------------------------------
@@ -588,8 +715,8 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 moments = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC))
 text = st.text(min_size=1, max_size=40)
 optional_text = st.none() | text
-candidates = st.builds(
-    Candidate,
+ats_candidates = st.builds(
+    ats.Candidate,
     id=st.text(min_size=1, max_size=20),
     version=st.integers(min_value=1, max_value=10**6),
     created_at=moments,
@@ -597,13 +724,14 @@ candidates = st.builds(
     first_name=text,
     last_name=text,
     emails=st.lists(
-        st.builds(EmailAddress, address=st.emails() | st.text(min_size=3, max_size=20)), max_size=3
+        st.builds(ats.EmailAddress, address=st.emails() | st.text(min_size=3, max_size=20)), max_size=3
     ),
-    phones=st.lists(st.builds(PhoneNumber, number=st.text(min_size=3, max_size=20)), max_size=3),
+    phones=st.lists(st.builds(ats.PhoneNumber, number=st.text(min_size=3, max_size=20)), max_size=3),
     linkedin_url=optional_text,
     current_company=optional_text,
     current_title=optional_text,
-    location=st.none() | st.builds(Location, city=optional_text, region=optional_text, country=optional_text),
+    location=st.none()
+    | st.builds(ats.Location, city=optional_text, region=optional_text, country=optional_text),
     do_not_contact=st.booleans(),
     url=optional_text,
 )
@@ -611,25 +739,34 @@ candidates = st.builds(
 
 class TestProperties:
     @settings(max_examples=150, deadline=None)
-    @given(candidate=candidates, member=st.none() | st.just(MEMBER))
+    @given(candidate=ats_candidates, member=st.none() | st.just(MEMBER))
     def test_any_valid_candidate_has_every_required_field(
-        self, candidate: Candidate, member: str | None
+        self, candidate: ats.Candidate, member: str | None
     ) -> None:
         ctx = PushContext(integration_context=ORG, manual_matched_member=member)
-        intent = only(intents_for("candidate", candidate.model_dump(mode="json"), deleted=False, ctx=ctx))
-        payload = intent.payload
-        assert payload is not None
-        assert (intent.resource, intent.key, intent.op) == ("atsCandidates", candidate.id, Op.UPSERT)
-        assert payload["firstName"] == candidate.first_name
-        assert payload["lastName"] == candidate.last_name
-        assert isinstance(payload["addresses"], list)
-        assert isinstance(payload["phoneNumbers"], list)
-        assert all(EMAIL.match(email) for email in payload["emailAddresses"])
-        assert payload["atsCreatedAt"] > 0
-        assert payload["atsLastModifiedAt"] >= payload["atsCreatedAt"]
-        assert payload["manualMatchedMember"] == member
-        assert payload["doNotContact"] is candidate.do_not_contact
-        assert all(value is not None for name, value in payload.items() if name != "manualMatchedMember")
+        intent = only(owed("candidate", candidate.model_dump(mode="json"), ctx=ctx))
+        assert (intent.resource, intent.key, intent.op, intent.refused) == (
+            "atsCandidates",
+            candidate.id,
+            Op.UPSERT,
+            None,
+        )
+        sent = candidates.candidate_record(candidate, ctx)
+        assert intent.payload == sent.to_wire()
+        assert (sent.first_name, sent.last_name) == (candidate.first_name, candidate.last_name)
+        assert isinstance(sent.addresses, list)
+        assert isinstance(sent.phone_numbers, list)
+        assert all(EMAIL.match(email) for email in sent.email_addresses)
+        assert sent.ats_created_at > 0
+        assert sent.ats_last_modified_at >= sent.ats_created_at
+        assert sent.manual_matched_member == member
+        assert sent.do_not_contact is candidate.do_not_contact
+        # What LinkedIn requires is on the wire even when empty; nothing on the wire is null.
+        assert {"emailAddresses", "phoneNumbers", "addresses", "atsCreatedAt", "atsLastModifiedAt"} <= set(
+            intent.payload
+        )
+        assert all(value is not None for value in intent.payload.values())
+        assert ("manualMatchedMember" in intent.payload) == (member is not None)
 
     @settings(max_examples=200, deadline=None)
     @given(value=st.text(max_size=300), limit=st.integers(min_value=1, max_value=250))

@@ -9,9 +9,8 @@ import httpx
 import pytest
 
 from rsc_service.context import AppContext
-from tests.ats_webhooks.conftest import Ats
 from tests.conftest import FrozenClock
-from tests.factories import make_tenant
+from tests.factories import Ats, make_tenant
 from tests.flows.conftest import (  # noqa: F401 - fixtures shared with the push flows
     FakeAts,
     ctx_li,

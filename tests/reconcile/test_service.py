@@ -15,8 +15,8 @@ from rsc_service.reconcile import service as reconcile_service
 from rsc_service.reconcile.models import ReconcileCursor
 from rsc_service.simulators.ats.webhooks import Faults
 from rsc_service.tenants import service as tenant_service
-from tests.ats_webhooks.conftest import Ats
 from tests.conftest import FrozenClock
+from tests.factories import Ats
 from tests.flows.conftest import FakeAts
 from tests.reconcile.conftest import ATS_TOKEN, ATS_URL
 

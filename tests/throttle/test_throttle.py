@@ -8,7 +8,7 @@ import pytest
 
 from rsc_service.context import AppContext
 from rsc_service.integrations.linkedin.errors import Throttled
-from rsc_service.outbox.throttle import Budget, DatabaseThrottle, ThrottleConfig, remaining
+from rsc_service.throttle.service import Budget, DatabaseThrottle, ThrottleConfig, remaining
 from rsc_service.web import metrics
 from tests.conftest import FrozenClock
 

@@ -126,8 +126,13 @@ class TestPauses:
 
 
 class TestUnlimited:
-    async def test_never_waits(self) -> None:
+    def test_never_waits_even_after_a_retry_after(self) -> None:
         throttle = Throttle.unlimited()
+        noted = throttle.note_retry_after(Group.SYNC, 3600)
+        with pytest.raises(StopIteration):
+            noted.send(None)
 
-        await throttle.note_retry_after(Group.SYNC, 3600)
-        await throttle.acquire(Group.SYNC, 1_000_000)
+        # Finishing on its first step means it never suspended: no sleep, no lock, nothing awaited.
+        acquired = throttle.acquire(Group.SYNC, 1_000_000)
+        with pytest.raises(StopIteration):
+            acquired.send(None)
