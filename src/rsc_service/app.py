@@ -24,8 +24,9 @@ from rsc_service.web.middleware import RequestContextMiddleware
 
 DESCRIPTION = """\
 LinkedIn Recruiter System Connect beside an existing ATS. Signed ATS webhooks are stored durably and
-pushed to LinkedIn in Rest.li batches; Recruiter notes and InMails come back through the ATS API.
-Every error is an RFC 9457 `application/problem+json` document with a `code`.
+pushed to LinkedIn in Rest.li batches inside LinkedIn's throttles; operators follow each tenant's sync
+and replay what LinkedIn refused. Every error is an RFC 9457 `application/problem+json` document with a
+`code`.
 """
 
 

@@ -4,7 +4,7 @@
 routes and jobs share: the LinkedIn resources the push writes, each tenant's LinkedIn app behind the shared
 throttle, the dispatcher and its wake-up, and the webhook intake with its key cache. `running(settings)`
 also opens the infrastructure and closes it afterwards. Nothing is created lazily elsewhere
-(docs/architecture.md#composition).
+(docs/architecture.md#19-composition).
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def linkedin_client(settings: Settings, http: httpx.AsyncClient) -> LinkedInClie
 
 
 def outbound_http(settings: Settings) -> httpx.AsyncClient:
-    # Redirects stay off on every outbound client (docs/architecture.md#security).
+    # Redirects stay off on every outbound client (docs/architecture.md#16-security).
     return httpx.AsyncClient(
         timeout=httpx.Timeout(settings.linkedin.timeout_seconds),
         limits=httpx.Limits(max_connections=settings.linkedin.max_connections),

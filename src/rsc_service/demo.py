@@ -81,7 +81,7 @@ def _demo_settings(database: Path, port: int, linkedin_port: int) -> Settings:
         server={"host": HOST, "port": port, "public_url": _url(port)},
         linkedin={"api_url": _url(linkedin_port), "oauth_url": f"{_url(linkedin_port)}/oauth/v2"},
         scheduler={"enabled": True},
-        allow_insecure_local=True,  # loopback http everywhere (Decisions 15)
+        allow_insecure_local=True,  # loopback http everywhere (docs/architecture.md#16-security)
         logging={"level": "WARNING"},
     )
     if not settings.security.encryption_keys:

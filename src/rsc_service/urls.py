@@ -1,6 +1,6 @@
 """Checks on URLs that tenants configure (ATS base, callbacks): https, and no private or loopback targets.
 
-`RSC_ALLOW_INSECURE_LOCAL=true` relaxes both, for the demo and tests (ARCHITECTURE "Decisions" 15).
+`RSC_ALLOW_INSECURE_LOCAL=true` relaxes both, for the demo and tests (docs/architecture.md#16-security).
 """
 
 from __future__ import annotations

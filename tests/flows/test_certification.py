@@ -1,4 +1,4 @@
-"""LinkedIn's certification rules of module 2 (linkedin-rsc-docs.md §1), shown on Recruiter's views.
+"""LinkedIn's certification rules of module 2 (docs/linkedin.md#certification), shown on Recruiter's views.
 
 Each test is named after the rule it demonstrates (RSC-201..203 and the older TC 2-5) and checks it where a
 LinkedIn reviewer would: the export drop-down and the Enhanced In-ATS indicator of the simulator.

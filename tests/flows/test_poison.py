@@ -29,7 +29,7 @@ class TestPoisonRecords:
         self, ats: Ats, dispatcher: Dispatcher, linkedin_sim: FastAPI, ctx_li: AppContext, clock: FrozenClock
     ) -> None:
         for ats_id in IDS:
-            # LinkedIn refuses a candidate without a first name (linkedin-rsc-docs.md §2).
+            # LinkedIn refuses a candidate without a first name (docs/linkedin.md#candidates).
             first_name = "" if ats_id in BAD else f"Ada {ats_id}"
             response = await ats.send("candidate.created", candidate(ats_id, first_name=first_name))
             assert response.status_code == 202

@@ -48,6 +48,7 @@ class TestPushProperties:
                     PushMachine,
                     settings=settings(
                         max_examples=EXAMPLES,
+                        derandomize=True,  # the same histories every run: a case seen once is seen always
                         deadline=None,
                         stateful_step_count=30,
                         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -1,4 +1,4 @@
-"""Sync health per tenant (PRODUCT O3) and the outbox gauges built from it."""
+"""Sync health per tenant (docs/architecture.md#20-operations) and the outbox gauges built from it."""
 
 from __future__ import annotations
 

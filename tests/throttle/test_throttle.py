@@ -1,4 +1,4 @@
-"""The database throttle: one budget per LinkedIn application shared by every replica (Decisions 9)."""
+"""The database throttle: one budget per LinkedIn application shared by every replica (docs/architecture.md#10-throttle)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Operator API for one tenant's sync (PRODUCT O3): health, dead letters and their replay, reconcile now."""
+"""Operator API for one tenant's sync (docs/architecture.md#20-operations): health, dead letters and their replay, reconcile now."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""AtsWebhookEvent: the inbox, one row per (tenant, webhook-id), kept for dedupe (RELIABILITY §3.1)."""
+"""AtsWebhookEvent: the inbox, one row per (tenant, webhook-id), kept for dedupe (docs/architecture.md#14-ingest)."""
 
 from __future__ import annotations
 

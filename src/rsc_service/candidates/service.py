@@ -1,5 +1,5 @@
 """Candidates across the two systems: LinkedIn's email match read back, and links made by hand, by an
-export or from a stub, after which the candidate is owed to LinkedIn again (docs/architecture.md#links)."""
+export or from a stub, after which the candidate is owed to LinkedIn again (docs/architecture.md#7-links)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ class LinkSource(StrEnum):
 
 class CandidateLink(Base):
     """A link not made by LinkedIn's email match rides on every candidate PUT as `manualMatchedMember`
-    (docs/architecture.md#links)."""
+    (docs/architecture.md#7-links)."""
 
     __tablename__ = "candidate_links"
     __table_args__ = (UniqueConstraint("tenant_id", "ats_candidate_id"),)

@@ -1,7 +1,7 @@
 """Who is who: ATS candidates linked to LinkedIn members, by LinkedIn's email match or otherwise.
 
 A link made by a person, by an export or from an InMail stub is never replaced by LinkedIn's email match,
-and rides on every candidate PUT (docs/architecture.md#links).
+and rides on every candidate PUT (docs/architecture.md#7-links).
 """
 
 from __future__ import annotations

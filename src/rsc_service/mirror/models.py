@@ -1,5 +1,5 @@
 """AtsRecord: our copy of every ATS record; the newest version wins and a deletion is a tombstone
-(docs/architecture.md#the-mirror)."""
+(docs/architecture.md#2-the-mirror)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 The mirror says what changed and nothing about LinkedIn: `store()` returns the records a change touched
 (the record, and the children a deletion took with it), and the push decides what LinkedIn is owed
-(docs/architecture.md#the-mirror).
+(docs/architecture.md#2-the-mirror).
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def _changed_after(data: Mapping[str, Any], moment: datetime) -> bool:
 async def _delete_children(
     unit: MirrorUnit, tenant_id: uuid.UUID, *, parent: Record, now: datetime
 ) -> list[Record]:
-    """Tombstone the parent's live children, oldest first (docs/architecture.md#deleting)."""
+    """Tombstone the parent's live children, oldest first (docs/architecture.md#8-deleting)."""
     field = _CASCADES[parent.kind]
     children = [
         r

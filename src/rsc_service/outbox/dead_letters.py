@@ -1,7 +1,7 @@
 """Dead letters: listed per tenant a page at a time, and replayed from the record's current version.
 
 Replay is idempotent: a row that is no longer dead is left alone, so replaying the same ids twice owes
-LinkedIn nothing more. Each request replays at most `REPLAY_LIMIT` rows (docs/architecture.md#operations).
+LinkedIn nothing more. Each request replays at most `REPLAY_LIMIT` rows (docs/architecture.md#20-operations).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 One claim transaction, then every send with no transaction open, then one settle transaction per batch
 guarded by the lease token (a stale worker's settle touches nothing). The resources it sends, and how, come
 from the push's declarations (`Routes`); it knows nothing of what the records mean
-(docs/architecture.md#the-outbox).
+(docs/architecture.md#4-the-outbox).
 """
 
 from __future__ import annotations
@@ -236,7 +236,7 @@ class Dispatcher:
         message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
         async with self._sessionmaker.begin() as session:
             if isinstance(error, Forbidden | AuthFailed):
-                # The integration as a whole is refused: pause the tenant, keep every row (Decisions 2).
+                # The integration as a whole is refused: pause the tenant, keep every row (docs/architecture.md#1-tenants).
                 await tenant_service.pause_sending(
                     session,
                     tenant_id=batch[0].tenant_id,

@@ -1,5 +1,5 @@
 """A tenant's sync health: outbox depth and age, dead letters, the last error, the sending pause, and
-LinkedIn's quota left; plus the same figures as metric samples (docs/architecture.md#operations)."""
+LinkedIn's quota left; plus the same figures as metric samples (docs/architecture.md#20-operations)."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ async def drain_outbox(
     dispatcher: Dispatcher, wake: Wake, stop: asyncio.Event, *, poll: float, fill: float
 ) -> None:
     """Drain until `stop` is set. A woken drain first lets a live batch fill for `fill` seconds
-    (docs/architecture.md#latency: at most 200 ms)."""
+    (docs/architecture.md#13-latency: at most 200 ms)."""
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.event.wait(), timeout=poll)

@@ -1,4 +1,4 @@
-"""OutboxMessage: one row per (tenant, resource, key) owed to LinkedIn (ARCHITECTURE "Decisions" 4)."""
+"""OutboxMessage: one row per (tenant, resource, key) owed to LinkedIn (docs/architecture.md#4-the-outbox)."""
 
 from __future__ import annotations
 

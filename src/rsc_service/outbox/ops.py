@@ -10,7 +10,7 @@ from typing import Any
 class Op(StrEnum):
     UPSERT = "upsert"
     DELETE = "delete"
-    CLOSE = "close"  # jobs are closed on LinkedIn, never deleted (Decisions 5)
+    CLOSE = "close"  # jobs are closed on LinkedIn, never deleted (docs/architecture.md#6-jobs)
 
 
 class State(StrEnum):

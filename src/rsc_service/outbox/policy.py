@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Op, State
 
-MAX_BATCH = 100  # LinkedIn's limit per batch call (linkedin-rsc-api.md §7.1)
+MAX_BATCH = 100  # LinkedIn's limit per batch call (docs/linkedin.md#throttles)
 
 
 def ref(resource: str, key: str) -> str:
@@ -19,7 +19,7 @@ def ref(resource: str, key: str) -> str:
 
 
 def tier(row: OutboxMessage, order: Callable[[str], int]) -> int:
-    """Parents before children when writing; children before parents when deleting (Decisions 7)."""
+    """Parents before children when writing; children before parents when deleting (docs/architecture.md#8-deleting)."""
     rank = order(row.resource)
     return rank if row.op is not Op.DELETE else 10 - rank
 

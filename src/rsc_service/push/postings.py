@@ -23,7 +23,7 @@ def posting_intents(source: Source, ctx: PushContext) -> list[Intent]:
     if job is None:
         return [_close_by_id(source.id, ctx)]
     closed = source.deleted or job.deleted or job.status == "closed"
-    # Jobs are closed on LinkedIn, never deleted (docs/architecture.md#jobs).
+    # Jobs are closed on LinkedIn, never deleted (docs/architecture.md#6-jobs).
     op = Op.CLOSE if source.deleted else Op.UPSERT
     return [JOBS.intent(job.id, op, lambda: posting(job, ctx, closed=closed))]
 

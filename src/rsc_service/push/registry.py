@@ -64,7 +64,7 @@ class Registry:
             return []
         source = Source(kind, data, deleted=deleted)
         built = [resource.build(source, ctx) for resource in resources]
-        # Writes parents first, deletions children first (docs/architecture.md#deleting).
+        # Writes parents first, deletions children first (docs/architecture.md#8-deleting).
         writes = [intent for intents in built for intent in intents if intent.op is not Op.DELETE]
         deletions = [intent for intents in reversed(built) for intent in intents if intent.op is Op.DELETE]
         return writes + deletions

@@ -3,7 +3,7 @@
 A declaration names the resource (the outbox's `resource`, LinkedIn's path under /v2), its place in the
 send order, the mirror kind whose records feed it, the function that builds what one record owes it, how a
 batch is sent, and — for a sub-collection — its parent. Adding a resource is one declaration and its
-payload function (docs/architecture.md#resources).
+payload function (docs/architecture.md#5-resources).
 """
 
 from __future__ import annotations

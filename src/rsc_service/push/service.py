@@ -121,7 +121,7 @@ async def apply_ats_changes(
                 stored.append(None)
                 continue
             children: list[str] = []
-            for child in done.cascaded:  # the children's deletions go first (docs/architecture.md#deleting)
+            for child in done.cascaded:  # the children's deletions go first (docs/architecture.md#8-deleting)
                 children += [f"{i.resource}:{i.key}" for i in await run.owe(tenant, child)]
             await run.owe(tenant, done.record, extra_dependencies=children)
             for application in await mirror_service.embedding(run.unit, tenant.id, done.record):

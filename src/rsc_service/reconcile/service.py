@@ -1,5 +1,5 @@
 """Reconcile: compare the ATS's lists with the mirror and owe LinkedIn what differs — the cure for webhooks
-that never arrived (docs/architecture.md#reconcile)."""
+that never arrived (docs/architecture.md#17-reconcile)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """TenantApps: each tenant's LinkedIn application — its child app's credentials behind the shared throttle.
 
 Built once at start-up (bootstrap.py). Every feature that calls LinkedIn as a tenant asks it for the
-tenant's app, so they all spend the same per-application budgets (docs/architecture.md#throttle).
+tenant's app, so they all spend the same per-application budgets (docs/architecture.md#10-throttle).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""LinkedIn's budgets in the database, shared by every replica (Decisions 9, RELIABILITY §3.9-10).
+"""LinkedIn's budgets in the database, shared by every replica (docs/architecture.md#10-throttle).
 
 Per (application, group): records in a sliding 60 s window (one row per second) and requests per UTC day,
 plus a pause set by 429s. Taking from the budget is one short transaction that locks the bucket row.
@@ -45,7 +45,7 @@ WINDOW = timedelta(seconds=60)
 
 
 def budgets(settings: LinkedInSettings) -> dict[str, Budget]:
-    """The budgets enforced per LinkedIn application, by throttle group (docs/architecture.md#throttle)."""
+    """The budgets enforced per LinkedIn application, by throttle group (docs/architecture.md#10-throttle)."""
     return {
         Group.SYNC: Budget(
             records_per_window=settings.records_per_minute, requests_per_day=settings.requests_per_day
@@ -93,7 +93,7 @@ class DatabaseThrottle(Throttle):
             if wait is None:
                 return
             if waited + wait > self._config.max_wait:
-                # Stop rather than wait: the caller releases its claim and comes back (RELIABILITY §3.10).
+                # Stop rather than wait: the caller releases its claim and comes back (docs/architecture.md#11-retries-and-dead-letters).
                 raise Throttled("LinkedIn budget spent for now", status=429, retry_after=wait.total_seconds())
             await self._sleep(wait.total_seconds())
             waited += wait

@@ -32,7 +32,7 @@ class Token:
 
 class _TokenResponse(BaseModel):
     access_token: str
-    expires_in: float  # LinkedIn sends 1800; one doc version prints "1800" (linkedin-rsc-api.md §2.1)
+    expires_in: float  # LinkedIn sends 1800; one doc version prints "1800" (docs/linkedin.md#authentication)
 
 
 class TokenCache:
@@ -56,7 +56,7 @@ class ClientCredentialsAuth(httpx.Auth):
     """Bearer auth for one application; the token request travels through the same client.
 
     LinkedIn asks that one token serve all concurrent and consecutive calls until it expires
-    (linkedin-rsc-api.md §2.1), so concurrent callers wait on a lock and fetch once.
+    (docs/linkedin.md#authentication), so concurrent callers wait on a lock and fetch once.
     """
 
     def __init__(

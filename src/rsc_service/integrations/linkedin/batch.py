@@ -14,7 +14,7 @@ from rsc_service.integrations.linkedin.errors import Category, EntityError
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-MAX_BATCH: Final = 100  # LinkedIn's limit per batch call (linkedin-rsc-api.md §7.1)
+MAX_BATCH: Final = 100  # LinkedIn's limit per batch call (docs/linkedin.md#throttles)
 
 # A key LinkedIn neither confirmed nor refused was not applied as far as we can tell; send it again.
 _NO_ANSWER: Final = EntityError(

@@ -18,7 +18,7 @@ from rsc_service.integrations.linkedin.transport import Settings, Transport
 
 DEFAULT_API_URL = "https://api.linkedin.com"
 DEFAULT_OAUTH_URL = "https://www.linkedin.com/oauth/v2"
-DEFAULT_LINKEDIN_VERSION = "202604"  # the latest version LinkedIn's pages name (linkedin-rsc-api.md §2.2)
+DEFAULT_LINKEDIN_VERSION = "202604"  # the latest version LinkedIn's pages name (docs/linkedin.md#versions-and-protocol)
 
 
 class LinkedInApp(SyncCalls, SetupCalls, RetrievalCalls):
@@ -52,7 +52,7 @@ class LinkedInClient:
     ) -> None:
         """`api_url` is the API root (https://api.linkedin.com); each call adds /v2 or /rest itself.
 
-        Keep `max_in_flight` at or below the pool's `max_connections` (RELIABILITY §3.17).
+        Keep `max_in_flight` at or below the pool's `max_connections` (docs/architecture.md#16-security).
         """
         self._http = http
         self._oauth_url = oauth_url.rstrip("/")

@@ -40,7 +40,7 @@ CATEGORY_BY_STATUS: Final[Mapping[int, Category]] = MappingProxyType(
     }
 )
 
-# The token endpoint answers OAuth-style (`{"error": ...}`), sometimes with 400 (linkedin-rsc-api.md §2.1).
+# The token endpoint answers OAuth-style (`{"error": ...}`), sometimes with 400 (docs/linkedin.md#authentication).
 CATEGORY_BY_OAUTH_ERROR: Final[Mapping[str, Category]] = MappingProxyType(
     {
         "invalid_client": Category.AUTH,
@@ -169,7 +169,7 @@ def error_from_response(response: httpx.Response, *, now: datetime) -> LinkedInE
         return Throttled(
             message,
             retry_after=parse_retry_after(response.headers.get("Retry-After"), now=now),
-            # "...APPLICATION DAY limit for calls to this resource is reached." (linkedin-rsc-api.md §7.1)
+            # "...APPLICATION DAY limit for calls to this resource is reached." (docs/linkedin.md#throttles)
             daily_limit="DAY limit" in message,
             status=status,
             service_error_code=code,

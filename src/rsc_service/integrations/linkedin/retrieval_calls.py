@@ -11,7 +11,7 @@ from rsc_service.integrations.linkedin.transport import Transport
 
 MAX_WINDOW_MS: Final = (
     12 * 60 * 60 * 1000
-)  # conversationEvents and prospectNotes take at most 12 h per call (§4.8)
+)  # conversationEvents and prospectNotes take at most 12 h per call (docs/linkedin.md#retrieval)
 
 
 class RetrievalCalls:
@@ -27,7 +27,7 @@ class RetrievalCalls:
     async def list_purged_exported_candidates(
         self, *, start: int = 0, count: int = 100
     ) -> wire.Page[wire.PurgedExportedCandidate]:
-        """Exported members whose LinkedIn profiles were closed; poll at least every 30 days (§4.7)."""
+        """Exported members whose LinkedIn profiles were closed; poll at least every 30 days (docs/linkedin.md#retrieval)."""
         query = [
             restli.param("start", start, restli.Protocol.V2),
             restli.param("count", count, restli.Protocol.V2),

@@ -17,7 +17,7 @@ _INTEGRATIONS = "/v2/atsIntegrations"
 class SetupCalls:
     _transport: Transport
 
-    # ---- provisioning (§4.1): only with the partner app's credentials ----
+    # ---- provisioning (docs/linkedin.md#provisioning): only with the partner app's credentials ----
 
     async def provision_application(
         self, application: wire.ProvisionedApplicationCreate
@@ -64,7 +64,7 @@ class SetupCalls:
         )
         return page.elements[0] if page.elements else None
 
-    # ---- integrations (§4.2) ----
+    # ---- integrations (docs/linkedin.md#integrations-and-configurations) ----
 
     async def name_integrations(
         self, names: Mapping[wire.IntegrationKey, str]

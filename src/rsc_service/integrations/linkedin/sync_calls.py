@@ -23,7 +23,7 @@ _ACL_ASSIGNEES = "/v2/atsEntityAclAssignees"
 class SyncCalls:
     _transport: Transport
 
-    # ---- jobs (asynchronous on LinkedIn's side, §4.3) ----
+    # ---- jobs (asynchronous on LinkedIn's side, docs/linkedin.md#jobs) ----
 
     async def create_jobs(self, jobs: Sequence[wire.SimpleJobPosting]) -> BatchResult[str, str]:
         """Create, update or close jobs; maps each externalJobPostingId to its task id (`get_job_tasks`)."""
@@ -51,7 +51,7 @@ class SyncCalls:
             group=Group.JOB_TASKS,
         )
 
-    # ---- candidates (§4.4) ----
+    # ---- candidates (docs/linkedin.md#candidates) ----
 
     async def upsert_candidates(
         self, candidates: Mapping[wire.CandidateKey, wire.AtsCandidate]
@@ -107,7 +107,7 @@ class SyncCalls:
     ) -> BatchResult[str, int]:
         return await self._delete(_candidate_path(candidate, "notes"), [(note, note) for note in note_ids])
 
-    # ---- applications and their sub-collections (§4.5) ----
+    # ---- applications and their sub-collections (docs/linkedin.md#applications) ----
 
     async def upsert_applications(
         self, applications: Mapping[wire.ApplicationKey, wire.AtsApplication]
@@ -156,7 +156,7 @@ class SyncCalls:
             _application_path(application, "stages"), [(stage, stage) for stage in stage_ids]
         )
 
-    # ---- ACLs (§4.6): all data lives in the key, the entity is an empty object ----
+    # ---- ACLs (docs/linkedin.md#job-acls): all data lives in the key, the entity is an empty object ----
 
     async def upsert_acls(self, keys: Sequence[wire.AclKey]) -> BatchResult[wire.AclKey, int]:
         return await self._put(_ACLS, {key: (key.fields(), {}) for key in keys})
@@ -227,7 +227,7 @@ def _simple(records: Mapping[str, wire.Wire]) -> dict[str, tuple[restli.Key, dic
 
 
 def _candidate_path(candidate: wire.CandidateKey, collection: str) -> str:
-    # The parent key sits inside one path segment, `&`s and all (§3.1).
+    # The parent key sits inside one path segment, `&`s and all (docs/linkedin.md#keys).
     return f"{_CANDIDATES}/{restli.encode_key(candidate.fields())}/{collection}"
 
 

@@ -16,7 +16,7 @@ from rsc_service.integrations.linkedin.errors import Throttled
 
 
 class Group(StrEnum):
-    """Which LinkedIn budget a call spends (ARCHITECTURE "Decisions" 9, linkedin-rsc-api.md §7.1)."""
+    """Which LinkedIn budget a call spends (docs/architecture.md#10-throttle, docs/linkedin.md#throttles)."""
 
     SYNC = "sync"  # jobs, candidates, applications and their sub-resources, ACLs, deletes
     JOB_TASKS = "job_tasks"  # simpleJobPostingTasks has its own daily budget
@@ -128,7 +128,7 @@ class TokenBucketThrottle(Throttle):
         if daily_limit:
             pause = (_next_midnight(now) - now).total_seconds()
         elif retry_after is not None:
-            pause = min(max(retry_after, 1.0), 86_400.0)  # honoured, clamped to 1 s..24 h (RELIABILITY §3.10)
+            pause = min(max(retry_after, 1.0), 86_400.0)  # honoured, clamped to 1 s..24 h (docs/architecture.md#11-retries-and-dead-letters)
         else:
             if (
                 bucket.last_429_at is not None

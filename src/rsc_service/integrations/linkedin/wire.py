@@ -3,7 +3,7 @@
 Timestamps are UTC epoch milliseconds. Models of what we send drop unset fields when dumped
 (`to_wire`), because LinkedIn treats a PUT as a full replace and Rest.li rejects nulls.
 Models of what we read keep undocumented fields (`extra="allow"`), since several response
-shapes are only partly published (linkedin-rsc-api.md §10).
+shapes are only partly published (docs/linkedin.md#what-is-not-published).
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ class Page(BaseModel, Generic[E]):
 
 
 class PartialUpdate(Wire):
-    """`{"patch": {"$set": {...}}}`; RSC material only ever shows `$set` (linkedin-rsc-api.md §3.2)."""
+    """`{"patch": {"$set": {...}}}`; RSC material only ever shows `$set` (docs/linkedin.md#partial-updates)."""
 
     patch: dict[str, dict[str, Any]]
 
@@ -127,7 +127,7 @@ class AuditStamp(Read):
     actor: str | None = None
 
 
-# ---- integrations and configurations (§4.2) ----
+# ---- integrations and configurations (docs/linkedin.md#integrations-and-configurations) ----
 
 
 class AtsIntegration(Read):
@@ -136,7 +136,7 @@ class AtsIntegration(Read):
     tenant_type: str | None = None
     data_provider: str | None = None
     integration_name: str | None = None
-    status: str | None = None  # the enablement field is not published (§10); ENABLED or DISABLED assumed
+    status: str | None = None  # the enablement field is not published (docs/linkedin.md#what-is-not-published); ENABLED or DISABLED assumed
 
 
 class ConfigurationName(StrEnum):
@@ -159,7 +159,7 @@ class IntegrationConfiguration(Wire):
         return cls(configuration_value=ConfigurationValue(string=value))
 
 
-# ---- provisioning (§4.1) ----
+# ---- provisioning (docs/linkedin.md#provisioning) ----
 
 
 class ProvisionedApplicationCreate(Wire):
@@ -185,11 +185,11 @@ class ProvisionedApplication(Read):
     credentials: ProvisionedCredentials | None = None
 
 
-# ---- retrieval (§4.7, §4.8) ----
+# ---- retrieval (docs/linkedin.md#retrieval) ----
 
 
 class StubProfile(Read):
-    """A LinkedIn stub profile: only `candidate` itself is documented, its fields are inferred (§4.7)."""
+    """A LinkedIn stub profile: only `candidate` itself is documented, its fields are inferred (docs/linkedin.md#retrieval)."""
 
     first_name: str | None = None
     last_name: str | None = None
@@ -200,7 +200,7 @@ class StubProfile(Read):
     @field_validator("email_address", "phone_numbers", mode="before")
     @classmethod
     def _as_list(cls, value: Any) -> Any:
-        # March 2024: the stub profile's emailAddress went from an array to a single string (§4.7).
+        # March 2024: the stub profile's emailAddress went from an array to a single string (docs/linkedin.md#retrieval).
         if value is None:
             return []
         return [value] if isinstance(value, str) else value
@@ -233,7 +233,7 @@ class Seat(Read):
 
 
 class ConversationEvent(Read):
-    """One InMail event; LinkedIn publishes no field list, these names are inferred (§4.8)."""
+    """One InMail event; LinkedIn publishes no field list, these names are inferred (docs/linkedin.md#retrieval)."""
 
     id: str | None = None
     thread: str | None = None
@@ -263,7 +263,7 @@ class ProspectNote(Read):
     last_modified: int | AuditStamp | None = None
 
 
-# ---- push notifications (§5, §4.3) ----
+# ---- push notifications (docs/linkedin.md#push-notifications) ----
 
 
 class ExportCandidateProfile(Wire):

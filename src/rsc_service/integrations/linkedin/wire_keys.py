@@ -1,4 +1,4 @@
-"""Compound keys of the RSC resources (linkedin-rsc-api.md §3.1), as frozen, hashable models."""
+"""Compound keys of the RSC resources (docs/linkedin.md#keys), as frozen, hashable models."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pydantic import ConfigDict
 
 from rsc_service.integrations.linkedin.wire_base import Wire
 
-DATA_PROVIDER: Final = "ATS"  # always ATS in RSC (§3.3)
+DATA_PROVIDER: Final = "ATS"  # always ATS in RSC (docs/linkedin.md#keys)
 TENANT_TYPE: Final = "RECRUITER"
 
 
@@ -57,7 +57,7 @@ class AclKey(RestliKey):
     ats_entity_acl_id: str
     integration_context: str
     ats_entity_id: str
-    ats_entity_type: str = "JOB_POSTING"  # the only securable type (§4.6)
+    ats_entity_type: str = "JOB_POSTING"  # the only securable type (docs/linkedin.md#job-acls)
     data_provider: str = DATA_PROVIDER
 
 

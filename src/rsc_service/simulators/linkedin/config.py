@@ -17,7 +17,7 @@ class SimConfig(BaseModel):
     # LinkedIn documents a 4 KB query limit only for job-posting status, so it is off by default.
     max_query_bytes: int | None = None
 
-    # Throttles per application (ARCHITECTURE "Decisions" 9); None switches a limit off.
+    # Throttles per application (docs/architecture.md#10-throttle); None switches a limit off.
     sync_records_per_window: int | None = 10_000
     sync_window_seconds: float = 60.0
     sync_requests_per_day: int | None = 100_000
@@ -39,7 +39,7 @@ class SimConfig(BaseModel):
     token_lifetime_seconds: int = 1800
     authorization_code_lifetime_seconds: int = 600
 
-    # Inferred defaults (linkedin-rsc-api.md marks these "inferred"); each is switchable.
+    # Inferred defaults (docs/linkedin.md#what-is-not-published); each is switchable.
     entity_error_status: int = 422
     delete_missing_status: int = 204
     require_parent_for_children: bool = True

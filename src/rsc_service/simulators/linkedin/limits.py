@@ -1,4 +1,4 @@
-"""Throttles per sending application, counted as ARCHITECTURE "Decisions" 9 says (settings in SimConfig)."""
+"""Throttles per sending application, counted as docs/architecture.md#10-throttle says (settings in SimConfig)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Push notifications as linkedin-rsc-api.md §5 describes: GET challengeCode validation, then signed POSTs."""
+"""Push notifications as docs/linkedin.md#push-notifications describes: GET challengeCode validation, then signed POSTs."""
 
 from __future__ import annotations
 
