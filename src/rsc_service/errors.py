@@ -185,7 +185,8 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    # Senders retry a 503; a 4xx or 500 here could make them drop a change for good (docs/architecture.md#14-ingest).
+    # Senders retry a 503; a 4xx or 500 here could make them drop a change for good
+    # (docs/architecture.md#14-ingest).
     log.warning("http.database_unavailable", path=request.url.path, error_type=type(exc).__name__)
     return problem_response(
         status=503,

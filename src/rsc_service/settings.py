@@ -163,7 +163,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _lease_covers_a_send(self) -> Settings:
-        # A claim must outlive the slowest send, else another worker may send the same rows (docs/architecture.md#4-the-outbox).
+        # A claim must outlive the slowest send, else another worker may send the same rows
+        # (docs/architecture.md#4-the-outbox).
         if self.outbox.lease_seconds < 2 * self.linkedin.timeout_seconds:
             raise ValueError(
                 f"RSC_OUTBOX__LEASE_SECONDS ({self.outbox.lease_seconds}) must be at least twice "

@@ -1,7 +1,8 @@
 """Runs LinkedIn's RSC Postman collection with newman against a standalone simulator on 127.0.0.1.
 
 The collection is LinkedIn's licensed file: it is read from its path (never copied into the project),
-rewritten in memory (hosts to the simulator, tokens and ids filled in from what it triggers), written to a temporary file, and run.
+rewritten in memory (hosts to the simulator, tokens and ids filled in from what it triggers), written
+to a temporary file, and run.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The database throttle: one budget per LinkedIn application shared by every replica (docs/architecture.md#10-throttle)."""
+"""The database throttle: one budget per LinkedIn application, shared by every replica
+(docs/architecture.md#10-throttle)."""
 
 from __future__ import annotations
 

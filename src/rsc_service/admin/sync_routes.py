@@ -1,4 +1,5 @@
-"""Operator API for one tenant's sync (docs/architecture.md#20-operations): health, dead letters and their replay, reconcile now."""
+"""Operator API for one tenant's sync: health, dead letters and their replay, reconcile now
+(docs/architecture.md#20-operations)."""
 
 from __future__ import annotations
 

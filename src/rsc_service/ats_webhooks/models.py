@@ -1,4 +1,5 @@
-"""AtsWebhookEvent: the inbox, one row per (tenant, webhook-id), kept for dedupe (docs/architecture.md#14-ingest)."""
+"""AtsWebhookEvent: the inbox, one row per (tenant, webhook-id), kept for dedupe
+(docs/architecture.md#14-ingest)."""
 
 from __future__ import annotations
 

@@ -236,7 +236,8 @@ class Dispatcher:
         message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
         async with self._sessionmaker.begin() as session:
             if isinstance(error, Forbidden | AuthFailed):
-                # The integration as a whole is refused: pause the tenant, keep every row (docs/architecture.md#1-tenants).
+                # The integration as a whole is refused: pause the tenant, keep every row
+                # (docs/architecture.md#1-tenants).
                 await tenant_service.pause_sending(
                     session,
                     tenant_id=batch[0].tenant_id,

@@ -19,7 +19,8 @@ def ref(resource: str, key: str) -> str:
 
 
 def tier(row: OutboxMessage, order: Callable[[str], int]) -> int:
-    """Parents before children when writing; children before parents when deleting (docs/architecture.md#8-deleting)."""
+    """Parents before children when writing, children before parents when deleting
+    (docs/architecture.md#8-deleting)."""
     rank = order(row.resource)
     return rank if row.op is not Op.DELETE else 10 - rank
 

@@ -20,7 +20,8 @@ def landed(row: OutboxMessage, *, now: datetime, task_id: str | None, task_poll:
     row.landed_at = row.landed_at or now
     row.last_error = None
     row.lease_token = row.leased_until = None
-    if task_id is not None:  # a job: LinkedIn works on it in a task; the row waits for the task (docs/architecture.md#6-jobs)
+    # A job: LinkedIn works on it in a task; the row waits for the task (docs/architecture.md#6-jobs).
+    if task_id is not None:
         row.state = State.AWAITING_TASK
         row.task_ids = [task_id]
         row.next_attempt_at = now + task_poll
@@ -65,7 +66,8 @@ def retry(
     count_attempt: bool = True,
     at: datetime | None = None,
 ) -> None:
-    """Try again later; 429s and waits for a parent do not count as attempts (docs/architecture.md#11-retries-and-dead-letters)."""
+    """Try again later; 429s and waits for a parent do not count as attempts
+    (docs/architecture.md#11-retries-and-dead-letters)."""
     row.last_error = _clip(message)
     row.lease_token = row.leased_until = None
     if row.state is State.AWAITING_TASK and row.task_ids:  # polling its task took no attempt to undo

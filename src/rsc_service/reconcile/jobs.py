@@ -1,4 +1,4 @@
-"""reconcile_all: the periodic safety net for webhooks that never arrived (docs/architecture.md#17-reconcile)."""
+"""reconcile_all: the periodic safety net for lost webhooks (docs/architecture.md#17-reconcile)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Tenant: one ATS account = one LinkedIn organization = one provisioned child application (docs/architecture.md#1-tenants)."""
+"""Tenant: one ATS account = one LinkedIn organization = one provisioned child application
+(docs/architecture.md#1-tenants)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Registering tenants directly (docs/architecture.md#1-tenants): credentials, the ATS-facing API key, webhook secrets."""
+"""Registering tenants directly: credentials, the ATS-facing API key, webhook secrets
+(docs/architecture.md#1-tenants)."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ async def register(
         id=tenant_id,
         key="tn_" + secrets.token_hex(8),
         name=data.name,
-        stage=Stage.ACTIVE,  # registered with an existing child app: already enabled (docs/architecture.md#1-tenants)
+        stage=Stage.ACTIVE,  # registered with an existing child app: already enabled
         ats_base_url=_checked_ats_url(data.ats_base_url, allow_insecure_local=allow_insecure_local),
         ats_token_enc=cipher.encrypt(data.ats_token.get_secret_value(), tenant_id=sealed, column="ats_token"),
         api_key_hash=crypto.hash_api_key(api_key),

@@ -11,7 +11,8 @@ from rsc_service.db.base import Base
 
 
 class ThrottleBucket(Base):
-    """One LinkedIn application's budget in one throttle group, shared by every replica (docs/architecture.md#10-throttle)."""
+    """One LinkedIn application's budget in one throttle group, shared by every replica
+    (docs/architecture.md#10-throttle)."""
 
     __tablename__ = "throttle_buckets"
 

@@ -93,7 +93,8 @@ class DatabaseThrottle(Throttle):
             if wait is None:
                 return
             if waited + wait > self._config.max_wait:
-                # Stop rather than wait: the caller releases its claim and comes back (docs/architecture.md#11-retries-and-dead-letters).
+                # Stop rather than wait: the caller releases its claim and comes back
+                # (docs/architecture.md#10-throttle).
                 raise Throttled("LinkedIn budget spent for now", status=429, retry_after=wait.total_seconds())
             await self._sleep(wait.total_seconds())
             waited += wait

@@ -18,7 +18,8 @@ from rsc_service.integrations.linkedin.transport import Settings, Transport
 
 DEFAULT_API_URL = "https://api.linkedin.com"
 DEFAULT_OAUTH_URL = "https://www.linkedin.com/oauth/v2"
-DEFAULT_LINKEDIN_VERSION = "202604"  # the latest version LinkedIn's pages name (docs/linkedin.md#versions-and-protocol)
+# The latest version LinkedIn's pages name (docs/linkedin.md#versions-and-protocol).
+DEFAULT_LINKEDIN_VERSION = "202604"
 
 
 class LinkedInApp(SyncCalls, SetupCalls, RetrievalCalls):

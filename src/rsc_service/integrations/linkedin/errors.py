@@ -40,7 +40,8 @@ CATEGORY_BY_STATUS: Final[Mapping[int, Category]] = MappingProxyType(
     }
 )
 
-# The token endpoint answers OAuth-style (`{"error": ...}`), sometimes with 400 (docs/linkedin.md#authentication).
+# The token endpoint answers OAuth-style (`{"error": ...}`), sometimes with 400
+# (docs/linkedin.md#authentication).
 CATEGORY_BY_OAUTH_ERROR: Final[Mapping[str, Category]] = MappingProxyType(
     {
         "invalid_client": Category.AUTH,

@@ -27,7 +27,8 @@ class RetrievalCalls:
     async def list_purged_exported_candidates(
         self, *, start: int = 0, count: int = 100
     ) -> wire.Page[wire.PurgedExportedCandidate]:
-        """Exported members whose LinkedIn profiles were closed; poll at least every 30 days (docs/linkedin.md#retrieval)."""
+        """Exported members whose LinkedIn profiles were closed; poll at least every 30 days
+        (docs/linkedin.md#retrieval)."""
         query = [
             restli.param("start", start, restli.Protocol.V2),
             restli.param("count", count, restli.Protocol.V2),

@@ -128,7 +128,8 @@ class TokenBucketThrottle(Throttle):
         if daily_limit:
             pause = (_next_midnight(now) - now).total_seconds()
         elif retry_after is not None:
-            pause = min(max(retry_after, 1.0), 86_400.0)  # honoured, clamped to 1 s..24 h (docs/architecture.md#11-retries-and-dead-letters)
+            # Honoured, clamped to 1 s..24 h (docs/architecture.md#10-throttle).
+            pause = min(max(retry_after, 1.0), 86_400.0)
         else:
             if (
                 bucket.last_429_at is not None

@@ -112,7 +112,7 @@ class Page(BaseModel, Generic[E]):
 
 
 class PartialUpdate(Wire):
-    """`{"patch": {"$set": {...}}}`; RSC material only ever shows `$set` (docs/linkedin.md#partial-updates)."""
+    """`{"patch": {"$set": {...}}}`; LinkedIn only ever shows `$set` (docs/linkedin.md#partial-updates)."""
 
     patch: dict[str, dict[str, Any]]
 
@@ -136,7 +136,8 @@ class AtsIntegration(Read):
     tenant_type: str | None = None
     data_provider: str | None = None
     integration_name: str | None = None
-    status: str | None = None  # the enablement field is not published (docs/linkedin.md#what-is-not-published); ENABLED or DISABLED assumed
+    # The enablement field is not published (docs/linkedin.md#what-is-not-published): ENABLED or DISABLED.
+    status: str | None = None
 
 
 class ConfigurationName(StrEnum):
@@ -189,7 +190,8 @@ class ProvisionedApplication(Read):
 
 
 class StubProfile(Read):
-    """A LinkedIn stub profile: only `candidate` itself is documented, its fields are inferred (docs/linkedin.md#retrieval)."""
+    """A LinkedIn stub profile: only `candidate` itself is documented, its fields are inferred
+    (docs/linkedin.md#retrieval)."""
 
     first_name: str | None = None
     last_name: str | None = None
@@ -200,7 +202,8 @@ class StubProfile(Read):
     @field_validator("email_address", "phone_numbers", mode="before")
     @classmethod
     def _as_list(cls, value: Any) -> Any:
-        # March 2024: the stub profile's emailAddress went from an array to a single string (docs/linkedin.md#retrieval).
+        # March 2024: the stub profile's emailAddress went from an array to a single string
+        # (docs/linkedin.md#retrieval).
         if value is None:
             return []
         return [value] if isinstance(value, str) else value
@@ -233,7 +236,8 @@ class Seat(Read):
 
 
 class ConversationEvent(Read):
-    """One InMail event; LinkedIn publishes no field list, these names are inferred (docs/linkedin.md#retrieval)."""
+    """One InMail event; LinkedIn publishes no field list, so these names are inferred
+    (docs/linkedin.md#retrieval)."""
 
     id: str | None = None
     thread: str | None = None

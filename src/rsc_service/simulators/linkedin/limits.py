@@ -1,4 +1,4 @@
-"""Throttles per sending application, counted as docs/architecture.md#10-throttle says (settings in SimConfig)."""
+"""Throttles per sending application, counted as docs/architecture.md#10-throttle says (see SimConfig)."""
 
 from __future__ import annotations
 

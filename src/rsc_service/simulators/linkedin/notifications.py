@@ -1,4 +1,5 @@
-"""Push notifications as docs/linkedin.md#push-notifications describes: GET challengeCode validation, then signed POSTs."""
+"""Push notifications as docs/linkedin.md#push-notifications describes: GET challengeCode validation,
+then signed POSTs."""
 
 from __future__ import annotations
 
