@@ -222,6 +222,17 @@ CASES = {
         {"results": {CANDIDATE_V1: DONE}, "errors": {}},
         BatchResult(ok={CANDIDATE: 204}),
     ),
+    "patch_candidates": Case(
+        lambda app: app.patch_candidates(
+            {CANDIDATE: wire.PartialUpdate.setting({"currentJobTitle": "CTO", "doNotContact": True})}
+        ),
+        "POST",
+        f"/v2/atsCandidates?{CANDIDATE_IDS}",
+        "batch_partial_update",
+        {"entities": {CANDIDATE_V1: {"patch": {"$set": {"currentJobTitle": "CTO", "doNotContact": True}}}}},
+        {"results": {CANDIDATE_V1: DONE}, "errors": {}},
+        BatchResult(ok={CANDIDATE: 204}),
+    ),
     "delete_candidates": Case(
         lambda app: app.delete_candidates([CANDIDATE]),
         "DELETE",
