@@ -44,7 +44,7 @@ def dispatch_settings(settings: Settings) -> DispatchSettings:
         per_tenant=box.per_tenant,
         lease=timedelta(seconds=box.lease_seconds),
         concurrency=box.concurrency,
-        backoff=policy.Backoff(max_attempts=box.max_attempts),
+        backoff=policy.Backoff(give_up_after=timedelta(hours=box.give_up_hours)),
     )
 
 

@@ -100,7 +100,12 @@ class OutboxSettings(BaseModel):
     )
     concurrency: int = Field(8, ge=1, le=64, description="Batches in flight per replica")
     lease_seconds: float = Field(120.0, gt=0, description="Claim lease; at least twice the LinkedIn timeout")
-    max_attempts: int = Field(12, ge=1, description="Transient failures before a row becomes a dead letter")
+    give_up_hours: float = Field(
+        24.0,
+        gt=0,
+        le=24 * 30,
+        description="How long transient failures keep a row retrying before it is dead",
+    )
     claim_limit: int = Field(2000, ge=1, description="Rows claimed per drain")
     per_tenant: int = Field(1000, ge=1, description="Most rows one tenant gets per drain (fairness)")
 

@@ -81,22 +81,22 @@ class TestDependencies:
         assert policy.satisfied(parent, self._dep(Op.DELETE, State.DONE, landed=True))
 
 
-class TestFairShare:
-    def test_one_tenants_backfill_does_not_fill_the_claim(self) -> None:
-        backfill = [_row("atsCandidates", f"c{i}") for i in range(1000)]
-        live = [_row("atsCandidates", "live", tenant=B)]
-        chosen = policy.fair_share(backfill + live, per_tenant=100)
-        assert len(chosen) == 101
-        assert chosen[-1].tenant_id == B
-
-
 class TestBackoff:
-    def test_grows_with_jitter_up_to_the_cap_and_gives_up(self) -> None:
-        backoff = policy.Backoff(base=timedelta(seconds=2), cap=timedelta(minutes=15), max_attempts=5)
+    def test_grows_with_jitter_up_to_the_cap(self) -> None:
+        backoff = policy.Backoff(base=timedelta(seconds=2), cap=timedelta(minutes=15))
         rng = random.Random(7)
         waits = [(backoff.next_attempt_at(n, now=NOW, rng=rng) - NOW).total_seconds() for n in range(1, 15)]
         assert 1 <= waits[0] <= 2
         assert 8 <= waits[3] <= 16
         assert all(450 <= w <= 900 for w in waits[-3:])
-        assert not backoff.exhausted(4)
-        assert backoff.exhausted(5)
+
+    def test_a_day_of_attempts_never_overflows(self) -> None:
+        backoff = policy.Backoff()
+        wait = backoff.next_attempt_at(500, now=NOW, rng=random.Random(1)) - NOW
+        assert timedelta(minutes=7, seconds=30) <= wait <= timedelta(minutes=15)
+
+    def test_gives_up_by_time_not_by_count(self) -> None:
+        backoff = policy.Backoff(give_up_after=timedelta(hours=24))
+        assert not backoff.exhausted(None, now=NOW)  # not failing at all
+        assert not backoff.exhausted(NOW - timedelta(hours=23, minutes=59), now=NOW)
+        assert backoff.exhausted(NOW - timedelta(hours=24), now=NOW)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.errors import FieldProblem, NotFound, Unprocessable
+from rsc_service.outbox import repository
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Op, State
 
@@ -92,11 +93,20 @@ async def replay(
         # A changed payload has already made the row pending; an unchanged one is due again all the same.
         row.state = State.PENDING
         row.attempts = 0
+        row.failing_since = None
+        row.blocked_by = None
         row.next_attempt_at = now
         row.lease_token = row.leased_until = None
         row.updated_at = now
         replayed.append(row.id)
     await session.flush()
+    # What waited for the replayed rows is due again with them (and so, in turn, what waited for those).
+    await repository.release_blocked(
+        session,
+        tenant_id=tenant_id,
+        refs={f"{row.resource}:{row.key}" for row in rows if row.id in set(replayed)},
+        now=now,
+    )
     return Replayed(
         replayed=replayed, skipped=skipped, remaining=await count_dead(session, tenant_id=tenant_id)
     )

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from rsc_service.errors import ServiceError
 from rsc_service.integrations.linkedin.errors import (
     AuthFailed,
     Category,
@@ -118,9 +119,12 @@ class Dispatcher:
         async with self._sessionmaker.begin() as session:
             paused = await tenant_service.paused_ids(session, now=now)
             due = await repository.claim_candidates(
-                session, now=now, limit=self.settings.claim_limit, skip_tenants=paused
+                session,
+                now=now,
+                limit=self.settings.claim_limit,
+                per_tenant=self.settings.per_tenant,
+                skip_tenants=paused,
             )
-            due = policy.fair_share(due, per_tenant=self.settings.per_tenant)
             refs = [tuple(d.split(":", 1)) for row in due for d in row.depends_on]
             known = await repository.find_refs(
                 session,
@@ -132,9 +136,13 @@ class Dispatcher:
             for row in due:
                 if (row.tenant_id, policy.ref(row.resource, row.key)) in in_claim:
                     ready.append(row)
+                    continue
+                dead = policy.dead_dependency(row, known)
+                if dead is not None:  # it would wait forever: a dead letter naming what it waits for
+                    settling.blocked(row, now=now, by=dead)
                 else:
                     row.next_attempt_at = now + self.settings.dependency_wait
-                    waiting += 1
+                waiting += 1
             await repository.mark_claimed(session, ready, token=token, leased_until=now + self.settings.lease)
         return ready, waiting
 
@@ -233,21 +241,30 @@ class Dispatcher:
     async def _settle_failure(self, batch: list[OutboxMessage], token: uuid.UUID, error: Exception) -> Counts:
         now = await self._now()
         counts = Counts(batches=1)
-        message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+        message = (
+            getattr(error, "message", None)
+            or getattr(error, "detail", None)
+            or f"{type(error).__name__}: {error}"
+        )
+        # Refused by LinkedIn as a whole, or our own configuration stands in the way (LinkedIn not
+        # configured, secrets unreadable): pause the tenant with the reason and spend no attempts
+        # (docs/architecture.md#1-tenants).
+        own = isinstance(error, ServiceError)
+        pausing = own or isinstance(error, Forbidden | AuthFailed)
         async with self._sessionmaker.begin() as session:
-            if isinstance(error, Forbidden | AuthFailed):
-                # The integration as a whole is refused: pause the tenant, keep every row
-                # (docs/architecture.md#1-tenants).
+            if pausing:
                 await tenant_service.pause_sending(
                     session,
                     tenant_id=batch[0].tenant_id,
                     until=now + self.settings.forbidden_pause,
-                    reason=f"LinkedIn refused the integration ({error.status}): {message}",
+                    reason=f"the service cannot send for this tenant: {message}"
+                    if own
+                    else f"LinkedIn refused the integration ({getattr(error, 'status', '')}): {message}",
                 )
             for row in await self._still_ours(session, batch, token):
                 if isinstance(error, Rejected):
                     settling.rejected(row, now=now, message=f"{error.status} {message}")
-                elif isinstance(error, Throttled | Forbidden | AuthFailed):
+                elif pausing or isinstance(error, Throttled):
                     settling.retry(
                         row, now=now, message=message, backoff=self.settings.backoff, rng=self._rng,
                         count_attempt=False, at=self._resume_at(error, now),
@@ -265,9 +282,13 @@ class Dispatcher:
         self._report(batch[0].resource, counts)
         return counts
 
-    def _resume_at(self, error: LinkedInError, now: datetime) -> datetime | None:
+    def _resume_at(self, error: Exception, now: datetime) -> datetime | None:
         if isinstance(error, Throttled):
-            return now + timedelta(seconds=error.retry_after) if error.retry_after else None
+            if not error.retry_after:
+                return None
+            # LinkedIn's Retry-After is honoured within 1 s .. 24 h: a huge value must not park rows for
+            # decades, nor overflow the date (docs/architecture.md#10-throttle).
+            return now + timedelta(seconds=min(max(error.retry_after, 1.0), 86_400.0))
         return now + self.settings.forbidden_pause
 
     async def _release(self, rows: Sequence[OutboxMessage], token: uuid.UUID, message: str) -> int:
@@ -290,6 +311,7 @@ class Dispatcher:
                 session,
                 now=now,
                 limit=self.settings.claim_limit,
+                per_tenant=self.settings.per_tenant,
                 states=(State.AWAITING_TASK,),
                 skip_tenants=await tenant_service.paused_ids(session, now=now),
             )

@@ -41,3 +41,7 @@ class OutboxMessage(TimestampMixin, Base):
     leased_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     landed_at: Mapped[datetime | None]
+    # When the current run of transient failures began; a row gives up by time, not by a count of attempts.
+    failing_since: Mapped[datetime | None]
+    # "resource:key" of the dead letter this row waits on; it is released when that row is due again.
+    blocked_by: Mapped[str | None] = mapped_column(String(270))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,6 +34,18 @@ def satisfied(row: OutboxMessage, dependency: OutboxMessage | None) -> bool:
         return dependency.op is Op.DELETE and dependency.state is State.DONE
     # A parent whose newest intent is its deletion is not there to hold a child, whatever landed before.
     return dependency.op is not Op.DELETE and dependency.landed_at is not None
+
+
+def dead_dependency(
+    row: OutboxMessage, known: Mapping[tuple[uuid.UUID, str, str], OutboxMessage]
+) -> OutboxMessage | None:
+    """A dependency of `row` that is a dead letter: until it is sent again, `row` could only wait."""
+    for dependency in row.depends_on:
+        resource, _, key = dependency.partition(":")
+        found = known.get((row.tenant_id, resource, key))
+        if found is not None and found.state is State.DEAD:
+            return found
+    return None
 
 
 def sendable(
@@ -68,28 +81,21 @@ def batches(rows: Iterable[OutboxMessage], *, size: int = MAX_BATCH) -> list[lis
     return [group[start : start + size] for group in groups.values() for start in range(0, len(group), size)]
 
 
-def fair_share(rows: Sequence[OutboxMessage], *, per_tenant: int) -> list[OutboxMessage]:
-    """At most `per_tenant` rows of each tenant, in the given (due-time) order: no tenant starves the rest."""
-    taken: dict[object, int] = defaultdict(int)
-    chosen = []
-    for row in rows:
-        if taken[row.tenant_id] < per_tenant:
-            taken[row.tenant_id] += 1
-            chosen.append(row)
-    return chosen
-
-
 @dataclass(frozen=True)
 class Backoff:
+    """When to try again after a transient failure, and when to give up: by time, never by a count alone
+    (docs/architecture.md#11-retries-and-dead-letters)."""
+
     base: timedelta = timedelta(seconds=2)
     cap: timedelta = timedelta(minutes=15)
-    max_attempts: int = 12  # about a day of retries before a transient failure becomes a dead letter
+    give_up_after: timedelta = timedelta(hours=24)
 
     def next_attempt_at(self, attempts: int, *, now: datetime, rng: random.Random) -> datetime:
-        # Full jitter: replicas retrying the same outage do not come back in step.
-        ceiling = min(self.cap, self.base * int(2 ** max(attempts - 1, 0)))
+        # Full jitter: replicas retrying the same outage do not come back in step. The exponent stops growing
+        # long before the cap is reached, so a day of retries never overflows.
+        ceiling = min(self.cap, self.base * 2 ** min(max(attempts - 1, 0), 20))
         jittered: timedelta = ceiling * (0.5 + rng.random() / 2)
         return now + jittered
 
-    def exhausted(self, attempts: int) -> bool:
-        return attempts >= self.max_attempts
+    def exhausted(self, failing_since: datetime | None, *, now: datetime) -> bool:
+        return failing_since is not None and now - failing_since >= self.give_up_after

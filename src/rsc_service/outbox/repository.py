@@ -93,17 +93,30 @@ async def claim_candidates(
     *,
     now: datetime,
     limit: int,
+    per_tenant: int,
     states: Sequence[State] = (State.PENDING,),
     skip_tenants: Collection[uuid.UUID] = (),
 ) -> Sequence[OutboxMessage]:
-    """Due rows, locked with SKIP LOCKED on PostgreSQL (SQLite's single writer needs no lock)."""
+    """Due rows, at most `per_tenant` of each tenant, oldest due first; locked with SKIP LOCKED on PostgreSQL
+    (SQLite's single writer needs no lock).
+
+    The cap is applied inside the query (a row number per tenant), before the limit: one tenant's backlog
+    never fills the claim while another's rows wait.
+    """
     due = and_(OutboxMessage.state.in_(list(states)), OutboxMessage.next_attempt_at <= now)
     expired = and_(OutboxMessage.state == State.INFLIGHT, OutboxMessage.leased_until < now)
-    query = select(OutboxMessage).where(or_(due, expired) if State.PENDING in states else due)
+    oldest_first = (OutboxMessage.next_attempt_at, OutboxMessage.id)
+    rank = func.row_number().over(partition_by=OutboxMessage.tenant_id, order_by=oldest_first)
+    ranked = select(OutboxMessage.id, rank.label("rank")).where(
+        or_(due, expired) if State.PENDING in states else due
+    )
     if skip_tenants:
-        query = query.where(OutboxMessage.tenant_id.not_in(list(skip_tenants)))
+        ranked = ranked.where(OutboxMessage.tenant_id.not_in(list(skip_tenants)))
+    capped = ranked.subquery()
     query = (
-        query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(select(capped.c.id).where(capped.c.rank <= per_tenant)))
+        .order_by(*oldest_first)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -176,6 +189,7 @@ async def settle_landed(session: AsyncSession, *, ids: Sequence[int], token: uui
             state=case((newer, literal(State.PENDING.value)), else_=literal(State.DONE.value)),
             landed_at=func.coalesce(OutboxMessage.landed_at, now),
             last_error=None,
+            failing_since=None,
             attempts=0,
             next_attempt_at=now,
             updated_at=now,
@@ -199,3 +213,35 @@ async def lock_claimed(
             .execution_options(populate_existing=True)
         )
     ).all()
+
+
+async def release_blocked(
+    session: AsyncSession, *, tenant_id: uuid.UUID, refs: Collection[str], now: datetime
+) -> int:
+    """Dead letters that waited for one of `refs` ("resource:key") are due again, and so, in turn, those that
+    waited for them. Returns how many rows were released."""
+    released = 0
+    waiting_on = set(refs)
+    while waiting_on:
+        rows = await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.tenant_id == tenant_id,
+                OutboxMessage.state == State.DEAD,
+                OutboxMessage.blocked_by.in_(sorted(waiting_on)),
+            )
+            .values(
+                state=State.PENDING,
+                blocked_by=None,
+                attempts=0,
+                failing_since=None,
+                last_error=None,
+                next_attempt_at=now,
+                updated_at=now,
+            )
+            .returning(OutboxMessage.resource, OutboxMessage.key)
+            .execution_options(synchronize_session=False)
+        )
+        waiting_on = {f"{resource}:{key}" for resource, key in rows.all()}
+        released += len(waiting_on)
+    return released

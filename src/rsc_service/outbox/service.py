@@ -76,6 +76,8 @@ async def enqueue(session: AsyncSession, owed: Sequence[Owed], *, now: datetime)
                 touched.append(rows.upsert(item.tenant_id, gone, item.source_version, now))
     if rows.new:
         await session.execute(_INSERT, rows_of(rows.new))
+    for tenant_id, refs in rows.revived.items():  # sent again: what waited for them is due again too
+        await repository.release_blocked(session, tenant_id=tenant_id, refs=refs, now=now)
     return touched
 
 
@@ -99,6 +101,8 @@ class NewMessage:
     task_ids: list[str] = field(default_factory=list)
     attempts: int = 0
     last_error: str | None = None
+    failing_since: datetime | None = None
+    blocked_by: str | None = None
     id: None = None  # given by the database on insert
 
 
@@ -114,6 +118,7 @@ class _Rows:
             (m.tenant_id, m.resource, m.key): m for m in loaded
         }
         self.new: list[NewMessage] = []  # inserted together at the end
+        self.revived: dict[uuid.UUID, set[str]] = {}  # dead letters due again, by tenant
 
     def children(self, tenant_id: uuid.UUID, resource: str, parent: str) -> list[Message]:
         rows = [
@@ -161,9 +166,13 @@ class _Rows:
             if message.state is not State.INFLIGHT:
                 message.state, message.attempts, message.task_ids = State.DEAD, 0, []
         elif message.state in _SETTLED:
+            if message.state is State.DEAD:
+                self.revived.setdefault(tenant_id, set()).add(f"{message.resource}:{message.key}")
             message.state = State.PENDING
+            message.blocked_by = None
             message.attempts = 0
             message.last_error = None
+            message.failing_since = None
             message.next_attempt_at = now
         return message
 

@@ -37,6 +37,7 @@ def task_succeeded(row: OutboxMessage, *, now: datetime) -> None:
 
 
 def _finish(row: OutboxMessage, *, now: datetime) -> None:
+    row.failing_since = None
     row.updated_at = now  # by the coordination clock: what "landed since" questions compare against
     # A newer revision arrived while this one was in flight: it still has to go.
     newer = row.sent_revision is not None and row.revision > row.sent_revision
@@ -54,6 +55,17 @@ def rejected(row: OutboxMessage, *, now: datetime, message: str) -> None:
         row.state, row.attempts, row.next_attempt_at = State.PENDING, 0, now
     else:
         row.state = State.DEAD
+
+
+def blocked(row: OutboxMessage, *, now: datetime, by: OutboxMessage) -> None:
+    """A dead letter because a record it needs is one; sent again, that record releases it
+    (docs/architecture.md#11-retries-and-dead-letters)."""
+    parent = f"{by.resource}:{by.key}"
+    row.state = State.DEAD
+    row.blocked_by = parent
+    row.last_error = _clip(f"waits for {parent}, a dead letter: {by.last_error or 'no reason recorded'}")
+    row.lease_token = row.leased_until = None
+    row.updated_at = now
 
 
 def retry(
@@ -75,8 +87,12 @@ def retry(
         return
     if not count_attempt:
         row.attempts = max(row.attempts - 1, 0)
-    if count_attempt and backoff.exhausted(row.attempts):
-        row.state = State.DEAD
-        return
+    else:
+        row.failing_since = row.failing_since or now
+        if backoff.exhausted(row.failing_since, now=now):
+            hours = backoff.give_up_after.total_seconds() / 3600
+            row.last_error = _clip(f"gave up after {hours:g} h of failures; last: {message}")
+            row.state = State.DEAD
+            return
     row.state = State.PENDING
     row.next_attempt_at = at or backoff.next_attempt_at(row.attempts, now=now, rng=rng)

@@ -1,0 +1,80 @@
+"""Claims: each tenant's share is capped inside the claim query, so one tenant's backlog never starves
+another's rows, and paused tenants are left out."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert
+
+from rsc_service.context import AppContext
+from rsc_service.outbox import repository
+from rsc_service.outbox.models import OutboxMessage
+from rsc_service.outbox.ops import Op, State
+from rsc_service.tenants import service as tenant_service
+from tests.conftest import FrozenClock
+from tests.factories import make_tenant
+
+
+def _rows(tenant_id: uuid.UUID, count: int, *, due: datetime, prefix: str) -> list[dict[str, object]]:
+    return [
+        {
+            "tenant_id": tenant_id,
+            "resource": "atsCandidates",
+            "key": f"{prefix}{i}",
+            "path_parent": None,
+            "depends_on": [],
+            "op": Op.UPSERT,
+            "payload": {"firstName": "A"},
+            "revision": 1,
+            "source_version": 1,
+            "state": State.PENDING,
+            "task_ids": [],
+            "attempts": 0,
+            "next_attempt_at": due - timedelta(seconds=1) + timedelta(microseconds=i),
+            "created_at": due,
+            "updated_at": due,
+        }
+        for i in range(count)
+    ]
+
+
+class TestFairClaims:
+    async def test_a_tenant_with_10000_due_rows_leaves_room_for_one_with_3(
+        self, ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        async with ctx.sessionmaker.begin() as session:
+            big = (await make_tenant(session, ctx)).tenant
+            small = (await make_tenant(session, ctx)).tenant
+            early = clock() - timedelta(hours=1)  # the big backlog is older: first by due time
+            await session.execute(insert(OutboxMessage), _rows(big.id, 10_000, due=early, prefix="a"))
+            await session.execute(insert(OutboxMessage), _rows(small.id, 3, due=clock(), prefix="b"))
+
+        async with ctx.sessionmaker.begin() as session:
+            claimed = await repository.claim_candidates(session, now=clock(), limit=2_000, per_tenant=1_000)
+
+        by_tenant = {tenant: sum(row.tenant_id == tenant for row in claimed) for tenant in (big.id, small.id)}
+        assert by_tenant == {big.id: 1_000, small.id: 3}
+        oldest_first = [row.key for row in claimed if row.tenant_id == big.id][:3]
+        assert oldest_first == ["a0", "a1", "a2"]
+
+    async def test_a_paused_tenant_is_left_out_and_the_limit_still_holds(
+        self, ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        async with ctx.sessionmaker.begin() as session:
+            paused = (await make_tenant(session, ctx)).tenant
+            sending = (await make_tenant(session, ctx)).tenant
+            await session.execute(insert(OutboxMessage), _rows(paused.id, 5, due=clock(), prefix="p"))
+            await session.execute(insert(OutboxMessage), _rows(sending.id, 5, due=clock(), prefix="s"))
+            await tenant_service.pause_sending(
+                session, tenant_id=paused.id, until=clock() + timedelta(minutes=5), reason="403"
+            )
+
+        async with ctx.sessionmaker.begin() as session:
+            skip = await tenant_service.paused_ids(session, now=clock())
+            claimed = await repository.claim_candidates(
+                session, now=clock(), limit=4, per_tenant=10, skip_tenants=skip
+            )
+
+        assert [row.key for row in claimed] == ["s0", "s1", "s2", "s3"]
