@@ -20,7 +20,7 @@ from rsc_service.context import AppContext
 from rsc_service.scheduler import Scheduler
 from rsc_service.settings import Settings
 from rsc_service.web import health
-from rsc_service.web.middleware import RequestContextMiddleware
+from rsc_service.web.middleware import RequestContextMiddleware, RequestLimitsMiddleware
 
 DESCRIPTION = """\
 LinkedIn Recruiter System Connect beside an existing ATS. Signed ATS webhooks are stored durably and
@@ -102,7 +102,12 @@ def create_app(
         _serve(app, ready)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     errors.install_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        max_body_bytes=settings.server.max_body_bytes,
+        max_header_bytes=settings.server.max_header_bytes,
+    )
+    app.add_middleware(RequestContextMiddleware)  # outermost: every answer carries its request id
     app.include_router(ats_webhook_routes.router)  # first: every ATS change is matched against it
     app.include_router(health.router)
     app.include_router(admin_routes.router)

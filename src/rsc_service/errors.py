@@ -7,7 +7,6 @@ ServiceError
 ├── NotFound (404)
 ├── Conflict (409)
 ├── Gone (410)
-├── PayloadTooLarge (413)
 └── ServiceUnavailable (503, Retry-After)
 """
 
@@ -22,7 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SqlAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -93,11 +92,6 @@ class Gone(ServiceError):
     code = "gone"
 
 
-class PayloadTooLarge(ServiceError):
-    status = 413
-    code = "payload_too_large"
-
-
 class ServiceUnavailable(ServiceError):
     status = 503
     code = "unavailable"
@@ -159,13 +153,21 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+HTTP_CODES: dict[int, str] = {
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    431: "request_headers_too_large",
+}
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
     detail = exc.detail if isinstance(exc.detail, str) else None
     return problem_response(
         status=exc.status_code,
-        code=codes.get(exc.status_code, "http_error"),
+        code=HTTP_CODES.get(exc.status_code, "http_error"),
         detail=detail,
         instance=request.url.path,
         headers=dict(exc.headers) if exc.headers else None,
@@ -181,26 +183,60 @@ def internal_error(path: str, exc: BaseException) -> JSONResponse:
 
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
-    return internal_error(request.url.path, exc)
+    return unhandled_response(request.url.path, exc)
 
 
-async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    # Senders retry a 503; a 4xx or 500 here could make them drop a change for good
+def unhandled_response(path: str, exc: BaseException) -> JSONResponse:
+    """The answer to an error nothing else handled: 503 when the database is unreachable, else 500."""
+    if database_unreachable(exc):
+        return _unavailable(path, exc)
+    return internal_error(path, exc)
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached (down, refusing, a connection lost mid-use), as
+    opposed to refusing a statement. Drivers raise plain OSError for a refused connection, and asyncpg its own
+    connection errors, which SQLAlchemy does not wrap."""
+    if isinstance(exc, OperationalError | InterfaceError | SqlAlchemyTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated)
+    if isinstance(exc, OSError):  # refused, reset, unreachable, a connect timeout
+        return True
+    module = type(exc).__module__
+    return module.startswith("asyncpg") and "Connection" in type(exc).__name__
+
+
+def _unavailable(path: str, exc: BaseException) -> JSONResponse:
+    # Callers retry a 503; a 4xx or 500 here could make them drop a change for good
     # (docs/architecture.md#14-ingest).
-    log.warning("http.database_unavailable", path=request.url.path, error_type=type(exc).__name__)
+    log.warning("http.database_unavailable", path=path, error_type=type(exc).__name__)
     return problem_response(
         status=503,
         code="unavailable",
         detail="the database is unavailable; retry later",
-        instance=request.url.path,
+        instance=path,
         headers={"Retry-After": "5"},
     )
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if database_unreachable(exc):
+        return _unavailable(request.url.path, exc)
+    if isinstance(exc, DataError):  # a value the database cannot store: the request's, not ours
+        return problem_response(
+            status=422,
+            code="unstorable_value",
+            detail="a value in the request cannot be stored (too long, out of range or not allowed)",
+            instance=request.url.path,
+        )
+    return internal_error(request.url.path, exc)
+
+
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error)
-    for error in (OperationalError, InterfaceError, SqlAlchemyTimeout):
-        app.add_exception_handler(error, _database_unavailable)
+    for error in (DBAPIError, SqlAlchemyTimeout, OSError):
+        app.add_exception_handler(error, _database_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unhandled)

@@ -50,7 +50,8 @@ class ServerSettings(BaseModel):
     host: str = Field("127.0.0.1", description="Address `serve` binds to")
     port: int = Field(8000, ge=1, le=65535, description="Port `serve` listens on")
     public_url: str = Field("http://127.0.0.1:8000", description="URL others use to reach this service")
-    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted, on any route")
+    max_header_bytes: int = Field(16_384, ge=1024, description="Largest total size of a request's headers")
 
 
 class LinkedInSettings(BaseModel):

@@ -17,10 +17,12 @@ from rsc_service.tenants.schemas import (
     WebhookSecretRotated,
     to_read,
 )
-from rsc_service.web.admin_auth import AdminPrincipal
+from rsc_service.web.admin_auth import AdminPrincipal, AdminRoute
 from rsc_service.web.deps import Ctx, WriteSession
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=problem_responses(401, 403))
+router = APIRouter(
+    prefix="/v1/admin", tags=["admin"], responses=problem_responses(401, 403), route_class=AdminRoute
+)
 
 
 @router.post(

@@ -16,11 +16,14 @@ from rsc_service.push import service as push_service
 from rsc_service.reconcile import service as reconcile_service
 from rsc_service.tenants import service as tenant_service
 from rsc_service.throttle import service as throttle
-from rsc_service.web.admin_auth import AdminPrincipal
+from rsc_service.web.admin_auth import AdminPrincipal, AdminRoute
 from rsc_service.web.deps import Ctx, WriteSession
 
 router = APIRouter(
-    prefix="/v1/admin/tenants/{tenant_key}", tags=["admin"], responses=problem_responses(401, 403, 404)
+    prefix="/v1/admin/tenants/{tenant_key}",
+    tags=["admin"],
+    responses=problem_responses(401, 403, 404),
+    route_class=AdminRoute,
 )
 
 MAX_ROW_ID = 2**31 - 1  # outbox ids are 32-bit integers on PostgreSQL

@@ -1,4 +1,4 @@
-"""verified_event(): raw body (size-capped) → tenant (kept by Intake) → Standard Webhooks signature → event"""
+"""verified_event(): raw body → tenant (kept by Intake) → Standard Webhooks signature → event"""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from rsc_service.errors import (
     FieldProblem,
     Gone,
     NotFound,
-    PayloadTooLarge,
     Unauthorized,
     Unprocessable,
 )
@@ -45,20 +44,6 @@ IntakeDep = Annotated[Intake, Depends(_intake)]
 class VerifiedEvent:
     delivery: Delivery
     intake: Intake
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"webhook body over {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"webhook body over {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _parse(body: bytes, webhook_id: str) -> ats.WebhookEvent:
@@ -98,7 +83,8 @@ def _check(body: bytes, request: Request, tenant: SigningTenant, now: datetime, 
 
 
 async def verified_event(tenant_key: str, request: Request) -> VerifiedEvent:
-    """The raw body read (size-capped), the tenant found, the signature checked, the event parsed.
+    """The raw body read (capped for every route by the middleware), the tenant found, the signature
+    checked, the event parsed.
 
     Called by the route itself, not as a FastAPI dependency: this route takes every ATS change, and
     dependency resolution would cost it as much as the checks.
@@ -108,7 +94,7 @@ async def verified_event(tenant_key: str, request: Request) -> VerifiedEvent:
     now = ctx.clock()
     tolerance = timedelta(seconds=ctx.settings.ats.webhook_tolerance_seconds)
     with intake.writer.arriving():
-        body = await _read_body(request, ctx.settings.server.max_body_bytes)
+        body = await request.body()  # capped for every route by RequestLimitsMiddleware
         tenant = _usable(await intake.keys.get(tenant_key))
         try:
             _check(body, request, tenant, now, tolerance)

@@ -41,7 +41,15 @@ def serve(
     # Modules, classes and the app live as long as the process: keep them out of the collector's full
     # passes, which would otherwise walk all of them each time (a pause every request shares).
     gc.freeze()
-    uvicorn.run(application, host=bind_host, port=bind_port, log_config=None, access_log=False)
+    uvicorn.run(
+        application,
+        host=bind_host,
+        port=bind_port,
+        log_config=None,
+        access_log=False,
+        # The app refuses oversized headers too (431); this stops h11 buffering them in the first place.
+        h11_max_incomplete_event_size=settings.server.max_header_bytes,
+    )
 
 
 @app.command()

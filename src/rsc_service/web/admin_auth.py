@@ -1,30 +1,53 @@
-"""The operator principal: the admin bearer token from settings, compared in constant time."""
+"""The operator principal: the admin bearer token from settings, compared in constant time, checked before
+a route reads its body (AdminRoute), so nobody unauthenticated makes the service read or parse anything."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from rsc_service.crypto import same_secret
 from rsc_service.errors import Forbidden, Unauthorized
-from rsc_service.web.deps import Ctx
+from rsc_service.settings import Settings
+from rsc_service.web.deps import Ctx, context_of
 
 _bearer = HTTPBearer(auto_error=False, scheme_name="AdminToken", description="RSC_ADMIN__TOKEN")
+
+
+def _check(settings: Settings, authorization: str | None) -> str:
+    expected = settings.admin.token
+    if expected is None:
+        raise Forbidden("the admin API is off: set RSC_ADMIN__TOKEN to enable it")
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not same_secret(token.strip(), expected.get_secret_value()):
+        unauthorized = Unauthorized("a valid admin bearer token is required")
+        unauthorized.headers = {"WWW-Authenticate": "Bearer"}
+        raise unauthorized
+    return "admin"
 
 
 async def _admin(
     ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> str:
-    expected = ctx.settings.admin.token
-    if expected is None:
-        raise Forbidden("the admin API is off: set RSC_ADMIN__TOKEN to enable it")
-    if credentials is None or not same_secret(credentials.credentials, expected.get_secret_value()):
-        unauthorized = Unauthorized("a valid admin bearer token is required")
-        unauthorized.headers = {"WWW-Authenticate": "Bearer"}
-        raise unauthorized
-    return "admin"
+    return _check(ctx.settings, f"Bearer {credentials.credentials}" if credentials else None)
+
+
+class AdminRoute(APIRoute):
+    """Checks the admin token before FastAPI reads and parses the body (which it does before any
+    dependency runs); `AdminPrincipal` stays on each route for its OpenAPI security scheme."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def checked(request: Request) -> Response:
+            _check(context_of(request).settings, request.headers.get("authorization"))
+            return await handler(request)
+
+        return checked
 
 
 AdminPrincipal = Annotated[str, Depends(_admin)]
