@@ -112,7 +112,13 @@ async def ctx(
 ) -> AsyncIterator[AppContext]:
     async with httpx.AsyncClient() as http:
         yield AppContext(
-            settings=settings, engine=engine, sessionmaker=sessionmaker, http=http, clock=clock, holder="test"
+            settings=settings,
+            engine=engine,
+            sessionmaker=sessionmaker,
+            http=http,
+            ats_http=http,  # tests talk to loopback ATS fakes, which the pinning lets through anyway
+            clock=clock,
+            holder="test",
         )
 
 

@@ -15,6 +15,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from rsc_service import urls
 from rsc_service.crypto import Cipher, SecretsUnavailable
 from rsc_service.db.session import create_engine, create_sessionmaker
 from rsc_service.errors import ServiceUnavailable
@@ -37,7 +38,8 @@ class AppContext:
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
-    http: httpx.AsyncClient
+    http: httpx.AsyncClient  # to LinkedIn
+    ats_http: httpx.AsyncClient  # to tenants' ATS APIs: pinned to vetted addresses (urls.py)
     clock: Clock = system_clock
     holder: str = field(default_factory=default_holder)
     linkedin: LinkedInClient | None = None
@@ -84,11 +86,17 @@ def outbound_http(settings: Settings) -> httpx.AsyncClient:
 async def open_context(settings: Settings, *, clock: Clock = system_clock) -> AsyncIterator[AppContext]:
     engine = create_engine(settings.database)
     http = outbound_http(settings)
+    ats_http = urls.ats_http_client(
+        timeout=settings.ats.timeout_seconds,
+        max_connections=settings.linkedin.max_connections,
+        allow_insecure_local=settings.allow_insecure_local,
+    )
     ctx = AppContext(
         settings=settings,
         engine=engine,
         sessionmaker=create_sessionmaker(engine),
         http=http,
+        ats_http=ats_http,
         clock=clock,
         holder=settings.scheduler.holder or default_holder(),
         linkedin=linkedin_client(settings, http),
@@ -96,5 +104,6 @@ async def open_context(settings: Settings, *, clock: Clock = system_clock) -> As
     try:
         yield ctx
     finally:
+        await ats_http.aclose()
         await http.aclose()
         await engine.dispose()

@@ -40,7 +40,7 @@ def ats_sim(clock: FrozenClock) -> FastAPI:
 @pytest.fixture
 async def ctx(ctx: AppContext, ats_sim: FastAPI) -> AsyncIterator[AppContext]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=ats_sim)) as http:
-        yield replace(ctx, http=http)
+        yield replace(ctx, ats_http=http)
 
 
 @pytest.fixture

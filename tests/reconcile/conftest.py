@@ -45,7 +45,7 @@ async def ats(client: httpx.AsyncClient, ctx: AppContext, clock: FrozenClock) ->
 
 @pytest.fixture
 async def ctx_ats(ctx_li: AppContext, fake_ats: FakeAts) -> AsyncIterator[AppContext]:  # noqa: F811
-    """The context reconcile runs with: its outbound HTTP reaches the fake ATS's API."""
+    """The context reconcile runs with: its ATS client reaches the fake ATS's API."""
     transport = httpx.ASGITransport(app=fake_ats.app)
     async with httpx.AsyncClient(transport=transport, base_url=ATS_URL) as http:
-        yield replace(ctx_li, http=http)
+        yield replace(ctx_li, ats_http=http)

@@ -121,7 +121,7 @@ async def run_now(ctx: AppContext, *, tenant_key: str | None = None) -> list[Rep
     reports = []
     for tenant in tenants:  # loaded above; detached now, which is all the walk needs of them
         try:
-            ats = _ats_client(ctx, tenant)
+            ats = await _ats_client(ctx, tenant)
             reports.append(
                 await reconcile_tenant(
                     ctx.sessionmaker, tenant_id=tenant.id, tenant_key=tenant.key, ats=ats, clock=ctx.clock
@@ -133,16 +133,18 @@ async def run_now(ctx: AppContext, *, tenant_key: str | None = None) -> list[Rep
     return reports
 
 
-def _ats_client(ctx: AppContext, tenant: Tenant) -> AtsClient:
-    # The base URL was checked when saved; it is checked again before we connect.
-    base_url = urls.check_outbound(
+async def _ats_client(ctx: AppContext, tenant: Tenant) -> AtsClient:
+    # The base URL was checked when saved; it is checked again, off the event loop, before we connect, and the
+    # client connects only to addresses it vetted itself (docs/architecture.md#16-security).
+    base_url = await urls.check_outbound_async(
         tenant.ats_base_url, allow_insecure_local=ctx.settings.allow_insecure_local
     )
     return AtsClient(
-        ctx.http,
+        ctx.ats_http,
         base_url=base_url,
         token=tenant_service.ats_token(tenant, cipher=ctx.cipher),
         retries=ctx.settings.ats.retries,
+        timeout=ctx.settings.ats.timeout_seconds,
     )
 
 

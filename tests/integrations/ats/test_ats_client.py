@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -195,6 +197,90 @@ class TestPaging:
         first, second = (call.request.url.params for call in route.calls)
         assert dict(first) == {"updated_since": "2026-03-01T00:00:00Z", "limit": "2"}
         assert second["cursor"] == "c_Mg"
+
+
+class TestLimits:
+    @respx.mock
+    async def test_oversized_answer_is_refused_and_not_retried(self, http: httpx.AsyncClient) -> None:
+        client = AtsClient(http, base_url=BASE, token="t0k", retries=3, max_response_bytes=64)
+        route = respx.get(f"{BASE}/users/usr_1").respond(200, json=USER | {"last_name": "x" * 100})
+
+        with pytest.raises(errors.AtsProtocolError, match="GET /users/usr_1: answer larger than 64 bytes"):
+            await client.get_user("usr_1")
+
+        assert route.call_count == 1
+
+    @respx.mock
+    async def test_a_body_without_length_is_cut_off_while_streaming(self, http: httpx.AsyncClient) -> None:
+        sent: list[int] = []
+
+        async def endless() -> AsyncIterator[bytes]:
+            for _ in range(1000):
+                sent.append(1)
+                yield b"x" * 1024
+
+        client = AtsClient(http, base_url=BASE, token="t0k", max_response_bytes=4096)
+        respx.get(f"{BASE}/users/usr_1").mock(return_value=httpx.Response(200, content=endless()))
+
+        with pytest.raises(errors.AtsProtocolError, match="larger than 4096 bytes"):
+            await client.get_user("usr_1")
+
+        assert len(sent) <= 5  # reading stopped at the cap, not at the end of the body
+
+    @respx.mock
+    async def test_the_cap_counts_decompressed_bytes(self, http: httpx.AsyncClient) -> None:
+        bomb = gzip.compress(b"[" + b" " * 100_000 + b"]")
+        client = AtsClient(http, base_url=BASE, token="t0k", max_response_bytes=10_000)
+        respx.get(f"{BASE}/users/usr_1").respond(200, content=bomb, headers={"Content-Encoding": "gzip"})
+
+        assert len(bomb) < 10_000
+        with pytest.raises(errors.AtsProtocolError, match="larger than 10000 bytes"):
+            await client.get_user("usr_1")
+
+    @respx.mock
+    async def test_an_answer_at_the_cap_is_read(self, http: httpx.AsyncClient) -> None:
+        body = json.dumps(USER).encode()
+        client = AtsClient(http, base_url=BASE, token="t0k", max_response_bytes=len(body))
+        respx.get(f"{BASE}/users/usr_1").respond(
+            200, content=body, headers={"Content-Type": "application/json"}
+        )
+
+        assert (await client.get_user("usr_1")).id == "usr_1"
+
+    @respx.mock
+    async def test_an_oversized_error_answer_is_still_retried(
+        self, http: httpx.AsyncClient, sleeps: Sleeps
+    ) -> None:
+        client = AtsClient(http, base_url=BASE, token="t0k", retries=1, max_response_bytes=500, sleep=sleeps)
+        route = respx.get(f"{BASE}/users/usr_1").mock(
+            side_effect=[httpx.Response(503, text="x" * 5000), httpx.Response(200, json=USER)]
+        )
+
+        assert (await client.get_user("usr_1")).id == "usr_1"
+        assert route.call_count == 2
+
+    @respx.mock
+    async def test_the_timeout_reaches_every_request(self, http: httpx.AsyncClient) -> None:
+        client = AtsClient(http, base_url=BASE, token="t0k", timeout=2.5, page_size=2)
+        route = respx.get(f"{BASE}/users").mock(
+            side_effect=[
+                httpx.Response(200, json={"data": [USER], "next_cursor": "c_1"}),
+                httpx.Response(200, json={"data": [], "next_cursor": None}),
+            ]
+        )
+
+        [user async for user in client.list_users()]
+
+        expected = {"connect": 2.5, "read": 2.5, "write": 2.5, "pool": 2.5}
+        assert [call.request.extensions["timeout"] for call in route.calls] == [expected, expected]
+
+    @respx.mock
+    async def test_without_a_timeout_the_http_clients_own_applies(self) -> None:
+        route = respx.get(f"{BASE}/users/usr_1").respond(200, json=USER)
+        async with httpx.AsyncClient(timeout=7.0) as http:
+            await AtsClient(http, base_url=BASE, token="t0k").get_user("usr_1")
+
+        assert route.calls.last.request.extensions["timeout"]["read"] == 7.0
 
 
 @pytest.fixture

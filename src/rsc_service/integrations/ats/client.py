@@ -1,7 +1,9 @@
 """Typed client for the ATS contract (openapi/ats-api.yaml): cursor-paged reads and idempotent creates.
 
 Transient failures (5xx, 429, timeouts, connection errors) are retried with exponential backoff that
-honours Retry-After; creates are safe to retry because each carries an `external_id`.
+honours Retry-After; creates are safe to retry because each carries an `external_id`. Answers are read
+up to `max_response_bytes`: the ATS is a tenant-configured endpoint, and an endless body must not fill
+memory (docs/architecture.md#16-security).
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ from rsc_service.integrations.ats.errors import AtsNotFound, AtsProtocolError, A
 ModelT = TypeVar("ModelT", bound=BaseModel)
 Params = Mapping[str, str | int | bool | datetime | None]
 
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+_BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+class _TooLarge(Exception):
+    pass
+
 
 class _Transient(Exception):
     def __init__(self, message: str, *, status: int | None = None, retry_after: float = 0.0) -> None:
@@ -41,13 +50,18 @@ class AtsClient:
         max_backoff: float = 30.0,
         page_size: int = 100,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        timeout: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        """`timeout` (seconds, for each phase of each request) overrides the HTTP client's default."""
         self._http = http
         self._base = base_url.rstrip("/")
         self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         self._retries, self._backoff, self._max_backoff = retries, backoff, max_backoff
         self._page_size = page_size
         self._sleep = sleep
+        self._timeout = timeout
+        self._max_response_bytes = max_response_bytes
 
     # --- reads ---------------------------------------------------------------------------------------
 
@@ -204,26 +218,60 @@ class AtsClient:
         raise AssertionError("unreachable: tenacity either returns or raises")
 
     async def _once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        if self._timeout is not None:
+            kwargs["timeout"] = self._timeout
+        request = self._http.build_request(method, self._base + path, headers=self._headers, **kwargs)
         try:
-            response = await self._http.request(method, self._base + path, headers=self._headers, **kwargs)
+            response = await self._exchange(request)
         except httpx.TimeoutException as exc:
             raise _Transient(f"timed out ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:
             raise _Transient(f"connection failed ({type(exc).__name__})") from exc
+        except _TooLarge:
+            # Not transient: the same request would fetch the same oversized answer again.
+            raise AtsProtocolError(
+                f"{method} {path}: answer larger than {self._max_response_bytes} bytes"
+            ) from None
         status = response.status_code
-        if status == 429 or status >= 500:
-            raise _Transient(f"ATS answered {status}", status=status, retry_after=_retry_after(response))
         if status >= 400:
             problem = _problem(response)
             error = AtsNotFound if status == 404 else AtsRejected
             raise error(status, problem, text=response.text if problem is None else "")
         return response
 
+    async def _exchange(self, request: httpx.Request) -> httpx.Response:
+        """The response with its body read, or _Transient for a retryable status (body left unread)."""
+        streamed = await self._http.send(request, stream=True)
+        try:
+            status = streamed.status_code
+            if status == 429 or status >= 500:
+                raise _Transient(f"ATS answered {status}", status=status, retry_after=_retry_after(streamed))
+            return await _read_capped(streamed, self._max_response_bytes)
+        finally:
+            await streamed.aclose()
+
     def _wait(self, state: RetryCallState) -> float:
         exponential = min(self._max_backoff, self._backoff * 2.0 ** (state.attempt_number - 1))
         failure = state.outcome.exception() if state.outcome is not None else None
         retry_after = failure.retry_after if isinstance(failure, _Transient) else 0.0
         return max(exponential, min(retry_after, self._max_backoff))
+
+
+async def _read_capped(response: httpx.Response, limit: int) -> httpx.Response:
+    """The response with its body read, refusing bodies over `limit` bytes before they fill memory."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and "content-encoding" not in response.headers and int(declared) > limit:
+        raise _TooLarge
+    body = bytearray()
+    async for chunk in response.aiter_bytes():  # decoded bytes: a compressed bomb counts at full size
+        body += chunk
+        if len(body) > limit:
+            raise _TooLarge
+    # The body is decoded already, so the rebuilt response must not claim an encoding.
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _BODY_HEADERS]
+    return httpx.Response(
+        response.status_code, headers=headers, content=bytes(body), request=response.request
+    )
 
 
 def _segment(value: str) -> str:
