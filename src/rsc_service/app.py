@@ -86,6 +86,7 @@ def create_app(
                 scheduler = Scheduler(running)
                 scheduler.start()
                 stack.push_async_callback(scheduler.stop)
+                app.state.readiness.append(scheduler.readiness)
             yield
 
     app = FastAPI(
@@ -100,6 +101,7 @@ def create_app(
     )
     if ready is not None:
         _serve(app, ready)
+    app.state.readiness = []  # checks /readyz runs besides the database's
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     errors.install_handlers(app)
     app.add_middleware(

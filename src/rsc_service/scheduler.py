@@ -25,7 +25,7 @@ from rsc_service.bootstrap import Service
 from rsc_service.candidates import service as candidate_service
 from rsc_service.db import leases
 from rsc_service.outbox import health as outbox_health
-from rsc_service.outbox.jobs import drain_outbox
+from rsc_service.outbox.jobs import DrainHealth, supervise
 from rsc_service.reconcile import jobs as reconcile_jobs
 from rsc_service.web import metrics, metrics_collect
 
@@ -173,6 +173,8 @@ class Scheduler:
         self._lock_file: IO[str] | None = None
         self._stop = asyncio.Event()
         self._loops: list[asyncio.Task[None]] = []
+        # A drain that has not gone round for two leases' time is stalled: readiness says so.
+        self.drain = DrainHealth(stalled_after=2 * self.ctx.settings.outbox.lease_seconds)
 
     def start(self) -> None:
         self._lock_sqlite()
@@ -198,10 +200,11 @@ class Scheduler:
     async def _drain(self) -> None:
         box = self.ctx.settings.outbox
         async with self.service.wake.listening(self.ctx.engine):
-            await drain_outbox(
+            await supervise(
                 self.service.dispatcher,
                 self.service.wake,
                 self._stop,
+                self.drain,
                 poll=box.poll_ms / 1000,
                 fill=box.batch_wait_ms / 1000,
             )
@@ -215,6 +218,7 @@ class Scheduler:
             await run_per_replica(self.service, job)
 
     async def stop(self) -> None:
+        """Stop the jobs and the drain (SIGTERM, Ctrl-C), and give back the rows the drain still holds."""
         self._stop.set()
         for loop in self._loops:
             loop.cancel()
@@ -222,6 +226,16 @@ class Scheduler:
                 await loop
         self._loops.clear()
         self.shutdown()
+        released = await self.service.dispatcher.release_held()
+        if released:
+            log.info("scheduler.released_leases", rows=released)
+
+    def readiness(self) -> str | None:
+        """Why this process is not ready: a dead or stalled drain."""
+        age = self.drain.age()
+        if age is not None:
+            metrics.DRAIN_CYCLE_AGE.set(age)
+        return self.drain.problem()
 
     def shutdown(self) -> None:
         self._stop.set()

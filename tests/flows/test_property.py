@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
@@ -35,6 +36,7 @@ async def _open(url: str, clock: FrozenClock, loop: asyncio.AbstractEventLoop) -
 
 
 class TestPushProperties:
+    @pytest.mark.timeout(900)  # a hundred histories in CI: minutes, not the default five-minute ceiling
     def test_linkedin_converges_to_the_ats_in_order_without_resurrections(
         self, fresh_database: Callable[[bool], Awaitable[str]]
     ) -> None:

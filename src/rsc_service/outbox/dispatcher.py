@@ -86,12 +86,40 @@ class Dispatcher:
         self._rng = rng or random.Random()  # noqa: S311 - jitter
         self._on_batch = on_batch
         self._slots = asyncio.Semaphore(self.settings.concurrency)
+        self._held: set[uuid.UUID] = set()  # lease tokens of the claims under way
 
     async def drain_once(self) -> Counts:
         """One claim and everything it sends. Returns what happened; zero claimed means nothing was due."""
         counts = Counts()
-        counts.add(await self._poll_tasks())
+        counts.add(await self._holding(self._poll_tasks))
+        counts.add(await self._holding(self._send_due))
+        return counts
+
+    async def release_held(self) -> int:
+        """Give back the rows this dispatcher holds under a lease (at shutdown), so another replica takes
+        them at once instead of waiting for the lease to run out. Returns how many were released."""
+        if not self._held:
+            return 0
+        now = await self._now()
+        async with self._sessionmaker.begin() as session:
+            released = await repository.release_leases(session, tokens=sorted(self._held), now=now)
+        self._held.clear()
+        return released
+
+    async def _holding(self, work: Callable[[uuid.UUID], Awaitable[Counts]]) -> Counts:
         token = uuid.uuid4()
+        self._held.add(token)
+        try:
+            counts = await work(token)
+        except Exception:
+            self._held.discard(token)
+            raise
+        # Cancelled (shutdown): the token stays held, for release_held() to give its rows back.
+        self._held.discard(token)
+        return counts
+
+    async def _send_due(self, token: uuid.UUID) -> Counts:
+        counts = Counts()
         claimed, waiting = await self._claim(token)
         counts.claimed, counts.waiting = len(claimed), waiting
         landed: set[tuple[object, str]] = set()
@@ -301,11 +329,10 @@ class Dispatcher:
                 )  # fmt: skip
         return len(rows)
 
-    async def _poll_tasks(self) -> Counts:
+    async def _poll_tasks(self, token: uuid.UUID) -> Counts:
         """Jobs wait on LinkedIn's tasks: SUCCEEDED lands them, FAILED is a dead letter with its message."""
         counts = Counts()
         now = await self._now()
-        token = uuid.uuid4()
         async with self._sessionmaker.begin() as session:
             rows = await repository.claim_candidates(
                 session,

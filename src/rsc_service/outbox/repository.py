@@ -245,3 +245,25 @@ async def release_blocked(
         waiting_on = {f"{resource}:{key}" for resource, key in rows.all()}
         released += len(waiting_on)
     return released
+
+
+async def release_leases(session: AsyncSession, *, tokens: Sequence[uuid.UUID], now: datetime) -> int:
+    """Rows leased to `tokens` are free again and due now; an in-flight row is pending again, its attempt
+    given back (it may have reached LinkedIn: sending it again is an idempotent write)."""
+    inflight = OutboxMessage.state == State.INFLIGHT
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.lease_token.in_(list(tokens)))
+        .values(
+            state=case((inflight, literal(State.PENDING.value)), else_=OutboxMessage.state),
+            attempts=case(
+                (and_(inflight, OutboxMessage.attempts > 0), OutboxMessage.attempts - 1),
+                else_=OutboxMessage.attempts,
+            ),
+            lease_token=None,
+            leased_until=None,
+            next_attempt_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

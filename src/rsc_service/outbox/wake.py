@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import asyncpg
+import structlog
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from rsc_service.web import metrics
+
 CHANNEL = "rsc_outbox"
+log = structlog.get_logger()
+Connect = Callable[[str], Awaitable[Any]]  # asyncpg.connect, or a stand-in
 _TOUCHED = "outbox_touched"  # session.info flag: this transaction wrote outbox rows
 
 
@@ -34,6 +40,7 @@ async def announce(session: AsyncSession) -> None:
 class Wake:
     def __init__(self) -> None:
         self.event = asyncio.Event()
+        self.hearing = False  # other replicas' commits reach this one now (LISTEN is up)
 
     def attach(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         """Sessions made by `sessionmaker` from now on set this Wake when they commit outbox rows.
@@ -55,21 +62,61 @@ class Wake:
             self.event.set()
 
     @contextlib.asynccontextmanager
-    async def listening(self, engine: AsyncEngine) -> AsyncIterator[None]:
-        """On PostgreSQL, other replicas' commits wake this one too (their NOTIFY is sent in the commit)."""
+    async def listening(
+        self, engine: AsyncEngine, *, connect: Connect = asyncpg.connect, max_delay: float = 30.0
+    ) -> AsyncIterator[None]:
+        """On PostgreSQL, other replicas' commits wake this one too (their NOTIFY is sent in the commit).
+
+        The LISTEN connection is kept up beside the caller: a database that is down at start or goes away
+        later is retried with backoff, while the drain goes on polling; it never fails the caller.
+        """
         if engine.dialect.name != "postgresql":
             yield
             return
         url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        connection = await asyncpg.connect(url)
-        await connection.add_listener(CHANNEL, self._notified)
+        keeper = asyncio.create_task(self._keep_listening(url, connect, max_delay), name="outbox-listen")
         try:
             yield
         finally:
-            await connection.close()
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+
+    async def _keep_listening(self, url: str, connect: Connect, max_delay: float) -> None:
+        delay = first_delay = min(1.0, max_delay)
+        while True:
+            try:
+                connection = await connect(url)
+            except Exception as error:  # down or refusing: polling carries the drain meanwhile
+                log.warning("outbox.listen_failed", error_type=type(error).__name__, retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, max_delay)
+                continue
+            lost = asyncio.Event()
+            connection.add_termination_listener(functools.partial(_set, lost))
+            try:
+                await connection.add_listener(CHANNEL, self._notified)
+                self.hearing = True
+                metrics.DRAIN_LISTENING.set(1)
+                delay = first_delay
+                self.event.set()  # what was committed while nobody listened is looked for now
+                await lost.wait()
+                log.warning("outbox.listen_lost")
+            except Exception as error:
+                log.warning("outbox.listen_failed", error_type=type(error).__name__, retry_in=delay)
+                await asyncio.sleep(delay)
+            finally:
+                self.hearing = False
+                metrics.DRAIN_LISTENING.set(0)
+                with contextlib.suppress(Exception):
+                    await connection.close()
 
     def _notified(self, *_: Any) -> None:
         self.event.set()
+
+
+def _set(event: asyncio.Event, *_: Any) -> None:
+    event.set()
 
 
 def _forget(session: Session) -> None:

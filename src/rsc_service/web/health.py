@@ -1,11 +1,12 @@
-"""Liveness, readiness (database reachable and migrations at head) and Prometheus metrics."""
+"""Liveness, readiness (database reachable, migrations at head, this process's drain alive) and Prometheus
+metrics."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -35,10 +36,10 @@ async def get_health() -> Health:
 @router.get(
     "/readyz",
     response_model=Readiness,
-    summary="The database answers and its schema is at the newest migration",
+    summary="The database answers, its schema is at the newest migration, and the outbox drain is alive",
     responses=problem_responses(503),
 )
-async def get_readiness(ctx: Ctx) -> Readiness:
+async def get_readiness(ctx: Ctx, request: Request) -> Readiness:
     try:
         async with asyncio.timeout(3), ctx.sessionmaker() as session:
             await session.execute(text("SELECT 1"))
@@ -52,6 +53,10 @@ async def get_readiness(ctx: Ctx) -> Readiness:
         raise ServiceUnavailable(
             f"database schema at revision {have}, expected {want}: run `rsc-service migrate`"
         )
+    for check in request.app.state.readiness:  # what this process runs besides the API (its drain)
+        problem = check()
+        if problem is not None:
+            raise ServiceUnavailable(problem)
     return Readiness(database=ctx.engine.dialect.name, revision=", ".join(sorted(heads)))
 
 

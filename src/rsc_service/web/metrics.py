@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter("rsc_http_requests_total", "HTTP requests served", ["method", "route", "status"])
 HTTP_LATENCY = Histogram(
@@ -23,6 +23,13 @@ JOB_RUNS = Counter("rsc_job_runs_total", "Scheduled job runs", ["job", "outcome"
 OUTBOX_SENT = Counter("rsc_outbox_sent_total", "Outbox rows LinkedIn accepted", ["resource"])
 OUTBOX_RETRIED = Counter("rsc_outbox_retried_total", "Outbox rows put back for a retry", ["resource"])
 OUTBOX_DEAD = Counter("rsc_outbox_dead_total", "Outbox rows that became dead letters", ["resource"])
+DRAIN_RESTARTS = Counter("rsc_outbox_drain_restarts_total", "Times the outbox drain failed and was restarted")
+DRAIN_CYCLE_AGE = Gauge(
+    "rsc_outbox_drain_seconds_since_cycle", "Seconds since this replica's outbox drain last went round"
+)
+DRAIN_LISTENING = Gauge(
+    "rsc_outbox_drain_listening", "1 while this replica hears other replicas' commits (PostgreSQL LISTEN)"
+)
 LINKEDIN_429 = Counter("rsc_linkedin_429_total", "LinkedIn answers of 429 Too Many Requests", ["group"])
 
 
