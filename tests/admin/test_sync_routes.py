@@ -176,8 +176,20 @@ class TestReconcileRoute:
         second = await client.post(url, headers=AUTH)
         health = (await client.get(f"/v1/admin/tenants/{tenant.key}/sync", headers=AUTH)).json()
 
-        assert first.json() == {"tenant_key": tenant.key, "seen": 1, "applied": 1, "error": None}
-        assert second.json() == {"tenant_key": tenant.key, "seen": 1, "applied": 0, "error": None}
+        assert first.json() == {
+            "tenant_key": tenant.key,
+            "seen": 1,
+            "applied": 1,
+            "error": None,
+            "skipped": [],
+        }
+        assert second.json() == {
+            "tenant_key": tenant.key,
+            "seen": 1,
+            "applied": 0,
+            "error": None,
+            "skipped": [],
+        }
         assert health["depth"]["pending"] == 1
         assert health["reconcile"]["last_finished_at"] is not None
         async with ctx.sessionmaker() as session:

@@ -15,7 +15,7 @@ from rsc_service.context import AppContext
 from rsc_service.integrations.ats import signatures
 from rsc_service.mirror.models import AtsRecord
 from rsc_service.outbox.models import OutboxMessage
-from tests.factories import Ats, candidate
+from tests.factories import Ats, candidate, note
 
 OTHER_SECRET = "whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="
 Event = dict[str, Any]
@@ -82,6 +82,24 @@ CASES: dict[str, tuple[int, Change]] = {
     "event id differs from webhook-id": (422, _body(_dumps(), msg_id="evt_other")),
 }
 
+LONG = "x" * 201
+# What the database could never store (ids over 200 characters, versions past 32 bits, NUL anywhere): named
+# at the edge, so the ATS stops retrying and the delivery never reaches a shared commit.
+UNSTORABLE: dict[str, tuple[str, Change]] = {
+    "record id over 200 characters": ("body.data.id", _body(_dumps(data=candidate(LONG)))),
+    "parent id over 200 characters": (
+        "body.data.candidate_id",
+        _body(_dumps(type="note.created", data=note(candidate_id=LONG))),
+    ),
+    "version of 2**31": ("body.data.version", _body(_dumps(data=candidate(version=2**31)))),
+    "NUL in a name": ("body.data.first_name", _body(_dumps(data=candidate(first_name="Ad\u0000a")))),
+    "NUL deep in a list": (
+        "body.data.emails.0.address",
+        _body(_dumps(data=candidate(emails=[{"address": "a\u0000@x.example", "type": "home"}]))),
+    ),
+    "event id over 200 characters": ("body.id", _body(_dumps(id=LONG), msg_id=LONG)),
+}
+
 
 async def _counts(ctx: AppContext) -> list[int]:
     async with ctx.sessionmaker() as session:
@@ -114,6 +132,21 @@ async def test_bad_input_is_refused_and_changes_nothing(ats: Ats, ctx: AppContex
     assert response.status_code == status, (case, response.text)
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["detail"]
+    assert await _counts(ctx) == before
+
+
+@pytest.mark.parametrize("case", list(UNSTORABLE))
+async def test_what_the_database_cannot_store_is_422_naming_the_field(
+    ats: Ats, ctx: AppContext, case: str
+) -> None:
+    before = await _counts(ctx)
+    field, change = UNSTORABLE[case]
+    body, headers = _request(ats, change)
+
+    response = await ats.client.post(f"/v1/webhooks/ats/{ats.tenant_key}", content=body, headers=headers)
+
+    assert response.status_code == 422, (case, response.text)
+    assert field in [problem["field"] for problem in response.json()["errors"]]
     assert await _counts(ctx) == before
 
 

@@ -72,6 +72,33 @@ async def _mirrored(ctx: AppContext, ats: Ats) -> set[str]:
 
 
 class TestReconcileTenant:
+    async def test_a_record_that_can_never_be_stored_is_reported_and_skipped_not_failed_on(
+        self, fake_ats: FakeAts, ats: Ats, ctx_ats: AppContext, clock: FrozenClock
+    ) -> None:
+        created = _create_candidates(fake_ats, clock, 3)
+        clock.advance(seconds=1)
+        broken = fake_ats.world.create("candidate", {"first_name": "Nul\x00", "last_name": "Byte"})["id"]
+        tenant_id = await _tenant_id(ctx_ats, ats)
+
+        runs = [
+            await reconcile_service.reconcile_tenant(
+                ctx_ats.sessionmaker,
+                tenant_id=tenant_id,
+                tenant_key=ats.tenant_key,
+                ats=_client(fake_ats),
+                clock=clock,
+                page_size=2,
+            )
+            for _ in range(2)
+        ]
+
+        first, again = runs
+        assert (first.seen, first.applied, first.error) == (4, 3, None)
+        assert first.skipped == [f"candidate {broken}: first_name contains a NUL character"]
+        assert await _mirrored(ctx_ats, ats) == set(created)
+        assert again.error is None and again.skipped == first.skipped  # listed again, skipped again
+        assert (await _cursors(ctx_ats))["candidate"].last_error is None
+
     async def test_cursors_move_to_the_start_and_later_runs_read_only_what_changed(
         self, fake_ats: FakeAts, ats: Ats, ctx_ats: AppContext, clock: FrozenClock
     ) -> None:

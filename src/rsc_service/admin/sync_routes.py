@@ -94,7 +94,9 @@ class ReplayRequest(BaseModel):
 
 class ReplayResultRead(BaseModel):
     replayed: list[int]
-    skipped: list[int] = Field(description="Not dead (any more): nothing was done for them")
+    skipped: list[int] = Field(
+        description="Not dead (any more), or still refused as built: nothing was done for them"
+    )
     remaining: int = Field(description="Dead letters still waiting; call again with all=true for more")
 
 
@@ -103,6 +105,9 @@ class ReconcileReportRead(BaseModel):
     seen: int = Field(description="Records the ATS listed as changed since the last reconcile")
     applied: int = Field(description="Of those, newer than what was stored: owed to LinkedIn again")
     error: str | None
+    skipped: list[str] = Field(
+        description="Records that can never be stored (an id too long, a NUL in a value), with the reason"
+    )
 
 
 @router.get("/sync", response_model=SyncHealthRead, summary="The tenant's sync health")

@@ -22,6 +22,8 @@ from rsc_service.errors import (
 from rsc_service.integrations.ats import signatures
 from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.ats.errors import SignatureError
+from rsc_service.mirror import changes
+from rsc_service.mirror.changes import Change
 from rsc_service.tenants.models import Stage
 from rsc_service.web.deps import context_of
 
@@ -107,4 +109,21 @@ async def verified_event(tenant_key: str, request: Request) -> VerifiedEvent:
             _check(body, request, tenant, now, tolerance)
         webhook_id = request.headers[signatures.HEADER_ID]
         event = _parse(body, webhook_id)
-    return VerifiedEvent(Delivery(tenant, event, webhook_id, received_at=now), intake)
+        change = _storable(event, body)
+    return VerifiedEvent(Delivery(tenant, event, change, webhook_id, received_at=now), intake)
+
+
+def _storable(event: ats.WebhookEvent, body: bytes) -> Change:
+    """The change, if every value fits what the database stores; else 422 naming each field, so the ATS
+    stops retrying a delivery that could never be stored (and it never reaches a shared commit)."""
+    change = changes.from_event(event)
+    problems = [
+        FieldProblem(field=f"body.data.{path}", reason=reason)
+        # A NUL can only be in JSON as the escape \u0000: walk the record for it only if the body has one.
+        for path, reason in changes.unstorable(change, nul=b"\\u0000" in body)
+    ]
+    if len(event.id) > changes.MAX_ID:
+        problems.append(FieldProblem(field="body.id", reason=f"longer than {changes.MAX_ID} characters"))
+    if problems:
+        raise Unprocessable("; ".join(f"{p.field}: {p.reason}" for p in problems[:5]), errors=problems)
+    return change

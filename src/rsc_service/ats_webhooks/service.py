@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.ats_webhooks import repository
 from rsc_service.integrations.ats import wire as ats
-from rsc_service.mirror import changes
+from rsc_service.mirror.changes import Change
 from rsc_service.push import service as push_service
 from rsc_service.push.registry import RESOURCES, Registry
 from rsc_service.push.service import TenantRef
@@ -18,10 +18,12 @@ from rsc_service.push.service import TenantRef
 
 @dataclass(frozen=True)
 class Delivery:
-    """One verified webhook: whose, what, its webhook-id and when it arrived."""
+    """One verified webhook: whose, what (the event, and the change it makes), its webhook-id and when it
+    arrived."""
 
     tenant: TenantRef
     event: ats.WebhookEvent
+    change: Change
     webhook_id: str
     received_at: datetime
 
@@ -57,7 +59,7 @@ async def receive_all(
     )
     new = [d for d in unique if (d.tenant.id, d.webhook_id) in row_ids]
     stored = await push_service.apply_ats_changes(
-        session, [(d.tenant, changes.from_event(d.event)) for d in new], now=now, resources=resources
+        session, [(d.tenant, d.change) for d in new], now=now, resources=resources
     )
     await repository.mark_superseded(
         session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -39,6 +39,9 @@ class Report:
     seen: int = 0  # records the ATS listed
     applied: int = 0  # of those, newer than the mirror (or missing from it): applied and owed to LinkedIn
     error: str | None = None
+    # Records that could never be stored (an id too long, a NUL in a value), as "kind id: field reason";
+    # skipped rather than failing the walk on every run.
+    skipped: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -87,15 +90,14 @@ async def reconcile_tenant(
             async for record in _listing(ats, kind, since):
                 page.append(record)
                 if len(page) >= page_size:
-                    report.applied += await _apply_page(
-                        sessionmaker, tenant_id=tenant_id, kind=kind, page=page, now=clock()
+                    await _apply_page(
+                        sessionmaker, tenant_id=tenant_id, kind=kind, page=page, now=clock(), report=report
                     )
-                    report.seen, page = report.seen + len(page), []
+                    page = []
             if page:
-                report.applied += await _apply_page(
-                    sessionmaker, tenant_id=tenant_id, kind=kind, page=page, now=clock()
+                await _apply_page(
+                    sessionmaker, tenant_id=tenant_id, kind=kind, page=page, now=clock(), report=report
                 )
-                report.seen += len(page)
         except AtsError as error:
             report.error = f"{kind}: {error}"
             await _finish(
@@ -155,18 +157,28 @@ async def _apply_page(
     kind: str,
     page: Sequence[Listed],
     now: datetime,
-) -> int:
+    report: Report,
+) -> None:
+    storable = []
+    for record in page:
+        change = changes.from_listed(record)
+        problems = changes.unstorable(change)
+        if problems:
+            report.skipped.append(f"{kind} {record.id[:80]}: " + "; ".join(f"{f} {r}" for f, r in problems))
+            log.warning("reconcile.skipped_record", tenant_id=str(tenant_id), kind=kind, fields=len(problems))
+        else:
+            storable.append(change)
     async with sessionmaker.begin() as session:
         tenant = await tenant_service.get(session, tenant_id)
         cursor = await repository.lock_cursor(session, tenant_id=tenant_id, kind=kind)
         stored = await push_service.apply_ats_changes(
-            session, [(tenant, changes.from_listed(record)) for record in page], now=now
+            session, [(tenant, change) for change in storable], now=now
         )
-        applied = sum(record is not None for record in stored)
+        report.applied += sum(record is not None for record in stored)
+        report.seen += len(page)
         # Lists come oldest change first (openapi/ats-api.yaml): all before this page's newest is seen.
         newest = max(record.deleted_at or record.updated_at for record in page)
         cursor.since = max(cursor.since, newest) if cursor.since is not None else newest
-    return applied
 
 
 async def _finish(
