@@ -6,10 +6,13 @@ import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
+import structlog.testing
 from prometheus_client import REGISTRY
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from rsc_service import bootstrap
@@ -95,6 +98,26 @@ class TestGroupCommit:
         commits, written = after[0] - before[0], after[1] - before[1]
         assert written == 50 and commits < 50  # some webhooks were committed together
 
+    async def test_unstorable_deliveries_are_refused_before_they_reach_a_shared_commit(
+        self, committed: Committed
+    ) -> None:
+        ctx, client, clock = committed
+        async with ctx.sessionmaker.begin() as session:
+            a, b = await make_tenant(session, ctx), await make_tenant(session, ctx)
+        bad = Ats(client=client, clock=clock, tenant_key=a.tenant.key, secret=a.webhook_secret)
+        good = Ats(client=client, clock=clock, tenant_key=b.tenant.key, secret=b.webhook_secret)
+        nul = [bad.send("candidate.created", candidate(f"cand_{n}", first_name="A\x00")) for n in range(3)]
+        fine = [good.send("candidate.created", candidate(f"cand_{n:03d}")) for n in range(60)]
+
+        with structlog.testing.capture_logs() as logged:
+            responses = await asyncio.gather(*nul, *fine)
+
+        assert [r.status_code for r in responses[:3]] == [422] * 3
+        assert [r.status_code for r in responses[3:]] == [202] * 60
+        assert "ats_webhooks.batch_split" not in [entry["event"] for entry in logged]
+        assert await _count(ctx, AtsRecord, a.tenant.key) == 0
+        assert await _count(ctx, AtsRecord, b.tenant.key) == 60
+
     async def test_a_delivery_that_cannot_be_written_fails_alone(self, committed: Committed) -> None:
         ctx, client, clock = committed
         async with ctx.sessionmaker.begin() as session:
@@ -150,6 +173,30 @@ class TestSigningKeys:
         )
 
         assert (with_new.status_code, with_old.status_code, forged.status_code) == (202, 202, 401)
+
+    async def test_a_flood_of_unknown_keys_is_read_a_batch_at_a_time(self, ats: Ats, ctx: AppContext) -> None:
+        reads: list[str] = []
+
+        def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if "FROM tenants" in statement:
+                reads.append(statement)
+
+        strangers = [
+            Ats(client=ats.client, clock=ats.clock, tenant_key=f"tn_{n:016x}", secret=ats.secret)
+            for n in range(300)
+        ]
+        sa_event.listen(ctx.engine.sync_engine, "before_cursor_execute", count)
+        try:
+            responses = await asyncio.gather(
+                *(stranger.send("candidate.created", candidate()) for stranger in strangers),
+                ats.send("candidate.created", candidate("cand_known")),
+            )
+        finally:
+            sa_event.remove(ctx.engine.sync_engine, "before_cursor_execute", count)
+
+        assert [r.status_code for r in responses[:300]] == [404] * 300
+        assert responses[300].status_code == 202
+        assert len(reads) <= 10, len(reads)  # one read per key would be 300
 
     async def test_a_deactivation_elsewhere_is_seen_once_the_kept_copy_is_too_old(
         self, ats: Ats, ctx: AppContext

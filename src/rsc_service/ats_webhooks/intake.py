@@ -28,6 +28,7 @@ from datetime import datetime
 
 import structlog
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rsc_service.ats_webhooks import service
 from rsc_service.ats_webhooks.service import Delivery
@@ -68,13 +69,18 @@ class _Kept:
 
 class SigningKeys:
     def __init__(
-        self, ctx: AppContext, *, gate: asyncio.Lock, monotonic: Callable[[], float] = time.monotonic
+        self,
+        ctx: AppContext,
+        *,
+        gate: asyncio.Lock | None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._ctx = ctx
         self._gate = gate
         self._monotonic = monotonic
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
-        self._reading: dict[str, asyncio.Task[SigningTenant | None]] = {}
+        self._wanted: dict[str, asyncio.Future[SigningTenant | None]] = {}  # keys the next read answers
+        self._reader: asyncio.Task[None] | None = None
         self._rechecked: dict[str, float] = {}
 
     async def get(self, key: str) -> SigningTenant | None:
@@ -86,9 +92,9 @@ class SigningKeys:
                 return kept.tenant
             if age < _USABLE_FOR * fresh_for:
                 # Still usable while a fresh copy is read beside the request, so requests never queue for it.
-                self._reading_task(key)
+                self._want(key)
                 return kept.tenant
-        return await asyncio.shield(self._reading_task(key))
+        return await asyncio.shield(self._want(key))
 
     async def recheck(self, key: str) -> SigningTenant | None:
         """Fresh secrets after a failed signature; None if this key was rechecked within the last second
@@ -99,42 +105,56 @@ class SigningKeys:
         self._rechecked[key] = now
         if len(self._rechecked) > _MAX_TENANTS:
             self._rechecked.clear()
-        return await asyncio.shield(self._reading_task(key))
+        return await asyncio.shield(self._want(key))
 
     def forget(self, key: str) -> None:
         self._kept.pop(key, None)
 
-    def _reading_task(self, key: str) -> asyncio.Task[SigningTenant | None]:
-        """The one read of `key` under way, started if there is none (concurrent requests share it)."""
-        task = self._reading.get(key)
-        if task is None:
-            task = self._reading[key] = asyncio.create_task(self._read(key), name="webhook-signing-keys")
-            task.add_done_callback(lambda done: self._read_done(key, done))
-        return task
+    def _want(self, key: str) -> asyncio.Future[SigningTenant | None]:
+        """The answer for `key` from the next read. Keys asked for while a read runs are read together in
+        the one after it, so a flood of unknown keys costs a few statements, not one each."""
+        wanted = self._wanted.get(key)
+        if wanted is None:
+            wanted = self._wanted[key] = asyncio.get_running_loop().create_future()
+            wanted.add_done_callback(_seen)  # a read beside the request may fail with nobody waiting
+        if self._reader is None or self._reader.done():
+            self._reader = asyncio.create_task(self._read_all(), name="webhook-signing-keys")
+        return wanted
 
-    def _read_done(self, key: str, task: asyncio.Task[SigningTenant | None]) -> None:
-        self._reading.pop(key, None)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("ats_webhooks.signing_keys_unreadable", error=type(task.exception()).__name__)
+    async def _read_all(self) -> None:
+        while self._wanted:
+            batch, self._wanted = self._wanted, {}
+            try:
+                found = await self._read(sorted(batch))
+            except Exception as error:
+                log.warning("ats_webhooks.signing_keys_unreadable", error=type(error).__name__)
+                for waiting in batch.values():
+                    if not waiting.done():
+                        waiting.set_exception(error)
+                continue
+            for key, waiting in batch.items():
+                if not waiting.done():
+                    waiting.set_result(found.get(key))
 
-    async def _read(self, key: str) -> SigningTenant | None:
+    async def _read(self, keys: list[str]) -> dict[str, SigningTenant]:
         read_at = self._monotonic()
-        async with self._gate, self._ctx.sessionmaker() as session:
-            tenant = await tenant_service.find_by_key(session, key)
-            found = None
-            if tenant is not None:
-                keys = await tenant_service.signing_keys(
+        async with self._gate or contextlib.nullcontext(), self._ctx.sessionmaker() as session:
+            tenants = await tenant_service.find_by_keys(session, keys)
+            found = {}
+            for tenant in tenants:
+                secrets = await tenant_service.signing_keys(
                     session, tenant, cipher=self._ctx.cipher, now=self._ctx.clock()
                 )
-                found = SigningTenant(
+                found[tenant.key] = SigningTenant(
                     id=tenant.id,
                     key=tenant.key,
                     stage=tenant.stage,
                     linkedin_organization_urn=tenant.linkedin_organization_urn,
-                    secrets=tuple(keys),
+                    secrets=tuple(secrets),
                 )
-        self._kept[key] = _Kept(found, read_at)
-        self._kept.move_to_end(key)
+        for key in keys:  # an unknown key is kept too: asked again within the cache time, it costs nothing
+            self._kept[key] = _Kept(found.get(key), read_at)
+            self._kept.move_to_end(key)
         while len(self._kept) > _MAX_TENANTS:
             self._kept.popitem(last=False)
         return found
@@ -144,6 +164,11 @@ class SigningKeys:
 class _Waiting:
     delivery: Delivery
     answer: asyncio.Future[bool] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+def _seen(future: asyncio.Future[SigningTenant | None]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 class GroupWriter:
@@ -245,9 +270,12 @@ class Intake:
         resources: Registry = RESOURCES,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        # Intake's reads and writes take turns, each on one connection (SQLite has only one anyway).
+        # Where every session shares one connection (SQLite's pool of one, or a sessionmaker bound to a
+        # connection), key reads and writes take turns on it; elsewhere key reads never wait for a commit.
         gate = asyncio.Lock()
-        self.keys = SigningKeys(ctx, gate=gate, monotonic=monotonic)
+        bound = ctx.sessionmaker.kw.get("bind")
+        shared = ctx.engine.dialect.name == "sqlite" or isinstance(bound, AsyncConnection)
+        self.keys = SigningKeys(ctx, gate=gate if shared else None, monotonic=monotonic)
         self.writer = GroupWriter(ctx, gate=gate, resources=resources)
 
     async def receive(self, delivery: Delivery, tenant_key: str) -> bool:
