@@ -28,8 +28,8 @@ async def put_children(sim: Sim, auth: dict[str, str]) -> None:
             }
         },
         "stages?ids=S1&ids=S2": {
-            "S1": {"atsCreatedAt": 1, "stage": "New"},
-            "S2": {"atsCreatedAt": 2, "stage": "Offer"},
+            "S1": {"atsCreatedAt": 1_700_000_000_001, "stage": "New"},
+            "S2": {"atsCreatedAt": 1_700_000_000_002, "stage": "Offer"},
         },
     }
     for path, entities in puts.items():
@@ -50,7 +50,12 @@ class TestApplications:
         stage = await sim.client.put(
             f"{base}/stages?ids=S1&ids=S2",
             headers=auth,
-            json={"entities": {"S1": {"atsCreatedAt": 1, "stage": "Not Available"}, "S2": {"stage": "New"}}},
+            json={
+                "entities": {
+                    "S1": {"atsCreatedAt": 1_700_000_000_000, "stage": "Not Available"},
+                    "S2": {"stage": "New"},
+                }
+            },
         )
         assert set(stage.json()["errors"]) == {"S1", "S2"}
         feedback = await sim.client.put(
@@ -100,8 +105,8 @@ class TestRecruiterView:
         record = {
             "addresses": [],
             "phoneNumbers": [],
-            "atsCreatedAt": 1,
-            "atsLastModifiedAt": 1,
+            "atsCreatedAt": 1_700_000_000_000,
+            "atsLastModifiedAt": 1_700_000_000_000,
             "firstName": "Dan",
             "emailAddresses": ["dan@candidates.example"],
         }

@@ -166,7 +166,10 @@ class TestVersionedRest:
         self, sim: Sim, auth: dict[str, str]
     ) -> None:
         key = f"(externalCandidateId:R%201,integrationContext:{v2(ORG)})"
-        record = candidate() | {"externalCreatedAt": 5, "externalLastModifiedAt": 6}
+        record = candidate() | {
+            "externalCreatedAt": 1_700_000_000_005,
+            "externalLastModifiedAt": 1_700_000_000_006,
+        }
         del record["atsCreatedAt"], record["atsLastModifiedAt"]
         headers = auth | {"LinkedIn-Version": "202604", "X-Restli-Protocol-Version": "2.0.0"}
         url = f"/rest/candidates?ids=List({key})"
@@ -176,16 +179,20 @@ class TestVersionedRest:
             make_key({"atsCandidateId": "R 1", "dataProvider": "ATS", "integrationContext": ORG})
         )
         assert stored is not None
-        assert stored["atsCreatedAt"] == 5
+        assert stored["atsCreatedAt"] == 1_700_000_000_005
         got = await sim.client.get(url, headers=headers)
-        assert got.json()["results"][key]["externalLastModifiedAt"] == 6
+        assert got.json()["results"][key]["externalLastModifiedAt"] == 1_700_000_000_006
         v1 = await sim.client.get("/v2/atsCandidates?" + ids_v1("atsCandidateId", ["R%201"]), headers=auth)
-        assert next(iter(v1.json()["results"].values()))["atsCreatedAt"] == 5
+        assert next(iter(v1.json()["results"].values()))["atsCreatedAt"] == 1_700_000_000_005
 
     async def test_rest_candidate_notes_are_compound_keyed(self, sim: Sim, auth: dict[str, str]) -> None:
         headers = auth | {"LinkedIn-Version": "202604"}
         candidate_key_v2 = f"(externalCandidateId:C1,integrationContext:{v2(ORG)})"
-        record = candidate() | {"externalCreatedAt": 5, "externalLastModifiedAt": 6}
+        record = candidate() | {
+            "externalCreatedAt": 1_700_000_000_005,
+            "externalLastModifiedAt": 1_700_000_000_006,
+        }
+        del record["atsCreatedAt"], record["atsLastModifiedAt"]
         await sim.client.put(
             f"/rest/candidates?ids=List({candidate_key_v2})",
             json={"entities": {candidate_key_v2: record}},

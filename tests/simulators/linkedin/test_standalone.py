@@ -42,8 +42,8 @@ class TestStandaloneFaults:
             record = {
                 "addresses": [],
                 "phoneNumbers": [],
-                "atsCreatedAt": 1,
-                "atsLastModifiedAt": 1,
+                "atsCreatedAt": 1_700_000_000_000,
+                "atsLastModifiedAt": 1_700_000_000_000,
                 "firstName": "J",
                 "emailAddresses": ["j@example.com"],
             }

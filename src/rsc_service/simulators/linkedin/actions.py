@@ -53,6 +53,11 @@ class WebhookIn(SimBody):
     url: str | None
 
 
+class JobFeedIn(SimBody):
+    organization: str = "urn:li:organization:1001"
+    feed: bool = True
+
+
 class InMailIn(SimBody):
     seat: int
     member: str
@@ -150,6 +155,18 @@ async def partner_webhook(request: Request, body: WebhookIn) -> dict[str, Any]:
     world = sim_world(request)
     world.partner().job_webhook_url = body.url
     return {"url": body.url}
+
+
+@router.put("/jobs/feed")
+async def job_feed(request: Request, body: JobFeedIn) -> dict[str, Any]:
+    """Whether LinkedIn still takes the customer's jobs from a feed or career site: job tasks that finish
+    from now on end PROCESSED, with or without an error (docs/linkedin.md#jobs)."""
+    world = sim_world(request)
+    if body.feed:
+        world.job_feeds.add(body.organization)
+    else:
+        world.job_feeds.discard(body.organization)
+    return {"organizations": sorted(world.job_feeds)}
 
 
 @router.post("/inmails")

@@ -11,8 +11,8 @@ from . import routes as _routes  # registers every resource handler
 from .auth import authenticate, require_child
 from .call import Call, effective_method, protocol_of, routes
 from .errors import RestliError
+from .job_tasks import settle_tasks
 from .restli import Query
-from .routes.jobs import settle_tasks
 from .world import World
 
 router = APIRouter()

@@ -3,71 +3,16 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
 from .call import Call
 from .errors import RestliError, entity_error
+from .resource import Resource
 from .restli import Key, make_key, parse_key, render_key
+from .schemas import check
 from .world import World
-
-Validator = Callable[[dict[str, Any]], list[str]]
-Finder = Callable[[Call], list[dict[str, Any]]]
-
-
-@dataclass
-class Resource:
-    """How one collection behaves: its key, validation, throttle group, cascades and finders."""
-
-    name: str
-    key_fields: tuple[str, ...]
-    child_field: str | None = None  # sub-collections: the field that holds the simple id
-    validate: Validator = lambda record: []
-    group: str | None = "sync"
-    gated: bool = True
-    partial_creates: bool = False
-    cascade: Callable[[World, Key, int, str], None] | None = None
-    decorate: Callable[[World, Key, dict[str, Any]], dict[str, Any]] | None = None
-    after_write: Callable[[Call, Key, dict[str, Any]], list[str]] | None = None
-    finders: dict[str, Finder] = field(default_factory=dict)
-    parent: str | None = None  # collection holding the parent record of a sub-collection
-    child_key: str | None = None  # the key field that names a child when the wire key is compound
-    # Versioned /rest twins rename key and record fields and drop dataProvider; stored records keep /v2 names.
-    wire_keys: dict[str, str] = field(default_factory=dict)
-    wire_constants: dict[str, str] = field(default_factory=dict)
-    wire_fields: dict[str, str] = field(default_factory=dict)
-
-    def context(self, key: Key) -> str | None:
-        return dict(key).get("integrationContext")
-
-    def internal_key(self, key: Key) -> Key:
-        if not self.wire_keys and not self.wire_constants:
-            return key
-        return make_key({self.wire_keys.get(k, k): v for k, v in key} | self.wire_constants)
-
-    def wire_key(self, key: Key) -> Key:
-        back = {v: k for k, v in self.wire_keys.items()}
-        return make_key({back.get(k, k): v for k, v in key if k not in self.wire_constants})
-
-    def record_in(self, record: Any) -> Any:
-        if not self.wire_fields or not isinstance(record, dict):
-            return record
-        return {self.wire_fields.get(k, k): v for k, v in record.items()}
-
-    def record_out(self, record: dict[str, Any]) -> dict[str, Any]:
-        back = {v: k for k, v in self.wire_fields.items()}
-        return {back.get(k, k): v for k, v in record.items()}
-
-
-def _required_message(path: str) -> str:
-    return f"ERROR :: /{path} :: field is required but not found and has no default value"
-
-
-def missing(record: dict[str, Any], *names: str) -> list[str]:
-    return [_required_message(n) for n in names if record.get(n) is None]
 
 
 def ok(body: dict[str, Any], status: int = 200) -> JSONResponse:
@@ -137,6 +82,12 @@ class Batch:
             )
         return parsed
 
+    def _schema_problems(self, entity: dict[str, Any], partial: bool = False) -> list[str]:
+        """Rest.li's schema check, before LinkedIn's own rules (docs/linkedin.md#values)."""
+        if self.res.schema is None:
+            return []
+        return check(entity, self.res.schema, self.call.world.config.min_epoch_ms, partial=partial)
+
     def _parent_missing(self, key: Key) -> bool:
         child = self.res.child_field or self.res.child_key
         if not self.res.parent or not child or not self.call.world.config.require_parent_for_children:
@@ -154,12 +105,12 @@ class Batch:
         errors: dict[str, Any] = {}
         status = self.call.world.config.entity_error_status
         for key in keys:
-            record = self.res.record_in(entities[key])
             name = self._render(key)
-            if not isinstance(record, dict):
+            if not isinstance(entities[key], dict):
                 errors[name] = entity_error(400, "Entity must be a JSON object")
                 continue
-            problems = self.res.validate(record)
+            record = self.res.record_in(entities[key])
+            problems = self._schema_problems(entities[key]) or self.res.validate(record)
             if not problems and self._parent_missing(key):
                 errors[name] = entity_error(404, "Parent entity not found")
                 continue
@@ -188,8 +139,16 @@ class Batch:
             if current is None and not self.res.partial_creates:
                 errors[name] = entity_error(404, f"Entity {name} not found")
                 continue
+            changes = patch.get("$set") or {}
+            if not isinstance(changes, dict):
+                errors[name] = entity_error(400, "$set must be a JSON object")
+                continue
+            problems = self._schema_problems(changes, partial=True)
+            if problems:
+                errors[name] = entity_error(self.call.world.config.entity_error_status, "\n".join(problems))
+                continue
             record = copy.deepcopy(current) if current is not None else dict(key)
-            record.update(self.res.record_in(patch.get("$set") or {}))
+            record.update(self.res.record_in(changes))
             for gone in patch.get("$delete") or []:
                 record.pop(self.res.wire_fields.get(gone, gone), None)
             problems = self.res.validate(record)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class SimConfig(BaseModel):
@@ -22,6 +22,13 @@ class SimConfig(BaseModel):
     sync_window_seconds: float = 60.0
     sync_requests_per_day: int | None = 100_000
     prospect_requests_per_day: int | None = 100_000
+    # Per-endpoint daily budgets (docs/linkedin.md#throttles): atsIntegrations and rest/integrations (with
+    # the configurations under them), simpleJobPostingTasks reads, and each exports endpoint on its own.
+    integration_requests_per_day: int | None = 5_000
+    job_task_requests_per_day: int | None = 300_000
+    export_requests_per_day: int | None = 100_000
+    # conversationEvents also returns at most 12 records per member per sliding minute.
+    conversation_records_per_member_per_minute: int | None = 12
 
     # Retrieval rules
     conversation_window_hours: float = 12.0
@@ -33,7 +40,16 @@ class SimConfig(BaseModel):
 
     # Jobs: batch_create answers task ids; tasks finish after this delay on the simulator clock.
     task_completion_seconds: float = 5.0
-    task_lifetime_days: int = 30
+    # A task id lives 30 days; LinkedIn's job-posting API description says 24 hours (docs/linkedin.md#jobs).
+    task_lifetime_days: float = 30.0
+    # Customers whose jobs LinkedIn still takes from a feed or career site: their tasks end PROCESSED
+    # (docs/linkedin.md#jobs); `PUT /_sim/jobs/feed` changes it at run time.
+    job_feed_organizations: list[str] = Field(default_factory=list)
+
+    # Values: LinkedIn's own checks stop at "> 0", so a time in seconds would pass and mean 1970
+    # (docs/linkedin.md#values); the simulator refuses times below this so the unit mistake shows. None
+    # keeps LinkedIn's published behaviour.
+    min_epoch_ms: int | None = 100_000_000_000
 
     # OAuth
     token_lifetime_seconds: int = 1800

@@ -13,8 +13,8 @@ from starlette.responses import JSONResponse, Response
 from . import recruiter
 from .errors import RestliError
 from .faults import FaultRule, Faults
+from .job_tasks import settle_tasks, task_view
 from .restli import parse_key, render_key
-from .routes.jobs import settle_tasks, task_view
 from .seeding import seed_world
 from .world import RESOURCES, World
 

@@ -98,6 +98,7 @@ class Task:
     failure: str | None
     job_urn: str | None = None
     settled: bool = False
+    processed: bool = False  # ended PROCESSED: the customer's jobs still come from a feed or career site
 
 
 @dataclass

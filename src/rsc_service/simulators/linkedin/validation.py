@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .batch import missing
+from .resource import missing
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 INTERVIEW_TYPES = {"PHONE_SCREEN", "ONSITE"}
@@ -109,16 +109,8 @@ def stage(record: dict[str, Any]) -> list[str]:
 
 
 def job(record: dict[str, Any]) -> list[str]:
-    problems = missing(
-        record,
-        "integrationContext",
-        "externalJobPostingId",
-        "title",
-        "description",
-        "state",
-        "companyApplyUrl",
-        "listedAt",
-    )
+    """LinkedIn's rules for a job that passed the schema (schemas.JOB has the required fields)."""
+    problems = []
     title = record.get("title")
     if isinstance(title, str) and len(title) > JOB_TITLE_MAX:
         problems.append(_message("title", f"length {len(title)} is more than the maximum {JOB_TITLE_MAX}"))
@@ -131,6 +123,9 @@ def job(record: dict[str, Any]) -> list[str]:
     if not record.get("location") and not (record.get("countryCode") and record.get("postalCode")):
         problems.append(_message("location", "location, or countryCode and postalCode, is required"))
     listed = record.get("listedAt")
-    if listed is not None and (not isinstance(listed, int) or listed <= 0):
+    if isinstance(listed, int) and listed <= 0:
         problems.append(_message("listedAt", f"{listed!r} must be a positive epoch time in milliseconds"))
+    # Only basic jobs may be posted through RSC (docs/linkedin.md#jobs).
+    if record.get("listingType") == "PREMIUM":
+        problems.append(_message("listingType", "only BASIC (non-premium) jobs may be posted through RSC"))
     return problems

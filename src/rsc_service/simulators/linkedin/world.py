@@ -85,6 +85,7 @@ class World:
         self.authorize_member: str | None = None
         self.collections: dict[str, Collection] = {name: Collection(name) for name in RESOURCES}
         self.tasks: dict[str, Task] = {}
+        self.job_feeds: set[str] = set(self.config.job_feed_organizations)
         self.job_urns: dict[Key, str] = {}
         self.exports: dict[str, Export] = {}
         self.status_requests: dict[str, StatusRequest] = {}

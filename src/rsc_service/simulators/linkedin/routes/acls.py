@@ -6,9 +6,11 @@ from typing import Any
 
 from starlette.responses import Response
 
-from ..batch import Batch, Resource
+from ..batch import Batch
 from ..call import Call, routes
+from ..resource import Resource
 from ..restli import Key
+from ..schemas import KEY_ONLY
 
 ACL_KEY = ("atsEntityAclId", "atsEntityId", "atsEntityType", "dataProvider", "integrationContext")
 ASSIGNEE_KEY = ("assignee", "atsEntityAclId", "atsEntityType", "dataProvider", "integrationContext")
@@ -55,12 +57,14 @@ def _criteria(collection: str, filters: tuple[str, ...]) -> Any:
 ACLS = Resource(
     "atsEntityAcls",
     ACL_KEY,
+    schema=KEY_ONLY,
     after_write=_check_acl,
     finders={"criteria": _criteria("atsEntityAcls", ACL_KEY)},
 )
 ASSIGNEES = Resource(
     "atsEntityAclAssignees",
     ASSIGNEE_KEY,
+    schema=KEY_ONLY,
     after_write=_check_assignee,
     finders={"criteria": _criteria("atsEntityAclAssignees", ASSIGNEE_KEY)},
 )

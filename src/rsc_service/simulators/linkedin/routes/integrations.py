@@ -8,10 +8,12 @@ from urllib.parse import urlsplit
 
 from starlette.responses import Response
 
-from ..batch import Batch, Resource
+from ..batch import Batch
 from ..call import Call, routes
 from ..errors import RestliError
+from ..resource import Resource
 from ..restli import Key, parse_path_key
+from ..schemas import CONFIGURATION, INTEGRATION
 
 INTEGRATION_KEY = ("dataProvider", "integrationContext", "integrationType", "tenantType")
 INTEGRATION_TYPES = {
@@ -47,6 +49,8 @@ def _name_integration(call: Call, key: Key, record: dict[str, Any]) -> list[str]
 
 
 def _requests(call: Call) -> list[dict[str, Any]]:
+    group = "rest/integrations" if call.versioned else "atsIntegrations"
+    call.world.throttle.charge(group, call.caller.app.client_id, 1, call.world.now())
     request = call.world.status_requests.get(call.query.get("requestId") or "")
     if request is None:
         return []
@@ -96,10 +100,13 @@ def _check_configuration(call: Call, key: Key, record: dict[str, Any]) -> list[s
     return []
 
 
+# atsIntegrations and rest/integrations each have a daily budget of their own (docs/linkedin.md#throttles);
+# the configurations under an integration count against the budget of the resource they live under.
 INTEGRATIONS = Resource(
     "atsIntegrations",
     INTEGRATION_KEY,
-    group=None,
+    schema=INTEGRATION,
+    group="atsIntegrations",
     gated=False,
     partial_creates=True,
     after_write=_name_integration,
@@ -109,7 +116,8 @@ CONFIGURATIONS = Resource(
     "configurations",
     INTEGRATION_KEY,
     child_field="configuration",
-    group=None,
+    schema=CONFIGURATION,
+    group="atsIntegrations",
     gated=False,
     after_write=_check_configuration,
     parent="atsIntegrations",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
@@ -11,70 +10,38 @@ from starlette.responses import JSONResponse, Response
 from .. import validation
 from ..call import Call, routes
 from ..errors import RestliError, entity_error
+from ..job_tasks import settle_tasks, task_view
 from ..models import Task
-from ..restli import make_key
-from ..world import World
-
-OPERATIONS = {"CREATE", "UPDATE", "RENEW", "CLOSE"}
+from ..schemas import JOB, check
 
 
-def settle_tasks(world: World) -> None:
-    """Finish every task whose delay has passed on the simulator clock, applying the job it carried."""
-    due = world.now() - timedelta(seconds=world.config.task_completion_seconds)
-    jobs = world.collection("simpleJobPostings")
-    for task in world.tasks.values():
-        if task.settled or task.created_at > due:
-            continue
-        task.settled = True
-        if task.failure:
-            continue
-        element = dict(task.element)
-        key = make_key(
-            {
-                "integrationContext": element["integrationContext"],
-                "externalJobPostingId": element["externalJobPostingId"],
-            }
-        )
-        if element.get("jobPostingOperationType") == "CLOSE":
-            element["state"] = "CLOSED"
-        current = jobs.get(key)
-        if element.get("jobPostingOperationType") == "UPDATE" and current is None:
-            task.failure = "The job posting to update does not exist"
-            continue
-        task.job_urn = world.job_urns.setdefault(key, f"urn:li:jobPosting:{world.next_id()}")
-        jobs.put(
-            key,
-            element | {"jobPosting": task.job_urn},
-            world.clock.now_ms(),
-            "task_succeeded",
-            task.client_id,
-        )
-    horizon = world.now() - timedelta(days=world.config.task_lifetime_days)
-    for urn in [u for u, t in world.tasks.items() if t.created_at < horizon]:
-        del world.tasks[urn]
+def _refused(status: int, message: str) -> dict[str, Any]:
+    """A batch_create element refused in place (docs/linkedin.md#batches)."""
+    return {"status": status, "error": entity_error(status, message)}
 
 
-def task_view(world: World, task: Task) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "id": task.urn,
-        "externalJobPostingId": task.element.get("externalJobPostingId"),
-        "integrationContext": task.element.get("integrationContext"),
-    }
-    if not task.settled:
-        return view | {"status": "IN_PROGRESS"}
-    if task.failure:
-        return view | {"status": "FAILED", "message": task.failure}
-    return view | {"status": "SUCCEEDED", "jobPosting": task.job_urn}
+def _answer(call: Call, element: Any) -> dict[str, Any]:
+    """One element's answer: refused in place by Rest.li's schema, or a task that finishes later.
 
-
-def _failure(element: dict[str, Any]) -> str | None:
-    problems = validation.job(element)
-    operation = element.get("jobPostingOperationType")
-    if operation is not None and operation not in OPERATIONS:
-        problems.append(
-            f"ERROR :: /jobPostingOperationType :: {operation!r} is not one of {sorted(OPERATIONS)}"
-        )
-    return "\n".join(problems) or None
+    docs/linkedin.md#jobs shows a missing required field refused in place with 422; LinkedIn's own rules
+    (title length, location, premium listings) and the operation type are judged by the task.
+    """
+    if not isinstance(element, dict):
+        return _refused(400, "Element must be a JSON object")
+    world = call.world
+    problems = check(element, JOB, world.config.min_epoch_ms)
+    if problems:
+        return _refused(world.config.entity_error_status, "\n".join(problems))
+    failure = "\n".join(validation.job(element)) or None
+    task = Task(
+        f"urn:li:simpleJobPostingTask:{uuid.uuid4()}",
+        call.caller.app.client_id,
+        element,
+        world.now(),
+        failure,
+    )
+    world.tasks[task.urn] = task
+    return {"status": 201, "id": task.urn, "location": f"/v2/simpleJobPostingTasks/{task.urn}"}
 
 
 @routes.add("v2", "simpleJobPostings")
@@ -95,20 +62,7 @@ async def job_postings(call: Call) -> Response:
     for context in sorted({str(e.get("integrationContext")) for e in elements if isinstance(e, dict)}):
         call.check_context(context, "simpleJobPostings")
     call.world.throttle.charge("sync", call.caller.app.client_id, len(elements), call.world.now())
-    answers: list[dict[str, Any]] = []
-    for element in elements:
-        if not isinstance(element, dict):
-            answers.append(entity_error(400, "Element must be a JSON object"))
-            continue
-        task = Task(
-            f"urn:li:simpleJobPostingTask:{uuid.uuid4()}",
-            call.caller.app.client_id,
-            element,
-            call.world.now(),
-            _failure(element),
-        )
-        call.world.tasks[task.urn] = task
-        answers.append({"status": 201, "id": task.urn, "location": f"/v2/simpleJobPostingTasks/{task.urn}"})
+    answers = [_answer(call, element) for element in elements]
     settle_tasks(call.world)
     return JSONResponse({"elements": answers})
 
@@ -122,6 +76,8 @@ async def job_posting_tasks(call: Call) -> Response:
         raise RestliError(
             400, f"Too many entities in a batch: {len(ids)} (maximum {call.world.config.batch_max})"
         )
+    # Task reads have a daily budget of their own (docs/linkedin.md#throttles).
+    call.world.throttle.charge("simpleJobPostingTasks", call.caller.app.client_id, len(ids), call.world.now())
     results: dict[str, Any] = {}
     errors: dict[str, Any] = {}
     statuses: dict[str, int] = {}
@@ -129,6 +85,7 @@ async def job_posting_tasks(call: Call) -> Response:
         assert isinstance(urn, str)
         task = call.world.tasks.get(urn)
         if task is None or task.client_id != call.caller.app.client_id:
+            # Unknown, another app's, or expired: a task id lives task_lifetime_days (docs/linkedin.md#jobs).
             errors[urn] = entity_error(404, f"Task {urn} not found")
             statuses[urn] = 404
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from starlette.responses import Response
@@ -146,6 +147,11 @@ async def conversation_events(call: Call) -> Response:
         for e in call.world.conversation_events
         if e.seat == seat.seat_id and start <= e.at < end
     ]
+    # 12 records per member per minute (docs/linkedin.md#throttles): the page returned is what counts,
+    # per member the events are with; a page over the budget is answered 429 (see Throttle.charge_members).
+    first, count = call.start_count()
+    returned = Counter(str(e["member"]) for e in events[first : first + count])
+    call.world.throttle.charge_members(call.caller.app.client_id, returned, call.world.now())
     return page(call, events)
 
 

@@ -13,6 +13,7 @@ from ..batch import page
 from ..call import Call, routes
 from ..errors import RestliError
 from ..models import App
+from ..schemas import APPLICATION_CREATE, check
 
 NAME_MAX = 50
 SETTABLE = {"validJsSdkDomains", "oauth2AuthorizedCallbackUrls", "name", "description"}
@@ -37,6 +38,13 @@ def _problems(fields: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _check_schema(call: Call, fields: dict[str, Any], partial: bool) -> None:
+    """Rest.li's schema check comes before LinkedIn's own rules (docs/linkedin.md#values)."""
+    problems = check(fields, APPLICATION_CREATE, call.world.config.min_epoch_ms, partial=partial)
+    if problems:
+        raise RestliError(call.world.config.entity_error_status, "\n".join(problems))
+
+
 def _children(call: Call) -> list[App]:
     return [
         a for a in call.world.apps.values() if a.kind == "child" and a.parent == call.caller.app.client_id
@@ -47,6 +55,7 @@ def _create(call: Call) -> Response:
     body = call.json_body()
     if not isinstance(body, dict):
         raise RestliError(400, "The request body must be a JSON object")
+    _check_schema(call, body, partial=False)
     if not body.get("uniqueForeignId") or not body.get("name"):
         raise RestliError(422, "uniqueForeignId and name are required")
     problems = _problems(body)
@@ -101,6 +110,8 @@ async def provisioned_application(call: Call) -> Response:
         raise RestliError(400, f"Method {call.restli_method} is not supported on provisionedApplications")
     body = call.json_body()
     fields = body.get("patch", {}).get("$set") if isinstance(body, dict) else None
+    if isinstance(fields, dict):
+        _check_schema(call, fields, partial=True)
     if not isinstance(fields, dict) or not set(fields) <= SETTABLE:
         raise RestliError(400, f"The patch may only $set {sorted(SETTABLE)}")
     problems = _problems(fields)

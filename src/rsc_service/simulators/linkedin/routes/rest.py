@@ -6,19 +6,29 @@ from dataclasses import replace
 
 from starlette.responses import Response
 
-from ..batch import Batch, Resource
+from ..batch import Batch
 from ..call import Call, routes
+from ..resource import Resource
+from ..schemas import CANDIDATE, NOTE, TIME
 from .integrations import INTEGRATIONS
 from .sync import APPLICATION_SUBS, CANDIDATE_NOTES, CANDIDATES
 
 ATS = {"dataProvider": "ATS"}
 TIMES = {"externalCreatedAt": "atsCreatedAt", "externalLastModifiedAt": "atsLastModifiedAt"}
 
+# The twins rename the time fields (docs/linkedin.md#versions-and-protocol); a /v2 name sent to them is
+# unrecognized, like a /rest name sent to /v2 (docs/linkedin.md#values).
 REST_CANDIDATES = replace(
-    CANDIDATES, wire_keys={"externalCandidateId": "atsCandidateId"}, wire_constants=ATS, wire_fields=TIMES
+    CANDIDATES,
+    schema=CANDIDATE.renamed(TIMES),
+    wire_keys={"externalCandidateId": "atsCandidateId"},
+    wire_constants=ATS,
+    wire_fields=TIMES,
 )
+REST_NOTE = NOTE.renamed(TIMES, externalLastModifiedAt=TIME)
 REST_CANDIDATE_NOTES = replace(
     CANDIDATE_NOTES,
+    schema=REST_NOTE,
     key_fields=(*CANDIDATE_NOTES.key_fields, "noteId"),
     child_field=None,
     child_key="noteId",
@@ -28,6 +38,7 @@ REST_CANDIDATE_NOTES = replace(
 )
 REST_APPLICATION_NOTES = replace(
     APPLICATION_SUBS["notes"],
+    schema=REST_NOTE,
     key_fields=(*APPLICATION_SUBS["notes"].key_fields, "noteId"),
     child_field=None,
     child_key="noteId",
@@ -35,7 +46,7 @@ REST_APPLICATION_NOTES = replace(
     wire_constants=ATS,
     wire_fields=TIMES,
 )
-REST_INTEGRATIONS = replace(INTEGRATIONS, wire_constants=ATS)
+REST_INTEGRATIONS = replace(INTEGRATIONS, group="rest/integrations", wire_constants=ATS)
 REST_RESOURCES: dict[str, Resource] = {
     "candidates": REST_CANDIDATES,
     "candidateNotes": REST_CANDIDATE_NOTES,

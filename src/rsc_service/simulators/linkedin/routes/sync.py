@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from .. import validation
-from ..batch import Batch, Resource, cascade_children
+from .. import schemas, validation
+from ..batch import Batch, cascade_children
 from ..call import Call, routes
 from ..errors import RestliError
 from ..matching import decorate_candidate
+from ..resource import Resource
 from ..restli import Key, parse_path_key
 from ..world import World
 
@@ -29,21 +30,32 @@ def _cascade_application(world: World, key: Key, at: int, app: str) -> None:
 CANDIDATES = Resource(
     "atsCandidates",
     CANDIDATE_KEY,
+    schema=schemas.CANDIDATE,
     validate=validation.candidate,
     cascade=_cascade_candidate,
     decorate=decorate_candidate,
 )
 APPLICATIONS = Resource(
-    "atsApplications", APPLICATION_KEY, validate=validation.application, cascade=_cascade_application
+    "atsApplications",
+    APPLICATION_KEY,
+    schema=schemas.APPLICATION,
+    validate=validation.application,
+    cascade=_cascade_application,
 )
 CANDIDATE_NOTES = Resource(
-    "candidateNotes", CANDIDATE_KEY, child_field="noteId", validate=validation.note, parent="atsCandidates"
+    "candidateNotes",
+    CANDIDATE_KEY,
+    child_field="noteId",
+    schema=schemas.NOTE,
+    validate=validation.note,
+    parent="atsCandidates",
 )
 APPLICATION_SUBS = {
     "notes": Resource(
         "applicationNotes",
         APPLICATION_KEY,
         child_field="noteId",
+        schema=schemas.NOTE,
         validate=validation.note,
         parent="atsApplications",
     ),
@@ -51,11 +63,17 @@ APPLICATION_SUBS = {
         "interviewFeedback",
         APPLICATION_KEY,
         child_field="interviewFeedbackId",
+        schema=schemas.INTERVIEW_FEEDBACK,
         validate=validation.interview_feedback,
         parent="atsApplications",
     ),
     "stages": Resource(
-        "stages", APPLICATION_KEY, child_field="stageId", validate=validation.stage, parent="atsApplications"
+        "stages",
+        APPLICATION_KEY,
+        child_field="stageId",
+        schema=schemas.STAGE,
+        validate=validation.stage,
+        parent="atsApplications",
     ),
 }
 

@@ -1,0 +1,210 @@
+"""The Rest.li schemas of what partners write: per resource, the fields docs/linkedin.md documents.
+
+Rest.li checks a body against its schema before LinkedIn's own rules run (docs/linkedin.md#values), so a
+field the schema lacks, a null where a value is required, a missing required field, a wrong enum symbol or a
+time that is not epoch milliseconds is refused with an `ERROR :: /path :: reason` message, and LinkedIn's
+rules (validation.py) only see bodies that passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+TEXT = "text"  # a string (or a boolean): not type-checked further
+TIME = "time"  # epoch milliseconds, a Rest.li long
+UNION = "union"  # a Rest.li union; the resource checks its member
+
+
+@dataclass(frozen=True)
+class Record:
+    fields: dict[str, Spec]
+    required: frozenset[str] = frozenset()
+
+    def renamed(self, wire: dict[str, str], **extra: Spec) -> Record:
+        """The same record under versioned `/rest` names; `wire` maps wire names to these names."""
+        back = {internal: name for name, internal in wire.items()}
+        return Record(
+            {back.get(n, n): spec for n, spec in self.fields.items()} | extra,
+            frozenset(back.get(n, n) for n in self.required),
+        )
+
+
+@dataclass(frozen=True)
+class Array:
+    items: Spec
+
+
+@dataclass(frozen=True)
+class Enum:
+    symbols: frozenset[str]
+
+
+Spec = str | Record | Array | Enum
+
+
+def _fields(*texts: str, **typed: Spec) -> dict[str, Spec]:
+    """Fields by name: `texts` are strings, `typed` the others."""
+    return dict.fromkeys(texts, TEXT) | typed
+
+
+# docs/linkedin.md#candidates
+ADDRESS = Record(_fields("line1", "city", "geographicArea", "geographicAreaType", "postalCode", "country"))
+PHONE_NUMBER = Record(_fields("number", "extension"))
+CANDIDATE = Record(
+    _fields(
+        "firstName",
+        "lastName",
+        "currentCompanyName",
+        "currentJobTitle",
+        "middleInitial",
+        "prefix",
+        "suffix",
+        "externalProfileUrl",
+        "linkedInProfileUrl",
+        "doNotContact",
+        "manualMatchedMember",
+        atsCreatedAt=TIME,
+        atsLastModifiedAt=TIME,
+        emailAddresses=Array(TEXT),
+        phoneNumbers=Array(PHONE_NUMBER),
+        addresses=Array(ADDRESS),
+    ),
+    frozenset({"atsCreatedAt", "atsLastModifiedAt", "firstName", "addresses", "phoneNumbers"}),
+)
+# docs/linkedin.md#applications
+APPLICATION = Record(
+    _fields(
+        "atsJobPostingId",
+        "atsJobPostingName",
+        "firstName",
+        "lastName",
+        "candidateEmail",
+        "atsCandidateId",
+        "source",
+        "dispositionReason",
+        atsCreatedAt=TIME,
+        atsLastModifiedAt=TIME,
+    ),
+    frozenset({"atsCreatedAt", "atsLastModifiedAt", "atsJobPostingId", "atsJobPostingName"}),
+)
+STAGE = Record(_fields("stage", atsCreatedAt=TIME), frozenset({"atsCreatedAt", "stage"}))
+# docs/linkedin.md#notes-and-feedback: an Actor is optional, but both names are required when it is there.
+ACTOR = Record(_fields("firstName", "lastName"), frozenset({"firstName", "lastName"}))
+NOTE = Record(_fields("note", atsCreatedAt=TIME, author=ACTOR))
+INTERVIEW_FEEDBACK = Record(
+    _fields(
+        "interviewType",
+        "feedback",
+        atsCreatedAt=TIME,
+        interviewer=ACTOR,
+        evaluations=Array(Record(_fields("attribute", "result"))),
+    )
+)
+# docs/linkedin.md#job-acls: the entity is an empty object, everything lives in the key.
+KEY_ONLY = Record({})
+# docs/linkedin.md#integrations-and-configurations
+INTEGRATION = Record(_fields("integrationName"))
+CONFIGURATION = Record(_fields(configurationValue=UNION), frozenset({"configurationValue"}))
+# docs/linkedin.md#jobs
+OPERATIONS = frozenset({"CREATE", "UPDATE", "RENEW", "CLOSE"})
+LISTING_TYPES = frozenset({"BASIC", "PREMIUM"})
+JOB = Record(
+    _fields(
+        "integrationContext",
+        "externalJobPostingId",
+        "title",
+        "description",
+        "location",
+        "countryCode",
+        "postalCode",
+        "state",
+        "companyApplyUrl",
+        "availability",
+        listedAt=TIME,
+        jobPostingOperationType=Enum(OPERATIONS),
+        listingType=Enum(LISTING_TYPES),
+    ),
+    frozenset(
+        {
+            "integrationContext",
+            "externalJobPostingId",
+            "title",
+            "description",
+            "state",
+            "companyApplyUrl",
+            "listedAt",
+        }
+    ),
+)
+# docs/linkedin.md#provisioning
+APPLICATION_CREATE = Record(
+    _fields(
+        "uniqueForeignId",
+        "name",
+        "description",
+        validJsSdkDomains=Array(TEXT),
+        oauth2AuthorizedCallbackUrls=Array(TEXT),
+    ),
+    frozenset({"uniqueForeignId", "name"}),
+)
+
+
+def error(path: str, reason: str) -> str:
+    return f"ERROR :: {path} :: {reason}"
+
+
+def required_message(path: str) -> str:
+    return error(path, "field is required but not found and has no default value")
+
+
+def check(
+    value: dict[str, Any], schema: Record, min_epoch_ms: int | None, *, partial: bool = False, path: str = ""
+) -> list[str]:
+    """Rest.li's problems with one record; `partial` (a patch's `$set`) skips the absent required fields."""
+    problems = []
+    for name, item in value.items():
+        where = f"{path}/{name}"
+        spec = schema.fields.get(name)
+        if spec is None:
+            problems.append(error(where, "unrecognized field found but not allowed"))
+        elif item is None:
+            # docs/linkedin.md#values: a null in a required field is refused (optional nulls: not published).
+            if name in schema.required:
+                problems.append(error(where, "null is not allowed: the field is required"))
+        else:
+            problems += _check_value(item, spec, where, min_epoch_ms)
+    if not partial:
+        problems += [required_message(f"{path}/{n}") for n in sorted(schema.required - set(value))]
+    return problems
+
+
+def _check_value(item: Any, spec: Spec, where: str, min_epoch_ms: int | None) -> list[str]:
+    if isinstance(spec, Record):
+        if not isinstance(item, dict):
+            return [error(where, f"{item!r} is not a record")]
+        return check(item, spec, min_epoch_ms, path=where)
+    if isinstance(spec, Array):
+        if not isinstance(item, list):
+            return [error(where, f"{item!r} is not an array")]
+        problems = []
+        for index, element in enumerate(item):
+            problems += _check_value(element, spec.items, f"{where}/{index}", min_epoch_ms)
+        return problems
+    if isinstance(spec, Enum):
+        if item not in spec.symbols:
+            return [error(where, f'"{item}" is not an enum symbol')]
+        return []
+    if spec == TIME:
+        return _check_time(item, where, min_epoch_ms)
+    return []
+
+
+def _check_time(item: Any, where: str, min_epoch_ms: int | None) -> list[str]:
+    # docs/linkedin.md#values: times are integers in epoch milliseconds; a non-integer is a type error.
+    if not isinstance(item, int) or isinstance(item, bool):
+        return [error(where, f"{item!r} is not an epoch time in milliseconds (a long)")]
+    # Zero and negative values are left to LinkedIn's own "> 0" rule (validation.py).
+    if min_epoch_ms is not None and 0 < item < min_epoch_ms:
+        return [error(where, f"{item} is not an epoch time in milliseconds (in seconds?)")]
+    return []
