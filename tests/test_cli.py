@@ -30,6 +30,22 @@ class TestMigrateCommand:
         assert "RSC_DATABASE__URL" in result.stderr
         assert "Traceback" not in result.stderr
 
+    def test_a_settings_error_never_shows_the_database_password(self) -> None:
+        env = processes.env_for("postgres://svc:hunter2@db.internal/rsc", RSC_DATABASE__POOL_SIZE="0")
+        result = processes.run(["migrate"], env)
+
+        assert result.returncode == 2
+        assert "RSC_DATABASE__POOL_SIZE" in result.stderr
+        assert "postgres://svc:***@db.internal/rsc" in result.stderr
+        assert "hunter2" not in result.stdout + result.stderr
+
+    def test_a_database_that_cannot_be_reached_is_not_named_with_its_password(self) -> None:
+        env = processes.env_for(f"postgresql+asyncpg://svc:hunter2@127.0.0.1:{processes.free_port()}/rsc")
+        for args in (["migrate"], ["migrate", "--check"]):
+            result = processes.run(args, env)
+            assert result.returncode != 0
+            assert "hunter2" not in result.stdout + result.stderr
+
 
 class TestOpenapiCommand:
     def test_writes_the_spec_and_detects_drift(self, tmp_path: Path) -> None:
@@ -129,6 +145,140 @@ class TestTenantCommands:
         )
         for option in ("--contract", "--unique-foreign-id", "--json", "--client-secret"):
             assert option in result.stdout
+
+
+def _tenant_env(url: str, *keys: str) -> dict[str, str]:
+    return processes.env_for(
+        url, RSC_SECURITY__ENCRYPTION_KEYS=json.dumps(list(keys)), RSC_ALLOW_INSECURE_LOCAL="true"
+    )
+
+
+def _create_tenant(env: dict[str, str]) -> dict[str, str]:
+    created = processes.run(
+        [
+            "tenant", "create", "--json",
+            "--name", "Acme", "--ats-url", "http://127.0.0.1:8200", "--ats-token", "t0k3n",
+            "--organization", "urn:li:organization:1001", "--contract", "urn:li:contract:2001",
+            "--client-id", "sim-customer", "--client-secret", "sim-customer-secret",
+            "--app-urn", "urn:li:developerApplication:3001", "--unique-foreign-id", "acme-1",
+        ],
+        env,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    return dict(json.loads(created.stdout))
+
+
+async def _read_every_secret(url: str, key: str) -> list[str]:
+    """Every stored secret decrypted with `key` alone: each tenant's ATS token and client secret, and every
+    webhook secret row (expired ones too)."""
+    from sqlalchemy import select
+
+    from rsc_service.context import open_context
+    from rsc_service.tenants import service as tenant_service
+    from rsc_service.tenants.models import TenantWebhookSecret
+    from tests.conftest import make_settings
+
+    async with open_context(make_settings(url, security={"encryption_keys": [key]})) as ctx:
+        async with ctx.sessionmaker() as session:
+            read: list[str] = []
+            for tenant in await tenant_service.list_all(session):
+                read += [
+                    tenant_service.ats_token(tenant, cipher=ctx.cipher),
+                    tenant_service.linkedin_client_secret(tenant, cipher=ctx.cipher),
+                ]
+                rows = await session.scalars(
+                    select(TenantWebhookSecret.secret_enc).where(TenantWebhookSecret.tenant_id == tenant.id)
+                )
+                read += [
+                    ctx.cipher.decrypt(token, tenant_id=str(tenant.id), column="webhook_secret")
+                    for token in rows
+                ]
+            return read
+
+
+async def _valid_webhook_secrets(url: str, key: str) -> list[str]:
+    from datetime import UTC, datetime
+
+    from rsc_service.context import open_context
+    from rsc_service.tenants import service as tenant_service
+    from tests.conftest import make_settings
+
+    async with open_context(make_settings(url, security={"encryption_keys": [key]})) as ctx:
+        async with ctx.sessionmaker() as session:
+            (tenant,) = await tenant_service.list_all(session)
+            keys = await tenant_service.signing_keys(
+                session, tenant, cipher=ctx.cipher, now=datetime.now(UTC)
+            )
+    return [secret for secret, _ in keys]
+
+
+class TestKeyCommands:
+    async def test_rotate_keys_then_the_old_key_can_be_removed(self, fresh_database: FreshDatabase) -> None:
+        from cryptography.fernet import Fernet
+
+        old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+        url = await fresh_database(True)
+        data = _create_tenant(_tenant_env(url, old))
+        second = processes.run(
+            ["tenant", "rotate-secret", data["tenant_key"], "--json"], _tenant_env(url, old)
+        )
+        assert second.returncode == 0, second.stderr
+        both = _tenant_env(url, new, old)
+
+        rotated = processes.run(["rotate-keys", "--json", "--batch-size", "1"], both)
+        again = processes.run(["rotate-keys"], both)
+
+        assert rotated.returncode == 0, rotated.stderr
+        report = json.loads(rotated.stdout)
+        assert (report["rotated"], report["already_current"], report["unreadable"]) == (4, 0, 0)
+        assert report["columns"]["webhook_secret"]["rotated"] == 2
+        assert report["columns"]["ats_token"]["rotated"] == 1
+        assert again.returncode == 0, again.stderr
+        assert "0 secrets re-encrypted under the newest key, 4 already were" in again.stderr
+        read = await _read_every_secret(url, new)
+        assert sorted(read) == sorted(
+            [
+                "t0k3n",
+                "sim-customer-secret",
+                data["webhook_secret"],
+                json.loads(second.stdout)["webhook_secret"],
+            ]
+        )
+
+    async def test_a_secret_no_configured_key_opens_fails_the_run(
+        self, fresh_database: FreshDatabase
+    ) -> None:
+        from cryptography.fernet import Fernet
+
+        url = await fresh_database(True)
+        _create_tenant(_tenant_env(url, Fernet.generate_key().decode()))
+
+        result = processes.run(["rotate-keys"], _tenant_env(url, Fernet.generate_key().decode()))
+
+        assert result.returncode == 1
+        assert "cannot read tn_" in result.stderr
+        assert "Traceback" not in result.stderr
+
+    async def test_rotate_secret_revoke_ends_the_old_secrets_at_once(
+        self, fresh_database: FreshDatabase
+    ) -> None:
+        from tests.conftest import ENCRYPTION_KEY
+
+        url = await fresh_database(True)
+        env = _tenant_env(url, ENCRYPTION_KEY)
+        data = _create_tenant(env)
+        graceful = processes.run(["tenant", "rotate-secret", data["tenant_key"], "--json"], env)
+        assert await _valid_webhook_secrets(url, ENCRYPTION_KEY) == [
+            json.loads(graceful.stdout)["webhook_secret"],
+            data["webhook_secret"],
+        ]
+
+        revoked = processes.run(["tenant", "rotate-secret", data["tenant_key"], "--revoke", "--json"], env)
+
+        assert revoked.returncode == 0, revoked.stderr
+        assert await _valid_webhook_secrets(url, ENCRYPTION_KEY) == [
+            json.loads(revoked.stdout)["webhook_secret"]
+        ]
 
 
 class TestOutboxCommands:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
+import sys
 
 import pytest
 import structlog
 
 from rsc_service import logs
-from rsc_service.settings import Environment, LoggingSettings
+from rsc_service.settings import Environment, LogFormat, LoggingSettings
 
 
 @pytest.fixture
@@ -52,6 +54,43 @@ class TestLogs:
         line = json.loads(out.strip().splitlines()[-1])
         assert line["headers"]["accept"] == "json"
         assert line["detail"].startswith("rejected [redacted]")
+
+    def test_database_url_passwords_names_and_phone_numbers_are_redacted(
+        self, json_logs: None, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        structlog.get_logger().error(
+            "db.unreachable",
+            error="cannot connect to postgresql+asyncpg://svc:hunter2@db.internal:5432/rsc",
+            dsn="postgresql://svc:p@ss@db/rsc?sslmode=require",
+            first_name="Zebulonia",
+            lastName="Quixtraverse",
+            detail="call +44 20 7946 0958 about rsc_Qm9sZWFuQWNjZXNzS2V5MTIzNDU2Nzg",
+            retry_at="2026-11-25T12:00:00+00:00",
+        )
+
+        out = capsys.readouterr().err
+        for leaked in ("hunter2", "p@ss", "Zebulonia", "Quixtraverse", "7946", "rsc_Qm9s"):
+            assert leaked not in out
+        line = json.loads(out.strip().splitlines()[-1])
+        assert line["error"] == "cannot connect to postgresql+asyncpg://svc:***@db.internal:5432/rsc"
+        assert line["retry_at"] == "2026-11-25T12:00:00+00:00"  # a timestamp is not a phone number
+
+    def test_library_lines_are_redacted_json_and_drivers_stay_quiet_at_debug(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        logs.configure_logging(LoggingSettings(level="DEBUG", format=LogFormat.JSON), Environment.PRODUCTION)
+        try:
+            logging.getLogger("httpx").info("GET https://ats.example/api?email=ada@example.com: 200")
+            logging.getLogger("aiosqlite").debug("executing INSERT ... ('Ada', 'Lovelace')")
+            logging.getLogger("sqlalchemy.engine.Engine").debug("Row ('Ada', 'Lovelace')")
+            logging.getLogger("rsc_service.anything").debug("kept at debug")
+        finally:
+            logging.basicConfig(level=logging.WARNING, stream=sys.__stderr__, force=True)
+
+        lines = [json.loads(line) for line in capsys.readouterr().err.strip().splitlines()]
+        assert [line["logger"] for line in lines] == ["httpx", "rsc_service.anything"]
+        assert lines[0]["event"] == "GET https://ats.example/api?email=[redacted]: 200"
+        assert lines[1]["level"] == "debug"
 
     def test_development_writes_console_lines(self, capsys: pytest.CaptureFixture[str]) -> None:
         logs.configure_logging(LoggingSettings(), Environment.DEVELOPMENT)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rsc_service.settings import Environment, SettingsError, load_settings
+from rsc_service.settings import Environment, SettingsError, load_settings, safe_url
 
 
 class TestLoadSettings:
@@ -56,3 +56,53 @@ class TestLoadSettings:
         assert "RSC_OUTBOX__LEASE_SECONDS (10.0) must be at least twice RSC_LINKEDIN__TIMEOUT_SECONDS" in str(
             raised.value
         )
+
+
+class TestDatabasePasswords:
+    def test_a_settings_error_masks_the_database_password(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv(
+            "RSC_DATABASE__URL", "postgres://svc:hunter2@db.internal/rsc"
+        )  # echoed: wrong driver
+        monkeypatch.setenv("RSC_DATABASE__POOL_SIZE", "0")
+
+        with pytest.raises(SettingsError) as raised:
+            load_settings()
+
+        message = str(raised.value)
+        assert "RSC_DATABASE__POOL_SIZE: Input should be greater than or equal to 1" in message
+        assert "(got 'postgres://svc:***@db.internal/rsc')" in message
+        assert "hunter2" not in message
+
+    @pytest.mark.parametrize(
+        "database",
+        [
+            "postgresql+asyncpg://svc:hunter2@db/rsc",  # a whole group given as a string is echoed
+            {"url": "mysql://svc:hunter2@db/rsc?password=hunter2"},
+            {"url": 5432, "pool_size": "postgresql+asyncpg://svc:hunter2@db/rsc"},
+        ],
+    )
+    def test_no_echoed_value_shows_a_password(self, database: object) -> None:
+        with pytest.raises(SettingsError) as raised:
+            load_settings(database=database)
+        assert "RSC_DATABASE" in str(raised.value)
+        assert "hunter2" not in str(raised.value)
+
+    @pytest.mark.parametrize(
+        ("url", "shown"),
+        [
+            ("postgresql+asyncpg://svc:hunter2@db:5432/rsc", "postgresql+asyncpg://svc:***@db:5432/rsc"),
+            ("postgresql+asyncpg://svc:hun@ter2@db/rsc", "postgresql+asyncpg://svc:***@db/rsc"),
+            (
+                "postgresql+asyncpg://svc@db/rsc?password=hunter2",
+                "postgresql+asyncpg://svc@db/rsc?password=***",
+            ),
+            ("postgresql+asyncpg://svc@db/rsc", "postgresql+asyncpg://svc@db/rsc"),
+            ("sqlite+aiosqlite:///./rsc-service.db", "sqlite+aiosqlite:///./rsc-service.db"),
+        ],
+    )
+    def test_safe_url_and_the_settings_repr_hide_the_password(self, url: str, shown: str) -> None:
+        settings = load_settings(database={"url": url})
+        assert settings.database.safe_url == shown
+        assert safe_url(url) == shown
+        assert "hunter2" not in repr(settings) and "ter2" not in repr(settings)
+        assert settings.database.url == url  # the engine still gets the real one

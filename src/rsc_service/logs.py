@@ -10,19 +10,39 @@ from typing import Any
 
 import structlog
 
-from rsc_service.settings import Environment, LogFormat, LoggingSettings
+from rsc_service.settings import Environment, LogFormat, LoggingSettings, hide_passwords
 
 _REDACTED = "[redacted]"
-# Keys whose values never reach a log line: credentials, and personal data or message bodies.
+# Keys whose values never reach a log line: credentials, and personal data or message bodies
+# (docs/architecture.md#16-security).
 _SENSITIVE_KEYS = re.compile(
-    r"authorization|secret|token|password|api_key|cookie|email|phone|body|text|content", re.IGNORECASE
+    r"authorization|secret|token|password|passwd|credential|api[_-]?key|cookie|signature"
+    r"|email|phone|mobile|(first|last|given|family|middle|full|display)_?name|body|text|content|note|subject",
+    re.IGNORECASE,
 )
-_SECRET_VALUES = re.compile(r"whsec_[A-Za-z0-9+/=]+|Bearer\s+\S+|[\w.+-]+@[\w-]+\.[\w.-]+")
+# Values that are redacted wherever they appear, in any key or message (an exception's text, a driver's
+# line): signing secrets, bearer credentials, the service's API keys, emails and international phone numbers.
+_SECRET_VALUES = re.compile(
+    r"whsec_[A-Za-z0-9+/=]+"
+    r"|Bearer\s+\S+"
+    r"|rsc_[A-Za-z0-9_-]{16,}"
+    r"|[\w.+-]+@[\w-]+\.[\w.-]+"
+    r"|\+\d[\d ().-]{6,}\d"
+)
+# Loggers that write statements' parameters or result rows (mirrored personal data, encrypted secrets) at
+# DEBUG: they stay at WARNING whatever the level. RSC_DATABASE__ECHO still shows statements, without
+# their parameters.
+_QUIET_AT_DEBUG = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool", "httpcore")
+
+
+def _scrub_text(value: str) -> str:
+    # A URL's password goes first: its "user:password@host" would otherwise half match an email.
+    return _SECRET_VALUES.sub(_REDACTED, hide_passwords(value))
 
 
 def _scrub(value: Any) -> Any:
     if isinstance(value, str):
-        return _SECRET_VALUES.sub(_REDACTED, value)
+        return _scrub_text(value)
     if isinstance(value, Mapping):
         return {k: _REDACTED if _SENSITIVE_KEYS.search(str(k)) else _scrub(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -32,6 +52,8 @@ def _scrub(value: Any) -> Any:
 
 def redact(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in list(event_dict):
+        if key.startswith("_"):  # structlog's own bookkeeping (the stdlib record), never rendered
+            continue
         if key == "event":
             event_dict[key] = _scrub(event_dict[key])
         elif _SENSITIVE_KEYS.search(key):
@@ -67,14 +89,24 @@ def configure_logging(settings: LoggingSettings, environment: Environment) -> No
         logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s", force=True)
+    # Lines from libraries (uvicorn, httpx, the drivers) are redacted and rendered like the service's own:
+    # one JSON object per line in production, with the request's ids.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     for noisy in (
         "uvicorn.access",
         "apscheduler.executors.default",
         "apscheduler.scheduler",
         "alembic.runtime.migration",
+        *_QUIET_AT_DEBUG,
     ):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 
 def bind(**ids: Any) -> None:

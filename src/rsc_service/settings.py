@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
 
@@ -44,6 +45,16 @@ class DatabaseSettings(BaseModel):
     @property
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with its password masked: the only form of it fit for messages and logs."""
+        return safe_url(self.url)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # A repr of the settings (a debugger, an error report) shows the URL without its password.
+        for name, value in super().__repr_args__():
+            yield name, safe_url(value) if name == "url" and isinstance(value, str) else value
 
 
 class ServerSettings(BaseModel):
@@ -184,17 +195,42 @@ class SettingsError(Exception):
 
 
 _SECRETISH = re.compile("TOKEN|KEY|SECRET|PASSWORD")
+# The password of any URL in free text: after "scheme://user:" up to the last "@" of the run (a password may
+# itself hold "@"), and a `password=` query parameter (asyncpg reads one).
+_URL_PASSWORD = re.compile(r"(?P<keep>\b[A-Za-z][\w+.-]*://[^:/@\s]*:)\S*@")
+_QUERY_PASSWORD = re.compile(r"(?P<keep>[?&]password=)[^&\s'\"]*", re.IGNORECASE)
+MASK = "***"
+
+
+def hide_passwords(text: str) -> str:
+    """`text` with the password of every URL in it masked (settings errors, log lines, exceptions)."""
+    text = _URL_PASSWORD.sub(lambda m: f"{m['keep']}{MASK}@", text)
+    return _QUERY_PASSWORD.sub(lambda m: f"{m['keep']}{MASK}", text)
+
+
+def safe_url(url: str) -> str:
+    """A database URL as it may be shown: SQLAlchemy's rendering without the password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        rendered = make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):  # not a URL SQLAlchemy can read: mask what looks like one
+        rendered = url
+    return hide_passwords(rendered)
 
 
 def describe(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
         if not item["loc"]:  # a rule across settings: its message names the variables
-            lines.append(item["msg"].removeprefix("Value error, "))
+            lines.append(hide_passwords(item["msg"].removeprefix("Value error, ")))
             continue
         path = "__".join(str(part) for part in item["loc"]).upper()
+        # The value is echoed to help, except a secret's; a database URL's password is masked wherever
+        # it appears (the URL itself, or a whole group echoed with it).
         shown = "" if _SECRETISH.search(path) else f" (got {item.get('input')!r})"
-        lines.append(f"RSC_{path}: {item['msg']}{shown}")
+        lines.append(hide_passwords(f"RSC_{path}: {item['msg']}{shown}"))
     return "invalid settings:\n  " + "\n  ".join(lines)
 
 

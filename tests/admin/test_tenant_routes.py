@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from rsc_service.context import AppContext
 from rsc_service.crypto import hash_api_key
 from rsc_service.tenants.models import Tenant, TenantContract, TenantWebhookSecret
 from tests.conftest import ADMIN_TOKEN, FrozenClock
-from tests.factories import tenant_fields
+from tests.factories import Ats, candidate, tenant_fields
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -170,6 +172,74 @@ class TestChangeTenant:
             )
         assert [secret for secret, _ in during] == [new, created["webhook_secret"]]
         assert [secret for secret, _ in after] == [new]
+
+    async def test_zero_grace_revokes_the_old_secrets_at_once_even_in_this_replica(
+        self, client: httpx.AsyncClient, created: dict[str, Any], clock: FrozenClock
+    ) -> None:
+        ats = Ats(client=client, clock=clock, tenant_key=created["key"], secret=created["webhook_secret"])
+        # Verified once, so this replica keeps the tenant's secrets in memory.
+        assert (await ats.send("candidate.created", candidate())).status_code == 202
+        graceful = await client.post(
+            f"/v1/admin/tenants/{created['key']}/webhook-secret/rotate", headers=AUTH
+        )
+        assert graceful.status_code == 200
+        second = graceful.json()["webhook_secret"]
+        assert (await ats.send("candidate.updated", candidate(version=2))).status_code == 202  # in its grace
+
+        revoked = await client.post(
+            f"/v1/admin/tenants/{created['key']}/webhook-secret/rotate",
+            json={"previous_valid_for_hours": 0},
+            headers=AUTH,
+        )
+
+        assert revoked.status_code == 200, revoked.text
+        assert revoked.json()["previous_valid_until"] == clock().isoformat().replace("+00:00", "Z")
+        newest = revoked.json()["webhook_secret"]
+        original = await ats.send("candidate.updated", candidate(version=3))
+        rotated_out = await ats.post(ats.event("candidate.updated", candidate(version=4)), secret=second)
+        current = await ats.post(ats.event("candidate.updated", candidate(version=5)), secret=newest)
+        assert (original.status_code, rotated_out.status_code, current.status_code) == (401, 401, 202)
+
+    @pytest.mark.parametrize(
+        ("body", "kept_for"),
+        [
+            (None, timedelta(hours=24)),
+            ({}, timedelta(hours=24)),
+            ({"previous_valid_for_hours": 2}, timedelta(hours=2)),
+        ],
+    )
+    async def test_the_grace_is_the_setting_unless_the_body_names_one(
+        self,
+        client: httpx.AsyncClient,
+        created: dict[str, Any],
+        clock: FrozenClock,
+        body: dict[str, Any] | None,
+        kept_for: timedelta,
+    ) -> None:
+        response = await client.post(
+            f"/v1/admin/tenants/{created['key']}/webhook-secret/rotate", json=body, headers=AUTH
+        )
+        assert response.status_code == 200, response.text
+        until = datetime.fromisoformat(response.json()["previous_valid_until"])
+        assert until == clock() + kept_for
+
+    @pytest.mark.parametrize("body", [{"previous_valid_for_hours": -1}, {"grace": 0}, [0]])
+    async def test_an_invalid_grace_is_422(
+        self, client: httpx.AsyncClient, created: dict[str, Any], body: Any
+    ) -> None:
+        response = await client.post(
+            f"/v1/admin/tenants/{created['key']}/webhook-secret/rotate", json=body, headers=AUTH
+        )
+        assert response.status_code == 422
+        assert response.json()["code"] == "validation_error"
+
+    def test_the_optional_body_is_documented(self, app: FastAPI) -> None:
+        operation = app.openapi()["paths"]["/v1/admin/tenants/{tenant_key}/webhook-secret/rotate"]["post"]
+        body = operation["requestBody"]
+        assert not body.get("required", False)
+        assert body["content"]["application/json"]["schema"]["description"].startswith("Optional")
+        schema = app.openapi()["components"]["schemas"]["WebhookSecretRotate"]
+        assert "revokes" in schema["properties"]["previous_valid_for_hours"]["description"]
 
     async def test_delete_removes_the_tenant_and_its_rows(
         self, client: httpx.AsyncClient, created: dict[str, Any], ctx: AppContext

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, BackgroundTasks, Body, Response, status
 
 from rsc_service.ats_webhooks.deps import IntakeDep
 from rsc_service.errors import problem_responses
@@ -14,11 +15,15 @@ from rsc_service.tenants.schemas import (
     TenantCreated,
     TenantRead,
     TenantUpdate,
+    WebhookSecretRotate,
     WebhookSecretRotated,
     to_read,
 )
 from rsc_service.web.admin_auth import AdminPrincipal, AdminRoute
 from rsc_service.web.deps import Ctx, WriteSession
+
+# No body, or an empty one: the replaced secrets keep verifying for RSC_ATS__SECRET_GRACE_HOURS.
+_DEFAULT_GRACE = WebhookSecretRotate()
 
 router = APIRouter(
     prefix="/v1/admin", tags=["admin"], responses=problem_responses(401, 403), route_class=AdminRoute
@@ -100,17 +105,38 @@ async def delete_tenant(
     "/tenants/{tenant_key}/webhook-secret/rotate",
     response_model=WebhookSecretRotated,
     summary="Issue a new webhook signing secret; the previous one stays valid for a grace period",
-    responses=problem_responses(404),
+    description=(
+        "The body is optional. Without it the replaced secrets keep verifying for "
+        'RSC_ATS__SECRET_GRACE_HOURS; `{"previous_valid_for_hours": 0}` revokes them at once (a leaked '
+        "secret): this replica refuses them from the next request, others within about "
+        "RSC_ATS__TENANT_CACHE_SECONDS."
+    ),
+    responses=problem_responses(404, 422),
 )
 async def rotate_webhook_secret(
-    tenant_key: str, session: WriteSession, ctx: Ctx, _: AdminPrincipal
+    tenant_key: str,
+    session: WriteSession,
+    ctx: Ctx,
+    intake: IntakeDep,
+    background: BackgroundTasks,
+    _: AdminPrincipal,
+    body: Annotated[
+        WebhookSecretRotate,
+        Body(description="Optional: how long the replaced secrets keep verifying"),
+    ] = _DEFAULT_GRACE,
 ) -> WebhookSecretRotated:
+    hours = body.previous_valid_for_hours
     tenant = await tenant_service.get_by_key(session, tenant_key)
     secret, valid_until = await tenant_service.rotate_webhook_secret(
         session,
         tenant,
         cipher=ctx.cipher,
         now=ctx.clock(),
-        grace=timedelta(hours=ctx.settings.ats.secret_grace_hours),
+        grace=timedelta(hours=ctx.settings.ats.secret_grace_hours if hours is None else hours),
     )
+    # This replica's webhook intake keeps the tenant's secrets in memory, and a kept secret that still
+    # verifies is never re-read: drop the copy now, and again once the commit is done (a webhook read in
+    # between would have kept the secrets from before it).
+    intake.forget(tenant_key)
+    background.add_task(intake.forget, tenant_key)
     return WebhookSecretRotated(webhook_secret=secret, previous_valid_until=valid_until)

@@ -122,14 +122,22 @@ def tenant_show(
 @tenant_app.command("rotate-secret")
 def tenant_rotate_secret(
     tenant_key: Annotated[str, typer.Argument(help="The tenant's key (tn_...)")],
+    revoke: Annotated[
+        bool,
+        typer.Option(
+            "--revoke", help="The old secret stops verifying at once (it leaked) instead of after the grace"
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
 ) -> None:
-    """Issue a new webhook signing secret; the old one stays valid for RSC_ATS__SECRET_GRACE_HOURS."""
+    """Issue a new webhook signing secret; the old one stays valid for RSC_ATS__SECRET_GRACE_HOURS, or,
+    with --revoke, not at all (running replicas refuse it within about RSC_ATS__TENANT_CACHE_SECONDS)."""
     from datetime import timedelta
 
     from rsc_service.tenants import service as tenant_service
 
     settings = read_settings()
+    grace = timedelta(0) if revoke else timedelta(hours=settings.ats.secret_grace_hours)
 
     async def work(ctx: AppContext) -> dict[str, Any]:
         async with ctx.sessionmaker.begin() as session:
@@ -139,7 +147,7 @@ def tenant_rotate_secret(
                 tenant,
                 cipher=ctx.cipher,
                 now=ctx.clock(),
-                grace=timedelta(hours=settings.ats.secret_grace_hours),
+                grace=grace,
             )
             return {"webhook_secret": secret, "previous_valid_until": until.isoformat()}
 

@@ -1,4 +1,8 @@
-"""Engines and sessionmakers: SQLite (WAL, foreign keys, busy timeout, BEGIN IMMEDIATE) or PostgreSQL."""
+"""Engines and sessionmakers: SQLite (WAL, foreign keys, busy timeout, BEGIN IMMEDIATE) or PostgreSQL.
+
+Both engines hide bound parameters: a database error's message and traceback (and echoed statements)
+would otherwise carry mirrored personal data and secrets into logs (docs/architecture.md#16-security).
+"""
 
 from __future__ import annotations
 
@@ -35,12 +39,15 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     if settings.is_sqlite:
         # One connection: SQLite has one writer anyway, and queueing for it here is fair and immediate,
         # where several connections would sleep in SQLite's busy handler (seconds of tail latency).
-        engine = create_async_engine(settings.url, echo=settings.echo, pool_size=1, max_overflow=0)
+        engine = create_async_engine(
+            settings.url, echo=settings.echo, hide_parameters=True, pool_size=1, max_overflow=0
+        )
         _sqlite_pragmas(engine, settings.busy_timeout_ms)
         return engine
     return create_async_engine(
         settings.url,
         echo=settings.echo,
+        hide_parameters=True,
         pool_size=settings.pool_size,
         max_overflow=settings.pool_size,
         pool_pre_ping=True,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from rsc_service.errors import NotFound
 from rsc_service.tenants.models import Tenant, TenantWebhookSecret
@@ -18,6 +19,13 @@ async def find_by_key(session: AsyncSession, key: str) -> Tenant | None:
     return await session.scalar(
         select(Tenant).where(Tenant.key == key).options(selectinload(Tenant.contracts))
     )
+
+
+async def find_by_keys(session: AsyncSession, keys: Sequence[str]) -> Sequence[Tenant]:
+    """The tenants with these keys (unknown keys are left out), without their contracts."""
+    if not keys:
+        return []
+    return (await session.scalars(select(Tenant).where(Tenant.key.in_(keys)))).all()
 
 
 async def get_by_key(session: AsyncSession, key: str) -> Tenant:
@@ -51,9 +59,14 @@ async def list_webhook_secrets(
 
 
 async def expire_current_secrets(session: AsyncSession, *, tenant_id: uuid.UUID, at: datetime) -> None:
+    """Every secret of the tenant stops verifying at `at` at the latest: the current one, and any earlier
+    one still in its grace period (a revocation ends theirs too, never lengthens it)."""
     await session.execute(
         update(TenantWebhookSecret)
-        .where(TenantWebhookSecret.tenant_id == tenant_id, TenantWebhookSecret.expires_at.is_(None))
+        .where(
+            TenantWebhookSecret.tenant_id == tenant_id,
+            TenantWebhookSecret.expires_at.is_(None) | (TenantWebhookSecret.expires_at > at),
+        )
         .values(expires_at=at)
         .execution_options(synchronize_session=False)
     )
@@ -81,3 +94,48 @@ async def set_sending_pause(
 
 async def paused_ids(session: AsyncSession, *, now: datetime) -> set[uuid.UUID]:
     return set(await session.scalars(select(Tenant.id).where(Tenant.sending_paused_until > now)))
+
+
+# ---- encrypted columns, a page at a time (rsc-service rotate-keys) ----
+
+
+async def sealed_tenant_columns(
+    session: AsyncSession, *, after: uuid.UUID | None, limit: int
+) -> Sequence[Row[uuid.UUID, str, str, str]]:
+    """(id, key, ats_token_enc, linkedin_client_secret_enc) of the tenants after `after`, by id."""
+    query = select(Tenant.id, Tenant.key, Tenant.ats_token_enc, Tenant.linkedin_client_secret_enc)
+    if after is not None:
+        query = query.where(Tenant.id > after)
+    return (await session.execute(query.order_by(Tenant.id).limit(limit))).all()
+
+
+async def sealed_webhook_secrets(
+    session: AsyncSession, *, after: int | None, limit: int
+) -> Sequence[Row[int, uuid.UUID, str, str]]:
+    """(id, tenant_id, tenant key, secret_enc) of every webhook secret after `after`, expired ones too."""
+    query = select(
+        TenantWebhookSecret.id, TenantWebhookSecret.tenant_id, Tenant.key, TenantWebhookSecret.secret_enc
+    ).join(Tenant, Tenant.id == TenantWebhookSecret.tenant_id)
+    if after is not None:
+        query = query.where(TenantWebhookSecret.id > after)
+    return (await session.execute(query.order_by(TenantWebhookSecret.id).limit(limit))).all()
+
+
+async def replace_sealed(
+    session: AsyncSession,
+    column: InstrumentedAttribute[str],
+    *,
+    row_id: uuid.UUID | int,
+    old: str,
+    new: str,
+) -> bool:
+    """Swap one stored ciphertext for another, only if it is still `old`: a secret changed meanwhile (by
+    an operator, under the newest key) is never overwritten with the re-encrypted previous one."""
+    model: Any = column.class_
+    result = await session.execute(
+        update(model)
+        .where(model.id == row_id, column == old)
+        .values({column: new})
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1

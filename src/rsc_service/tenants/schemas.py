@@ -68,9 +68,28 @@ class TenantCreated(TenantRead):
     webhook_secret: str = Field(description="Standard Webhooks signing secret (whsec_ + base64)")
 
 
+class WebhookSecretRotate(BaseModel):
+    """How long the secrets being replaced keep verifying; send 0 to revoke a leaked secret at once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    previous_valid_for_hours: float | None = Field(
+        None,
+        ge=0,
+        le=24 * 30,
+        description=(
+            "Hours the current secret (and any earlier one still in its grace period) keeps verifying "
+            "while the ATS switches over; 0 revokes them at once. Default: RSC_ATS__SECRET_GRACE_HOURS"
+        ),
+        examples=[0],
+    )
+
+
 class WebhookSecretRotated(BaseModel):
-    webhook_secret: str = Field(description="The new signing secret; the previous one stays valid until")
-    previous_valid_until: datetime | None
+    webhook_secret: str = Field(description="The new signing secret, shown once")
+    previous_valid_until: datetime | None = Field(
+        description="When the replaced secrets stop verifying (now, for a revocation)"
+    )
 
 
 def to_read(tenant: Tenant) -> TenantRead:

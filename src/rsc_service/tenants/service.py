@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from rsc_service import crypto, urls
 from rsc_service.errors import Conflict, FieldProblem, Unprocessable
@@ -133,7 +135,8 @@ async def delete(session: AsyncSession, tenant: Tenant) -> None:
 async def rotate_webhook_secret(
     session: AsyncSession, tenant: Tenant, *, cipher: crypto.Cipher, now: datetime, grace: timedelta
 ) -> tuple[str, datetime]:
-    """A new signing secret; the old ones stay valid for `grace`, so in-flight deliveries still verify."""
+    """A new signing secret; the old ones stay valid for `grace` at most, so in-flight deliveries still
+    verify. A zero grace revokes them at once (a leaked secret)."""
     valid_until = now + grace
     await repository.expire_current_secrets(session, tenant_id=tenant.id, at=valid_until)
     secret = signatures.new_secret()
@@ -167,6 +170,11 @@ async def find_by_key(session: AsyncSession, key: str) -> Tenant | None:
     return await repository.find_by_key(session, key)
 
 
+async def find_by_keys(session: AsyncSession, keys: Sequence[str]) -> Sequence[Tenant]:
+    """The tenants with these keys, in one statement (the webhook intake reads many keys at once)."""
+    return await repository.find_by_keys(session, keys)
+
+
 async def list_all(session: AsyncSession) -> Sequence[Tenant]:
     return await repository.list_tenants(session)
 
@@ -192,3 +200,121 @@ def linkedin_client_secret(tenant: Tenant, *, cipher: crypto.Cipher) -> str:
 
 def ats_token(tenant: Tenant, *, cipher: crypto.Cipher) -> str:
     return cipher.decrypt(tenant.ats_token_enc, tenant_id=str(tenant.id), column="ats_token")
+
+
+# ---- re-encrypting stored secrets under the newest key (rsc-service rotate-keys) ----
+
+
+# Every encrypted column as (table, column, the column name its envelope carries); a test checks that no
+# `*_enc` column of the schema is missing, so a new one cannot be left under a key about to be removed.
+SEALED_COLUMNS = (
+    ("tenants", "ats_token_enc", "ats_token"),
+    ("tenants", "linkedin_client_secret_enc", "linkedin_client_secret"),
+    ("tenant_webhook_secrets", "secret_enc", "webhook_secret"),
+)
+
+
+@dataclass(frozen=True)
+class RotationCursor:
+    """How far a key rotation has come: the tenants' own columns by tenant id, then webhook secrets by id."""
+
+    tenant_after: uuid.UUID | None = None
+    tenants_done: bool = False
+    secret_after: int | None = None
+
+
+@dataclass
+class KeyRotation:
+    """What re-encrypting did, per envelope column (ats_token, linkedin_client_secret, webhook_secret)."""
+
+    rotated: Counter[str] = field(default_factory=Counter)
+    already_current: Counter[str] = field(default_factory=Counter)
+    # Rewritten by someone else between our read and our write; a second run picks them up if needed.
+    changed_meanwhile: Counter[str] = field(default_factory=Counter)
+    # "tn_… column": no configured key opens it, or its envelope names another row; left as it is.
+    unreadable: list[str] = field(default_factory=list)
+
+    def add(self, other: KeyRotation) -> None:
+        self.rotated.update(other.rotated)
+        self.already_current.update(other.already_current)
+        self.changed_meanwhile.update(other.changed_meanwhile)
+        self.unreadable.extend(other.unreadable)
+
+
+async def _rotate_one(
+    session: AsyncSession,
+    done: KeyRotation,
+    cipher: crypto.Cipher,
+    column: InstrumentedAttribute[str],
+    *,
+    row_id: uuid.UUID | int,
+    tenant_id: uuid.UUID,
+    tenant_key: str,
+    sealed_as: str,
+    token: str,
+) -> None:
+    try:
+        rotated = cipher.rotate(token, tenant_id=str(tenant_id), column=sealed_as)
+    except crypto.SecretsUnavailable:
+        row = f"#{row_id}" if isinstance(row_id, int) else ""  # which of the tenant's webhook secrets
+        done.unreadable.append(f"{tenant_key} {sealed_as}{row}")
+        return
+    if rotated is None:
+        done.already_current[sealed_as] += 1
+    elif await repository.replace_sealed(session, column, row_id=row_id, old=token, new=rotated):
+        done.rotated[sealed_as] += 1
+    else:
+        done.changed_meanwhile[sealed_as] += 1
+
+
+async def rotate_encryption_keys(
+    session: AsyncSession, *, cipher: crypto.Cipher, after: RotationCursor, limit: int
+) -> tuple[KeyRotation, RotationCursor | None]:
+    """One batch of stored secrets re-encrypted under the newest key, envelopes unchanged
+    (docs/architecture.md#15-secrets); returns what it did and where the next batch starts (None: all done).
+
+    Only flushes: the caller commits each batch, so a long rotation holds no lock for long and an
+    interrupted one resumes where it stopped. Secrets already under the newest key are left alone, so a
+    repeated run rewrites nothing, and once a run has finished with nothing unreadable, the older keys can
+    be removed from RSC_SECURITY__ENCRYPTION_KEYS.
+    """
+    done = KeyRotation()
+    if not after.tenants_done:
+        tenants = await repository.sealed_tenant_columns(session, after=after.tenant_after, limit=limit)
+        for tenant_id, key, ats_token_enc, client_secret_enc in tenants:
+            for column, sealed_as, token in (
+                (Tenant.ats_token_enc, "ats_token", ats_token_enc),
+                (Tenant.linkedin_client_secret_enc, "linkedin_client_secret", client_secret_enc),
+            ):
+                await _rotate_one(
+                    session,
+                    done,
+                    cipher,
+                    column,
+                    row_id=tenant_id,
+                    tenant_id=tenant_id,
+                    tenant_key=key,
+                    sealed_as=sealed_as,
+                    token=token,
+                )
+        await session.flush()
+        if len(tenants) == limit:
+            return done, RotationCursor(tenant_after=tenants[-1][0])
+        return done, RotationCursor(tenants_done=True)
+    secrets_page = await repository.sealed_webhook_secrets(session, after=after.secret_after, limit=limit)
+    for secret_id, tenant_id, key, secret_enc in secrets_page:
+        await _rotate_one(
+            session,
+            done,
+            cipher,
+            TenantWebhookSecret.secret_enc,
+            row_id=secret_id,
+            tenant_id=tenant_id,
+            tenant_key=key,
+            sealed_as="webhook_secret",
+            token=secret_enc,
+        )
+    await session.flush()
+    if len(secrets_page) == limit:
+        return done, RotationCursor(tenants_done=True, secret_after=secrets_page[-1][0])
+    return done, None
