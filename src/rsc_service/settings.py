@@ -81,6 +81,9 @@ class LinkedInSettings(BaseModel):
     prospect_requests_per_day: int | None = Field(
         100_000, ge=1, description="conversationEvents, prospectNotes and mailStubs requests per UTC day"
     )
+    job_task_requests_per_day: int | None = Field(
+        300_000, ge=1, description="Job-posting task reads per UTC day, per application (null: no limit)"
+    )
 
 
 class AtsSettings(BaseModel):

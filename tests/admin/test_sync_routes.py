@@ -106,7 +106,11 @@ class TestSyncHealth:
         assert body["depth"]["dead"] == 1 and body["dead_letters"] == 1
         assert body["last_error"]["key"] == "cand_1"
         assert (body["sending_paused"], body["paused_reason"]) == (True, "LinkedIn refused (403)")
-        assert {q["group"]: q["records_left"] for q in body["quotas"]} == {"sync": 10_000, "prospect": None}
+        assert {q["group"]: q["records_left"] for q in body["quotas"]} == {
+            "sync": 10_000,
+            "prospect": None,
+            "job_tasks": None,
+        }
         assert body["reconcile"] == {"last_started_at": None, "last_finished_at": None, "last_error": None}
 
     async def test_needs_the_admin_token_and_a_known_tenant(
@@ -169,7 +173,10 @@ class TestReconcileRoute:
     async def test_runs_now_and_a_second_run_owes_nothing(
         self, client: httpx.AsyncClient, ctx: AppContext, tenant: Tenant, ats_sim: FastAPI
     ) -> None:
-        created = ats_sim.state.world.create("candidate", {"first_name": "Lost", "last_name": "Webhook"})
+        created = ats_sim.state.world.create(
+            "candidate",
+            {"first_name": "Lost", "last_name": "Webhook", "emails": [{"address": "lost@x.example"}]},
+        )
         url = f"/v1/admin/tenants/{tenant.key}/reconcile"
 
         first = await client.post(url, headers=AUTH)

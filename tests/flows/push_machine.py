@@ -149,8 +149,11 @@ class PushMachine(RuleBasedStateMachine):
     @rule()
     def create(self) -> None:
         self.clock.advance(seconds=1)  # ATS changes are stamped to the second; each its own
+        made = len(self._ids(live=False)) + len(self._ids(live=True))
+        email = {"address": f"cand{made}@candidates.example", "type": "home"}  # something to match by
         self.world.create(
-            "candidate", {"first_name": "Cand", "last_name": "Idate", "current_title": title(1)}
+            "candidate",
+            {"first_name": "Cand", "last_name": "Idate", "current_title": title(1), "emails": [email]},
         )
 
     @precondition(lambda self: self._ids(live=True))
@@ -271,7 +274,9 @@ class PushMachine(RuleBasedStateMachine):
 
         async def claim_and_die() -> None:
             async with self.ctx.sessionmaker.begin() as session:
-                rows = await outbox_repository.claim_candidates(session, now=self.clock(), limit=50)
+                rows = await outbox_repository.claim_candidates(
+                    session, now=self.clock(), limit=50, per_tenant=50
+                )
                 await outbox_repository.mark_claimed(
                     session, rows, token=uuid.uuid4(), leased_until=self.clock() + LEASE
                 )

@@ -55,6 +55,7 @@ class TestSyncHealth:
         assert [(q.group, q.records_left, q.requests_left) for q in health.quotas] == [
             ("sync", 10_000, 100_000),
             ("prospect", None, 100_000),
+            ("job_tasks", None, 300_000),
         ]
 
     async def test_depth_age_dead_letters_and_the_last_error(
@@ -120,7 +121,7 @@ class TestSyncHealth:
         await throttle.acquire("sync", 40)
         await throttle.note_retry_after("sync", 30)
 
-        [sync, _] = (await _health(ctx, tenant)).quotas
+        sync = next(q for q in (await _health(ctx, tenant)).quotas if q.group == "sync")
 
         assert (sync.records_left, sync.requests_left) == (10_000 - 40, 100_000 - 1)
         assert sync.paused_until == clock() + timedelta(seconds=30)

@@ -100,3 +100,13 @@ class TestBackoff:
         assert not backoff.exhausted(None, now=NOW)  # not failing at all
         assert not backoff.exhausted(NOW - timedelta(hours=23, minutes=59), now=NOW)
         assert backoff.exhausted(NOW - timedelta(hours=24), now=NOW)
+
+
+class TestTaskPolling:
+    def test_young_tasks_are_asked_after_soon_old_ones_every_five_minutes_at_most(self) -> None:
+        base = timedelta(seconds=2)
+        waits = [
+            policy.task_poll_after(timedelta(seconds=age), base=base).total_seconds()
+            for age in (0, 2, 10, 60, 300, 3600)
+        ]
+        assert waits == [2, 2, 5, 30, 150, 300]

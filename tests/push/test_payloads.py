@@ -14,7 +14,7 @@ from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.linkedin import wire as li
 from rsc_service.outbox.ops import Intent, Op
 from rsc_service.push import candidates, notes, postings
-from rsc_service.push.fields import PushContext, truncate_utf16
+from rsc_service.push.fields import PushContext, truncate_utf16, valid_emails
 from rsc_service.push.registry import RESOURCES
 
 ORG = "urn:li:organization:1001"
@@ -239,15 +239,9 @@ class TestJobs:
         closed = but(POSTING, state="CLOSED")
         assert intent == Intent("simpleJobPostings", "job_17", Op.CLOSE, closed.to_wire())
 
-    def test_deleted_job_from_a_bare_tombstone_is_refused_naming_what_it_lacks(self) -> None:
-        # A tombstone has no title, description or apply URL to resend: the close is owed as refused, naming
-        # them, rather than sent without them.
-        intent = only(owed("job", tombstone("job_17"), deleted=True))
-        assert (intent.resource, intent.key, intent.op) == ("simpleJobPostings", "job_17", Op.CLOSE)
-        assert refusal(intent) == (
-            "simpleJobPostings job_17",
-            {"/title", "/description", "/companyApplyUrl", "/listedAt"},
-        )
+    def test_a_job_known_only_from_its_deletion_owes_nothing(self) -> None:
+        # Never seen alive, so never sent: LinkedIn holds nothing to close.
+        assert owed("job", tombstone("job_17"), deleted=True) == []
 
     def test_title_over_200_characters_is_truncated_and_the_rest_kept(self) -> None:
         assert posting(JOB | {"title": "T" * 250}) == but(POSTING, title="T" * 200)
@@ -363,10 +357,12 @@ class TestCandidates:
         assert only(owed("candidate", candidate, ctx=ctx)).payload == expected.to_wire()
 
     def test_sparse_candidate_sends_empty_required_lists_and_no_optional_fields(self) -> None:
-        sparse = record("candidate", "cand_1", first_name="Ada", last_name="Lovelace")
+        url = "https://www.linkedin.com/in/ada"
+        sparse = record("candidate", "cand_1", first_name="Ada", last_name="Lovelace", linkedin_url=url)
         expected = li.AtsCandidate(
             first_name="Ada",
             last_name="Lovelace",
+            linkedin_profile_url=url,
             ats_created_at=CREATED_MS,
             ats_last_modified_at=CREATED_MS,
             do_not_contact=False,
@@ -379,6 +375,33 @@ class TestCandidates:
             "phoneNumbers": [],
             "addresses": [],
         }
+
+    @pytest.mark.parametrize(
+        ("emails", "linkedin_url", "member", "sendable"),
+        [
+            ([], None, None, False),
+            ([{"address": "not-an-email"}], None, None, False),
+            ([], "https://www.linkedin.com/in/ada", None, True),
+            ([], None, MEMBER, True),
+            ([{"address": "ada@example.com"}], None, None, True),
+        ],
+        ids=["nothing", "only a malformed email", "a profile URL", "a link", "an email"],
+    )
+    def test_a_candidate_with_nothing_to_match_by_is_refused_before_sending(
+        self, emails: list[dict[str, str]], linkedin_url: str | None, member: str | None, sendable: bool
+    ) -> None:
+        data = record(
+            "candidate", "cand_1", first_name="Ada", last_name="L", emails=emails, linkedin_url=linkedin_url
+        )
+        intent = only(
+            owed("candidate", data, ctx=PushContext(integration_context=ORG, manual_matched_member=member))
+        )
+
+        if sendable:
+            assert intent.payload is not None and intent.refused is None
+        else:
+            assert intent.payload is None
+            assert intent.refused is not None and "/emailAddresses" in intent.refused
 
     def test_malformed_email_is_left_out_so_the_candidate_still_lands(self) -> None:
         candidate = CANDIDATE | {"emails": [{"address": "not-an-email"}, {"address": "ok@example.com"}]}
@@ -745,6 +768,10 @@ class TestProperties:
     ) -> None:
         ctx = PushContext(integration_context=ORG, manual_matched_member=member)
         intent = only(owed("candidate", candidate.model_dump(mode="json"), ctx=ctx))
+        matchable = member or candidate.linkedin_url or valid_emails([e.address for e in candidate.emails])
+        if not matchable:  # nothing to match it by: refused as built, never sent
+            assert intent.payload is None and intent.refused is not None
+            return
         assert (intent.resource, intent.key, intent.op, intent.refused) == (
             "atsCandidates",
             candidate.id,

@@ -44,7 +44,10 @@ class TestReconcileFlow:
         clock.advance(minutes=5)
         world.update("candidate", ids["candidate"], {"current_title": "Staff Engineer"})
         world.update("job", ids["job"], {"title": "Senior Robotics Engineer"})
-        newcomer = world.create("candidate", {"first_name": "Eve", "last_name": "Newcomer"})
+        newcomer = world.create(
+            "candidate",
+            {"first_name": "Eve", "last_name": "Newcomer", "emails": [{"address": "eve@x.example"}]},
+        )
         world.delete("note", ids["application_note"])
         await fake_ats.flush()
         assert {d.state for d in fake_ats.webhooks.deliveries[-4:]} == {"dropped"}
@@ -89,7 +92,10 @@ class TestReconcileFlow:
         self, fake_ats: FakeAts, ctx_ats: AppContext, clock: FrozenClock
     ) -> None:
         fake_ats.webhooks.set_faults(Faults(drop=1.0))
-        created = fake_ats.world.create("candidate", {"first_name": "Lost", "last_name": "Webhook"})
+        created = fake_ats.world.create(
+            "candidate",
+            {"first_name": "Lost", "last_name": "Webhook", "emails": [{"address": "lost@x.example"}]},
+        )
 
         await reconcile_jobs.reconcile_all(ctx_ats)
 

@@ -187,7 +187,6 @@ class Dispatcher:
     async def _send(
         self, batch: list[OutboxMessage], token: uuid.UUID
     ) -> tuple[Counts, set[tuple[object, str]]]:
-        first = batch[0]
         async with self._slots:
             now = await self._now()
             if any(row.leased_until is not None and row.leased_until <= now for row in batch):
@@ -210,15 +209,17 @@ class Dispatcher:
                     for row in batch
                     if row.key not in empty
                 ]
-                sent = await self._send_items(first, items) if items else None
+                sent = await self._send_items(batch, items) if items else None
             except Exception as error:
                 return await self._settle_failure(batch, token, error), set()
             ok = sent.ok if sent is not None else {}
             return await self._settle(batch, token, ok, {**(sent.errors if sent else {}), **refused})
 
-    async def _send_items(self, first: OutboxMessage, items: Sequence[Item]) -> Sent:
+    async def _send_items(self, batch: list[OutboxMessage], items: Sequence[Item]) -> Sent:
+        first = batch[0]
         tenant = await self._app_for(first.tenant_id)
-        target = Target(tenant.app, tenant.integration_context, first.path_parent)
+        landed = frozenset(row.key for row in batch if row.landed_at is not None)
+        target = Target(tenant.app, tenant.integration_context, first.path_parent, landed)
         return await self._routes.sender(first.resource)(target, items)
 
     async def _settle(
@@ -362,19 +363,20 @@ class Dispatcher:
         now = await self._now()
         async with self._sessionmaker.begin() as session:
             for row in await self._still_ours(session, rows, token):
-                task = result.ok.get(row.task_ids[0]) if row.task_ids else None
-                status = (task.status if task else "").upper()
-                if status == "SUCCEEDED":
-                    settling.task_succeeded(row, now=now)
-                    counts.sent += 1
-                elif status == "FAILED":
-                    settling.rejected(
-                        row, now=now, message=f"job task failed: {task.message if task else ''}"
-                    )
-                    counts.dead += 1
-                else:
-                    row.lease_token = row.leased_until = None
-                    row.next_attempt_at = now + self.settings.task_poll
+                task_id = row.task_ids[0] if row.task_ids else None
+                task = result.ok.get(task_id) if task_id else None
+                gone = (
+                    task_id is not None and task_id in result.errors and result.errors[task_id].status == 404
+                )
+                outcome = settling.task_answered(
+                    row,
+                    status=None if gone else (task.status if task else ""),
+                    reason=task.reason if task else None,
+                    now=now,
+                    poll=policy.task_poll_after(now - row.updated_at, base=self.settings.task_poll),
+                )
+                counts.sent += outcome == "landed"
+                counts.dead += outcome == "dead"
         return counts
 
     async def _still_ours(

@@ -81,6 +81,13 @@ def batches(rows: Iterable[OutboxMessage], *, size: int = MAX_BATCH) -> list[lis
     return [group[start : start + size] for group in groups.values() for start in range(0, len(group), size)]
 
 
+def task_poll_after(age: timedelta, *, base: timedelta, cap: timedelta = timedelta(minutes=5)) -> timedelta:
+    """When to ask again after a job-posting task that is still in progress: soon for a young task, then
+    half its age, at most every `cap` (LinkedIn takes up to five minutes; asking stays well inside the
+    300,000 task reads a day, docs/linkedin.md#jobs)."""
+    return min(cap, max(base, age / 2))
+
+
 @dataclass(frozen=True)
 class Backoff:
     """When to try again after a transient failure, and when to give up: by time, never by a count alone

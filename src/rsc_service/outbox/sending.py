@@ -17,6 +17,7 @@ class Target:
     app: LinkedInApp
     integration_context: str
     path_parent: str | None
+    landed: frozenset[str] = frozenset()  # keys of the batch LinkedIn has held before (a write was accepted)
 
 
 @dataclass

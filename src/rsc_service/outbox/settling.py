@@ -24,6 +24,7 @@ def landed(row: OutboxMessage, *, now: datetime, task_id: str | None, task_poll:
     if task_id is not None:
         row.state = State.AWAITING_TASK
         row.task_ids = [task_id]
+        row.updated_at = now  # the task's age is measured from here
         row.next_attempt_at = now + task_poll
         return
     _finish(row, now=now)
@@ -34,6 +35,35 @@ def task_succeeded(row: OutboxMessage, *, now: datetime) -> None:
     row.task_ids = []
     row.lease_token = row.leased_until = None
     _finish(row, now=now)
+
+
+def task_answered(
+    row: OutboxMessage, *, status: str | None, reason: str | None, now: datetime, poll: timedelta
+) -> str:
+    """How a job-posting task answered for `row`: "landed", "dead", "resend" or "waiting".
+
+    SUCCEEDED and PROCESSED without an error landed; FAILED and PROCESSED with an error are LinkedIn's
+    refusal; a task LinkedIn no longer knows (None: expired) is sent again; anything else is still in
+    progress (docs/linkedin.md#jobs).
+    """
+    status = status.upper() if status is not None else None
+    if status == "SUCCEEDED" or (status == "PROCESSED" and not reason):
+        task_succeeded(row, now=now)
+        return "landed"
+    if status in ("FAILED", "PROCESSED"):
+        if (
+            row.landed_at == row.updated_at
+        ):  # its first task: LinkedIn never held the job, so next is a CREATE
+            row.landed_at = None
+        rejected(row, now=now, message=f"job task {status.lower()}: {reason or 'no reason given'}")
+        return "dead"
+    row.lease_token = row.leased_until = None
+    if status is None:
+        row.state, row.task_ids, row.next_attempt_at = State.PENDING, [], now
+        row.last_error = "the job task expired before it ended; sent again"
+        return "resend"
+    row.next_attempt_at = now + poll
+    return "waiting"
 
 
 def _finish(row: OutboxMessage, *, now: datetime) -> None:

@@ -11,7 +11,7 @@ from rsc_service.outbox.ops import Intent, Op
 from rsc_service.push import sending
 from rsc_service.push.fields import PushContext, Source, epoch_ms, parse_or_none, valid_emails
 from rsc_service.push.postings import JOBS
-from rsc_service.push.resource import Resource
+from rsc_service.push.resource import Resource, Unsendable
 
 # LinkedIn refuses an empty stage name and this one (docs/linkedin.md#applications).
 _REFUSED_STAGE: Final = "Not Available"
@@ -26,16 +26,23 @@ def candidate_intents(source: Source, ctx: PushContext) -> list[Intent]:
 
 
 def candidate_record(candidate: ats.Candidate, ctx: PushContext) -> li.AtsCandidate:
-    """The full candidate: a PUT replaces the record, so every field the ATS has is sent every time.
+    """The full candidate: a PUT replaces the record, so every field the ATS has is sent every time. One
+    with no valid email, no link and no profile URL could not be matched: it is refused as built.
 
     Optional fields the ATS lacks are absent rather than null (on a PUT absence clears them), and a link made
     by hand, by export or from a stub is always sent: a replace without it would drop the link.
     """
     created = epoch_ms(candidate.created_at)
+    emails = valid_emails([email.address for email in candidate.emails])
+    if not emails and ctx.manual_matched_member is None and not candidate.linkedin_url:
+        # LinkedIn needs something to match the candidate by (docs/linkedin.md#candidates).
+        raise Unsendable(
+            "/emailAddresses :: empty, and neither manualMatchedMember nor linkedInProfileUrl is known"
+        )
     return li.AtsCandidate(
         first_name=candidate.first_name,
         last_name=candidate.last_name,
-        email_addresses=valid_emails([email.address for email in candidate.emails]),
+        email_addresses=emails,
         # addresses and phoneNumbers are required but may be empty (docs/linkedin.md#candidates).
         phone_numbers=[li.PhoneNumber(number=phone.number) for phone in candidate.phones],
         addresses=_addresses(candidate.location),

@@ -21,7 +21,9 @@ JOB_POSTING: Final = "JOB_POSTING"  # the only securable entity type
 def posting_intents(source: Source, ctx: PushContext) -> list[Intent]:
     job = source.record(ats.Job)
     if job is None:
-        return [_close_by_id(source.id, ctx)]
+        # Known only from its deletion: the ATS never told us of it while it lived, so LinkedIn never had it
+        # and there is nothing to close.
+        return []
     closed = source.deleted or job.deleted or job.status == "closed"
     # Jobs are closed on LinkedIn, never deleted (docs/architecture.md#6-jobs).
     op = Op.CLOSE if source.deleted else Op.UPSERT
@@ -29,11 +31,10 @@ def posting_intents(source: Source, ctx: PushContext) -> list[Intent]:
 
 
 def posting(job: ats.Job, ctx: PushContext, *, closed: bool) -> li.SimpleJobPosting:
-    """The simpleJobPostings element, as LinkedIn's collection sends it (no jobPostingOperationType).
-
-    Leaving the operation type out lets LinkedIn upsert by externalJobPostingId, so a job closed before it
-    was ever synced still arrives, closed: closed jobs are part of the history. A required value the ATS
-    lacks (description, apply URL) is not invented: the posting is refused where it is built, naming it.
+    """The whole simpleJobPostings element; a close re-sends it whole, with state CLOSED. Its operation
+    (CREATE, UPDATE, CLOSE) depends on what LinkedIn already holds, so it is set when it is sent
+    (push/sending.py). A required value the ATS lacks (description, apply URL) is not invented: the posting is
+    refused where it is built, naming it.
     """
     return li.SimpleJobPosting(
         integration_context=ctx.integration_context,
@@ -65,22 +66,6 @@ def _location(location: ats.Location | None) -> dict[str, str]:
         return {"location": f"{location.city}, {area}" if area else location.city}
     fields = {"country_code": location.country, "postal_code": location.postal_code}
     return {name: value for name, value in fields.items() if value}
-
-
-def _close_by_id(job_id: str, ctx: PushContext) -> Intent:
-    # A bare tombstone has no title or description to resend; the posting is refused as built, naming what
-    # LinkedIn would miss.
-    def closing() -> li.SimpleJobPosting:
-        return li.SimpleJobPosting.model_validate(
-            {
-                "integrationContext": ctx.integration_context,
-                "externalJobPostingId": job_id,
-                "jobPostingOperationType": "CLOSE",
-                "state": "CLOSED",
-            }
-        )
-
-    return JOBS.intent(job_id, Op.CLOSE, closing)
 
 
 # ---- ACLs ------------------------------------------------------------------------------------------

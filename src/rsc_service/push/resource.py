@@ -27,6 +27,11 @@ def _own_key(key: str, path_parent: str | None) -> str:
     return key
 
 
+class Unsendable(ValueError):
+    """A record a payload function will not build because LinkedIn would refuse it; the message names the
+    fields as Rest.li would ("/field :: reason")."""
+
+
 class KeyOnly(li.Wire):
     """The body of a record whose data all lives in its Rest.li key (job ACLs): an empty object."""
 
@@ -62,7 +67,7 @@ class Resource:
             return Intent(self.name, key, op, None, path_parent=path_parent, depends_on=tuple(depends_on))
         try:
             body = (payload if isinstance(payload, li.Wire) else payload()).to_wire()
-        except ValidationError as error:
+        except (ValidationError, Unsendable) as error:
             return Intent(
                 self.name,
                 key,
@@ -70,7 +75,8 @@ class Resource:
                 None,
                 path_parent=path_parent,
                 depends_on=tuple(depends_on),
-                refused=f"{self.name} {key} cannot be sent: {refusal(error)}",
+                refused=f"{self.name} {key} cannot be sent: "
+                + (refusal(error) if isinstance(error, ValidationError) else str(error)),
             )
         return Intent(self.name, key, op, body, path_parent=path_parent, depends_on=tuple(depends_on))
 

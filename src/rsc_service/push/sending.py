@@ -59,10 +59,21 @@ def _deleting(items: Sequence[Item]) -> bool:
 
 
 def job_tasks() -> Send:
+    """Job postings go as LinkedIn's job-posting tasks, each with its operation: CREATE the first time,
+    UPDATE after, CLOSE to close one LinkedIn holds; a job closed before it was ever sent is created closed,
+    so closed jobs stay part of the history (docs/linkedin.md#jobs)."""
+
     async def send(target: Target, items: Sequence[Item]) -> Sent:
         postings, invalid = _validated(items, li.SimpleJobPosting)
         if not postings:
             return Sent(errors=invalid)
+        for key, posting in postings.items():
+            held = key in target.landed
+            if posting.state == "CLOSED":
+                posting.job_posting_operation_type = "CLOSE" if held else "CREATE"
+            else:
+                posting.job_posting_operation_type = "UPDATE" if held else "CREATE"
+            posting.listing_type = "BASIC"  # RSC jobs are basic jobs
         result = await target.app.create_jobs(list(postings.values()))
         return Sent(ok=dict(result.ok), errors={**result.errors, **invalid})
 

@@ -31,9 +31,9 @@ class Registered:
     webhook_secret: str
 
 
-def _checked_ats_url(url: str, *, allow_insecure_local: bool) -> str:
-    try:
-        return urls.check_outbound(url, allow_insecure_local=allow_insecure_local)
+async def _checked_ats_url(url: str, *, allow_insecure_local: bool) -> str:
+    try:  # resolved off the event loop (docs/architecture.md#16-security)
+        return await urls.check_outbound_async(url, allow_insecure_local=allow_insecure_local)
     except urls.UnsafeUrl as error:
         raise Unprocessable(
             f"ats_base_url {error}", errors=[FieldProblem(field="body.ats_base_url", reason=str(error))]
@@ -61,7 +61,7 @@ async def register(
         key="tn_" + secrets.token_hex(8),
         name=data.name,
         stage=Stage.ACTIVE,  # registered with an existing child app: already enabled
-        ats_base_url=_checked_ats_url(data.ats_base_url, allow_insecure_local=allow_insecure_local),
+        ats_base_url=await _checked_ats_url(data.ats_base_url, allow_insecure_local=allow_insecure_local),
         ats_token_enc=cipher.encrypt(data.ats_token.get_secret_value(), tenant_id=sealed, column="ats_token"),
         api_key_hash=crypto.hash_api_key(api_key),
         api_key_prefix=api_key[:10],
@@ -107,7 +107,9 @@ async def update(
     if data.name is not None:
         tenant.name = data.name
     if data.ats_base_url is not None:
-        tenant.ats_base_url = _checked_ats_url(data.ats_base_url, allow_insecure_local=allow_insecure_local)
+        tenant.ats_base_url = await _checked_ats_url(
+            data.ats_base_url, allow_insecure_local=allow_insecure_local
+        )
     if data.ats_token is not None:
         tenant.ats_token_enc = cipher.encrypt(
             data.ats_token.get_secret_value(), tenant_id=sealed, column="ats_token"

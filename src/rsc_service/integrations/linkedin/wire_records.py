@@ -31,11 +31,17 @@ class SimpleJobPosting(Wire):
 
 
 class SimpleJobPostingTask(Read):
-    """Status of one job-posting task: IN_PROGRESS, then SUCCEEDED, FAILED or PROCESSED."""
+    """Status of one job-posting task: IN_PROGRESS, then SUCCEEDED, FAILED or PROCESSED (with or without an
+    error) (docs/linkedin.md#jobs)."""
 
     status: str
     job_posting: str | None = None
-    message: str | None = None
+    error_message: str | None = None  # the documented name of the failure's reason
+    message: str | None = None  # an older spelling, read when errorMessage is absent
+
+    @property
+    def reason(self) -> str | None:
+        return self.error_message or self.message
 
 
 class Address(Wire):
