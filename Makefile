@@ -8,12 +8,13 @@ PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 BENCH ?= all
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint fmt typecheck architecture openapi openapi-check test-sqlite test-postgres conformance bench clean
+.PHONY: demo test lint fmt typecheck architecture openapi openapi-check test-sqlite test-postgres conformance bench audit clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
-	@$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[dev]'
+	@# pip and setuptools too: the venv arrives with Python's bundled copies, which have known advisories.
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[dev]' setuptools pip
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -59,5 +60,10 @@ conformance: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH)
 
+# Every pin in constraints.txt against the published advisories (PyPI's and OSV's); needs them reachable.
+audit:
+	@test -x .venv-audit/bin/pip-audit || ($(PYTHON) -m venv .venv-audit && .venv-audit/bin/pip install --quiet "pip-audit==2.10.1")
+	.venv-audit/bin/pip-audit --requirement constraints.txt --no-deps --disable-pip --strict
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache rsc-service.db*
+	rm -rf $(VENV) .venv-audit .mypy_cache .ruff_cache .pytest_cache rsc-service.db*
