@@ -134,6 +134,11 @@ def _worker_env(url: str, holder: str, interval: float) -> dict[str, str]:
     )
 
 
+async def _count_runs(ctx: AppContext, name: str) -> int:
+    async with ctx.sessionmaker() as session:
+        return len((await session.scalars(select(JobRun).where(JobRun.name == name))).all())
+
+
 class TestTwoWorkerProcesses:
     @pytest.mark.skipif(
         not databases.is_postgres(), reason="several replicas share one database on PostgreSQL"
@@ -149,7 +154,10 @@ class TestTwoWorkerProcesses:
         ]
         started = time.monotonic()
         try:
-            await asyncio.sleep(6)
+            # Three runs at least; on a busy machine the workers take a while to start, so wait for them.
+            async with open_context(make_settings(url)) as ctx:
+                while time.monotonic() - started < 60 and await _count_runs(ctx, "prune_job_runs") < 4:
+                    await asyncio.sleep(0.5)
         finally:
             for worker in workers:
                 processes.stop(worker)

@@ -45,7 +45,7 @@ from tests.flows.conftest import SIM_URL, HeldAnswers, add_fault, clocked_dispat
 T = TypeVar("T")
 ORG = "urn:li:organization:1001"
 LEASE = timedelta(seconds=120)
-EXAMPLES = 100 if os.environ.get("CI") else 30
+EXAMPLES = 200 if os.environ.get("CI") else 30
 
 
 @dataclass

@@ -36,7 +36,7 @@ async def _open(url: str, clock: FrozenClock, loop: asyncio.AbstractEventLoop) -
 
 
 class TestPushProperties:
-    @pytest.mark.timeout(900)  # a hundred histories in CI: minutes, not the default five-minute ceiling
+    @pytest.mark.timeout(900)  # two hundred histories in CI, on a machine that may be busy
     def test_linkedin_converges_to_the_ats_in_order_without_resurrections(
         self, fresh_database: Callable[[bool], Awaitable[str]]
     ) -> None:

@@ -66,3 +66,23 @@ class TestWake:
 
         assert not rolled_back
         assert not wake.event.is_set()  # another sessionmaker's commit is not this Wake's
+
+    async def test_building_the_service_many_times_does_not_stack_session_classes(
+        self, fresh_database: FreshDatabase
+    ) -> None:
+        settings = make_settings(await fresh_database(True))
+        async with open_context(settings) as ctx:
+            wakes = [Wake() for _ in range(50)]
+            for wake in wakes:
+                wake.attach(ctx.sessionmaker)
+            session_class = ctx.sessionmaker.kw["sync_session_class"]
+            async with ctx.sessionmaker.begin() as session:
+                tenant = (await make_tenant(session, ctx)).tenant
+            async with ctx.sessionmaker.begin() as session:
+                intent = Intent("atsCandidates", "cand_1", Op.UPSERT, {"firstName": "Ada"})
+                await outbox_service.enqueue(
+                    session, [outbox_service.Owed(tenant.id, [intent], 1)], now=ctx.clock()
+                )
+
+        assert len(session_class.__mro__) < 10  # one class of its own, not one per attach
+        assert all(wake.event.is_set() for wake in wakes)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -45,21 +46,16 @@ class Wake:
     def attach(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         """Sessions made by `sessionmaker` from now on set this Wake when they commit outbox rows.
 
-        The listeners go on a Session class of this Wake's own, so other sessionmakers are left alone.
+        The listeners go on a Session class of the sessionmaker's own, made once: other sessionmakers are
+        left alone, and attaching again (each service built on it) only adds a Wake to notify.
         """
-        base: type[Session] = sessionmaker.kw.get("sync_session_class", Session)
-        waking = type("WakingSession", (base,), {})
-        event.listen(waking, "after_commit", self._after_commit)
-        event.listen(waking, "after_rollback", _forget)
-        sessionmaker.configure(sync_session_class=waking)
-
-    def _after_commit(self, session: Session) -> None:
-        # Rows are visible only now; waking before the commit would find nothing to send. A SAVEPOINT's
-        # release fires this hook too, while the real transaction is still open: that is not the commit.
-        if session.in_nested_transaction():
-            return
-        if session.info.pop(_TOUCHED, False):
-            self.event.set()
+        waking = sessionmaker.kw.get("sync_session_class", Session)
+        if not issubclass(waking, _WakingSession):
+            waking = type("WakingSession", (_WakingSession, waking), {"wakes": weakref.WeakSet()})
+            event.listen(waking, "after_commit", _after_commit)
+            event.listen(waking, "after_rollback", _forget)
+            sessionmaker.configure(sync_session_class=waking)
+        waking.wakes.add(self)
 
     @contextlib.asynccontextmanager
     async def listening(
@@ -113,6 +109,20 @@ class Wake:
 
     def _notified(self, *_: Any) -> None:
         self.event.set()
+
+
+class _WakingSession(Session):
+    wakes: weakref.WeakSet[Wake]
+
+
+def _after_commit(session: Session) -> None:
+    # Rows are visible only now; waking before the commit would find nothing to send. A SAVEPOINT's
+    # release fires this hook too, while the real transaction is still open: that is not the commit.
+    if session.in_nested_transaction() or not session.info.pop(_TOUCHED, False):
+        return
+    if isinstance(session, _WakingSession):
+        for wake in list(session.wakes):
+            wake.event.set()
 
 
 def _set(event: asyncio.Event, *_: Any) -> None:
