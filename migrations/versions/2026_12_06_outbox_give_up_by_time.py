@@ -20,7 +20,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("outbox_messages") as batch:
-        batch.add_column(sa.Column("failing_since", rsc_service.db.base.UtcDateTime(timezone=True), nullable=True))
+        batch.add_column(
+            sa.Column("failing_since", rsc_service.db.base.UtcDateTime(timezone=True), nullable=True)
+        )
         batch.add_column(sa.Column("blocked_by", sa.String(length=270), nullable=True))
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from rsc_service import bootstrap
@@ -76,3 +79,44 @@ class TestMatchReadBack:
         assert stored["currentJobTitle"] == "CTO"
         link = await _link(ctx_li, "cand_1")
         assert link is not None and (link.source, link.member_urn) == ("manual", "urn:li:person:m1005")
+
+
+class TestReadBackCost:
+    async def test_a_hundred_matches_are_written_in_a_few_statements(
+        self, ats: Ats, dispatcher: Dispatcher, ctx_li: AppContext, clock: FrozenClock
+    ) -> None:
+        for n in range(100):
+            address = "dan@candidates.example" if n == 0 else f"c{n}@nowhere.example"
+            await ats.send("candidate.created", candidate(f"cand_{n:03d}", emails=[{"address": address}]))
+        await drain(dispatcher, clock)
+        statements: list[str] = []
+
+        def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if "candidate_links" in statement:
+                statements.append(statement)
+
+        sa_event.listen(ctx_li.engine.sync_engine, "before_cursor_execute", count)
+        try:
+            read = await _read_back(ctx_li)
+        finally:
+            sa_event.remove(ctx_li.engine.sync_engine, "before_cursor_execute", count)
+
+        assert read == 100
+        assert len(statements) <= 5, statements  # one statement per candidate would be 100 and more
+        matched = await _link(ctx_li, "cand_000")
+        assert matched is not None and matched.member_urn is not None and matched.linked_at == clock()
+
+    async def test_a_tenant_with_a_backlog_is_left_for_a_later_run(
+        self, ats: Ats, dispatcher: Dispatcher, ctx_li: AppContext, clock: FrozenClock
+    ) -> None:
+        await ats.send("candidate.created", candidate("cand_1"))
+        await drain(dispatcher, clock)  # landed: due for a read-back
+        for n in range(100):  # then a backlog of owed pushes arrives
+            await ats.send("candidate.created", candidate(f"cand_b{n:03d}"))
+
+        while_behind = await _read_back(ctx_li)
+        await drain(dispatcher, clock)
+        caught_up = await _read_back(ctx_li)
+
+        assert while_behind == 0  # the read would spend budget the pushes wait for
+        assert caught_up == 101

@@ -13,6 +13,7 @@ from rsc_service.integrations.linkedin import MAX_BATCH
 from rsc_service.integrations.linkedin import wire as li
 from rsc_service.links import service as link_service
 from rsc_service.links.models import CandidateLink, LinkSource
+from rsc_service.outbox import service as outbox_service
 from rsc_service.push import service as push_service
 from rsc_service.push.candidates import CANDIDATES
 from rsc_service.tenants.apps import TenantApps
@@ -27,7 +28,9 @@ async def read_back_matches(
 ) -> int:
     """After candidates land, read LinkedIn's email match and record the link. Returns candidates read.
 
-    One transaction per batch read, so a failure loses at most that batch's answers (read again next time).
+    One transaction per batch read, written in a few statements, so a failure loses at most that batch's
+    answers (read again next time) and the database is held briefly. A tenant with a backlog of owed rows
+    is left for a later run: its reads would spend the LinkedIn budget its pushes are waiting for.
     """
     async with sessionmaker() as session:
         unchecked = await link_service.list_unchecked(session, resource=CANDIDATES.name, limit=limit)
@@ -36,6 +39,11 @@ async def read_back_matches(
         by_tenant.setdefault(tenant_id, []).append(ats_candidate_id)
     read = 0
     for tenant_id, ids in by_tenant.items():
+        async with sessionmaker() as session:
+            if await outbox_service.has_backlog(
+                session, tenant_id=tenant_id, now=await now(), rows=MAX_BATCH
+            ):
+                continue
         tenant = await apps.for_tenant(tenant_id)
         for start in range(0, len(ids), MAX_BATCH):
             keys = [
@@ -45,15 +53,13 @@ async def read_back_matches(
             result = await tenant.app.get_candidates(keys)
             at = await now()
             async with sessionmaker.begin() as session:
-                for key, match in result.ok.items():
-                    await link_service.record_match(
-                        session,
-                        tenant_id=tenant_id,
-                        ats_candidate_id=key.ats_candidate_id,
-                        matched=match.matched_members,
-                        now=at,
-                    )
-                    read += 1
+                await link_service.record_matches(
+                    session,
+                    tenant_id=tenant_id,
+                    matched={key.ats_candidate_id: match.matched_members for key, match in result.ok.items()},
+                    now=at,
+                )
+            read += len(result.ok)
     return read
 
 

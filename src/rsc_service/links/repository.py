@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Uuid, and_, bindparam, or_, select
+from sqlalchemy import Uuid, and_, bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rsc_service.links.models import CandidateLink
+from rsc_service.db.session import insert_for
+from rsc_service.links.models import CandidateLink, LinkSource
 from rsc_service.outbox import service as outbox_service
 
 _CHUNK = 400  # keys per statement, well inside both databases' limits on bound parameters
@@ -85,3 +86,59 @@ async def upsert_link(
         link.checked_at = now
     await session.flush()
     return link
+
+
+async def record_email_matches(
+    session: AsyncSession, *, tenant_id: uuid.UUID, members: dict[str, str | None], now: datetime
+) -> None:
+    """LinkedIn's email match for many candidates in a few statements: a link made otherwise (by hand, by
+    export, from a stub) is only marked checked; every other candidate's email link is written."""
+    candidates = sorted(members)
+    kept = set(
+        await session.scalars(
+            select(CandidateLink.ats_candidate_id).where(
+                CandidateLink.tenant_id == tenant_id,
+                CandidateLink.ats_candidate_id.in_(candidates),
+                CandidateLink.source != LinkSource.EMAIL,
+                CandidateLink.member_urn.is_not(None),
+            )
+        )
+    )
+    if kept:
+        await session.execute(
+            update(CandidateLink)
+            .where(CandidateLink.tenant_id == tenant_id, CandidateLink.ats_candidate_id.in_(sorted(kept)))
+            .values(checked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "ats_candidate_id": candidate,
+            "member_urn": members[candidate],
+            "source": LinkSource.EMAIL.value,
+            "linked_at": now if members[candidate] else None,
+            "checked_at": now,
+        }
+        for candidate in candidates
+        if candidate not in kept
+    ]
+    if not rows:
+        return
+    statement = insert_for(session, CandidateLink)
+    changed = or_(
+        CandidateLink.member_urn.is_distinct_from(statement.excluded.member_urn),
+        CandidateLink.source != LinkSource.EMAIL.value,
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["tenant_id", "ats_candidate_id"],
+            set_={
+                "member_urn": statement.excluded.member_urn,
+                "source": statement.excluded.source,
+                "checked_at": statement.excluded.checked_at,
+                "linked_at": case((changed, statement.excluded.linked_at), else_=CandidateLink.linked_at),
+            },
+        ),
+        rows,
+    )

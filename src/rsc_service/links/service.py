@@ -7,7 +7,7 @@ and rides on every candidate PUT (docs/architecture.md#7-links).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +41,15 @@ async def record_match(
         now=now,
         checked=True,
     )
+
+
+async def record_matches(
+    session: AsyncSession, *, tenant_id: uuid.UUID, matched: Mapping[str, Sequence[str]], now: datetime
+) -> None:
+    """`record_match` for many candidates at once, in a few statements."""
+    members = {candidate: found[0] if len(found) == 1 else None for candidate, found in matched.items()}
+    if members:
+        await repository.record_email_matches(session, tenant_id=tenant_id, members=members, now=now)
 
 
 async def set_link(

@@ -87,6 +87,7 @@ class Dispatcher:
         self._on_batch = on_batch
         self._slots = asyncio.Semaphore(self.settings.concurrency)
         self._held: set[uuid.UUID] = set()  # lease tokens of the claims under way
+        self._quiet_tasks_until: datetime | None = None  # no job task is due before then
 
     async def drain_once(self) -> Counts:
         """One claim and everything it sends. Returns what happened; zero claimed means nothing was due."""
@@ -331,9 +332,13 @@ class Dispatcher:
         return len(rows)
 
     async def _poll_tasks(self, token: uuid.UUID) -> Counts:
-        """Jobs wait on LinkedIn's tasks: SUCCEEDED lands them, FAILED is a dead letter with its message."""
+        """Jobs wait on LinkedIn's tasks: each final state ends the row (settling.task_answered). After a look
+        that found none due, the next waits `task_poll`: a task is never due sooner, and the drain spares
+        a transaction on every pass."""
         counts = Counts()
         now = await self._now()
+        if self._quiet_tasks_until is not None and now < self._quiet_tasks_until:
+            return counts
         async with self._sessionmaker.begin() as session:
             rows = await repository.claim_candidates(
                 session,
@@ -344,6 +349,7 @@ class Dispatcher:
                 skip_tenants=await tenant_service.paused_ids(session, now=now),
             )
             await repository.mark_claimed(session, rows, token=token, leased_until=now + self.settings.lease)
+        self._quiet_tasks_until = None if rows else now + self.settings.task_poll
         by_tenant: dict[uuid.UUID, list[OutboxMessage]] = defaultdict(list)
         for row in rows:
             by_tenant[row.tenant_id].append(row)

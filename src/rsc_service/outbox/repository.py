@@ -267,3 +267,15 @@ async def release_leases(session: AsyncSession, *, tokens: Sequence[uuid.UUID], 
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def count_owed_now(session: AsyncSession, *, tenant_id: uuid.UUID, now: datetime, up_to: int) -> int:
+    """Rows of the tenant being sent or due now, counted up to `up_to` (enough to tell a backlog)."""
+    owed = or_(
+        OutboxMessage.state == State.INFLIGHT,
+        and_(OutboxMessage.state == State.PENDING, OutboxMessage.next_attempt_at <= now),
+    )
+    capped = (
+        select(OutboxMessage.id).where(OutboxMessage.tenant_id == tenant_id, owed).limit(up_to).subquery()
+    )
+    return int(await session.scalar(select(func.count()).select_from(capped)) or 0)

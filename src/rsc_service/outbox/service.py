@@ -183,6 +183,11 @@ async def list_messages(
     return await repository.list_messages(session, tenant_id=tenant_id, state=state)
 
 
+async def has_backlog(session: AsyncSession, *, tenant_id: uuid.UUID, now: datetime, rows: int) -> bool:
+    """Whether at least `rows` of the tenant's rows are being sent or due now: the drain is catching up."""
+    return await repository.count_owed_now(session, tenant_id=tenant_id, now=now, up_to=rows) >= rows
+
+
 async def depth(session: AsyncSession, *, tenant_id: uuid.UUID) -> dict[str, int]:
     return await repository.count_by_state(session, tenant_id=tenant_id)
 
