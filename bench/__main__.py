@@ -1,34 +1,25 @@
-"""`python -m bench [all|push|ingest]`: results in bench/results/<name>.json; exit 1 on a missed target."""
+"""`python -m bench [all|push|ingest]`: results in bench/results/<name>.json; exit 1 on a missed target.
+
+BENCH_RESULTS=DIR writes the result files there instead (a short run should not replace the real figures).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from . import ingest, push
+from .common import ROOT, commit, results_dir
 
-RESULTS = Path(__file__).resolve().parent / "results"
 BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, tuple[dict[str, Any], bool]]]] = {
     "push": push.run,
     "ingest": ingest.run,
 }
-
-
-def commit() -> str:
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], cwd=RESULTS.parent.parent, capture_output=True, text=True, check=False
-        ).stdout.strip()
-
-    head = git("rev-parse", "HEAD") or "unknown"
-    return head + ("-dirty" if git("status", "--porcelain", "--untracked-files=no", "src") else "")
 
 
 def main() -> int:
@@ -40,17 +31,20 @@ def main() -> int:
         return 2
     passed = True
     for name in names:
+        measured_at = commit()
         results, ok = asyncio.run(BENCHMARKS[name]())
         document = {
-            "commit": commit(),
+            "commit": measured_at,
             "cores": os.cpu_count(),
             "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
             **results,
         }
-        RESULTS.mkdir(exist_ok=True)
-        path = RESULTS / f"{name}.json"
+        folder = results_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.json"
         path.write_text(json.dumps(document, indent=2) + "\n")
-        print(f"{name}: {'PASS' if ok else 'FAIL'}, results in {path.relative_to(RESULTS.parent.parent)}")
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        print(f"{name}: {'PASS' if ok else 'FAIL'}, results in {shown}")
         passed &= ok
     return 0 if passed else 1
 

@@ -69,6 +69,17 @@ class Requests:
     throttled: int
     over_100: int
     max_in_window: int
+    records_read: int  # candidates read back (batch GETs), which spend the same budget as the writes
+
+
+def _is_read(entry: dict[str, Any]) -> bool:
+    override = entry["headers"].get("x-http-method-override", "")
+    return bool(entry["method"] == "GET" or override.upper() == "GET")
+
+
+def _keys_read(entry: dict[str, Any]) -> int:
+    """Candidates one batch GET names (in its query, or in its body when tunnelled)."""
+    return f"{entry.get('query', '')}{entry['body']}".count("atsCandidateId")
 
 
 async def candidate_requests(http: httpx.AsyncClient, window_ms: int = 60_000) -> Requests:
@@ -90,4 +101,5 @@ async def candidate_requests(http: httpx.AsyncClient, window_ms: int = 60_000) -
         throttled=sum(entry["status"] == 429 for entry in every),
         over_100=sum(_entities(entry) > 100 for entry in writes),
         max_in_window=best,
+        records_read=sum(_keys_read(entry) for entry in every if entry["status"] < 300 and _is_read(entry)),
     )

@@ -49,8 +49,8 @@ def _pg_dsn(url: str) -> str:
 
 
 @contextlib.asynccontextmanager
-async def fresh_database(kind: str, tmp: Path) -> AsyncIterator[str]:
-    """A new database of `kind` (sqlite | postgresql), migrated to head, dropped afterwards."""
+async def fresh_database(kind: str, tmp: Path, *, migrated: bool = True) -> AsyncIterator[str]:
+    """A new database of `kind` (sqlite | postgresql), migrated to head unless told not, then dropped."""
     name = f"rsc_bench_{uuid.uuid4().hex[:10]}"
     if kind == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp / (name + '.db')}"
@@ -62,7 +62,8 @@ async def fresh_database(kind: str, tmp: Path) -> AsyncIterator[str]:
             await admin.close()
         url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        await asyncio.to_thread(migrate.upgrade, url)
+        if migrated:
+            await asyncio.to_thread(migrate.upgrade, url)
         yield url
     finally:
         if kind != "sqlite":
@@ -94,12 +95,12 @@ def profiled(pid: int, name: str) -> Iterator[None]:
         spy.wait(timeout=30)
 
 
-def _start(args: list[str], env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start_process(args: list[str], env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
     handle = log.open("wb")
     return subprocess.Popen(args, env=dict(env), cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.terminate()
         try:
@@ -109,7 +110,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-async def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path, within: float = 60) -> None:
+async def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, within: float = 60) -> None:
     deadline = time.monotonic() + within
     async with httpx.AsyncClient(timeout=2) as http:
         while time.monotonic() < deadline:
@@ -123,7 +124,7 @@ async def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path, withi
     raise RuntimeError(f"{url} did not come up (exit {process.poll()}):\n{tail}")
 
 
-def _keep_logs(*logs: Path) -> None:
+def keep_logs(*logs: Path) -> None:
     """With BENCH_LOGS=DIR, the servers' logs of each scenario are kept there (they go with the run else)."""
     folder = os.environ.get("BENCH_LOGS")
     if folder:
@@ -136,18 +137,21 @@ def _keep_logs(*logs: Path) -> None:
 
 @dataclass
 class Rig:
-    """What a scenario drives: URLs of both servers, the database, and one registered tenant."""
+    """What a scenario drives: URLs of LinkedIn's stand-in and the service, the database, one tenant."""
 
     database_url: str
     sessionmaker: async_sessionmaker[AsyncSession]
     engine: AsyncEngine
-    sim_url: str
+    sim_url: str  # the LinkedIn simulator's, or the minimal mock's when the rig was asked for one
     service_url: str
     tenant_id: uuid.UUID
     tenant_key: str
     webhook_secret: str
     encryption_key: str
+    tmp: Path
     service_pid: int = 0
+    trace_file: Path | None = None  # where a traced service writes its notes when it stops
+    _service: subprocess.Popen[bytes] | None = None
 
     def service_settings(self, linkedin: Mapping[str, Any]) -> dict[str, str]:
         """Environment of a service process wired to this rig's database and simulator."""
@@ -167,7 +171,14 @@ class Rig:
                 ),
             }
         )
+        if self.trace_file is not None:
+            env["BENCH_TRACE_FILE"] = str(self.trace_file)
         return env
+
+    def stop_service(self) -> None:
+        """Stop the service now (a traced one writes its notes as it stops); the rig would at its end."""
+        if self._service is not None:
+            stop_process(self._service)
 
 
 async def register_tenant(
@@ -200,9 +211,30 @@ async def register_tenant(
         return registered
 
 
+def _linkedin_process(
+    mock: bool, port: int, sim: Mapping[str, Any], log: Path
+) -> tuple[subprocess.Popen[bytes], str]:
+    """LinkedIn's stand-in as a process: the simulator with SimConfig fields `sim`, or the minimal mock;
+    (the process, the URL that answers once it is up)."""
+    if mock:
+        args = [sys.executable, "-m", "bench.mock_linkedin", str(port)]
+        return start_process(args, os.environ, log), f"http://127.0.0.1:{port}/_mock/stats"
+    config = {"request_log_limit": 1_000_000, "task_completion_seconds": 0, **sim}
+    args = [sys.executable, "-m", "bench.linkedin_sim", str(port), json.dumps(config)]
+    return start_process(args, os.environ, log), f"http://127.0.0.1:{port}/_sim/state"
+
+
 @contextlib.asynccontextmanager
-async def rig(kind: str, *, sim: Mapping[str, Any], linkedin: Mapping[str, Any]) -> AsyncIterator[Rig]:
-    """Database, simulator (SimConfig fields `sim`), service (LinkedIn settings `linkedin`), all running."""
+async def rig(
+    kind: str,
+    *,
+    sim: Mapping[str, Any],
+    linkedin: Mapping[str, Any],
+    mock: bool = False,
+    traced: bool = False,
+) -> AsyncIterator[Rig]:
+    """Database, LinkedIn's stand-in (the simulator with SimConfig fields `sim`, or with `mock` the minimal
+    mock), the service (LinkedIn settings `linkedin`; with `traced`, under bench.tracing), all running."""
     key = Fernet.generate_key().decode()
     with tempfile.TemporaryDirectory(prefix="rsc-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -213,39 +245,48 @@ async def rig(kind: str, *, sim: Mapping[str, Any], linkedin: Mapping[str, Any])
                 registered = await register_tenant(sessionmaker, key, "main")
                 sim_port, service_port = free_port(), free_port()
                 sim_log, service_log = tmp / "linkedin.log", tmp / "service.log"
-                config = {"request_log_limit": 1_000_000, "task_completion_seconds": 0, **sim}
-                simulator = _start(
-                    [sys.executable, "-m", "bench.linkedin_sim", str(sim_port), json.dumps(config)],
-                    os.environ,
-                    sim_log,
-                )
-                service: subprocess.Popen[bytes] | None = None
+                simulator, ready_url = _linkedin_process(mock, sim_port, sim, sim_log)
+                wired: Rig | None = None
                 try:
-                    sim_url = f"http://127.0.0.1:{sim_port}"
-                    await _wait_for(f"{sim_url}/_sim/state", simulator, sim_log)
+                    await wait_until_up(ready_url, simulator, sim_log)
                     wired = Rig(
                         database_url=url,
                         sessionmaker=sessionmaker,
                         engine=engine,
-                        sim_url=sim_url,
+                        sim_url=f"http://127.0.0.1:{sim_port}",
                         service_url=f"http://127.0.0.1:{service_port}",
                         tenant_id=registered.tenant.id,
                         tenant_key=registered.tenant.key,
                         webhook_secret=registered.webhook_secret,
                         encryption_key=key,
+                        tmp=tmp,
+                        trace_file=tmp / "trace.jsonl" if traced else None,
                     )
-                    service = _start(
-                        [sys.executable, "-m", "rsc_service", "serve", "--port", str(service_port)],
+                    command = ["bench.tracing"] if traced else ["rsc_service"]
+                    wired._service = start_process(
+                        [sys.executable, "-m", *command, "serve", "--port", str(service_port)],
                         wired.service_settings(linkedin),
                         service_log,
                     )
-                    await _wait_for(f"{wired.service_url}/readyz", service, service_log)
-                    wired.service_pid = service.pid
+                    await wait_until_up(f"{wired.service_url}/readyz", wired._service, service_log)
+                    wired.service_pid = wired._service.pid
                     yield wired
                 finally:
-                    if service is not None:
-                        _stop(service)
-                    _stop(simulator)
-                    _keep_logs(service_log, sim_log)
+                    if wired is not None:
+                        wired.stop_service()
+                    stop_process(simulator)
+                    notes = [wired.trace_file] if wired is not None and wired.trace_file else []
+                    keep_logs(service_log, sim_log, *notes)
             finally:
                 await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def server(args: list[str], env: Mapping[str, str], log: Path, ready_url: str) -> AsyncIterator[int]:
+    """A server process, up and answering `ready_url`; yields its pid, stops it afterwards."""
+    process = start_process(args, env, log)
+    try:
+        await wait_until_up(ready_url, process, log)
+        yield process.pid
+    finally:
+        stop_process(process)

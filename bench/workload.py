@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import Row, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from rsc_service.context import linkedin_client, outbound_http
@@ -44,6 +47,15 @@ def candidate(ats_id: str) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Sent:
+    """One webhook as its sender saw it: the status answered, when it left and when the answer came."""
+
+    status: int
+    sent_at: float
+    answered_at: float
+
+
 class WebhookSender:
     """Posts `candidate.created` events to the service, signed with the tenant's secret."""
 
@@ -52,7 +64,7 @@ class WebhookSender:
         self._url = f"{service_url}/v1/webhooks/ats/{tenant_key}"
         self._secret = secret
 
-    async def send(self, ats_id: str) -> int:
+    async def send(self, ats_id: str) -> Sent:
         event_id = f"evt_{uuid.uuid4().hex}"
         body = json.dumps(
             {
@@ -63,10 +75,14 @@ class WebhookSender:
             }
         ).encode()
         headers = signatures.sign(body, self._secret, event_id, datetime.now(UTC))
-        response = await self._http.post(
-            self._url, content=body, headers={"content-type": "application/json", **headers}
-        )
-        return response.status_code
+        sent_at = time.time()
+        try:
+            response = await self._http.post(
+                self._url, content=body, headers={"content-type": "application/json", **headers}
+            )
+        except httpx.HTTPError:
+            return Sent(0, sent_at, time.time())  # no answer: counted as refused
+        return Sent(response.status_code, sent_at, time.time())
 
 
 def _row(tenant_id: uuid.UUID, ats_id: str, now: datetime) -> dict[str, Any]:
@@ -106,13 +122,31 @@ async def fill_backlog(
     return time.time()
 
 
-async def naive_drain(engine: AsyncEngine, tenant_id: uuid.UUID, sim_url: str) -> tuple[int, float]:
-    """The baseline: select 100 pending rows, one batch PUT, mark them done; one connection, no sleeps.
+@dataclass(frozen=True)
+class NaiveRun:
+    """What one naive drain did: records landed, wall seconds, and this process's CPU seconds meanwhile."""
 
-    Uses the service's own HTTP settings, LinkedIn client and candidate sender. Returns (records, seconds).
+    in_flight: int
+    records: int
+    seconds: float
+    cpu_seconds: float
+
+    @property
+    def records_per_s(self) -> float:
+        return self.records / self.seconds if self.seconds else 0.0
+
+
+async def naive_drain(engine: AsyncEngine, tenant_id: uuid.UUID, api_url: str, *, in_flight: int) -> NaiveRun:
+    """The baseline: read the tenant's pending rows 100 at a time by id (keyset: `id > last`, so a page never
+    re-reads rows still being sent), one batch PUT per page with up to `in_flight` pages sent at once, then
+    mark the page's rows done; one connection, no sleeps.
+
+    Uses the service's own HTTP settings, LinkedIn client and candidate sender. It runs in this process, so
+    its CPU time is this process's (`time.process_time`, every thread: the SQLite driver's too).
     """
-    settings = load_settings(linkedin={"api_url": sim_url, "oauth_url": f"{sim_url}/oauth/v2"})
+    settings = load_settings(linkedin={"api_url": api_url, "oauth_url": f"{api_url}/oauth/v2"})
     sent = 0
+    refused = 0
     async with outbound_http(settings) as http, engine.connect() as connection:
         client = linkedin_client(settings, http)
         assert client is not None
@@ -122,28 +156,53 @@ async def naive_drain(engine: AsyncEngine, tenant_id: uuid.UUID, sim_url: str) -
             None,
         )
         send = CANDIDATES.send
-        started = time.perf_counter()
+        database = asyncio.Lock()  # the one connection takes one statement at a time
+        slots = asyncio.Semaphore(in_flight)
+        sending: set[asyncio.Task[None]] = set()
+
+        async def page(rows: Sequence[Row[Any]]) -> None:
+            nonlocal sent, refused
+            try:
+                result = await send(target, [(row.key, row.payload) for row in rows])
+                done = [row.id for row in rows if row.key in result.ok]
+                async with database:
+                    await connection.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id.in_(done))
+                        .values(state=State.DONE, landed_at=datetime.now(UTC))
+                    )
+                    await connection.commit()
+                sent += len(done)
+                refused += len(rows) - len(done)
+            finally:
+                slots.release()
+
+        cpu, started = time.process_time(), time.perf_counter()
+        last = 0
         while True:
-            rows = (
-                await connection.execute(
-                    select(OutboxMessage.id, OutboxMessage.key, OutboxMessage.payload)
-                    .where(OutboxMessage.tenant_id == tenant_id, OutboxMessage.state == State.PENDING)
-                    .order_by(OutboxMessage.id)
-                    .limit(100)
-                )
-            ).all()
-            await connection.commit()
+            async with database:
+                rows = (
+                    await connection.execute(
+                        select(OutboxMessage.id, OutboxMessage.key, OutboxMessage.payload)
+                        .where(
+                            OutboxMessage.tenant_id == tenant_id,
+                            OutboxMessage.state == State.PENDING,
+                            OutboxMessage.id > last,
+                        )
+                        .order_by(OutboxMessage.id)
+                        .limit(100)
+                    )
+                ).all()
+                await connection.commit()
             if not rows:
                 break
-            result = await send(target, [(row.key, row.payload) for row in rows])
-            done = [row.id for row in rows if row.key in result.ok]
-            await connection.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(done))
-                .values(state=State.DONE, landed_at=datetime.now(UTC))
-            )
-            await connection.commit()
-            sent += len(done)
-            if len(done) < len(rows):
-                raise RuntimeError(f"naive loop: LinkedIn refused {len(rows) - len(done)} records")
-        return sent, time.perf_counter() - started
+            last = rows[-1].id
+            await slots.acquire()
+            task = asyncio.create_task(page(rows))
+            sending.add(task)
+            task.add_done_callback(sending.discard)
+        await asyncio.gather(*sending)
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    if refused:
+        raise RuntimeError(f"naive loop: LinkedIn refused {refused} records")
+    return NaiveRun(in_flight, sent, seconds, cpu)
