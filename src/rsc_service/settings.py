@@ -106,6 +106,12 @@ class AtsSettings(BaseModel):
     ingest_batch: int = Field(
         256, ge=1, le=2000, description="Most webhooks committed together in one transaction"
     )
+    ingest_writers: int = Field(
+        2,
+        ge=1,
+        le=16,
+        description="Group commits in flight at once where the database has several connections (PostgreSQL)",
+    )
 
 
 class OutboxSettings(BaseModel):

@@ -118,6 +118,28 @@ class TestGroupCommit:
         assert await _count(ctx, AtsRecord, a.tenant.key) == 0
         assert await _count(ctx, AtsRecord, b.tenant.key) == 60
 
+    async def test_commits_side_by_side_keep_the_newest_version_of_each_record(
+        self, committed: Committed
+    ) -> None:
+        ctx, client, clock = committed
+        async with ctx.sessionmaker.begin() as session:
+            registered = await make_tenant(session, ctx)
+        ats = Ats(
+            client=client, clock=clock, tenant_key=registered.tenant.key, secret=registered.webhook_secret
+        )
+        versions = [7, 3, 11, 1, 9, 2, 12, 5, 4, 10, 6, 8]  # delivered at once, in no order
+        same = [ats.send("candidate.updated", candidate(version=v, current_title=f"v{v}")) for v in versions]
+        others = [ats.send("candidate.created", candidate(f"cand_{n:03d}")) for n in range(60)]
+
+        responses = await asyncio.gather(*same, *others)
+
+        assert {r.status_code for r in responses} == {202}
+        async with ctx.sessionmaker() as session:
+            record = await session.scalar(select(AtsRecord).where(AtsRecord.ats_id == "cand_1"))
+            row = await session.scalar(select(OutboxMessage).where(OutboxMessage.key == "cand_1"))
+        assert record is not None and record.version == 12
+        assert row is not None and row.payload is not None and row.payload["currentJobTitle"] == "v12"
+
     async def test_a_delivery_that_cannot_be_written_fails_alone(self, committed: Committed) -> None:
         ctx, client, clock = committed
         async with ctx.sessionmaker.begin() as session:

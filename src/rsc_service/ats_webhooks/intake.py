@@ -9,7 +9,7 @@ cache time, and at once in the replica that made it.
 
 GroupWriter commits concurrent webhooks together (docs/architecture.md#14-ingest): a request hands its
 verified event over and waits; one writer task takes everything waiting, applies it in one transaction and
-answers each request after that commit. While one commit runs the next batch gathers; a batch about to start
+answers each request after that commit (on PostgreSQL up to `ats.ingest_writers` such commits run at once). While one commit runs the next batch gathers; a batch about to start
 waits only for requests already being verified, and at most `ats.ingest_gather_ms`. A batch that fails is
 retried (a concurrent insert of the same key on PostgreSQL), then split into single deliveries so one bad
 event fails only its own request.
@@ -172,12 +172,16 @@ def _seen(future: asyncio.Future[SigningTenant | None]) -> None:
 
 
 class GroupWriter:
-    def __init__(self, ctx: AppContext, *, gate: asyncio.Lock, resources: Registry) -> None:
+    def __init__(
+        self, ctx: AppContext, *, gate: asyncio.Lock | None, resources: Registry, writers: int = 1
+    ) -> None:
         self._ctx = ctx
         self._resources = resources
         self._gate = gate
         self._queue: list[_Waiting] = []
         self._task: asyncio.Task[None] | None = None
+        self._writers = asyncio.Semaphore(writers)  # commits in flight at once
+        self._writing: set[asyncio.Task[None]] = set()
         self._arriving = 0  # requests being read and verified, about to be written
         self._arrived = asyncio.Event()
 
@@ -216,21 +220,33 @@ class GroupWriter:
             batch = self._queue[: self._ctx.settings.ats.ingest_batch]
             del self._queue[: len(batch)]
             metrics.INGEST_BATCH.observe(len(batch))
-            try:
-                answers: Sequence[bool | BaseException] = await self._commit([w.delivery for w in batch])
-            except Exception as error:
-                if len(batch) == 1:
-                    answers = [error]
-                else:
-                    log.warning("ats_webhooks.batch_split", size=len(batch), error=type(error).__name__)
-                    answers = [await self._alone(w.delivery) for w in batch]
-            for waiting, answer in zip(batch, answers, strict=True):
-                if waiting.answer.done():
-                    continue
-                if isinstance(answer, BaseException):
-                    waiting.answer.set_exception(answer)
-                else:
-                    waiting.answer.set_result(answer)
+            # Where the database has several connections, the next batch commits beside this one; the
+            # version guard and row locks keep them correct as they do for several replicas.
+            await self._writers.acquire()
+            writing = asyncio.create_task(self._write(batch), name="ats-webhook-commit")
+            self._writing.add(writing)
+            writing.add_done_callback(self._written)
+
+    def _written(self, task: asyncio.Task[None]) -> None:
+        self._writing.discard(task)
+        self._writers.release()
+
+    async def _write(self, batch: list[_Waiting]) -> None:
+        try:
+            answers: Sequence[bool | BaseException] = await self._commit([w.delivery for w in batch])
+        except Exception as error:
+            if len(batch) == 1:
+                answers = [error]
+            else:
+                log.warning("ats_webhooks.batch_split", size=len(batch), error=type(error).__name__)
+                answers = [await self._alone(w.delivery) for w in batch]
+        for waiting, answer in zip(batch, answers, strict=True):
+            if waiting.answer.done():
+                continue
+            if isinstance(answer, BaseException):
+                waiting.answer.set_exception(answer)
+            else:
+                waiting.answer.set_result(answer)
 
     async def _alone(self, delivery: Delivery) -> bool | BaseException:
         try:
@@ -241,7 +257,7 @@ class GroupWriter:
     async def _commit(self, deliveries: Sequence[Delivery]) -> list[bool]:
         for attempt in range(1, _ATTEMPTS + 1):
             try:
-                async with self._gate, self._ctx.sessionmaker.begin() as session:
+                async with self._gate or contextlib.nullcontext(), self._ctx.sessionmaker.begin() as session:
                     return await service.receive_all(
                         session, deliveries, now=self._ctx.clock(), resources=self._resources
                     )
@@ -276,7 +292,12 @@ class Intake:
         bound = ctx.sessionmaker.kw.get("bind")
         shared = ctx.engine.dialect.name == "sqlite" or isinstance(bound, AsyncConnection)
         self.keys = SigningKeys(ctx, gate=gate if shared else None, monotonic=monotonic)
-        self.writer = GroupWriter(ctx, gate=gate, resources=resources)
+        self.writer = GroupWriter(
+            ctx,
+            gate=gate if shared else None,
+            resources=resources,
+            writers=1 if shared else ctx.settings.ats.ingest_writers,
+        )
 
     async def receive(self, delivery: Delivery, tenant_key: str) -> bool:
         """Write a verified delivery (True if new); a tenant deleted since its keys were read: NotFound."""
