@@ -107,7 +107,7 @@ class AtsSettings(BaseModel):
         256, ge=1, le=2000, description="Most webhooks committed together in one transaction"
     )
     ingest_writers: int = Field(
-        2,
+        4,
         ge=1,
         le=16,
         description="Group commits in flight at once where the database has several connections (PostgreSQL)",

@@ -9,10 +9,10 @@ cache time, and at once in the replica that made it.
 
 GroupWriter commits concurrent webhooks together (docs/architecture.md#14-ingest): a request hands its
 verified event over and waits; one writer task takes everything waiting, applies it in one transaction and
-answers each request after that commit (on PostgreSQL up to `ats.ingest_writers` such commits run at once). While one commit runs the next batch gathers; a batch about to start
-waits only for requests already being verified, and at most `ats.ingest_gather_ms`. A batch that fails is
-retried (a concurrent insert of the same key on PostgreSQL), then split into single deliveries so one bad
-event fails only its own request.
+answers each request after that commit (on PostgreSQL up to `ats.ingest_writers` such commits run at once).
+While one commit runs the next batch gathers; a batch about to start waits only for requests already being
+verified, and at most `ats.ingest_gather_ms`. A batch that fails is retried (a concurrent insert of the same
+key on PostgreSQL), then split into single deliveries so one bad event fails only its own request.
 """
 
 from __future__ import annotations

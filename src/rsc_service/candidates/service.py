@@ -40,9 +40,7 @@ async def read_back_matches(
     read = 0
     for tenant_id, ids in by_tenant.items():
         async with sessionmaker() as session:
-            if await outbox_service.has_backlog(
-                session, tenant_id=tenant_id, now=await now(), rows=MAX_BATCH
-            ):
+            if await outbox_service.has_backlog(session, tenant_id=tenant_id, rows=MAX_BATCH):
                 continue
         tenant = await apps.for_tenant(tenant_id)
         for start in range(0, len(ids), MAX_BATCH):

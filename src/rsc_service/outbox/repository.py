@@ -269,12 +269,10 @@ async def release_leases(session: AsyncSession, *, tokens: Sequence[uuid.UUID], 
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def count_owed_now(session: AsyncSession, *, tenant_id: uuid.UUID, now: datetime, up_to: int) -> int:
-    """Rows of the tenant being sent or due now, counted up to `up_to` (enough to tell a backlog)."""
-    owed = or_(
-        OutboxMessage.state == State.INFLIGHT,
-        and_(OutboxMessage.state == State.PENDING, OutboxMessage.next_attempt_at <= now),
-    )
+async def count_owed(session: AsyncSession, *, tenant_id: uuid.UUID, up_to: int) -> int:
+    """Rows of the tenant not yet at LinkedIn (due now or waiting for budget or a retry), counted up to
+    `up_to` (enough to tell a backlog)."""
+    owed = OutboxMessage.state.in_([State.PENDING, State.INFLIGHT])
     capped = (
         select(OutboxMessage.id).where(OutboxMessage.tenant_id == tenant_id, owed).limit(up_to).subquery()
     )

@@ -183,9 +183,10 @@ async def list_messages(
     return await repository.list_messages(session, tenant_id=tenant_id, state=state)
 
 
-async def has_backlog(session: AsyncSession, *, tenant_id: uuid.UUID, now: datetime, rows: int) -> bool:
-    """Whether at least `rows` of the tenant's rows are being sent or due now: the drain is catching up."""
-    return await repository.count_owed_now(session, tenant_id=tenant_id, now=now, up_to=rows) >= rows
+async def has_backlog(session: AsyncSession, *, tenant_id: uuid.UUID, rows: int) -> bool:
+    """Whether the tenant owes LinkedIn at least `rows` rows (due, or waiting for budget or a retry): the
+    drain is catching up."""
+    return await repository.count_owed(session, tenant_id=tenant_id, up_to=rows) >= rows
 
 
 async def depth(session: AsyncSession, *, tenant_id: uuid.UUID) -> dict[str, int]:
