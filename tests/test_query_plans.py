@@ -1,26 +1,43 @@
-"""The look-ups every ingest batch and every dispatcher pass runs are answered from an index on SQLite.
+"""The look-ups every ingest batch and every dispatcher pass runs find their keys through an index.
 
 SQLite plans without statistics; a look-up that leaves an index column unconstrained or asks for an order can
 walk every row of a tenant instead (ingest slowed as the outbox grew until these were fixed). Whatever the
 pass's database, this checks the embedded default on a migrated SQLite file of its own.
+
+PostgreSQL plans from statistics, which a new database has none of until autovacuum analyzes it: the intake
+analyzes the tables its batches read once they hold rows (db/statistics.py). On the PostgreSQL pass, the
+last class checks that a new database gets them from the writer, and that the keys are then index searches.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import sqlite3
+import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from rsc_service import bootstrap
+from rsc_service.app import create_app
+from rsc_service.ats_webhooks.intake import Intake
+from rsc_service.context import open_context
 from rsc_service.db import migrate
 from rsc_service.links import repository as link_repository
 from rsc_service.mirror import unit
 from rsc_service.outbox import repository as outbox_repository
 from rsc_service.outbox.models import OutboxMessage
+from tests import databases
+from tests.conftest import FrozenClock, make_settings
+from tests.factories import Ats, candidate, make_tenant
 
 TENANT = uuid.uuid4()
 
@@ -47,20 +64,20 @@ def _searched(plan: list[str], index: str) -> None:
 
 
 LOOKUPS = [
-    ("mirror by id", unit._BY_ID, {"kind": "candidate"}, "sqlite_autoindex_ats_records_1"),
-    ("mirror by candidate", unit._UNDER["candidate_id"], {}, "ix_ats_records_candidate"),
-    ("mirror by job", unit._UNDER["job_id"], {}, "ix_ats_records_job"),
-    ("mirror by application", unit._UNDER["application_id"], {}, "ix_ats_records_application"),
-    ("candidate links", link_repository._MANUAL, {}, "sqlite_autoindex_candidate_links_1"),
+    ("mirror by id", unit._BY_ID.sqlite, {"kind": "candidate"}, "sqlite_autoindex_ats_records_1"),
+    ("mirror by candidate", unit._UNDER["candidate_id"].sqlite, {}, "ix_ats_records_candidate"),
+    ("mirror by job", unit._UNDER["job_id"].sqlite, {}, "ix_ats_records_job"),
+    ("mirror by application", unit._UNDER["application_id"].sqlite, {}, "ix_ats_records_application"),
+    ("candidate links", link_repository._MANUAL.sqlite, {}, "sqlite_autoindex_candidate_links_1"),
     (
         "outbox by key",
-        outbox_repository._BY_KEY,
+        outbox_repository._BY_KEY.sqlite,
         {"resources": ["atsCandidates"]},
         "sqlite_autoindex_outbox_messages_1",
     ),
     (
         "outbox by parent",
-        outbox_repository._UNDER,
+        outbox_repository._UNDER.sqlite,
         {"resource": "atsApplications/stages"},
         "ix_outbox_messages_parent",
     ),
@@ -88,3 +105,87 @@ class TestTheCheckItself:
         plan = _plan(planner, walked)
         with pytest.raises(AssertionError):
             _searched(plan, "sqlite_autoindex_outbox_messages_1")
+
+
+PLANNED = ("ats_webhook_events", "ats_records", "outbox_messages", "candidate_links")
+_ANALYZED = text(
+    "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(:names) "
+    "AND (last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL)"
+)
+
+
+async def _pg_plan(connection: AsyncConnection, statement: Any, **values: Any) -> str:
+    compiled = statement.compile(dialect=connection.dialect)
+    bound = {**compiled.params, **values}
+    parameters = tuple(
+        compiled.binds[name].type.bind_processor(connection.dialect)(bound[name])  # type: ignore[misc]
+        if compiled.binds[name].type.bind_processor(connection.dialect)
+        else bound[name]
+        for name in compiled.positiontup or []
+    )
+    result = await connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled.string}", parameters)
+    plan = result.scalar_one()
+    return json.dumps(plan if not isinstance(plan, str) else json.loads(plan))
+
+
+@pytest.mark.skipif(not databases.is_postgres(), reason="PostgreSQL's statistics; SQLite's plans are above")
+class TestANewPostgresqlDatabase:
+    async def test_the_writer_analyzes_its_tables_so_keys_are_index_searches(
+        self, fresh_database: Callable[[bool], Awaitable[str]], clock: FrozenClock
+    ) -> None:
+        settings = make_settings(await fresh_database(True))
+        async with open_context(settings) as ctx:
+            ctx.clock = clock
+            async with ctx.sessionmaker.begin() as session:
+                registered = await make_tenant(session, ctx)
+            intake = Intake(ctx, analyze_after=100)
+            app = create_app(settings, service=bootstrap.build(ctx, intake=intake))
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://rsc.test"
+            ) as client:
+                ats = Ats(
+                    client=client,
+                    clock=clock,
+                    tenant_key=registered.tenant.key,
+                    secret=registered.webhook_secret,
+                )
+                sent = 0
+                analyzed: set[str] = set()
+                deadline = time.monotonic() + 30
+                # PostgreSQL counts live rows a moment after each commit: keep writing until the writer saw
+                # enough of them (it looks every `analyze_after` webhooks), as a first sync would.
+                while analyzed != set(PLANNED) - {"candidate_links"} and time.monotonic() < deadline:
+                    batch = [
+                        ats.send("candidate.created", candidate(f"cand_{n:05d}"))
+                        for n in range(sent, sent + 50)
+                    ]
+                    assert {r.status_code for r in await asyncio.gather(*batch)} == {202}
+                    sent += 50
+                    await asyncio.sleep(0.2)
+                    async with ctx.engine.connect() as connection:
+                        found = await connection.scalars(_ANALYZED, {"names": list(PLANNED)})
+                        analyzed = set(found)
+            # candidate_links holds no rows yet: nothing to learn from it, so it waits for rows of its own.
+            assert analyzed == {"ats_webhook_events", "ats_records", "outbox_messages"}, (sent, analyzed)
+            async with ctx.engine.connect() as connection:
+                wanted = ["cand_00007", "cand_00042"]
+                by_id = await _pg_plan(
+                    connection,
+                    unit._BY_ID.postgresql,
+                    tenant_id=registered.tenant.id,
+                    kind="candidate",
+                    values=wanted,
+                )
+                by_key = await _pg_plan(
+                    connection,
+                    outbox_repository._BY_KEY.postgresql,
+                    tenant_id=registered.tenant.id,
+                    resources=["atsCandidates"],
+                    values=wanted,
+                )
+        # Each key is looked up in the unique index, not filtered from every row of the tenant.
+        assert '"Index Name": "uq_ats_records_tenant_id_kind_ats_id"' in by_id, by_id
+        assert "ats_id)::text = ANY" in by_id.split('"Index Cond"')[1].split('",')[0], by_id
+        assert '"Filter"' not in by_id, by_id
+        assert '"Index Name": "uq_outbox_messages_tenant_id_resource_key"' in by_key, by_key
+        assert '"Filter"' not in by_key, by_key

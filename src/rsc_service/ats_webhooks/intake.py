@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from rsc_service.ats_webhooks import service
 from rsc_service.ats_webhooks.service import Delivery
 from rsc_service.context import AppContext
+from rsc_service.db import statistics
 from rsc_service.errors import NotFound
 from rsc_service.push.registry import RESOURCES, Registry
 from rsc_service.tenants import service as tenant_service
@@ -45,6 +46,13 @@ _MAX_TENANTS = 10_000  # tenant keys remembered, unknown ones included
 _RECHECK_SECONDS = 1.0  # fresh secrets are read at most this often per tenant after a failed signature
 _USABLE_FOR = 3  # a kept copy older than the cache time serves (while it is re-read) up to this many times it
 _ATTEMPTS = 3
+# A commit starts beside one already running only for at least this many webhooks: each costs a dozen round
+# trips whatever its size, so a few webhooks are better off waiting for the running one to finish.
+_BESIDE_AT_LEAST = 16
+# Every this many webhooks written, until each has statistics, the tables a batch reads are analyzed if
+# PostgreSQL has not yet (db/statistics.py); once they hold this many rows.
+ANALYZE_AFTER = 1000
+_PLANNED = ("ats_webhook_events", "ats_records", "outbox_messages", "candidate_links")
 
 
 @dataclass(frozen=True)
@@ -173,7 +181,13 @@ def _seen(future: asyncio.Future[SigningTenant | None]) -> None:
 
 class GroupWriter:
     def __init__(
-        self, ctx: AppContext, *, gate: asyncio.Lock | None, resources: Registry, writers: int = 1
+        self,
+        ctx: AppContext,
+        *,
+        gate: asyncio.Lock | None,
+        resources: Registry,
+        writers: int = 1,
+        analyze_after: int = ANALYZE_AFTER,
     ) -> None:
         self._ctx = ctx
         self._resources = resources
@@ -184,6 +198,11 @@ class GroupWriter:
         self._writing: set[asyncio.Task[None]] = set()
         self._arriving = 0  # requests being read and verified, about to be written
         self._arrived = asyncio.Event()
+        self._moved = asyncio.Event()  # a delivery queued or a commit finished
+        self._analyze_after = analyze_after
+        self._unanalyzed = ctx.engine.dialect.name == "postgresql"  # until each planned table has statistics
+        self._written_since = 0
+        self._analyzing: asyncio.Task[None] | None = None
 
     @contextlib.contextmanager
     def arriving(self) -> Iterator[None]:
@@ -205,10 +224,17 @@ class GroupWriter:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._arrived.wait(), timeout=limit)
 
+    async def _beside(self) -> None:
+        """While another commit runs, start one beside it only for a batch worth it; else wait for it."""
+        while self._writing and len(self._queue) < _BESIDE_AT_LEAST:
+            self._moved.clear()
+            await self._moved.wait()
+
     async def write(self, delivery: Delivery) -> bool:
         """True when the delivery was new, False for a duplicate; returns once its rows are committed."""
         waiting = _Waiting(delivery)
         self._queue.append(waiting)
+        self._moved.set()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="ats-webhook-writer")
         # Shielded: a request that goes away does not take its delivery out of a batch being committed.
@@ -216,13 +242,15 @@ class GroupWriter:
 
     async def _run(self) -> None:
         while self._queue:
+            # Where the database has several connections, the next batch commits beside this one; the
+            # version guard and row locks keep them correct as they do for several replicas. The batch is
+            # taken once a commit may start, so it holds everything that arrived while the others ran.
+            await self._writers.acquire()
+            await self._beside()
             await self._gather()
             batch = self._queue[: self._ctx.settings.ats.ingest_batch]
             del self._queue[: len(batch)]
             metrics.INGEST_BATCH.observe(len(batch))
-            # Where the database has several connections, the next batch commits beside this one; the
-            # version guard and row locks keep them correct as they do for several replicas.
-            await self._writers.acquire()
             writing = asyncio.create_task(self._write(batch), name="ats-webhook-commit")
             self._writing.add(writing)
             writing.add_done_callback(self._written)
@@ -230,10 +258,12 @@ class GroupWriter:
     def _written(self, task: asyncio.Task[None]) -> None:
         self._writing.discard(task)
         self._writers.release()
+        self._moved.set()
 
     async def _write(self, batch: list[_Waiting]) -> None:
         try:
             answers: Sequence[bool | BaseException] = await self._commit([w.delivery for w in batch])
+            self._count(len(batch))
         except Exception as error:
             if len(batch) == 1:
                 answers = [error]
@@ -247,6 +277,24 @@ class GroupWriter:
                 waiting.answer.set_exception(answer)
             else:
                 waiting.answer.set_result(answer)
+
+    def _count(self, written: int) -> None:
+        if not self._unanalyzed:
+            return
+        self._written_since += written
+        if self._written_since >= self._analyze_after and (self._analyzing is None or self._analyzing.done()):
+            self._written_since = 0
+            self._analyzing = asyncio.create_task(self._analyze(), name="ats-webhook-statistics")
+
+    async def _analyze(self) -> None:
+        try:
+            done = await statistics.analyze_new(self._ctx.engine, _PLANNED, min_rows=self._analyze_after)
+        except Exception as error:  # statistics only speed the writes up; the next count tries again
+            log.warning("ats_webhooks.analyze_failed", error=type(error).__name__)
+            return
+        if done.analyzed:
+            log.info("ats_webhooks.analyzed", tables=done.analyzed)
+        self._unanalyzed = not done.done
 
     async def _alone(self, delivery: Delivery) -> bool | BaseException:
         try:
@@ -285,6 +333,7 @@ class Intake:
         *,
         resources: Registry = RESOURCES,
         monotonic: Callable[[], float] = time.monotonic,
+        analyze_after: int = ANALYZE_AFTER,
     ) -> None:
         # Where every session shares one connection (SQLite's pool of one, or a sessionmaker bound to a
         # connection), key reads and writes take turns on it; elsewhere key reads never wait for a commit.
@@ -297,6 +346,7 @@ class Intake:
             gate=gate if shared else None,
             resources=resources,
             writers=1 if shared else ctx.settings.ats.ingest_writers,
+            analyze_after=analyze_after,
         )
 
     async def receive(self, delivery: Delivery, tenant_key: str) -> bool:

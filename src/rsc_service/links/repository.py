@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Uuid, and_, bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rsc_service.db.lookups import Lookup
 from rsc_service.db.session import insert_for
 from rsc_service.links.models import CandidateLink, LinkSource
 from rsc_service.outbox import service as outbox_service
@@ -16,10 +17,12 @@ from rsc_service.outbox import service as outbox_service
 _CHUNK = 400  # keys per statement, well inside both databases' limits on bound parameters
 
 # Built once, so each batch of ingest only binds values.
-_MANUAL = select(CandidateLink.ats_candidate_id, CandidateLink.member_urn).where(
-    CandidateLink.tenant_id == bindparam("tenant_id", type_=Uuid()),
-    CandidateLink.ats_candidate_id.in_(bindparam("values", expanding=True)),
-    CandidateLink.source != "email",
+_MANUAL = Lookup(
+    lambda among: select(CandidateLink.ats_candidate_id, CandidateLink.member_urn).where(
+        CandidateLink.tenant_id == bindparam("tenant_id", type_=Uuid()),
+        among(CandidateLink.ats_candidate_id, "values"),
+        CandidateLink.source != "email",
+    )
 )
 
 
@@ -40,7 +43,7 @@ async def manual_members(
     found: dict[str, str | None] = {}
     for start in range(0, len(candidate_ids), _CHUNK):
         chunk = list(candidate_ids[start : start + _CHUNK])
-        rows = await session.execute(_MANUAL, {"tenant_id": tenant_id, "values": chunk})
+        rows = await session.execute(_MANUAL.of(session), {"tenant_id": tenant_id, "values": chunk})
         found.update((candidate, member) for candidate, member in rows.all())
     return found
 

@@ -19,6 +19,7 @@ from typing import Any, Literal, cast
 from sqlalchemy import Select, Table, Uuid, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rsc_service.db.lookups import Lookup
 from rsc_service.db.session import rows_of
 from rsc_service.mirror.models import AtsRecord
 
@@ -48,21 +49,29 @@ _INSERT = insert(cast(Table, AtsRecord.__table__))  # a Core INSERT: no ORM book
 _CHUNK = 400  # keys per statement, well inside both databases' limits on bound parameters
 
 
-# Built once: a statement object keeps its compiled form and cache key, so a batch only binds values.
+# Built once (db/lookups.py), so a batch only binds values. On PostgreSQL every record read is locked.
 # tenant_id is typed by hand: the foreign key that types the column resolves once every model is loaded.
-_BY_ID = select(AtsRecord).where(
-    AtsRecord.tenant_id == bindparam("tenant_id", type_=Uuid()),
-    AtsRecord.kind == bindparam("kind"),
-    AtsRecord.ats_id.in_(bindparam("values", expanding=True)),
-)
-_UNDER = {
-    field: select(AtsRecord).where(
+_BY_ID = Lookup(
+    lambda among: select(AtsRecord).where(
         AtsRecord.tenant_id == bindparam("tenant_id", type_=Uuid()),
-        getattr(AtsRecord, field).in_(bindparam("values", expanding=True)),
+        AtsRecord.kind == bindparam("kind"),
+        among(AtsRecord.ats_id, "values"),
+    ),
+    lock_on_postgresql=True,
+)
+
+
+def _under(field: str) -> Lookup[Select[AtsRecord]]:
+    return Lookup(
+        lambda among: select(AtsRecord).where(
+            AtsRecord.tenant_id == bindparam("tenant_id", type_=Uuid()),
+            among(getattr(AtsRecord, field), "values"),
+        ),
+        lock_on_postgresql=True,
     )
-    for field in ("candidate_id", "job_id", "application_id")
-}
-_LOCKED = {id(query): query.with_for_update() for query in (_BY_ID, *_UNDER.values())}
+
+
+_UNDER = {field: _under(field) for field in ("candidate_id", "job_id", "application_id")}
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:
@@ -73,7 +82,7 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
 class MirrorUnit:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self._lock = session.get_bind().dialect.name == "postgresql"
+        self._dialect = session.get_bind().dialect.name
         self._records: dict[tuple[uuid.UUID, str, str], Record | None] = {}
         self._complete: set[tuple[uuid.UUID, ParentField, str]] = set()  # every record under it is loaded
         self._new: list[NewRecord] = []
@@ -83,9 +92,8 @@ class MirrorUnit:
         if self._records.get(key) is None:
             self._records[key] = record
 
-    async def _read(self, query: Select[AtsRecord], values: dict[str, Any]) -> None:
-        locked = _LOCKED[id(query)] if self._lock else query
-        for record in await self.session.scalars(locked, values):
+    async def _read(self, lookup: Lookup[Select[AtsRecord]], values: dict[str, Any]) -> None:
+        for record in await self.session.scalars(lookup.on(self._dialect), values):
             self._keep(record)
 
     async def load_records(self, tenant_id: uuid.UUID, keys: Iterable[tuple[str, str]]) -> None:

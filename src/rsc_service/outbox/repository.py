@@ -10,6 +10,7 @@ from sqlalchemy import Select, Uuid, and_, bindparam, case, func, literal, or_, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from rsc_service.db.lookups import Lookup
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import State
 
@@ -19,23 +20,27 @@ _CHUNK = 400  # keys per statement, well inside both databases' limits on bound 
 # Built once, so each batch only binds values (a statement object keeps its compiled form).
 # Every column of an index is constrained and nothing is ordered, so SQLite searches the index rather than
 # walking the tenant's rows in id order.
-_BY_KEY = (
-    select(OutboxMessage)
-    .where(
-        OutboxMessage.tenant_id == bindparam("tenant_id", type_=Uuid()),
-        OutboxMessage.resource.in_(bindparam("resources", expanding=True)),
-        OutboxMessage.key.in_(bindparam("values", expanding=True)),
+_BY_KEY = Lookup(
+    lambda among: (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.tenant_id == bindparam("tenant_id", type_=Uuid()),
+            among(OutboxMessage.resource, "resources"),
+            among(OutboxMessage.key, "values"),
+        )
+        .with_for_update()
     )
-    .with_for_update()
 )
-_UNDER = (
-    select(OutboxMessage)
-    .where(
-        OutboxMessage.tenant_id == bindparam("tenant_id", type_=Uuid()),
-        OutboxMessage.resource == bindparam("resource"),
-        OutboxMessage.path_parent.in_(bindparam("values", expanding=True)),
+_UNDER = Lookup(
+    lambda among: (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.tenant_id == bindparam("tenant_id", type_=Uuid()),
+            OutboxMessage.resource == bindparam("resource"),
+            among(OutboxMessage.path_parent, "values"),
+        )
+        .with_for_update()
     )
-    .with_for_update()
 )
 
 
@@ -48,7 +53,10 @@ async def lock_for_enqueue(
     """Rows named by (tenant, resource, key) and rows of (tenant, resource) under a path parent, locked."""
     found: dict[int, OutboxMessage] = {}
 
-    async def read(query: Select[OutboxMessage], values: dict[str, object], items: list[str]) -> None:
+    async def read(
+        lookup: Lookup[Select[OutboxMessage]], values: dict[str, object], items: list[str]
+    ) -> None:
+        query = lookup.of(session)
         for start in range(0, len(items), _CHUNK):
             rows = await session.scalars(query, {**values, "values": items[start : start + _CHUNK]})
             found.update((row.id, row) for row in rows)
