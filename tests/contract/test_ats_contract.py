@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from openapi_spec_validator import validate
@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from rsc_service.integrations.ats import wire
 
 WIRE_MODELS: dict[str, type[BaseModel]] = {
+    "Account": wire.Account,
     "Candidate": wire.Candidate,
     "Job": wire.Job,
     "Application": wire.Application,
@@ -91,6 +92,24 @@ class TestDocument:
         assert len(creates) == 5
         assert all("external_id" in schemas[name]["required"] for name in creates)
 
+    def test_account_names_the_plans_and_web_origin(self, ats_contract: dict[str, Any]) -> None:
+        account = ats_contract["components"]["schemas"]["Account"]
+        operation = ats_contract["paths"]["/account"]["get"]
+
+        assert operation["operationId"] == "getAccount"
+        assert "security" not in operation  # the document's bearer auth applies
+        assert set(operation["responses"]) == {"200", "401"}
+        assert account["properties"]["plan"]["enum"] == ["free", "standard", "professional", "enterprise"]
+        assert account["properties"]["web_url"]["format"] == "uri"
+        web_url = wire.Account.model_json_schema()["properties"]["web_url"]
+        assert web_url["pattern"] == account["properties"]["web_url"]["pattern"]
+
+    def test_users_can_be_owners_and_admins(self, ats_contract: dict[str, Any]) -> None:
+        levels = ats_contract["components"]["schemas"]["User"]["properties"]["access_level"]["enum"]
+
+        assert {"owner", "admin"} <= set(levels)
+        assert set(levels) == set(get_args(wire.AccessLevel))
+
     def test_calls_need_a_bearer_token(self, ats_contract: dict[str, Any]) -> None:
         assert ats_contract["security"] == [{"bearerAuth": []}]
         assert ats_contract["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
@@ -130,7 +149,9 @@ class TestExamples:
 
         assert parsed >= 20
 
-    @pytest.mark.parametrize("name", ["Candidate", "Job", "Application", "Note", "InterviewFeedback", "User"])
+    @pytest.mark.parametrize(
+        "name", ["Account", "Candidate", "Job", "Application", "Note", "InterviewFeedback", "User"]
+    )
     def test_wire_records_and_schemas_name_the_same_fields(
         self, ats_contract: dict[str, Any], name: str
     ) -> None:

@@ -67,6 +67,13 @@ class TestConformance:
             await call("get", template, f"/{collection}/{ids[param]}", 200)
             await call("get", template, f"/{collection}/nope", 404)
             await call("get", f"/{collection}", f"/{collection}", 401, headers={"authorization": "Bearer x"})
+        account = await call("get", "/account", "/account", 200)
+        await call("get", "/account", "/account", 401, headers={"authorization": "Bearer x"})
+        await fake_ats.patch(
+            "/_sim/account", json={"plan": "free", "web_url": "https://hr.acme.example:8443"}
+        )
+        changed = await call("get", "/account", "/account", 200)
+        assert (changed["plan"], changed["version"]) == ("free", account["version"] + 1)
         await call("get", "/candidates", "/candidates", 400, params={"cursor": "garbage"})
         await call("get", "/jobs", "/jobs", 422, params={"limit": 0})
 

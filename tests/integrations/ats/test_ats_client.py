@@ -32,6 +32,15 @@ USER = {
     "active": True,
 }
 
+ACCOUNT = {
+    "id": "acct_1",
+    "name": "Acme Robotics",
+    "plan": "enterprise",
+    "web_url": "https://acme.ats.example",
+    "version": 2,
+    "updated_at": STAMP,
+}
+
 
 class Sleeps:
     def __init__(self) -> None:
@@ -178,6 +187,59 @@ class TestRejections:
         await client.get_user("a/b")
 
         assert route.called
+
+
+class TestAccount:
+    @respx.mock
+    async def test_reads_the_plan_and_web_origin(self, client: AtsClient) -> None:
+        route = respx.get(f"{BASE}/account").respond(200, json=ACCOUNT)
+
+        account = await client.get_account()
+
+        assert account == wire.Account(
+            id="acct_1",
+            name="Acme Robotics",
+            plan="enterprise",
+            web_url="https://acme.ats.example",
+            version=2,
+            updated_at=datetime(2026, 3, 2, 9, 15, tzinfo=UTC),
+        )
+        assert route.call_count == 1
+        assert route.calls.last.request.headers["authorization"] == "Bearer t0k"
+
+    @respx.mock
+    async def test_401_is_rejected_with_the_problem_and_not_retried(self, client: AtsClient) -> None:
+        problem = {
+            "type": "about:blank",
+            "title": "Unauthorized",
+            "status": 401,
+            "code": "unauthorized",
+            "detail": "missing or unknown bearer token",
+        }
+        route = respx.get(f"{BASE}/account").respond(
+            401, json=problem, headers={"content-type": "application/problem+json"}
+        )
+
+        with pytest.raises(errors.AtsRejected) as caught:
+            await client.get_account()
+
+        assert route.call_count == 1
+        assert not isinstance(caught.value, errors.AtsNotFound)
+        assert (caught.value.status, caught.value.code) == (401, "unauthorized")
+        assert caught.value.detail == "missing or unknown bearer token"
+
+    @respx.mock
+    @pytest.mark.parametrize(
+        "change",
+        [{"plan": "platinum"}, {"web_url": "https://acme.ats.example/"}, {"web_url": "http://acme.example"}],
+    )
+    async def test_an_account_outside_the_contract_is_a_protocol_error(
+        self, client: AtsClient, change: dict[str, Any]
+    ) -> None:
+        respx.get(f"{BASE}/account").respond(200, json=ACCOUNT | change)
+
+        with pytest.raises(errors.AtsProtocolError):
+            await client.get_account()
 
 
 class TestPaging:
@@ -369,6 +431,18 @@ class TestAgainstTheFakeAts:
             "user_email",
         ]
         assert len([w for w in world.writes if w["status"] == 201]) == 5
+
+    async def test_reads_the_account(self, fake_ats: tuple[FastAPI, AtsClient]) -> None:
+        app, client = fake_ats
+        app.state.world.change_account({"plan": "professional", "web_url": "https://hr.acme.example"})
+
+        account = await client.get_account()
+
+        assert (account.plan, account.web_url, account.version) == (
+            "professional",
+            "https://hr.acme.example",
+            2,
+        )
 
     async def test_unknown_candidate_is_not_found(self, fake_ats: tuple[FastAPI, AtsClient]) -> None:
         _, client = fake_ats

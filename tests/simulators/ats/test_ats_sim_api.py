@@ -1,12 +1,17 @@
-"""The fake ATS's contract endpoints: auth, paging, filters, idempotent creates and R7 visibility."""
+"""The fake ATS's contract endpoints: auth, paging, filters, idempotent creates, R7 visibility, account."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
+import pytest
+from pydantic import ValidationError
 
+from rsc_service.simulators.ats.app import create_app
+from rsc_service.simulators.ats.config import AccountOptions, AtsSimConfig
 from rsc_service.simulators.ats.world import World
+from tests.simulators.ats.fakes import TOKEN, Clock, Receiver
 
 
 def first_id(world: World, kind: str, **match: Any) -> str:
@@ -295,3 +300,89 @@ class TestPrivacy:
             "Maria Lopez",
             "Maria Lopez",
         ]
+
+
+class TestAccount:
+    async def test_defaults_to_enterprise_on_the_ui_origin(self, ats: httpx.AsyncClient) -> None:
+        response = await ats.get("/account")
+
+        assert response.status_code == 200
+        assert response.json() == {
+            "id": "acct_000001",
+            "name": "Acme Robotics",
+            "plan": "enterprise",
+            "web_url": "https://acme-robotics.ats.example",
+            "version": 1,
+            "updated_at": "2026-03-02T09:00:00Z",
+        }
+
+    async def test_needs_the_token(self, ats: httpx.AsyncClient) -> None:
+        response = await ats.get("/account", headers={"authorization": "Bearer nope"})
+
+        assert response.status_code == 401
+        assert response.json()["code"] == "unauthorized"
+
+    async def test_sim_changes_plan_and_web_url(
+        self, ats: httpx.AsyncClient, clock: Clock, receiver: Receiver
+    ) -> None:
+        clock.advance(60)
+
+        changed = await ats.patch(
+            "/_sim/account", json={"plan": "standard", "web_url": "https://hr.acme.example"}
+        )
+        answered = (await ats.get("/account")).json()
+
+        assert changed.status_code == 200
+        assert answered == changed.json()
+        assert (answered["plan"], answered["web_url"], answered["name"]) == (
+            "standard",
+            "https://hr.acme.example",
+            "Acme Robotics",
+        )
+        assert (answered["version"], answered["updated_at"]) == (2, "2026-03-02T09:01:00Z")
+        assert (await ats.get("/_sim/account")).json() == answered
+        assert receiver.requests == []  # the contract has no account events
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"web_url": "http://hr.acme.example"},
+            {"web_url": "https://hr.acme.example/"},
+            {"web_url": "https://hr.acme.example/app"},
+            {"plan": "gold"},
+            {"name": ""},
+            {"version": 9},
+        ],
+    )
+    async def test_sim_refuses_what_the_contract_does_not_allow(
+        self, ats: httpx.AsyncClient, change: dict[str, Any]
+    ) -> None:
+        response = await ats.patch("/_sim/account", json=change)
+
+        assert response.status_code == 422
+        assert (await ats.get("/account")).json()["version"] == 1
+
+    async def test_config_sets_the_account_at_start(self) -> None:
+        app = create_app(
+            AtsSimConfig(
+                api_tokens=[TOKEN],
+                ui_url="https://jobs.globex.example/app",
+                account=AccountOptions(name="Globex", plan="professional"),
+            )
+        )
+        transport = httpx.ASGITransport(app=app)
+        headers = {"authorization": f"Bearer {TOKEN}"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://ats.test", headers=headers
+        ) as client:
+            account = (await client.get("/account")).json()
+
+        assert (account["name"], account["plan"], account["web_url"]) == (
+            "Globex",
+            "professional",
+            "https://jobs.globex.example",
+        )
+
+    def test_config_refuses_a_web_url_that_is_not_an_origin(self) -> None:
+        with pytest.raises(ValidationError):
+            AccountOptions(web_url="https://hr.acme.example/careers")

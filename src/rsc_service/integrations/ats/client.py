@@ -161,6 +161,10 @@ class AtsClient:
     async def get_user(self, user_id: str) -> wire.User:
         return await self._get(f"/users/{_segment(user_id)}", wire.User)
 
+    async def get_account(self) -> wire.Account:
+        """The account the token belongs to: its plan and the origin where its users work."""
+        return await self._get("/account", wire.Account)
+
     # --- idempotent creates ----------------------------------------------------------------------------
 
     async def create_candidate(self, body: wire.CandidateCreate) -> wire.Candidate:

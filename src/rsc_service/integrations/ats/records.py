@@ -13,6 +13,7 @@ JobPrivacy = Literal["public", "private"]
 EmploymentType = Literal["full_time", "part_time", "contract", "temporary", "internship"]
 ApplicationStatus = Literal["active", "hired", "rejected", "withdrawn"]
 Rating = Literal["strong_no", "no", "yes", "strong_yes"]
+AccountPlan = Literal["free", "standard", "professional", "enterprise"]
 EmailDirection = Literal["outbound", "inbound"]
 
 
@@ -65,6 +66,21 @@ class User(_Record):
     last_name: str
     access_level: AccessLevel
     active: bool = True
+
+
+class Account(_Wire):
+    """The ATS account the token belongs to (one tenant)."""
+
+    id: str
+    name: str
+    plan: AccountPlan
+    web_url: str = Field(
+        pattern=r"^https://[^/?#@\s]+$",
+        description="The https origin where the account's users work, no trailing / (as validJsSdkDomains)",
+        examples=["https://acme-robotics.ats.example"],
+    )
+    version: int = Field(ge=1, description="Monotonic: +1 on every change of the account")
+    updated_at: AwareDatetime
 
 
 class HiringTeamMember(_Wire):

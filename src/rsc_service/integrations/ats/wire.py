@@ -29,6 +29,8 @@ from rsc_service.integrations.ats.events import (
 )
 from rsc_service.integrations.ats.records import (
     AccessLevel,
+    Account,
+    AccountPlan,
     Application,
     ApplicationCreate,
     ApplicationStatus,
@@ -61,6 +63,8 @@ from rsc_service.integrations.ats.records import (
 __all__ = [
     "EVENT_TYPES",
     "AccessLevel",
+    "Account",
+    "AccountPlan",
     "Application",
     "ApplicationChanged",
     "ApplicationCreate",

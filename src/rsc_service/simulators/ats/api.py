@@ -81,6 +81,11 @@ for _path, (_kind, _filters) in COLLECTIONS.items():
     router.add_api_route(f"/{_path}/{{record_id}}", _get_route(_kind), methods=["GET"], name=f"get_{_kind}")
 
 
+@router.get("/account")
+async def get_account(world: WorldDep) -> Record:
+    return world.account
+
+
 def _answer(result: tuple[Record, bool]) -> JSONResponse:
     record, created = result
     return JSONResponse(record, status_code=201 if created else 200)

@@ -28,7 +28,7 @@ def create_app(
     """`app.state.world` holds the records; `app.state.webhooks` the deliveries. `http` posts the webhooks."""
     settings = config or AtsSimConfig()
     now = clock or _utc_now
-    world = World(now, ui_url=settings.ui_url)
+    world = World(now, ui_url=settings.ui_url, account=settings.account.model_dump(exclude_none=True))
     sender = WebhookSender(
         url=settings.webhook_url,
         secrets=settings.webhook_secrets,

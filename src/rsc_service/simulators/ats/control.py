@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from rsc_service.simulators.ats import privacy, seed
-from rsc_service.simulators.ats.config import SeedOptions
+from rsc_service.simulators.ats.config import WEB_URL_PATTERN, Plan, SeedOptions
 from rsc_service.simulators.ats.problems import AtsProblem
 from rsc_service.simulators.ats.records import KINDS, PREFIX, Record
 from rsc_service.simulators.ats.webhooks import Faults, WebhookSender
@@ -40,6 +40,16 @@ class SeedRequest(SeedOptions):
 
 class Seats(BaseModel):
     linkedin_contracts: list[str] = Field(description="Contracts the user holds a Recruiter seat on")
+
+
+class AccountChange(BaseModel):
+    """What a test may change of the account; only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="", min_length=1)
+    plan: Plan = "enterprise"
+    web_url: str = Field(default="", pattern=WEB_URL_PATTERN, description="An https origin, no trailing /")
 
 
 class Target(BaseModel):
@@ -108,6 +118,16 @@ async def all_records(kind: str, world: WorldDep) -> list[Record]:
 @router.get("/records/{kind}/{record_id}")
 async def one_record(kind: str, record_id: str, world: WorldDep) -> Record:
     return world.get(_known(kind), record_id, include_deleted=True)
+
+
+@router.get("/account")
+async def account(world: WorldDep) -> Record:
+    return world.account
+
+
+@router.patch("/account")
+async def change_account(change: AccountChange, world: WorldDep) -> Record:
+    return world.change_account(change.model_dump(exclude_unset=True))
 
 
 @router.put("/users/{user_id}/seats")

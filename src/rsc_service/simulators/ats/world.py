@@ -1,4 +1,4 @@
-"""The fake ATS's in-memory account: records of every kind, their versions, and the events changes raise."""
+"""The fake ATS's in-memory account: its plan, records of every kind, and the events changes raise."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from rsc_service.simulators.ats.records import (
     KINDS,
@@ -31,6 +32,8 @@ _CHILDREN = {
     "application": ("note", "interview_feedback"),
 }
 _CHILD_KEY = {"candidate": "candidate_id", "job": "job_id", "application": "application_id"}
+# What `GET /account` answers; only these change (the rest is the ATS's own bookkeeping).
+ACCOUNT_FIELDS = ("name", "plan", "web_url")
 
 
 class RecordNotFound(LookupError):
@@ -44,7 +47,14 @@ class InvalidChange(ValueError):
 
 
 class World:
-    def __init__(self, clock: Callable[[], datetime], *, ui_url: str = "https://ats.example") -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime],
+        *,
+        ui_url: str = "https://ats.example",
+        account: Mapping[str, Any] | None = None,
+    ) -> None:
+        """`account` overrides the account's defaults: enterprise plan, `web_url` the origin of `ui_url`."""
         self.clock = clock
         self.ui_url = ui_url.rstrip("/")
         self.stores: dict[str, Store] = {kind: Store() for kind in (*KINDS, "email", "user_email")}
@@ -57,6 +67,17 @@ class World:
         self.webhooks: WebhookSender | None = None
         self._seq = 0
         self._counters = dict.fromkeys(PREFIX, 0)
+        parts = urlsplit(self.ui_url)
+        self.account: Record = {
+            "id": "acct_000001",
+            "name": "Acme Robotics",
+            "plan": "enterprise",
+            "web_url": f"{parts.scheme}://{parts.netloc}",
+            "version": 1,
+            "updated_at": self.now(),
+        }
+        self._check_account(account or {})
+        self.account |= dict(account or {})
 
     # --- plumbing ---------------------------------------------------------------------------------
 
@@ -113,6 +134,20 @@ class World:
 
     def count(self, kind: str) -> int:
         return sum(1 for _ in self.stores[kind].live())
+
+    # --- the account (no webhook: the contract has no account events) --------------------------------
+
+    def change_account(self, changes: Mapping[str, Any]) -> Record:
+        self._check_account(changes)
+        self.account = self.account | dict(changes)
+        self.account["version"] += 1
+        self.account["updated_at"] = self.now()
+        return self.account
+
+    def _check_account(self, changes: Mapping[str, Any]) -> None:
+        unknown = sorted(set(changes) - set(ACCOUNT_FIELDS))
+        if unknown:
+            raise InvalidChange(f"unknown or read-only fields for account: {', '.join(unknown)}")
 
     # --- changes that raise webhooks ----------------------------------------------------------------
 
