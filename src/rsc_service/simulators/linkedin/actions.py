@@ -11,9 +11,9 @@ from pydantic import Field
 from . import recruiter
 from .control import SimBody, http_client, sim_world
 from .errors import RestliError
-from .models import App, Member, StatusRequest
+from .models import App, Member, Seat, StatusRequest
 from .notifications import notify_customer, notify_resync
-from .world import CONTRACT_TYPES, ORG_TYPES, World
+from .world import CONTRACT_TYPES, DEFAULT_CONTRACT_KIND, ORG_TYPES, World
 
 router = APIRouter(prefix="/_sim")
 
@@ -38,9 +38,15 @@ class EnableIn(SimBody):
 
 
 class ConnectIn(SimBody):
+    """The configuration plugin, run by `member` (default: the world's `authorizeMember`).
+
+    `organization` defaults to the one where the member holds an ACTIVE seat (or the one `contracts` belong
+    to); `contracts` default to the member's contracts in that organization, else all of its contracts."""
+
     client_id: str = Field(alias="clientId")
-    organization: str
-    contracts: list[str] = Field(default_factory=list)
+    organization: str | None = None
+    contracts: list[str] | None = None
+    member: str | None = None
 
 
 class ResyncIn(SimBody):
@@ -128,16 +134,82 @@ async def admin_enable(request: Request, body: EnableIn) -> dict[str, Any]:
     return {"requestId": request_id, "integrations": changed, "delivery": delivery.as_json()}
 
 
+def _choose(world: World, contracts: list[str]) -> RestliError:
+    """409: the plugin would ask the admin which contract(s) to integrate; nothing is connected."""
+    return RestliError(
+        409,
+        "Several contracts qualify; choose with `contracts` (and `organization`)",
+        extra={"contracts": [world.contract_view(c) for c in contracts]},
+    )
+
+
+def _plugin_target(world: World, body: ConnectIn, seats: list[Seat]) -> tuple[str, list[str]]:
+    """The organization and contracts the plugin integrates, or 409 when the admin would have to choose."""
+    held = list(dict.fromkeys(s.contract for s in seats if s.contract in world.contracts))
+    organization = body.organization
+    if organization is None and body.contracts:
+        owners = {world.contracts.get(c) for c in body.contracts}
+        if None in owners or len(owners) != 1:
+            raise RestliError(422, "The contracts are not known contracts of one organization; name it")
+        organization = owners.pop()
+    if organization is None:
+        organizations = list(dict.fromkeys(world.contracts[c] for c in held))
+        if not organizations:
+            raise RestliError(422, "The member holds no active Recruiter seat; name the organization")
+        if len(organizations) > 1:
+            raise _choose(world, held)
+        organization = organizations[0]
+    if not organization.startswith("urn:li:organization:"):
+        raise RestliError(422, f"{organization} is not an organization URN")
+    if body.contracts is not None:
+        contracts = list(dict.fromkeys(body.contracts))
+        for contract in contracts:
+            owner = world.contracts.get(contract, organization)
+            if not contract.startswith("urn:li:contract:") or owner != organization:
+                raise RestliError(422, f"{contract} is not a contract of {organization}")
+        return organization, contracts
+    contracts = [c for c in held if world.contracts[c] == organization] or [
+        c for c, owner in world.contracts.items() if owner == organization
+    ]
+    if len(contracts) > 1:
+        raise _choose(world, contracts)
+    return organization, contracts
+
+
+def _plugin_integrations(organization: str, contracts: list[str]) -> list[dict[str, str]]:
+    """What the widget hands to `onintegrate`: org-level types on the organization, CSA_API per contract."""
+    pairs = [(organization, t) for t in ORG_TYPES] + [(c, t) for c in contracts for t in CONTRACT_TYPES]
+    return [
+        {"integrationContext": context, "integrationType": kind, "tenantType": "RECRUITER"}
+        for context, kind in pairs
+    ]
+
+
 @router.post("/customers/connect")
 async def connect(request: Request, body: ConnectIn) -> dict[str, Any]:
     """The customer's ATS Integration Configuration Plugin step: the child app now acts for this customer."""
     world = sim_world(request)
     app = _app(world, body.client_id)
-    app.organization, app.contracts = body.organization, list(body.contracts)
-    world.organizations.add(body.organization)
-    for contract in body.contracts:
-        world.contracts[contract] = body.organization
-    return app.as_json() | {"organization": app.organization, "contracts": app.contracts}
+    person = body.member.rsplit(":", 1)[-1] if body.member else world.authorize_member
+    if person is not None and person not in world.members:
+        raise RestliError(404, f"Member {person} not found")
+    seats = world.active_seats(person) if person else []
+    organization, contracts = _plugin_target(world, body, seats)
+    other = world.app_for_organization(organization)
+    if other is not None and other is not app:
+        raise RestliError(409, f"{organization} is already connected to application {other.urn}")
+    app.organization, app.contracts = organization, contracts
+    world.organizations.add(organization)
+    for contract in contracts:
+        world.contracts[contract] = organization
+        world.contract_types.setdefault(contract, DEFAULT_CONTRACT_KIND)
+    roles = sorted({role for s in seats if s.contract in contracts for role in s.roles})
+    return app.as_json() | {
+        "organization": organization,
+        "contracts": [world.contract_view(c) for c in contracts],
+        "integrations": _plugin_integrations(organization, contracts),
+        "member": {"id": person, "seatRoles": roles} if person else None,
+    }
 
 
 @router.post("/resync-jobs")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -15,6 +15,12 @@ from .models import App, AuthCode, Token
 from .world import World
 
 router = APIRouter(prefix="/oauth/v2")
+
+# LinkedIn's one answer for an unknown, used, expired or mismatched authorization code.
+CODE_REFUSED = (
+    "Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization code. "
+    "Or authorization code expired. Or external member binding exists"
+)
 
 
 @dataclass(frozen=True)
@@ -59,17 +65,16 @@ async def access_token(request: Request) -> Response:
         app = _client(world, form.get("client_id"), form.get("client_secret"))
         member: str | None = None
         if grant == "authorization_code":
+            # A code is single use: it is gone once presented, whether the exchange succeeds or not.
             code = world.codes.pop(form.get("code", ""), None)
-            if code is None or code.client_id != app.client_id or code.expires_at < world.now():
-                raise OAuthError(
-                    400, "invalid_request", "Unable to retrieve access token: authorization code not found"
-                )
-            if form.get("redirect_uri") and form.get("redirect_uri") != code.redirect_uri:
-                raise OAuthError(
-                    400,
-                    "invalid_request",
-                    "Unable to retrieve access token: redirect uri does not match the authorization code",
-                )
+            redirect_uri = form.get("redirect_uri")
+            if (
+                code is None
+                or code.client_id != app.client_id
+                or code.expires_at < world.now()
+                or (redirect_uri and redirect_uri != code.redirect_uri)
+            ):
+                raise OAuthError(400, "invalid_request", CODE_REFUSED)
             member = code.member
         elif grant != "client_credentials":
             raise OAuthError(400, "unsupported_grant_type", f"Grant type {grant} is not supported")
@@ -82,6 +87,24 @@ async def access_token(request: Request) -> Response:
     return JSONResponse(body)
 
 
+def _redirect_problem(world: World, app: App, redirect_uri: str) -> str | None:
+    """Why LinkedIn's authorize page would refuse `redirect_uri` (an error page, no redirect), or None.
+
+    An app with registered `oauth2AuthorizedCallbackUrls` takes only those; one with none (the partner app
+    as seeded) takes any absolute https URL, or http when `allow_insecure_local` is set."""
+    if not redirect_uri:
+        return "Missing required parameter: redirect_uri"
+    if app.callback_urls:
+        if redirect_uri not in app.callback_urls:
+            return "The redirect_uri does not match the registered value"
+        return None
+    parts = urlsplit(redirect_uri)
+    schemes = ("https", "http") if world.config.allow_insecure_local else ("https",)
+    if parts.scheme not in schemes or not parts.netloc or "#" in redirect_uri:
+        return "The redirect_uri must be an absolute https URL without a fragment"
+    return None
+
+
 @router.get("/authorization")
 async def authorization(request: Request) -> Response:
     """The authorize page; it auto-approves the configured member and redirects with a code."""
@@ -91,10 +114,9 @@ async def authorization(request: Request) -> Response:
     redirect_uri = params.get("redirect_uri", "")
     if app is None:
         return OAuthError(400, "invalid_request", "Invalid client_id").response()
-    if app.callback_urls and redirect_uri not in app.callback_urls:
-        return OAuthError(
-            400, "invalid_request", "The redirect_uri does not match the registered value"
-        ).response()
+    problem = _redirect_problem(world, app, redirect_uri)
+    if problem:
+        return OAuthError(400, "invalid_request", problem).response()
     if world.authorize_member is None:
         query = {
             "error": "user_cancelled_authorize",

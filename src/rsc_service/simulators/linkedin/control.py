@@ -58,6 +58,10 @@ async def seed(request: Request) -> dict[str, Any]:
     raw = await request.body()
     data = (await request.json()) if raw.strip() else None
     world: World = request.app.state.world
+    try:  # a seed that does not load leaves the world as it was
+        seed_world(World(world.config, world.clock), data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise RestliError(400, f"Invalid seed: {type(exc).__name__}: {exc}") from exc
     seed_world(world, data)
     return {"seeded": True, "apps": sorted(world.apps)}
 
@@ -73,6 +77,7 @@ async def state(request: Request) -> dict[str, Any]:
         ],
         "organizations": sorted(world.organizations),
         "contracts": world.contracts,
+        "contractTypes": world.contract_types,
         "members": [
             {"id": m.person_id, "urn": m.urn, "emails": m.emails, "closed": m.closed}
             for m in world.members.values()

@@ -1,13 +1,15 @@
 """The simulator's default world, used when no seed is given (README.md in this package has the seed format).
 
 - partner app `sim-partner` / `sim-partner-secret` (developer application 100);
-- organization `urn:li:organization:1001` with contract `urn:li:contract:2001`;
+- organization `urn:li:organization:1001` with contract `urn:li:contract:2001` (RECRUITER_CORPORATE);
 - child app `sim-customer` / `sim-customer-secret` (developer application 101, uniqueForeignId
   `sim-customer`) provisioned under the partner and linked to that organization and contract;
 - IN_ATS_INDICATOR, ONE_CLICK_EXPORT, PROFILE_PLUGIN (organization) and CSA_API (contract) named and
   ENABLED, with JOB_POSTING_VIEWERS and APPLICATION_VIEWERS = ALL_PRODUCT_USERS;
 - members m1001..m1005 with e-mail addresses; seats 3001..3003 (ACTIVE) held by m1001..m1003;
 - the 3-legged authorize page auto-approves member m1001.
+
+`{"childApps": []}` keeps all of it but the child app: nothing provisioned, connected, named or enabled.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from typing import Any
 DEFAULT_SEED: dict[str, Any] = {
     "partner": {"clientId": "sim-partner", "clientSecret": "sim-partner-secret", "appId": 100},
     "organizations": ["urn:li:organization:1001"],
-    "contracts": [{"urn": "urn:li:contract:2001", "organization": "urn:li:organization:1001"}],
+    "contracts": [
+        {
+            "urn": "urn:li:contract:2001",
+            "organization": "urn:li:organization:1001",
+            "type": "RECRUITER_CORPORATE",
+        }
+    ],
     "childApps": [
         {
             "clientId": "sim-customer",

@@ -31,6 +31,9 @@ from .store import Collection, HistoryEntry
 
 ORG_TYPES = ("IN_ATS_INDICATOR", "ONE_CLICK_EXPORT", "PROFILE_PLUGIN")
 CONTRACT_TYPES = ("CSA_API",)
+# The kinds of Recruiter contract a customer can hold (`type` of a seeded contract).
+RECRUITER_CONTRACT_KINDS = ("RECRUITER_CORPORATE", "RECRUITER_LITE")
+DEFAULT_CONTRACT_KIND = "RECRUITER_CORPORATE"
 RESOURCES = (
     "atsIntegrations",
     "configurations",
@@ -80,6 +83,7 @@ class World:
         self.codes: dict[str, AuthCode] = {}
         self.organizations: set[str] = set()
         self.contracts: dict[str, str] = {}  # contract URN -> organization URN
+        self.contract_types: dict[str, str] = {}  # contract URN -> RECRUITER_CORPORATE | RECRUITER_LITE
         self.members: dict[str, Member] = {}
         self.seats: dict[int, Seat] = {}
         self.authorize_member: str | None = None
@@ -139,10 +143,18 @@ class World:
             "partner",
             name=partner.get("name", "Sim ATS"),
             job_webhook_url=partner.get("jobWebhookUrl"),
+            callback_urls=list(partner.get("oauth2AuthorizedCallbackUrls", [])),
         )
         self.organizations.update(merged.get("organizations", []))
         for contract in merged.get("contracts", []):
+            kind = contract.get("type", DEFAULT_CONTRACT_KIND)
+            if kind not in RECRUITER_CONTRACT_KINDS:
+                raise ValueError(
+                    f"Contract {contract['urn']}: type {kind!r} is not one of "
+                    f"{list(RECRUITER_CONTRACT_KINDS)}"
+                )
             self.contracts[contract["urn"]] = contract["organization"]
+            self.contract_types[contract["urn"]] = kind
             self.organizations.add(contract["organization"])
         for child in merged.get("childApps", []):
             app = App(
@@ -251,6 +263,17 @@ class World:
     def app_for_organization(self, organization: str) -> App | None:
         return next(
             (a for a in self.apps.values() if a.kind == "child" and a.organization == organization), None
+        )
+
+    def contract_view(self, urn: str) -> dict[str, str]:
+        """A contract as the configuration plugin shows it: `{"urn", "type"}`."""
+        return {"urn": urn, "type": self.contract_types.get(urn, DEFAULT_CONTRACT_KIND)}
+
+    def active_seats(self, person_id: str) -> list[Seat]:
+        """The member's ACTIVE seats, by seat id."""
+        return sorted(
+            (s for s in self.seats.values() if s.member == person_id and s.state == "ACTIVE"),
+            key=lambda s: s.seat_id,
         )
 
     def partner(self) -> App:
