@@ -7,6 +7,7 @@ ServiceError
 ├── NotFound (404)
 ├── Conflict (409)
 ├── Gone (410)
+├── BadGateway (502: LinkedIn or the ATS refused what this request needed)
 └── ServiceUnavailable (503, Retry-After)
 """
 
@@ -90,6 +91,11 @@ class Conflict(ServiceError):
 class Gone(ServiceError):
     status = 410
     code = "gone"
+
+
+class BadGateway(ServiceError):
+    status = 502
+    code = "upstream_refused"
 
 
 class ServiceUnavailable(ServiceError):

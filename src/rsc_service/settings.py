@@ -114,6 +114,30 @@ class AtsSettings(BaseModel):
     )
 
 
+class OnboardingSettings(BaseModel):
+    """How a customer is set up (docs/onboarding.md)."""
+
+    partner_client_id: str | None = Field(
+        None, description="The partner (parent) LinkedIn application: provisions child apps, signs members in"
+    )
+    partner_client_secret: SecretStr | None = Field(None, description="The partner application's client secret")
+    product_name: str = Field(
+        "rsc-service",
+        min_length=1,
+        max_length=40,
+        description="The ATS's product name: what Recruiter admins see before each customer's name",
+    )
+    return_path: str = Field(
+        "/settings/integrations",
+        pattern=r"^/[^?#]*$",
+        description="Page of the ATS (under its account's web_url) an admin returns to after signing in",
+    )
+    sign_in_minutes: int = Field(10, ge=1, le=60, description="How long a LinkedIn sign-in link stays valid")
+    stall_minutes: int = Field(
+        10, ge=1, description="A setup step with no change for this long shows as stalled, with who must act"
+    )
+
+
 class OutboxSettings(BaseModel):
     poll_ms: int = Field(250, ge=10, le=5000, description="Longest a replica sleeps between outbox checks")
     batch_wait_ms: int = Field(
@@ -182,6 +206,7 @@ class Settings(BaseSettings):
     linkedin: LinkedInSettings = Field(default_factory=LinkedInSettings)
     ats: AtsSettings = Field(default_factory=AtsSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    onboarding: OnboardingSettings = Field(default_factory=OnboardingSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     admin: AdminSettings = Field(default_factory=AdminSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)

@@ -62,7 +62,8 @@ class SigningTenant:
     id: uuid.UUID
     key: str
     stage: Stage
-    linkedin_organization_urn: str
+    linkedin_organization_urn: str | None
+    job_availability: str | None
     secrets: tuple[tuple[str, datetime | None], ...]  # (secret, stops verifying at), newest first
 
     def secrets_at(self, now: datetime) -> list[str]:
@@ -158,6 +159,7 @@ class SigningKeys:
                     key=tenant.key,
                     stage=tenant.stage,
                     linkedin_organization_urn=tenant.linkedin_organization_urn,
+                    job_availability=tenant.job_availability,
                     secrets=tuple(secrets),
                 )
         for key in keys:  # an unknown key is kept too: asked again within the cache time, it costs nothing

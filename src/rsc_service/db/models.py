@@ -3,11 +3,20 @@
 from rsc_service.ats_webhooks.models import AtsWebhookEvent
 from rsc_service.db.base import Base
 from rsc_service.db.leases import JobLease, JobRun, Replica
+from rsc_service.linkedin_notifications.models import LinkedInNotification
 from rsc_service.links.models import CandidateLink
 from rsc_service.mirror.models import AtsRecord
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.reconcile.models import ReconcileCursor
-from rsc_service.tenants.models import Tenant, TenantContract, TenantWebhookSecret
+from rsc_service.seats.models import Seat
+from rsc_service.tenants.models import (
+    OAuthState,
+    StageChange,
+    Tenant,
+    TenantContract,
+    TenantIntegration,
+    TenantWebhookSecret,
+)
 from rsc_service.throttle.models import ThrottleBucket, ThrottleSlot
 
 __all__ = [
@@ -17,11 +26,16 @@ __all__ = [
     "CandidateLink",
     "JobLease",
     "JobRun",
+    "LinkedInNotification",
+    "OAuthState",
     "OutboxMessage",
     "ReconcileCursor",
     "Replica",
+    "Seat",
+    "StageChange",
     "Tenant",
     "TenantContract",
+    "TenantIntegration",
     "TenantWebhookSecret",
     "ThrottleBucket",
     "ThrottleSlot",

@@ -60,8 +60,9 @@ async def for_tenant(
         paused_until=tenant.sending_paused_until if paused else None,
         paused_reason=tenant.sending_paused_reason if paused else None,
         quotas=[
-            await throttle.quota(session, app=tenant.linkedin_client_id, group=group, budget=budget, now=now)
+            await throttle.quota(session, app=app, group=group, budget=budget, now=now)
             for group, budget in budgets.items()
+            if (app := tenant.linkedin_client_id) is not None  # none before onboarding provisions one
         ],
     )
 
@@ -75,7 +76,7 @@ async def samples(ctx: AppContext) -> list[TenantSample]:
         for tenant in await tenant_service.list_all(session):
             health = await for_tenant(session, tenant=tenant, budgets=wanted, now=now)
             quotas = [
-                QuotaSample(tenant.linkedin_client_id, q.group, q.records_left, q.requests_left)
+                QuotaSample(tenant.linkedin_client_id or "", q.group, q.records_left, q.requests_left)
                 for q in health.quotas
             ]
             found.append(TenantSample(tenant.key, health.depth, health.oldest_age_seconds, quotas))

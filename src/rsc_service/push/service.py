@@ -25,7 +25,7 @@ from rsc_service.outbox import service as outbox_service
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Intent
 from rsc_service.push.candidates import STAGES
-from rsc_service.push.fields import PushContext
+from rsc_service.push.fields import PRIVATE, PushContext
 from rsc_service.push.registry import RESOURCES, Registry
 
 
@@ -36,7 +36,10 @@ class TenantRef(Protocol):
     def id(self) -> uuid.UUID: ...
 
     @property
-    def linkedin_organization_urn(self) -> str: ...
+    def linkedin_organization_urn(self) -> str | None: ...  # None until onboarding connects the customer
+
+    @property
+    def job_availability(self) -> str | None: ...  # the customer's choice (P9); None: private
 
 
 class _Owing:
@@ -60,7 +63,12 @@ class _Owing:
     async def owe(
         self, tenant: TenantRef, record: Record, *, extra_dependencies: Sequence[str] = ()
     ) -> list[Intent]:
-        context = await self._context(tenant, record)
+        organization = tenant.linkedin_organization_urn
+        if organization is None:
+            # Not connected to LinkedIn yet: the mirror keeps the record and the initial sync pushes it
+            # once the customer is enabled (docs/onboarding.md#initial-sync).
+            return []
+        context = await self._context(tenant, organization, record)
         intents = self.resources.intents_for(record.kind, record.data, deleted=record.deleted, ctx=context)
         if extra_dependencies:
             intents = [
@@ -71,7 +79,7 @@ class _Owing:
         self.owed.append(outbox_service.Owed(tenant.id, intents, record.version, prune=prune))
         return intents
 
-    async def _context(self, tenant: TenantRef, record: Record) -> PushContext:
+    async def _context(self, tenant: TenantRef, organization: str, record: Record) -> PushContext:
         """What the record's payloads embed from other mirror records (names, titles, authors, links)."""
         job = candidate = None
         if record.kind == "application":
@@ -83,7 +91,8 @@ class _Owing:
             await self.load_links(tenant.id, [record.ats_id])
             manual = self._links[(tenant.id, record.ats_id)]
         return PushContext(
-            integration_context=tenant.linkedin_organization_urn,
+            integration_context=organization,
+            job_availability=tenant.job_availability or PRIVATE,
             manual_matched_member=manual,
             job=job.data if job else None,
             candidate=candidate.data if candidate else None,

@@ -12,13 +12,13 @@ from typing import Final
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from rsc_service import urls
 from rsc_service.context import AppContext
 from rsc_service.integrations.ats import AtsClient, AtsError
 from rsc_service.mirror import changes
 from rsc_service.mirror.changes import Listed
 from rsc_service.push import service as push_service
 from rsc_service.reconcile import repository
+from rsc_service.tenants import ats as tenant_ats
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Stage, Tenant
 
@@ -123,7 +123,7 @@ async def run_now(ctx: AppContext, *, tenant_key: str | None = None) -> list[Rep
     reports = []
     for tenant in tenants:  # loaded above; detached now, which is all the walk needs of them
         try:
-            ats = await _ats_client(ctx, tenant)
+            ats = await tenant_ats.ats_client(ctx, tenant)
             reports.append(
                 await reconcile_tenant(
                     ctx.sessionmaker, tenant_id=tenant.id, tenant_key=tenant.key, ats=ats, clock=ctx.clock
@@ -133,21 +133,6 @@ async def run_now(ctx: AppContext, *, tenant_key: str | None = None) -> list[Rep
             log.exception("reconcile.tenant_failed", tenant_key=tenant.key)
             reports.append(Report(tenant.key, error=f"{type(error).__name__}: {error}"))
     return reports
-
-
-async def _ats_client(ctx: AppContext, tenant: Tenant) -> AtsClient:
-    # The base URL was checked when saved; it is checked again, off the event loop, before we connect, and the
-    # client connects only to addresses it vetted itself (docs/architecture.md#16-security).
-    base_url = await urls.check_outbound_async(
-        tenant.ats_base_url, allow_insecure_local=ctx.settings.allow_insecure_local
-    )
-    return AtsClient(
-        ctx.ats_http,
-        base_url=base_url,
-        token=tenant_service.ats_token(tenant, cipher=ctx.cipher),
-        retries=ctx.settings.ats.retries,
-        timeout=ctx.settings.ats.timeout_seconds,
-    )
 
 
 async def _apply_page(

@@ -77,13 +77,15 @@ class TenantApps:
             )
         async with self._sessionmaker() as session:
             tenant = await tenant_service.get(session, tenant_id)
+        client_id, organization = tenant.linkedin_client_id, tenant.linkedin_organization_urn
+        if client_id is None or organization is None:
+            raise tenant_service.NotProvisioned(tenant)
         credentials = AppCredentials(
-            client_id=tenant.linkedin_client_id,
+            client_id=client_id,
             client_secret=tenant_service.linkedin_client_secret(tenant, cipher=self._cipher()),
         )
         found = TenantApp(
-            self._linkedin.for_app(credentials, throttle=self._throttle(tenant.linkedin_client_id)),
-            tenant.linkedin_organization_urn,
+            self._linkedin.for_app(credentials, throttle=self._throttle(client_id)), organization
         )
         self._kept[tenant_id] = (self._monotonic(), found)
         return found

@@ -33,11 +33,20 @@ class Tenant(TimestampMixin, Base):
     ats_token_enc: Mapped[str] = mapped_column(Text)
     api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     api_key_prefix: Mapped[str] = mapped_column(String(16))
-    linkedin_organization_urn: Mapped[str] = mapped_column(String(100))
-    linkedin_client_id: Mapped[str] = mapped_column(String(200))
-    linkedin_client_secret_enc: Mapped[str] = mapped_column(Text)
-    linkedin_app_urn: Mapped[str] = mapped_column(String(200))
-    linkedin_unique_foreign_id: Mapped[str] = mapped_column(String(200), unique=True)
+    # Null until onboarding provisions the child application and the customer connects it
+    # (docs/onboarding.md); an operator registering an existing child app sets them at once.
+    linkedin_organization_urn: Mapped[str | None] = mapped_column(String(100))
+    linkedin_client_id: Mapped[str | None] = mapped_column(String(200))
+    linkedin_client_secret_enc: Mapped[str | None] = mapped_column(Text)
+    linkedin_app_urn: Mapped[str | None] = mapped_column(String(200))
+    linkedin_unique_foreign_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    stage_changed_at: Mapped[datetime | None]
+    # P9: PUBLIC or PRIVATE_TO_ATS_INTEGRATION; null = no choice made = private (RSC-102).
+    job_availability: Mapped[str | None] = mapped_column(String(40))
+    # The https origin where the customer's ATS users work: LinkedIn's validJsSdkDomains.
+    ats_web_url: Mapped[str | None] = mapped_column(String(500))
+    activated_by_user_id: Mapped[str | None] = mapped_column(String(200))
+    activated_by_member: Mapped[str | None] = mapped_column(String(100))
     # Set when LinkedIn refuses the integration as a whole (403): nothing is sent, nothing dead-lettered.
     sending_paused_until: Mapped[datetime | None]
     sending_paused_reason: Mapped[str | None] = mapped_column(String(500))
@@ -47,6 +56,10 @@ class Tenant(TimestampMixin, Base):
         cascade="all, delete-orphan",
         passive_deletes=True,
         order_by="TenantContract.contract_urn",
+    )
+    # Declared so a flush inserts the tenant before its audit rows (they are written, never loaded this way).
+    stage_changes: Mapped[list[StageChange]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", passive_deletes=True, order_by="StageChange.id"
     )
 
 
@@ -69,3 +82,45 @@ class TenantWebhookSecret(Base):
     secret_enc: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
+
+
+class StageChange(Base):
+    """The audit trail of a tenant's stages: who moved it, when and why (kept after deactivation)."""
+
+    __tablename__ = "tenant_stage_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    from_stage: Mapped[Stage | None] = mapped_column(EnumText(Stage, 20))
+    to_stage: Mapped[Stage] = mapped_column(EnumText(Stage, 20))
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(500))
+    at: Mapped[datetime]
+
+
+class TenantIntegration(Base):
+    """One LinkedIn integration of the tenant (company-level types on the organization, CSA_API on each
+    contract) and the status LinkedIn last reported for it."""
+
+    __tablename__ = "tenant_integrations"
+    __table_args__ = (UniqueConstraint("tenant_id", "integration_context", "integration_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    integration_context: Mapped[str] = mapped_column(String(100))
+    integration_type: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))  # REQUESTED until LinkedIn says ENABLED or DISABLED
+    updated_at: Mapped[datetime]
+
+
+class OAuthState(Base):
+    """A LinkedIn sign-in in progress: the `state` (stored hashed) binds the callback to a tenant and user."""
+
+    __tablename__ = "oauth_states"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    ats_user_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

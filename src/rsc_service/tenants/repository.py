@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from rsc_service.errors import NotFound
-from rsc_service.tenants.models import Tenant, TenantWebhookSecret
+from rsc_service.tenants import lifecycle
+from rsc_service.tenants.models import Tenant, TenantIntegration, TenantWebhookSecret
 
 
 async def find_by_key(session: AsyncSession, key: str) -> Tenant | None:
@@ -93,7 +94,8 @@ async def set_sending_pause(
 
 
 async def paused_ids(session: AsyncSession, *, now: datetime) -> set[uuid.UUID]:
-    return set(await session.scalars(select(Tenant.id).where(Tenant.sending_paused_until > now)))
+    held = or_(Tenant.sending_paused_until > now, Tenant.stage.not_in(lifecycle.SENDING))
+    return set(await session.scalars(select(Tenant.id).where(held)))
 
 
 # ---- encrypted columns, a page at a time (rsc-service rotate-keys) ----
@@ -101,7 +103,7 @@ async def paused_ids(session: AsyncSession, *, now: datetime) -> set[uuid.UUID]:
 
 async def sealed_tenant_columns(
     session: AsyncSession, *, after: uuid.UUID | None, limit: int
-) -> Sequence[Row[uuid.UUID, str, str, str]]:
+) -> Sequence[Row[uuid.UUID, str, str, str | None]]:
     """(id, key, ats_token_enc, linkedin_client_secret_enc) of the tenants after `after`, by id."""
     query = select(Tenant.id, Tenant.key, Tenant.ats_token_enc, Tenant.linkedin_client_secret_enc)
     if after is not None:
@@ -123,7 +125,7 @@ async def sealed_webhook_secrets(
 
 async def replace_sealed(
     session: AsyncSession,
-    column: InstrumentedAttribute[str],
+    column: InstrumentedAttribute[str] | InstrumentedAttribute[str | None],
     *,
     row_id: uuid.UUID | int,
     old: str,
@@ -139,3 +141,48 @@ async def replace_sealed(
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+async def find_by_api_key_hash(session: AsyncSession, api_key_hash: str) -> Tenant | None:
+    return await session.scalar(select(Tenant).where(Tenant.api_key_hash == api_key_hash))
+
+
+async def set_integration_status(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    context: str,
+    integration_type: str,
+    status: str,
+    now: datetime,
+) -> TenantIntegration:
+    found = await session.scalar(
+        select(TenantIntegration).where(
+            TenantIntegration.tenant_id == tenant_id,
+            TenantIntegration.integration_context == context,
+            TenantIntegration.integration_type == integration_type,
+        )
+    )
+    if found is None:
+        found = TenantIntegration(
+            tenant_id=tenant_id,
+            integration_context=context,
+            integration_type=integration_type,
+            status=status,
+            updated_at=now,
+        )
+        session.add(found)
+    else:
+        found.status, found.updated_at = status, now
+    await session.flush()
+    return found
+
+
+async def list_integrations(session: AsyncSession, *, tenant_id: uuid.UUID) -> Sequence[TenantIntegration]:
+    return (
+        await session.scalars(
+            select(TenantIntegration)
+            .where(TenantIntegration.tenant_id == tenant_id)
+            .order_by(TenantIntegration.integration_context, TenantIntegration.integration_type)
+        )
+    ).all()

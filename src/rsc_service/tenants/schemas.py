@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, model_validator
 
 from rsc_service.tenants.models import Stage, Tenant
 
@@ -15,20 +15,53 @@ OrganizationUrn = Annotated[str, StringConstraints(pattern=r"^urn:li:organizatio
 AppUrn = Annotated[str, StringConstraints(pattern=r"^urn:li:developerApplication:\d+$")]
 
 
+_LINKEDIN_FIELDS = (
+    "linkedin_organization_urn",
+    "linkedin_client_id",
+    "linkedin_client_secret",
+    "linkedin_app_urn",
+    "linkedin_unique_foreign_id",
+)
+
+
 class TenantCreate(BaseModel):
+    """A customer: with an existing child application (every `linkedin_*` field and `contracts`), it starts
+    `active`; with none of them, it starts `requested` and its ATS admin activates it (docs/onboarding.md)."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200, examples=["Acme Staffing"])
     ats_base_url: str = Field(max_length=500, description="Base URL of this customer's ATS API")
     ats_token: SecretStr = Field(description="Bearer token the service uses on the ATS API")
-    linkedin_organization_urn: OrganizationUrn = Field(examples=["urn:li:organization:1001"])
-    contracts: list[ContractUrn] = Field(min_length=1, examples=[["urn:li:contract:2001"]])
-    linkedin_client_id: str = Field(min_length=1, max_length=200, description="Child application client id")
-    linkedin_client_secret: SecretStr = Field(description="Child application client secret")
-    linkedin_app_urn: AppUrn = Field(examples=["urn:li:developerApplication:3001"])
-    linkedin_unique_foreign_id: str = Field(
-        min_length=1, max_length=200, description="uniqueForeignId the child application was provisioned with"
+    linkedin_organization_urn: OrganizationUrn | None = Field(None, examples=["urn:li:organization:1001"])
+    contracts: list[ContractUrn] = Field(default_factory=list, examples=[["urn:li:contract:2001"]])
+    linkedin_client_id: str | None = Field(
+        None, min_length=1, max_length=200, description="Child application client id"
     )
+    linkedin_client_secret: SecretStr | None = Field(None, description="Child application client secret")
+    linkedin_app_urn: AppUrn | None = Field(None, examples=["urn:li:developerApplication:3001"])
+    linkedin_unique_foreign_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="uniqueForeignId the child application was provisioned with",
+    )
+
+    @model_validator(mode="after")
+    def _all_or_none(self) -> TenantCreate:
+        given = [name for name in _LINKEDIN_FIELDS if getattr(self, name) is not None]
+        if given and len(given) != len(_LINKEDIN_FIELDS):
+            missing = ", ".join(name for name in _LINKEDIN_FIELDS if name not in given)
+            raise ValueError(
+                f"registering an existing child application needs every linkedin_* field; missing: {missing}"
+            )
+        if given and not self.contracts:
+            raise ValueError("registering an existing child application needs at least one contract")
+        return self
+
+    @property
+    def registers_child_app(self) -> bool:
+        return self.linkedin_client_id is not None
 
 
 class TenantUpdate(BaseModel):
@@ -47,11 +80,15 @@ class TenantRead(BaseModel):
     name: str
     stage: Stage
     ats_base_url: str
-    linkedin_organization_urn: str
+    linkedin_organization_urn: str | None
     contracts: list[str]
-    linkedin_client_id: str
-    linkedin_app_urn: str
-    linkedin_unique_foreign_id: str
+    linkedin_client_id: str | None
+    linkedin_app_urn: str | None
+    linkedin_unique_foreign_id: str | None
+    job_availability: str | None = Field(
+        None, description="PUBLIC or PRIVATE_TO_ATS_INTEGRATION; null: not chosen, jobs go out private"
+    )
+    stage_changed_at: datetime | None = None
     api_key_prefix: str = Field(description="First characters of the ATS-facing API key, to tell keys apart")
     sending_paused_until: datetime | None = Field(
         None, description="Set while LinkedIn refuses the integration"
@@ -105,6 +142,8 @@ def to_read(tenant: Tenant) -> TenantRead:
         linkedin_app_urn=tenant.linkedin_app_urn,
         linkedin_unique_foreign_id=tenant.linkedin_unique_foreign_id,
         api_key_prefix=tenant.api_key_prefix,
+        job_availability=tenant.job_availability,
+        stage_changed_at=tenant.stage_changed_at,
         sending_paused_until=tenant.sending_paused_until,
         sending_paused_reason=tenant.sending_paused_reason,
         created_at=tenant.created_at,

@@ -17,11 +17,20 @@ from sqlalchemy.orm import InstrumentedAttribute
 from rsc_service import crypto, urls
 from rsc_service.errors import Conflict, FieldProblem, Unprocessable
 from rsc_service.integrations.ats import signatures
-from rsc_service.tenants import repository
-from rsc_service.tenants.models import Stage, Tenant, TenantContract, TenantWebhookSecret
+from rsc_service.tenants import lifecycle, repository
+from rsc_service.tenants.models import Stage, Tenant, TenantContract, TenantIntegration, TenantWebhookSecret
 from rsc_service.tenants.schemas import TenantCreate, TenantUpdate
 
 API_KEY_PREFIX = "rsc_"
+
+
+class NotProvisioned(Conflict):
+    """The tenant has no LinkedIn child application yet: its onboarding has not provisioned one."""
+
+    code = "not_provisioned"
+
+    def __init__(self, tenant: Tenant) -> None:
+        super().__init__(f"tenant {tenant.key} has no LinkedIn application yet (stage {tenant.stage.value})")
 
 
 @dataclass(frozen=True)
@@ -60,14 +69,15 @@ async def register(
         id=tenant_id,
         key="tn_" + secrets.token_hex(8),
         name=data.name,
-        stage=Stage.ACTIVE,  # registered with an existing child app: already enabled
         ats_base_url=await _checked_ats_url(data.ats_base_url, allow_insecure_local=allow_insecure_local),
         ats_token_enc=cipher.encrypt(data.ats_token.get_secret_value(), tenant_id=sealed, column="ats_token"),
         api_key_hash=crypto.hash_api_key(api_key),
         api_key_prefix=api_key[:10],
         linkedin_organization_urn=data.linkedin_organization_urn,
         linkedin_client_id=data.linkedin_client_id,
-        linkedin_client_secret_enc=cipher.encrypt(
+        linkedin_client_secret_enc=None
+        if data.linkedin_client_secret is None
+        else cipher.encrypt(
             data.linkedin_client_secret.get_secret_value(), tenant_id=sealed, column="linkedin_client_secret"
         ),
         linkedin_app_urn=data.linkedin_app_urn,
@@ -76,7 +86,13 @@ async def register(
         created_at=now,
         updated_at=now,
     )
-    session.add(tenant)
+    # Registered with an existing child app, the tenant is already enabled; otherwise its admin activates it.
+    stage, why = (
+        (Stage.ACTIVE, "registered with an existing child application")
+        if data.registers_child_app
+        else (Stage.REQUESTED, "registered for onboarding")
+    )
+    lifecycle.begin(session, tenant, stage, actor=lifecycle.OPERATOR, reason=why, now=now)
     session.add(
         TenantWebhookSecret(
             tenant_id=tenant_id,
@@ -182,7 +198,8 @@ async def list_all(session: AsyncSession) -> Sequence[Tenant]:
 
 
 async def paused_ids(session: AsyncSession, *, now: datetime) -> set[uuid.UUID]:
-    """Tenants whose sending LinkedIn refused and which wait until their pause is over."""
+    """Tenants whose outbox is held: LinkedIn refused their sending and they wait until the pause is over,
+    or they are not (or no longer) in a sending stage (lifecycle.SENDING)."""
     return await repository.paused_ids(session, now=now)
 
 
@@ -195,6 +212,8 @@ async def get(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
 
 
 def linkedin_client_secret(tenant: Tenant, *, cipher: crypto.Cipher) -> str:
+    if tenant.linkedin_client_secret_enc is None:
+        raise NotProvisioned(tenant)
     return cipher.decrypt(
         tenant.linkedin_client_secret_enc, tenant_id=str(tenant.id), column="linkedin_client_secret"
     )
@@ -247,14 +266,16 @@ async def _rotate_one(
     session: AsyncSession,
     done: KeyRotation,
     cipher: crypto.Cipher,
-    column: InstrumentedAttribute[str],
+    column: InstrumentedAttribute[str] | InstrumentedAttribute[str | None],
     *,
     row_id: uuid.UUID | int,
     tenant_id: uuid.UUID,
     tenant_key: str,
     sealed_as: str,
-    token: str,
+    token: str | None,
 ) -> None:
+    if token is None:  # a tenant still onboarding has no child app secret yet
+        return
     try:
         rotated = cipher.rotate(token, tenant_id=str(tenant_id), column=sealed_as)
     except crypto.SecretsUnavailable:
@@ -320,3 +341,61 @@ async def rotate_encryption_keys(
     if len(secrets_page) == limit:
         return done, RotationCursor(tenants_done=True, secret_after=secrets_page[-1][0])
     return done, None
+
+
+# ---- onboarding: the integrations LinkedIn reports (docs/onboarding.md#stages) ----
+
+ENABLED = "ENABLED"
+DISABLED = "DISABLED"
+REQUESTED = "REQUESTED"
+
+
+@dataclass(frozen=True)
+class IntegrationStatus:
+    integration_context: str  # the organization URN, or a contract URN for CSA_API
+    integration_type: str
+    status: str  # ENABLED | DISABLED | REQUESTED
+
+
+async def record_integration_status(
+    session: AsyncSession,
+    tenant: Tenant,
+    statuses: Sequence[IntegrationStatus],
+    *,
+    actor: lifecycle.Actor,
+    now: datetime,
+) -> None:
+    """Store what LinkedIn says of the tenant's integrations and move its stage to match: the first one
+    enabled makes a `partner_ready` tenant `enabled`; every one disabled before the initial sync began
+    makes it `partner_ready` again. Integrations of other contexts than the tenant's are ignored."""
+    ours = {tenant.linkedin_organization_urn, *(c.contract_urn for c in tenant.contracts)}
+    for status in statuses:
+        if status.integration_context in ours:
+            await repository.set_integration_status(
+                session,
+                tenant_id=tenant.id,
+                context=status.integration_context,
+                integration_type=status.integration_type,
+                status=status.status,
+                now=now,
+            )
+    stored = await repository.list_integrations(session, tenant_id=tenant.id)
+    enabled = [i for i in stored if i.status == ENABLED]
+    if tenant.stage is Stage.PARTNER_READY and enabled:
+        names = ", ".join(f"{i.integration_type}" for i in enabled)
+        lifecycle.advance(
+            session, tenant, Stage.ENABLED, actor=actor, reason=f"LinkedIn enabled {names}", now=now
+        )
+    elif tenant.stage is Stage.ENABLED and stored and not enabled:
+        lifecycle.advance(
+            session,
+            tenant,
+            Stage.PARTNER_READY,
+            actor=actor,
+            reason="LinkedIn disabled every integration",
+            now=now,
+        )
+
+
+async def list_integrations(session: AsyncSession, *, tenant_id: uuid.UUID) -> Sequence[TenantIntegration]:
+    return await repository.list_integrations(session, tenant_id=tenant_id)

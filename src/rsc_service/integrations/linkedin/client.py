@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from rsc_service.integrations.linkedin.auth import AppCredentials, ClientCredentialsAuth, TokenCache
+from rsc_service.integrations.linkedin.member_sign_in import MemberSignIn
 from rsc_service.integrations.linkedin.retrieval_calls import RetrievalCalls
 from rsc_service.integrations.linkedin.setup_calls import SetupCalls
 from rsc_service.integrations.linkedin.sync_calls import SyncCalls
@@ -70,6 +71,7 @@ class LinkedInClient:
             max_response_bytes=max_response_bytes,
         )
         self._in_flight = asyncio.Semaphore(max_in_flight)
+        self.sign_in = MemberSignIn(http, api_url=api_url, oauth_url=oauth_url, clock=clock)
 
     def for_app(self, credentials: AppCredentials, *, throttle: Throttle | None = None) -> LinkedInApp:
         """A view acting as `credentials`; give it the application's own `throttle` for its own budgets."""

@@ -1,0 +1,469 @@
+"""Kick-off and status of a customer's setup (PRODUCT A1-A3, A7; docs/onboarding.md).
+
+Each step checks the tenant's stage first and changes nothing it has not finished: a refused requirement,
+a denied sign-in or a LinkedIn refusal leaves the tenant as it was. Functions flush, never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rsc_service.context import AppContext
+from rsc_service.errors import BadGateway, BadRequest, Conflict, FieldProblem, Forbidden, ServiceUnavailable
+from rsc_service.integrations import ats as ats_api
+from rsc_service.integrations.linkedin import (
+    AppCredentials,
+    LinkedInApp,
+    LinkedInClient,
+    LinkedInError,
+    Rejected,
+    wire,
+)
+from rsc_service.integrations.linkedin.member_sign_in import SignInRefused
+from rsc_service.integrations.linkedin.wire_keys import IntegrationKey, IntegrationType
+from rsc_service.onboarding import requirements
+from rsc_service.tenants import ats as tenant_ats
+from rsc_service.tenants import lifecycle
+from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants.models import OAuthState, Stage, Tenant, TenantContract
+
+log = structlog.get_logger()
+
+COMPANY_TYPES = (
+    IntegrationType.IN_ATS_INDICATOR,
+    IntegrationType.ONE_CLICK_EXPORT,
+    IntegrationType.PROFILE_PLUGIN,
+)
+ALL_PRODUCT_USERS = "ALL_PRODUCT_USERS"
+SIGN_IN_CALLBACK = "/v1/linkedin/oauth/callback"
+
+
+class SignInExpired(BadRequest):
+    code = "sign_in_expired"
+
+
+class ConsentDenied(Forbidden):
+    code = "consent_denied"
+
+
+class WrongStage(Conflict):
+    code = "wrong_stage"
+
+
+# ---- step 1: the ATS admin activates ----
+
+
+async def start_activation(
+    session: AsyncSession, ctx: AppContext, tenant: Tenant, *, ats_user_id: str
+) -> str:
+    """Check the ATS side of the requirements and answer LinkedIn's sign-in URL for this tenant and user."""
+    now = ctx.clock()
+    if tenant.stage is Stage.DEACTIVATED:  # a returning customer starts again
+        lifecycle.advance(
+            session,
+            tenant,
+            Stage.REQUESTED,
+            actor=lifecycle.Actor.ats_user(ats_user_id),
+            reason="activated again",
+            now=now,
+        )
+    _expect(tenant, Stage.REQUESTED, "activation")
+    account, side = await _ats_side(ctx, tenant, ats_user_id)
+    requirements.check(requirements.ats_problems(side))
+    linkedin, partner = _partner(ctx)
+    tenant.ats_web_url = account.web_url
+    state = secrets.token_urlsafe(32)
+    session.add(
+        OAuthState(
+            state_hash=_hash(state),
+            tenant_id=tenant.id,
+            ats_user_id=ats_user_id,
+            created_at=now,
+            expires_at=now + timedelta(minutes=ctx.settings.onboarding.sign_in_minutes),
+        )
+    )
+    await session.flush()
+    return linkedin.sign_in.authorization_url(partner, redirect_uri=sign_in_callback(ctx), state=state)
+
+
+async def finish_sign_in(
+    session: AsyncSession, ctx: AppContext, *, state: str | None, code: str | None, error: str | None
+) -> str:
+    """LinkedIn's redirect after the member signed in: provision the customer's child application and answer
+    the ATS page the admin goes back to (where LinkedIn's configuration plugin asks for the contract)."""
+    now = ctx.clock()
+    found = await session.get(OAuthState, _hash(state)) if state else None
+    if found is None or found.used_at is not None or found.expires_at <= now:
+        raise SignInExpired("this LinkedIn sign-in is unknown, used or expired: start the activation again")
+    found.used_at = now
+    tenant = await tenant_service.get(session, found.tenant_id)
+    _expect(tenant, Stage.REQUESTED, "sign-in")
+    if error or not code:
+        raise ConsentDenied(f"LinkedIn did not grant the sign-in ({error or 'no code'}): nothing was changed")
+    linkedin, partner = _partner(ctx)
+    try:
+        token = await linkedin.sign_in.exchange_code(partner, code=code, redirect_uri=sign_in_callback(ctx))
+        member = await linkedin.sign_in.member(token)
+    except SignInRefused as refused:
+        raise BadRequest(f"LinkedIn refused the sign-in code: {refused.message}") from None
+    except LinkedInError as failed:
+        raise BadGateway(f"LinkedIn's sign-in failed: {failed.message}") from None
+    await _provision(ctx, tenant, linkedin.for_app(partner))
+    tenant.activated_by_user_id = found.ats_user_id
+    tenant.activated_by_member = member.urn
+    await session.flush()
+    log.info("onboarding.signed_in", tenant_key=tenant.key)
+    return f"{tenant.ats_web_url}{ctx.settings.onboarding.return_path}"
+
+
+async def _provision(ctx: AppContext, tenant: Tenant, partner: LinkedInApp) -> None:
+    """The customer's child application, created once (`uniqueForeignId` = the tenant key, RSC-103) and kept
+    pointing at the ATS's web origin (RSC-105) and our sign-in callback."""
+    domains, callbacks = [tenant.ats_web_url or ""], [sign_in_callback(ctx)]
+    try:
+        found = await partner.find_provisioned_application(tenant.key)
+        if found is None:
+            found = await _create_child(ctx, tenant, partner, domains, callbacks)
+        elif found.key:
+            await partner.update_provisioned_application(
+                found.key, valid_js_sdk_domains=domains, oauth2_authorized_callback_urls=callbacks
+            )
+    except LinkedInError as failed:
+        raise BadGateway(
+            f"LinkedIn refused to provision the customer's application: {failed.message}"
+        ) from None
+    if found.credentials is None or not found.key:
+        raise BadGateway("LinkedIn's provisioning answer named no credentials")
+    sealed = str(tenant.id)
+    tenant.linkedin_client_id = found.credentials.client_id
+    tenant.linkedin_client_secret_enc = ctx.cipher.encrypt(
+        found.credentials.client_secret, tenant_id=sealed, column="linkedin_client_secret"
+    )
+    tenant.linkedin_app_urn = found.key
+    tenant.linkedin_unique_foreign_id = tenant.key
+
+
+async def _create_child(
+    ctx: AppContext, tenant: Tenant, partner: LinkedInApp, domains: list[str], callbacks: list[str]
+) -> wire.ProvisionedApplication:
+    create = wire.ProvisionedApplicationCreate(
+        name=app_name(ctx.settings.onboarding.product_name, tenant.name),
+        unique_foreign_id=tenant.key,
+        description=f"Recruiter System Connect for {tenant.name}"[:200],
+        valid_js_sdk_domains=domains,
+        oauth2_authorized_callback_urls=callbacks,
+    )
+    try:
+        created = await partner.provision_application(create)
+    except Rejected as refused:
+        if refused.status != 409:  # 409: created by an earlier attempt whose answer was lost
+            raise
+        created = None
+    if created is None or created.credentials is None:
+        created = await partner.find_provisioned_application(tenant.key)
+    if created is None:
+        raise BadGateway("LinkedIn did not find the application it just provisioned")
+    return created
+
+
+def app_name(product: str, customer: str) -> str:
+    """LinkedIn's rule for a provisioned application's name: at most 50 characters, without "LinkedIn"."""
+    name = f"{product} - {customer}".replace("LinkedIn", "").replace("linkedin", "")
+    return " ".join(name.split())[:50]
+
+
+# ---- step 1, end: the configuration plugin's integration request ----
+
+
+@dataclass(frozen=True)
+class RequestedIntegration:
+    integration_context: str
+    integration_type: IntegrationType
+
+
+@dataclass(frozen=True)
+class IntegrationRequest:
+    ats_user_id: str
+    member_id: str
+    seat_roles: Sequence[str]
+    contracts: Sequence[tuple[str, str]]  # (URN, type)
+    integrations: Sequence[RequestedIntegration]
+
+
+async def request_integrations(
+    session: AsyncSession, ctx: AppContext, tenant: Tenant, request: IntegrationRequest
+) -> None:
+    """Check every requirement, then name the integrations, write the callback URL and the viewers
+    configuration at LinkedIn (RSC-101, RSC-104); the tenant becomes `partner_ready`."""
+    now = ctx.clock()
+    _expect(tenant, Stage.REQUESTED, "the integration request")
+    if tenant.activated_by_member is None or tenant.linkedin_client_id is None:
+        raise WrongStage("sign in with LinkedIn first: POST /v1/integration/activation")
+    problems: list[FieldProblem] = []
+    if f"urn:li:person:{request.member_id.removeprefix('urn:li:person:')}" != tenant.activated_by_member:
+        problems.append(
+            FieldProblem(
+                field="body.member.id", reason="is not the LinkedIn member who signed in for this tenant"
+            )
+        )
+    _, side = await _ats_side(ctx, tenant, request.ats_user_id)
+    problems += requirements.ats_problems(side)
+    problems += requirements.linkedin_problems(
+        requirements.LinkedInSide(contracts=request.contracts, seat_roles=request.seat_roles)
+    )
+    organization, contracts = _contexts(request, problems)
+    requirements.check(problems)
+    app = ctx_linkedin(ctx).for_app(
+        AppCredentials(
+            tenant.linkedin_client_id, tenant_service.linkedin_client_secret(tenant, cipher=ctx.cipher)
+        )
+    )
+    name = integration_name(ctx.settings.onboarding.product_name, tenant.name)
+    keys = [
+        IntegrationKey(integration_context=i.integration_context, integration_type=i.integration_type)
+        for i in request.integrations
+    ]
+    try:
+        named = await app.name_integrations(dict.fromkeys(keys, name))
+        _all_ok(named.errors, "name the integrations")
+        configured = await app.put_configurations(
+            IntegrationKey(
+                integration_context=organization, integration_type=IntegrationType.ONE_CLICK_EXPORT
+            ),
+            {
+                wire.ConfigurationName.CALLBACK_URL: notifications_url(ctx, tenant.key),
+                wire.ConfigurationName.JOB_POSTING_VIEWERS: ALL_PRODUCT_USERS,
+            },
+        )
+        _all_ok(configured.errors, "write the callback URL and job viewers")
+        configured = await app.put_configurations(
+            IntegrationKey(
+                integration_context=organization, integration_type=IntegrationType.IN_ATS_INDICATOR
+            ),
+            {wire.ConfigurationName.APPLICATION_VIEWERS: ALL_PRODUCT_USERS},
+        )
+        _all_ok(configured.errors, "write the application viewers")
+    except LinkedInError as failed:
+        raise BadGateway(f"LinkedIn refused the integration request: {failed.message}") from None
+    tenant.linkedin_organization_urn = organization
+    known = {c.contract_urn for c in tenant.contracts}
+    tenant.contracts.extend(TenantContract(contract_urn=urn) for urn in contracts if urn not in known)
+    for key in keys:
+        await tenant_service.record_integration_status(
+            session,
+            tenant,
+            [
+                tenant_service.IntegrationStatus(
+                    key.integration_context, key.integration_type.value, tenant_service.REQUESTED
+                )
+            ],
+            actor=lifecycle.Actor.ats_user(request.ats_user_id),
+            now=now,
+        )
+    lifecycle.advance(
+        session,
+        tenant,
+        Stage.PARTNER_READY,
+        actor=lifecycle.Actor.ats_user(request.ats_user_id),
+        reason=f"integrations requested for {organization} and {', '.join(contracts) or 'no contract'}",
+        now=now,
+    )
+    await session.flush()
+
+
+def _contexts(request: IntegrationRequest, problems: list[FieldProblem]) -> tuple[str, list[str]]:
+    organizations = {
+        i.integration_context
+        for i in request.integrations
+        if i.integration_type is not IntegrationType.CSA_API
+    }
+    company = {i.integration_type for i in request.integrations if i.integration_type in COMPANY_TYPES}
+    if len(organizations) != 1 or not all(o.startswith("urn:li:organization:") for o in organizations):
+        problems.append(
+            FieldProblem(
+                field="body.integrations",
+                reason="must name exactly one organization for the company-level types",
+            )
+        )
+    elif company != set(COMPANY_TYPES):
+        missing = ", ".join(sorted(t.value for t in set(COMPANY_TYPES) - company))
+        problems.append(FieldProblem(field="body.integrations", reason=f"lacks the company-level {missing}"))
+    chosen = [urn for urn, _ in request.contracts]
+    csa = [
+        i.integration_context for i in request.integrations if i.integration_type is IntegrationType.CSA_API
+    ]
+    if sorted(csa) != sorted(chosen):
+        problems.append(
+            FieldProblem(
+                field="body.integrations", reason="CSA_API must be requested for exactly the chosen contracts"
+            )
+        )
+    return (next(iter(organizations)) if organizations else ""), chosen
+
+
+def _all_ok(errors: object, what: str) -> None:
+    if errors:
+        raise BadGateway(f"LinkedIn refused to {what}: {errors}")
+
+
+def integration_name(product: str, customer: str) -> str:
+    """What a Recruiter admin sees, and enables, in Admin settings → ATS (RSC-101)."""
+    return f"{product} for {customer}"[:100]
+
+
+# ---- status (A3, A7) ----
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    level: str  # "company" or "contract"
+    integration_type: IntegrationType
+
+
+FEATURES = (
+    Feature("sync_to_recruiter", "company", IntegrationType.IN_ATS_INDICATOR),
+    Feature("in_ats_indicator", "company", IntegrationType.IN_ATS_INDICATOR),
+    Feature("one_click_export", "company", IntegrationType.ONE_CLICK_EXPORT),
+    Feature("profile_widget", "company", IntegrationType.PROFILE_PLUGIN),
+    Feature("recruiter_notes_and_inmails", "contract", IntegrationType.CSA_API),
+    Feature("inmail_reply_candidates", "contract", IntegrationType.CSA_API),
+    Feature("seats", "contract", IntegrationType.CSA_API),
+)
+
+NEXT_ACTOR = {
+    Stage.REQUESTED: (
+        "ats_admin",
+        "sign in with LinkedIn and request the integration from the integrations page",
+    ),
+    Stage.PARTNER_READY: (
+        "linkedin_admin",
+        "enable Contract level and Company level access in LinkedIn Recruiter: Admin settings, ATS tab",
+    ),
+    Stage.ENABLED: ("service", "start the initial sync"),
+    Stage.INITIAL_SYNC: ("service", "finish the initial sync"),
+}
+
+
+@dataclass(frozen=True)
+class FeatureState:
+    name: str
+    level: str
+    active: bool
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Status:
+    stage: Stage
+    stage_changed_at: datetime | None
+    stalled: bool
+    waiting_for: str | None
+    next_step: str | None
+    js_sdk_api_key: str | None
+    integrations: list[tuple[str, str, str]]  # (context, type, status)
+    features: list[FeatureState]
+
+
+async def status(session: AsyncSession, ctx: AppContext, tenant: Tenant) -> Status:
+    now = ctx.clock()
+    stored = await tenant_service.list_integrations(session, tenant_id=tenant.id)
+    enabled = {
+        (i.integration_context, i.integration_type) for i in stored if i.status == tenant_service.ENABLED
+    }
+    features = []
+    for feature in FEATURES:
+        if feature.level == "company":
+            contexts = [tenant.linkedin_organization_urn] if tenant.linkedin_organization_urn else []
+        else:
+            contexts = [c.contract_urn for c in tenant.contracts]
+        on = [c for c in contexts if (c, feature.integration_type.value) in enabled]
+        reason = None
+        if not on:
+            reason = f"{feature.level}-level access is off" if contexts else "not requested yet"
+        features.append(FeatureState(feature.name, feature.level, bool(on), reason))
+    waiting = NEXT_ACTOR.get(tenant.stage)
+    since = tenant.stage_changed_at
+    stalled = bool(
+        waiting
+        and since is not None
+        and now - since >= timedelta(minutes=ctx.settings.onboarding.stall_minutes)
+    )
+    return Status(
+        stage=tenant.stage,
+        stage_changed_at=since,
+        stalled=stalled,
+        waiting_for=waiting[0] if waiting else None,
+        next_step=waiting[1] if waiting else None,
+        js_sdk_api_key=tenant.linkedin_client_id,
+        integrations=[(i.integration_context, i.integration_type, i.status) for i in stored],
+        features=features,
+    )
+
+
+# ---- helpers ----
+
+
+def sign_in_callback(ctx: AppContext) -> str:
+    return ctx.settings.server.public_url.rstrip("/") + SIGN_IN_CALLBACK
+
+
+def notifications_url(ctx: AppContext, tenant_key: str) -> str:
+    return f"{ctx.settings.server.public_url.rstrip('/')}/v1/linkedin/notifications/{tenant_key}"
+
+
+def ctx_linkedin(ctx: AppContext) -> LinkedInClient:
+    if ctx.linkedin is None:
+        raise ServiceUnavailable(
+            "LinkedIn is not configured: set RSC_LINKEDIN__API_URL and RSC_LINKEDIN__OAUTH_URL"
+        )
+    return ctx.linkedin
+
+
+def _partner(ctx: AppContext) -> tuple[LinkedInClient, AppCredentials]:
+    linkedin = ctx_linkedin(ctx)
+    settings = ctx.settings.onboarding
+    if settings.partner_client_id is None or settings.partner_client_secret is None:
+        raise ServiceUnavailable(
+            "onboarding is off: set RSC_ONBOARDING__PARTNER_CLIENT_ID and "
+            "RSC_ONBOARDING__PARTNER_CLIENT_SECRET"
+        )
+    return linkedin, AppCredentials(
+        settings.partner_client_id, settings.partner_client_secret.get_secret_value()
+    )
+
+
+async def _ats_side(
+    ctx: AppContext, tenant: Tenant, user_id: str
+) -> tuple[ats_api.wire.Account, requirements.AtsSide]:
+    client = await tenant_ats.ats_client(ctx, tenant)
+    try:
+        account = await client.get_account()
+        try:
+            user: ats_api.wire.User | None = await client.get_user(user_id)
+        except ats_api.AtsNotFound:
+            user = None
+    except ats_api.AtsError as failed:
+        raise BadGateway(f"the ATS API did not answer what activation needs: {failed}") from None
+    return account, requirements.AtsSide(
+        plan=account.plan,
+        user_id=user_id,
+        access_level=user.access_level if user else None,
+        user_active=bool(user and user.active),
+    )
+
+
+def _expect(tenant: Tenant, stage: Stage, step: str) -> None:
+    if tenant.stage is not stage:
+        raise WrongStage(f"{step} needs the tenant in stage {stage.value!r}; it is {tenant.stage.value!r}")
+
+
+def _hash(state: str) -> str:
+    return hashlib.sha256(state.encode()).hexdigest()
