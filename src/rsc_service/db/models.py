@@ -6,6 +6,7 @@ from rsc_service.db.leases import JobLease, JobRun, Replica
 from rsc_service.linkedin_notifications.models import LinkedInNotification
 from rsc_service.links.models import CandidateLink
 from rsc_service.mirror.models import AtsRecord
+from rsc_service.onboarding.models import SetupProgress
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.reconcile.models import ReconcileCursor
 from rsc_service.seats.models import Seat
@@ -32,6 +33,7 @@ __all__ = [
     "ReconcileCursor",
     "Replica",
     "Seat",
+    "SetupProgress",
     "StageChange",
     "Tenant",
     "TenantContract",

@@ -47,6 +47,9 @@ class Tenant(TimestampMixin, Base):
     ats_web_url: Mapped[str | None] = mapped_column(String(500))
     activated_by_user_id: Mapped[str | None] = mapped_column(String(200))
     activated_by_member: Mapped[str | None] = mapped_column(String(100))
+    # A8: "delete" (LinkedIn's copy is deleted, then local data purged) or "keep" (LinkedIn keeps its copy).
+    deactivation_mode: Mapped[str | None] = mapped_column(String(20))
+    deactivation_finished_at: Mapped[datetime | None]
     # Set when LinkedIn refuses the integration as a whole (403): nothing is sent, nothing dead-lettered.
     sending_paused_until: Mapped[datetime | None]
     sending_paused_reason: Mapped[str | None] = mapped_column(String(500))
