@@ -66,6 +66,7 @@ class Ats:
     clock: FrozenClock
     tenant_key: str
     secret: str
+    api_key: str = ""  # the tenant's key for the ATS-facing API, when a test needs it
 
     def event(self, event_type: str, data: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
         return {

@@ -78,7 +78,13 @@ async def ats(client: httpx.AsyncClient, ctx: AppContext, clock: FrozenClock) ->
             linkedin_unique_foreign_id="sim-customer",
             linkedin_organization_urn="urn:li:organization:1001",
         )
-    return Ats(client=client, clock=clock, tenant_key=registered.tenant.key, secret=registered.webhook_secret)
+    return Ats(
+        client=client,
+        clock=clock,
+        tenant_key=registered.tenant.key,
+        secret=registered.webhook_secret,
+        api_key=registered.api_key,
+    )
 
 
 async def drain(dispatcher: Dispatcher, clock: FrozenClock, *, rounds: int = 10) -> Counts:

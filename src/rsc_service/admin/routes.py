@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Body, Response, status
+from fastapi import APIRouter, BackgroundTasks, Body, Query, Response, status
 
 from rsc_service.ats_webhooks.deps import IntakeDep
 from rsc_service.errors import problem_responses
+from rsc_service.tenants import lifecycle
 from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants.models import Stage
 from rsc_service.tenants.schemas import (
+    StageChangeRead,
+    StageForce,
     TenantCreate,
     TenantCreated,
     TenantRead,
@@ -34,7 +38,7 @@ router = APIRouter(
     "/tenants",
     status_code=status.HTTP_201_CREATED,
     response_model=TenantCreated,
-    summary="Register a tenant with an existing LinkedIn child application; secrets are shown once",
+    summary="Register a tenant (active with an existing child app, else requested); secrets are shown once",
     responses=problem_responses(409, 422),
 )
 async def create_tenant(
@@ -54,9 +58,52 @@ async def create_tenant(
     )
 
 
-@router.get("/tenants", response_model=list[TenantRead], summary="Every tenant")
-async def list_tenants(session: WriteSession, _: AdminPrincipal) -> list[TenantRead]:
-    return [to_read(tenant) for tenant in await tenant_service.list_all(session)]
+@router.get("/tenants", response_model=list[TenantRead], summary="Every tenant, or those in one stage")
+async def list_tenants(
+    session: WriteSession,
+    _: AdminPrincipal,
+    stage: Annotated[Stage | None, Query(description="Only tenants in this stage")] = None,
+) -> list[TenantRead]:
+    return [to_read(t) for t in await tenant_service.list_all(session) if stage is None or t.stage is stage]
+
+
+@router.get(
+    "/tenants/{tenant_key}/stages",
+    response_model=list[StageChangeRead],
+    summary="A tenant's audit trail: every stage it went through, who moved it and why",
+    responses=problem_responses(404),
+)
+async def list_stage_changes(
+    tenant_key: str, session: WriteSession, _: AdminPrincipal
+) -> list[StageChangeRead]:
+    tenant = await tenant_service.get_by_key(session, tenant_key)
+    return [
+        StageChangeRead(from_stage=c.from_stage, to_stage=c.to_stage, actor=c.actor, reason=c.reason, at=c.at)
+        for c in await tenant_service.stage_changes(session, tenant_id=tenant.id)
+    ]
+
+
+@router.post(
+    "/tenants/{tenant_key}/stage",
+    response_model=TenantRead,
+    summary="Force a tenant one step on (only a step the lifecycle allows), audited as the operator",
+    responses=problem_responses(404, 409, 422),
+)
+async def force_stage(
+    tenant_key: str, body: StageForce, session: WriteSession, ctx: Ctx, _: AdminPrincipal
+) -> TenantRead:
+    tenant = await tenant_service.get_by_key(session, tenant_key)
+    if (
+        body.stage is Stage.DEACTIVATED
+    ):  # deactivating also stops, deletes and purges: its own route does that
+        raise lifecycle.IllegalTransition(
+            "deactivate through POST /v1/admin/tenants/{tenant_key}/deactivation"
+        )
+    lifecycle.advance(
+        session, tenant, body.stage, actor=lifecycle.OPERATOR, reason=body.reason, now=ctx.clock()
+    )
+    await session.flush()
+    return to_read(tenant)
 
 
 @router.get(

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from fastapi.responses import RedirectResponse
 
+from rsc_service.ats_webhooks.deps import IntakeDep
 from rsc_service.errors import problem_responses
 from rsc_service.onboarding import schemas
 from rsc_service.onboarding import service as onboarding
@@ -66,6 +67,25 @@ async def request_integrations(
         ],
     )
     await onboarding.request_integrations(session, ctx, tenant, request)
+    return _status(await onboarding.status(session, ctx, tenant), tenant.job_availability)
+
+
+@router.put(
+    "/job-availability",
+    response_model=schemas.IntegrationStatus,
+    summary="Choose PUBLIC or PRIVATE_TO_ATS_INTEGRATION for synced jobs (RSC-102); every job is sent again",
+    responses=problem_responses(422),
+)
+async def set_job_availability(
+    body: schemas.JobAvailability,
+    session: WriteSession,
+    ctx: Ctx,
+    intake: IntakeDep,
+    principal: TenantPrincipal,
+) -> schemas.IntegrationStatus:
+    tenant = await tenant_service.get(session, principal.id)
+    await onboarding.set_job_availability(session, ctx, tenant, body.job_availability)
+    intake.forget(tenant.key)  # this replica's webhooks build jobs with the new choice from now on
     return _status(await onboarding.status(session, ctx, tenant), tenant.job_availability)
 
 

@@ -28,7 +28,9 @@ from rsc_service.integrations.linkedin import (
 )
 from rsc_service.integrations.linkedin.member_sign_in import SignInRefused
 from rsc_service.integrations.linkedin.wire_keys import IntegrationKey, IntegrationType
+from rsc_service.mirror import service as mirror_service
 from rsc_service.onboarding import requirements
+from rsc_service.push import service as push_service
 from rsc_service.tenants import ats as tenant_ats
 from rsc_service.tenants import lifecycle
 from rsc_service.tenants import service as tenant_service
@@ -316,6 +318,24 @@ def _all_ok(errors: object, what: str) -> None:
 def integration_name(product: str, customer: str) -> str:
     """What a Recruiter admin sees, and enables, in Admin settings → ATS (RSC-101)."""
     return f"{product} for {customer}"[:100]
+
+
+# ---- P9: public or private jobs (RSC-102) ----
+
+
+async def set_job_availability(
+    session: AsyncSession, ctx: AppContext, tenant: Tenant, availability: str
+) -> int:
+    """Store the customer's choice and owe LinkedIn every job again with it; returns the jobs re-owed."""
+    if tenant.job_availability == availability:
+        return 0
+    tenant.job_availability = availability
+    await session.flush()
+    if tenant.linkedin_organization_urn is None:  # nothing pushed yet: the initial sync sends the choice
+        return 0
+    jobs = await mirror_service.list_records(session, tenant_id=tenant.id, kind="job")
+    keys = [("job", job.ats_id) for job in jobs if not job.deleted]
+    return len(await push_service.owe_records(session, tenant=tenant, keys=keys, now=ctx.clock()))
 
 
 # ---- status (A3, A7) ----

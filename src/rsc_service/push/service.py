@@ -150,12 +150,30 @@ async def owe_again(
     resources: Registry = RESOURCES,
 ) -> Record | None:
     """Owe LinkedIn again what the mirror holds now for one record (after a link, or on replay)."""
+    found = await owe_records(session, tenant=tenant, keys=[(kind, ats_id)], now=now, resources=resources)
+    return found[0] if found else None
+
+
+async def owe_records(
+    session: AsyncSession,
+    *,
+    tenant: TenantRef,
+    keys: Sequence[tuple[str, str]],
+    now: datetime,
+    resources: Registry = RESOURCES,
+) -> list[Record]:
+    """Owe LinkedIn again what the mirror holds now for each (kind, ATS id) it has, written together: a
+    setting that every payload embeds changed (job availability), or the initial sync. Returns the records."""
     run = _Owing(session, resources)
-    record = await run.unit.find(tenant.id, kind, ats_id)
-    if record is not None:
-        await run.owe(tenant, record)
+    found = []
+    for kind, ats_id in keys:
+        record = await run.unit.find(tenant.id, kind, ats_id)
+        if record is not None:
+            await run.owe(tenant, record)
+            found.append(record)
+    if found:
         await run.write(now=now)
-    return record
+    return found
 
 
 def rebuilder(tenant: TenantRef, *, now: datetime, resources: Registry = RESOURCES) -> dead_letters.Rebuild:

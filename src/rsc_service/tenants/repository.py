@@ -13,7 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from rsc_service.errors import NotFound
 from rsc_service.tenants import lifecycle
-from rsc_service.tenants.models import Tenant, TenantIntegration, TenantWebhookSecret
+from rsc_service.tenants.models import StageChange, Tenant, TenantIntegration, TenantWebhookSecret
 
 
 async def find_by_key(session: AsyncSession, key: str) -> Tenant | None:
@@ -184,5 +184,13 @@ async def list_integrations(session: AsyncSession, *, tenant_id: uuid.UUID) -> S
             select(TenantIntegration)
             .where(TenantIntegration.tenant_id == tenant_id)
             .order_by(TenantIntegration.integration_context, TenantIntegration.integration_type)
+        )
+    ).all()
+
+
+async def stage_changes(session: AsyncSession, *, tenant_id: uuid.UUID) -> Sequence[StageChange]:
+    return (
+        await session.scalars(
+            select(StageChange).where(StageChange.tenant_id == tenant_id).order_by(StageChange.id)
         )
     ).all()

@@ -149,3 +149,20 @@ def to_read(tenant: Tenant) -> TenantRead:
         created_at=tenant.created_at,
         updated_at=tenant.updated_at,
     )
+
+
+class StageChangeRead(BaseModel):
+    from_stage: Stage | None
+    to_stage: Stage
+    actor: str = Field(description="operator, ats_user:<id>, linkedin (a notification) or service (a job)")
+    reason: str
+    at: datetime
+
+
+class StageForce(BaseModel):
+    """An operator moving a tenant one step by hand; the move must still be one the lifecycle allows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stage: Stage
+    reason: str = Field(min_length=1, max_length=400, pattern=r"^[^\x00]*$")

@@ -18,7 +18,14 @@ from rsc_service import crypto, urls
 from rsc_service.errors import Conflict, FieldProblem, Unprocessable
 from rsc_service.integrations.ats import signatures
 from rsc_service.tenants import lifecycle, repository
-from rsc_service.tenants.models import Stage, Tenant, TenantContract, TenantIntegration, TenantWebhookSecret
+from rsc_service.tenants.models import (
+    Stage,
+    StageChange,
+    Tenant,
+    TenantContract,
+    TenantIntegration,
+    TenantWebhookSecret,
+)
 from rsc_service.tenants.schemas import TenantCreate, TenantUpdate
 
 API_KEY_PREFIX = "rsc_"
@@ -399,3 +406,7 @@ async def record_integration_status(
 
 async def list_integrations(session: AsyncSession, *, tenant_id: uuid.UUID) -> Sequence[TenantIntegration]:
     return await repository.list_integrations(session, tenant_id=tenant_id)
+
+
+async def stage_changes(session: AsyncSession, *, tenant_id: uuid.UUID) -> Sequence[StageChange]:
+    return await repository.stage_changes(session, tenant_id=tenant_id)
