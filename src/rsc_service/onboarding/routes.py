@@ -56,17 +56,21 @@ async def request_integrations(
     body: schemas.IntegrationRequestBody, session: WriteSession, ctx: Ctx, principal: TenantPrincipal
 ) -> schemas.IntegrationStatus:
     tenant = await tenant_service.get(session, principal.id)
-    request = onboarding.IntegrationRequest(
-        ats_user_id=body.ats_user_id,
-        member_id=body.member.id,
-        seat_roles=body.member.seat_roles,
-        contracts=[(c.urn, c.type) for c in body.contracts],
-        integrations=[
-            onboarding.RequestedIntegration(i.integration_context, i.integration_type)
-            for i in body.integrations
-        ],
-    )
-    await onboarding.request_integrations(session, ctx, tenant, request)
+    await onboarding.request_integrations(session, ctx, tenant, _request(body))
+    return _status(await onboarding.status(session, ctx, tenant), tenant.job_availability)
+
+
+@router.post(
+    "/contracts",
+    response_model=schemas.IntegrationStatus,
+    summary="Connect another Recruiter contract after setup (A6): its contract-level access is requested",
+    responses=problem_responses(409, 422, 502),
+)
+async def add_contracts(
+    body: schemas.IntegrationRequestBody, session: WriteSession, ctx: Ctx, principal: TenantPrincipal
+) -> schemas.IntegrationStatus:
+    tenant = await tenant_service.get(session, principal.id)
+    await onboarding.add_contracts(session, ctx, tenant, _request(body))
     return _status(await onboarding.status(session, ctx, tenant), tenant.job_availability)
 
 
@@ -105,6 +109,19 @@ async def sign_in_callback(
 ) -> RedirectResponse:
     back = await onboarding.finish_sign_in(session, ctx, state=state, code=code, error=error)
     return RedirectResponse(back, status_code=status.HTTP_303_SEE_OTHER)
+
+
+def _request(body: schemas.IntegrationRequestBody) -> onboarding.IntegrationRequest:
+    return onboarding.IntegrationRequest(
+        ats_user_id=body.ats_user_id,
+        member_id=body.member.id,
+        seat_roles=body.member.seat_roles,
+        contracts=[(c.urn, c.type) for c in body.contracts],
+        integrations=[
+            onboarding.RequestedIntegration(i.integration_context, i.integration_type)
+            for i in body.integrations
+        ],
+    )
 
 
 def _status(found: onboarding.Status, availability: str | None) -> schemas.IntegrationStatus:

@@ -222,19 +222,10 @@ async def request_integrations(
     )
     organization, contracts = _contexts(request, problems)
     requirements.check(problems)
-    app = ctx_linkedin(ctx).for_app(
-        AppCredentials(
-            tenant.linkedin_client_id, tenant_service.linkedin_client_secret(tenant, cipher=ctx.cipher)
-        )
-    )
-    name = integration_name(ctx.settings.onboarding.product_name, tenant.name)
-    keys = [
-        IntegrationKey(integration_context=i.integration_context, integration_type=i.integration_type)
-        for i in request.integrations
-    ]
+    app = _child(ctx, tenant)
+    keys = _keys(request.integrations)
     try:
-        named = await app.name_integrations(dict.fromkeys(keys, name))
-        _all_ok(named.errors, "name the integrations")
+        await _name(ctx, tenant, app, keys)
         configured = await app.put_configurations(
             IntegrationKey(
                 integration_context=organization, integration_type=IntegrationType.ONE_CLICK_EXPORT
@@ -255,20 +246,9 @@ async def request_integrations(
     except LinkedInError as failed:
         raise BadGateway(f"LinkedIn refused the integration request: {failed.message}") from None
     tenant.linkedin_organization_urn = organization
-    known = {c.contract_urn for c in tenant.contracts}
-    tenant.contracts.extend(TenantContract(contract_urn=urn) for urn in contracts if urn not in known)
-    for key in keys:
-        await tenant_service.record_integration_status(
-            session,
-            tenant,
-            [
-                tenant_service.IntegrationStatus(
-                    key.integration_context, key.integration_type.value, tenant_service.REQUESTED
-                )
-            ],
-            actor=lifecycle.Actor.ats_user(request.ats_user_id),
-            now=now,
-        )
+    await _requested(
+        session, tenant, keys, contracts, actor=lifecycle.Actor.ats_user(request.ats_user_id), now=now
+    )
     lifecycle.advance(
         session,
         tenant,
@@ -278,6 +258,90 @@ async def request_integrations(
         now=now,
     )
     await session.flush()
+
+
+async def add_contracts(
+    session: AsyncSession, ctx: AppContext, tenant: Tenant, request: IntegrationRequest
+) -> list[str]:
+    """A6: a contract connected after setup (the plugin run again on it) gets its contract-level
+    integration named and requested; a Recruiter admin then enables its Contract level access.
+    Returns the contracts added."""
+    if tenant.stage not in (Stage.PARTNER_READY, Stage.ENABLED, Stage.INITIAL_SYNC, Stage.ACTIVE):
+        raise WrongStage(
+            f"contracts are added once the integration is requested; the tenant is {tenant.stage.value!r}"
+        )
+    known = {c.contract_urn for c in tenant.contracts}
+    contracts = [urn for urn, _ in request.contracts if urn not in known]
+    if not contracts:
+        raise Conflict("every contract of this request is connected already")
+    problems: list[FieldProblem] = []
+    _, side = await _ats_side(ctx, tenant, request.ats_user_id)
+    problems += requirements.ats_problems(side)
+    problems += requirements.linkedin_problems(
+        requirements.LinkedInSide(contracts=request.contracts, seat_roles=request.seat_roles)
+    )
+    organizations = {
+        i.integration_context for i in request.integrations if i.integration_type in COMPANY_TYPES
+    }
+    if organizations - {tenant.linkedin_organization_urn}:
+        problems.append(
+            FieldProblem(field="body.integrations", reason="names another organization than the tenant's")
+        )
+    requirements.check(problems)
+    keys = [
+        IntegrationKey(integration_context=urn, integration_type=IntegrationType.CSA_API) for urn in contracts
+    ]
+    try:
+        await _name(ctx, tenant, _child(ctx, tenant), keys)
+    except LinkedInError as failed:
+        raise BadGateway(f"LinkedIn refused the contract's integration: {failed.message}") from None
+    await _requested(
+        session, tenant, keys, contracts, actor=lifecycle.Actor.ats_user(request.ats_user_id), now=ctx.clock()
+    )
+    await session.flush()
+    return contracts
+
+
+def _child(ctx: AppContext, tenant: Tenant) -> LinkedInApp:
+    if tenant.linkedin_client_id is None:
+        raise WrongStage("the tenant has no LinkedIn application yet: sign in with LinkedIn first")
+    secret = tenant_service.linkedin_client_secret(tenant, cipher=ctx.cipher)
+    return ctx_linkedin(ctx).for_app(AppCredentials(tenant.linkedin_client_id, secret))
+
+
+def _keys(integrations: Sequence[RequestedIntegration]) -> list[IntegrationKey]:
+    return [
+        IntegrationKey(integration_context=i.integration_context, integration_type=i.integration_type)
+        for i in integrations
+    ]
+
+
+async def _name(ctx: AppContext, tenant: Tenant, app: LinkedInApp, keys: Sequence[IntegrationKey]) -> None:
+    named = await app.name_integrations(
+        dict.fromkeys(keys, integration_name(ctx.settings.onboarding.product_name, tenant.name))
+    )
+    _all_ok(named.errors, "name the integrations")
+
+
+async def _requested(
+    session: AsyncSession,
+    tenant: Tenant,
+    keys: Sequence[IntegrationKey],
+    contracts: Sequence[str],
+    *,
+    actor: lifecycle.Actor,
+    now: datetime,
+) -> None:
+    """Connect the contracts and record each integration as requested, waiting for a Recruiter admin."""
+    known = {c.contract_urn for c in tenant.contracts}
+    tenant.contracts.extend(TenantContract(contract_urn=urn) for urn in contracts if urn not in known)
+    statuses = [
+        tenant_service.IntegrationStatus(
+            k.integration_context, k.integration_type.value, tenant_service.REQUESTED
+        )
+        for k in keys
+    ]
+    await tenant_service.record_integration_status(session, tenant, statuses, actor=actor, now=now)
 
 
 def _contexts(request: IntegrationRequest, problems: list[FieldProblem]) -> tuple[str, list[str]]:

@@ -43,11 +43,19 @@ async def _handle(request: Request, family: str) -> Response:
             "path": request.url.path,
             "query": request.scope.get("query_string", b"").decode("utf-8", "replace"),
             "headers": {k: v for k, v in headers.items() if k != "authorization"},
+            "clientId": _caller(world, headers.get("authorization")),
             "body": body.decode("utf-8", "replace"),
             "status": response.status_code,
         }
     )
     return response
+
+
+def _caller(world: World, authorization: str | None) -> str | None:
+    """The application whose token made the call (the token itself is never logged)."""
+    scheme, _, value = (authorization or "").strip().partition(" ")
+    token = world.tokens.get(value.strip()) if scheme.lower() == "bearer" else None
+    return token.client_id if token else None
 
 
 async def _dispatch(

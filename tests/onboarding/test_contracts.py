@@ -1,0 +1,152 @@
+"""Several contracts (A6) and several customers (RSC-103): each customer instance has its own child
+application, and each one's traffic uses only its own credentials."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from rsc_service.context import AppContext
+from rsc_service.tenants.models import Tenant, TenantContract, TenantIntegration
+from tests.factories import make_tenant
+from tests.onboarding.conftest import (
+    ATS_TOKEN,
+    ATS_URL,
+    NOTHING_PROVISIONED,
+    Customer,
+    World,
+    ats_user,
+    plugin,
+    request_body,
+    sign_in,
+)
+
+ORG = "urn:li:organization:1001"
+TWO_CONTRACTS: dict[str, Any] = NOTHING_PROVISIONED | {
+    "contracts": [
+        {"urn": "urn:li:contract:2001", "organization": ORG},
+        {"urn": "urn:li:contract:2002", "organization": ORG},
+    ],
+    "seats": [
+        {"id": 3001, "contract": "urn:li:contract:2001", "member": "m1001", "roles": ["ADMIN_SEAT"]},
+        {"id": 3002, "contract": "urn:li:contract:2002", "member": "m1001", "roles": ["ADMIN_SEAT"]},
+    ],
+}
+TWO_CUSTOMERS: dict[str, Any] = NOTHING_PROVISIONED | {
+    "organizations": [ORG, "urn:li:organization:1002"],
+    "contracts": [
+        {"urn": "urn:li:contract:2001", "organization": ORG},
+        {"urn": "urn:li:contract:2002", "organization": "urn:li:organization:1002"},
+    ],
+    "seats": [
+        {"id": 3001, "contract": "urn:li:contract:2001", "member": "m1001", "roles": ["ADMIN_SEAT"]},
+        {"id": 3002, "contract": "urn:li:contract:2002", "member": "m1002", "roles": ["ADMIN_SEAT"]},
+    ],
+}
+
+
+async def _partner_ready(world: World, customer: Customer, *, member: str, contracts: list[str]) -> str:
+    owner = ats_user(world, email=f"owner-{customer.key}@acme.example")
+    await world.linkedin.put("/_sim/authorize-member", json={"member": member})
+    assert (await sign_in(world, customer, owner)).status_code == 303
+    answer = await plugin(world, customer, member=member, contracts=contracts)
+    assert answer.status_code == 200, answer.text
+    requested = await world.client.post(
+        "/v1/integration/request", json=request_body(owner, answer.json()), headers=customer.auth
+    )
+    assert requested.status_code == 200, requested.text
+    return owner
+
+
+class TestSeveralContracts:
+    @pytest.mark.parametrize("linkedin_seed", [TWO_CONTRACTS])
+    async def test_a_contract_added_after_setup_gets_its_own_contract_level_integration(
+        self, world: World, customer: Customer
+    ) -> None:
+        owner = await _partner_ready(world, customer, member="m1001", contracts=["urn:li:contract:2001"])
+        answer = await plugin(
+            world, customer, member="m1001", contracts=["urn:li:contract:2001", "urn:li:contract:2002"]
+        )
+
+        added = await world.client.post(
+            "/v1/integration/contracts", json=request_body(owner, answer.json()), headers=customer.auth
+        )
+
+        assert added.status_code == 200, added.text
+        assert added.json()["stage"] == "partner_ready"
+        csa = {
+            r["integrationContext"]
+            for r in world.li.collection("atsIntegrations").records.values()
+            if r["integrationType"] == "CSA_API"
+        }
+        assert csa == {"urn:li:contract:2001", "urn:li:contract:2002"}
+        async with world.ctx.sessionmaker() as session:
+            contracts = (await session.scalars(select(TenantContract.contract_urn))).all()
+            statuses = (
+                await session.scalars(
+                    select(TenantIntegration.integration_context).where(
+                        TenantIntegration.integration_type == "CSA_API"
+                    )
+                )
+            ).all()
+        assert sorted(contracts) == ["urn:li:contract:2001", "urn:li:contract:2002"]
+        assert sorted(statuses) == ["urn:li:contract:2001", "urn:li:contract:2002"]
+
+        again = await world.client.post(
+            "/v1/integration/contracts", json=request_body(owner, answer.json()), headers=customer.auth
+        )
+        assert again.status_code == 409
+
+    async def test_before_the_integration_is_requested_no_contract_is_added(
+        self, world: World, customer: Customer
+    ) -> None:
+        body = {
+            "ats_user_id": ats_user(world),
+            "member": {"id": "m1001", "seatRoles": ["ADMIN_SEAT"]},
+            "contracts": [{"urn": "urn:li:contract:2002", "type": "RECRUITER_CORPORATE"}],
+            "integrations": [{"integrationContext": "urn:li:contract:2002", "integrationType": "CSA_API"}],
+        }
+        refused = await world.client.post("/v1/integration/contracts", json=body, headers=customer.auth)
+        assert refused.status_code == 409 and refused.json()["code"] == "wrong_stage"
+
+
+class TestCertificationModule1:
+    @pytest.mark.parametrize("linkedin_seed", [TWO_CUSTOMERS])
+    async def test_rsc_103_each_customer_instance_has_its_own_child_app_and_uses_only_its_credentials(
+        self, world: World, customer: Customer, ctx: AppContext
+    ) -> None:
+        async with ctx.sessionmaker.begin() as session:
+            other = await make_tenant(
+                session,
+                ctx,
+                name="Globex",
+                ats_base_url=ATS_URL,
+                ats_token=ATS_TOKEN,
+                contracts=[],
+                linkedin_organization_urn=None,
+                linkedin_client_id=None,
+                linkedin_client_secret=None,
+                linkedin_app_urn=None,
+                linkedin_unique_foreign_id=None,
+            )
+        second = Customer(other.tenant.key, other.api_key)
+
+        await _partner_ready(world, customer, member="m1001", contracts=["urn:li:contract:2001"])
+        await _partner_ready(world, second, member="m1002", contracts=["urn:li:contract:2002"])
+
+        children = {a.unique_foreign_id: a for a in world.li.apps.values() if a.kind == "child"}
+        assert set(children) == {customer.key, second.key}
+        async with ctx.sessionmaker() as session:
+            tenants = {t.key: t for t in (await session.scalars(select(Tenant))).all()}
+        for key in (customer.key, second.key):
+            assert tenants[key].linkedin_client_id == children[key].client_id
+        context_of = {customer.key: ("1001", "2001"), second.key: ("1002", "2002")}
+        integration_calls = [r for r in world.li.requests if "atsIntegrations" in r["path"]]
+        assert integration_calls
+        for call in integration_calls:
+            owner = next(
+                k for k, ids in context_of.items() if any(i in call["path"] + call["query"] for i in ids)
+            )
+            assert call["clientId"] == children[owner].client_id, call["path"]
