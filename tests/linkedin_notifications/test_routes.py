@@ -1,0 +1,219 @@
+"""The callback route: LinkedIn's challenge, and signed notifications recorded once
+(docs/onboarding.md#notifications)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from prometheus_client import REGISTRY
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from rsc_service.context import AppContext
+from rsc_service.tenants.models import Tenant
+
+from .conftest import CHILD_APP_ID, CHILD_SECRET, notification, notifications, sign, signed
+
+PROBLEM = "application/problem+json"
+
+
+def url(tenant: Tenant | str) -> str:
+    return f"/v1/linkedin/notifications/{tenant if isinstance(tenant, str) else tenant.key}"
+
+
+@contextmanager
+def selects(engine: AsyncEngine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+class TestChallenge:
+    async def test_answered_with_the_child_app_secret(
+        self, client: httpx.AsyncClient, provisioned: Tenant
+    ) -> None:
+        code = str(uuid.uuid4())
+        answer = await client.get(
+            url(provisioned), params={"challengeCode": code, "applicationId": CHILD_APP_ID}
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"] == "application/json"
+        assert answer.json() == {
+            "challengeCode": code,
+            "challengeResponse": sign(CHILD_SECRET, code.encode()),
+        }
+
+    async def test_costs_one_read(
+        self, client: httpx.AsyncClient, engine: AsyncEngine, provisioned: Tenant
+    ) -> None:
+        with selects(engine) as seen:
+            answer = await client.get(url(provisioned), params={"challengeCode": "abc"})
+        assert answer.status_code == 200
+        assert len(seen) == 1, seen
+
+    async def test_application_id_is_optional(self, client: httpx.AsyncClient, provisioned: Tenant) -> None:
+        answer = await client.get(url(provisioned), params={"challengeCode": "abc"})
+        assert answer.status_code == 200
+        assert answer.json()["challengeResponse"] == sign(CHILD_SECRET, b"abc")
+
+    async def test_another_application_is_not_found(
+        self, client: httpx.AsyncClient, provisioned: Tenant
+    ) -> None:
+        for other in ("100", "1010", f"urn:li:developerApplication:{CHILD_APP_ID}", ""):
+            answer = await client.get(
+                url(provisioned), params={"challengeCode": "abc", "applicationId": other}
+            )
+            assert answer.status_code == 404, other
+            assert answer.headers["content-type"] == PROBLEM
+            assert "challengeResponse" not in answer.text
+
+    async def test_unknown_tenant_and_tenant_without_child_app_look_the_same(
+        self, client: httpx.AsyncClient, unprovisioned: Tenant
+    ) -> None:
+        unknown = await client.get(url("tn_0000000000000000"), params={"challengeCode": "abc"})
+        waiting = await client.get(url(unprovisioned), params={"challengeCode": "abc"})
+        too_long = await client.get(url("tn_" + "0" * 200), params={"challengeCode": "abc"})
+        for answer in (unknown, waiting, too_long):
+            assert answer.status_code == 404
+            assert answer.headers["content-type"] == PROBLEM
+        assert unknown.json()["detail"] == waiting.json()["detail"] == too_long.json()["detail"]
+
+    async def test_challenge_code_is_required(self, client: httpx.AsyncClient, provisioned: Tenant) -> None:
+        answer = await client.get(url(provisioned))
+        assert answer.status_code == 422
+        assert [e["field"] for e in answer.json()["errors"]] == ["query.challengeCode"]
+
+
+class TestDelivery:
+    async def test_signed_notification_is_recorded_due_at_once(
+        self, client: httpx.AsyncClient, ctx: AppContext, provisioned: Tenant
+    ) -> None:
+        sent = notification(expiresAt=1_795_000_000_000)
+        before = (
+            REGISTRY.get_sample_value(
+                "rsc_linkedin_notifications_received_total",
+                {"type": "INTEGRATION_STATUS_CHANGE", "duplicate": "false"},
+            )
+            or 0.0
+        )
+        body, headers = signed(sent)
+        answer = await client.post(url(provisioned), content=body, headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"status": "recorded"}
+        [row] = await notifications(ctx, provisioned.id)
+        assert (row.kind, row.request_id, row.state, row.attempts) == (sent["type"], sent["id"], "pending", 0)
+        assert row.received_at == row.next_attempt_at == ctx.clock()
+        assert row.expires_at is not None and int(row.expires_at.timestamp() * 1000) == sent["expiresAt"]
+        after = REGISTRY.get_sample_value(
+            "rsc_linkedin_notifications_received_total",
+            {"type": "INTEGRATION_STATUS_CHANGE", "duplicate": "false"},
+        )
+        assert after == before + 1
+
+    async def test_a_repeated_delivery_is_a_no_op(
+        self, client: httpx.AsyncClient, ctx: AppContext, provisioned: Tenant
+    ) -> None:
+        body, headers = signed(notification())
+        first = await client.post(url(provisioned), content=body, headers=headers)
+        again = await client.post(url(provisioned), content=body, headers=headers)
+        assert (first.status_code, again.status_code) == (200, 200)
+        assert again.json() == {"status": "duplicate"}
+        assert len(await notifications(ctx, provisioned.id)) == 1
+
+    async def test_same_request_id_of_another_type_is_its_own_notification(
+        self, client: httpx.AsyncClient, ctx: AppContext, provisioned: Tenant
+    ) -> None:
+        status_change = notification()
+        export = notification("EXPORT_CANDIDATE_PROFILE", id=status_change["id"])
+        for sent in (status_change, export):
+            body, headers = signed(sent)
+            assert (await client.post(url(provisioned), content=body, headers=headers)).json() == {
+                "status": "recorded"
+            }
+        assert len(await notifications(ctx, provisioned.id)) == 2
+
+    async def test_forged_or_missing_signature_is_401_and_stores_nothing(
+        self, client: httpx.AsyncClient, ctx: AppContext, provisioned: Tenant
+    ) -> None:
+        sent = notification()
+        body, good = signed(sent)
+        _, other_secret = signed(sent, secret="not-the-child-secret")
+        _, other_body = signed(notification())
+        unprefixed = {"X-LI-Signature": sign(CHILD_SECRET, body)}  # without "hmacsha256="
+        for headers in (
+            {"Content-Type": "application/json"},
+            other_secret,
+            other_body,
+            unprefixed,
+            {"X-LI-Signature": ""},
+            {"X-LI-Signature": ("é" * 64).encode("latin-1")},
+        ):
+            answer = await client.post(url(provisioned), content=body, headers=headers)
+            assert answer.status_code == 401, headers
+            assert answer.headers["content-type"] == PROBLEM
+        tampered = body.replace(b"INTEGRATION_STATUS_CHANGE", b"EXPORT_CANDIDATE_PROFILE")
+        assert (await client.post(url(provisioned), content=tampered, headers=good)).status_code == 401
+        assert await notifications(ctx, provisioned.id) == []
+
+    async def test_signature_hex_case_does_not_matter(
+        self, client: httpx.AsyncClient, ctx: AppContext, provisioned: Tenant
+    ) -> None:
+        body, headers = signed(notification())
+        headers["X-LI-Signature"] = headers["X-LI-Signature"].upper()
+        assert (await client.post(url(provisioned), content=body, headers=headers)).status_code == 200
+
+    async def test_malformed_body_is_422_naming_the_field(
+        self, client: httpx.AsyncClient, ctx: AppContext, provisioned: Tenant
+    ) -> None:
+        cases = {
+            "body.id": {"type": "INTEGRATION_STATUS_CHANGE"},
+            "body.type": {"id": "urn:li:request:1", "type": 7},
+            "body.expiresAt": notification(expiresAt="tomorrow"),
+        }
+        for field, sent in cases.items():
+            body, headers = signed(sent)
+            answer = await client.post(url(provisioned), content=body, headers=headers)
+            assert answer.status_code == 422, answer.text
+            assert answer.headers["content-type"] == PROBLEM
+            assert [e["field"] for e in answer.json()["errors"]] == [field]
+        for unstorable in (notification(id="x" * 201), notification(id="urn:li:request:\u0000")):
+            body, headers = signed(unstorable)
+            answer = await client.post(url(provisioned), content=body, headers=headers)
+            assert answer.status_code == 422
+            assert [e["field"] for e in answer.json()["errors"]] == ["body.id"]
+        body, headers = signed(b"{not json")
+        not_json = await client.post(url(provisioned), content=body, headers=headers)
+        assert not_json.status_code == 400
+        assert not_json.headers["content-type"] == PROBLEM
+        assert await notifications(ctx, provisioned.id) == []
+
+    async def test_unknown_tenant_or_no_child_app_is_404(
+        self, client: httpx.AsyncClient, ctx: AppContext, unprovisioned: Tenant
+    ) -> None:
+        body, headers = signed(notification())
+        for key in ("tn_0000000000000000", unprovisioned.key):
+            answer = await client.post(url(key), content=body, headers=headers)
+            assert answer.status_code == 404
+            assert answer.headers["content-type"] == PROBLEM
+        assert await notifications(ctx, unprovisioned.id) == []
+
+    async def test_body_over_the_cap_is_413(
+        self, client: httpx.AsyncClient, ctx: AppContext, provisioned: Tenant
+    ) -> None:
+        cap = ctx.settings.server.max_body_bytes
+        body, headers = signed(notification(padding="x" * cap))
+        answer = await client.post(url(provisioned), content=body, headers=headers)
+        assert answer.status_code == 413
+        assert await notifications(ctx, provisioned.id) == []
