@@ -104,3 +104,57 @@ class TestExpiredTasks:
         [task] = linkedin_world(linkedin_sim).tasks.values()
         # LinkedIn accepted the first post, and a task lives 30 days: by then the job was long processed.
         assert task.element["jobPostingOperationType"] == "UPDATE"
+
+
+def _task_reads(sim: FastAPI) -> list[int]:
+    """When the service asked LinkedIn after its job tasks (ms), oldest first."""
+    return [r["at"] for r in linkedin_world(sim).requests if "simpleJobPostingTasks" in r["path"]]
+
+
+class TestSlowTasks:
+    @pytest.fixture
+    def sim_config(self) -> SimConfig:
+        # LinkedIn takes an hour over the task: the service asks less and less often, never every 2 s.
+        return SimConfig(
+            task_completion_seconds=3600, sync_records_per_window=None, sync_requests_per_day=None
+        )
+
+    async def test_polling_a_slow_task_backs_off_to_every_five_minutes(
+        self, ats: Ats, dispatcher: Dispatcher, linkedin_sim: FastAPI, clock: FrozenClock
+    ) -> None:
+        await ats.send("job.created", job())
+        await dispatcher.drain_once()
+        for _ in range(400):  # 20 minutes of drains, a poll whenever one is due
+            clock.advance(seconds=3)
+            await dispatcher.drain_once()
+
+        reads = _task_reads(linkedin_sim)
+        gaps = [(b - a) / 1000 for a, b in zip(reads, reads[1:], strict=False)]
+        assert gaps[0] <= 6, gaps  # a young task is asked after soon
+        assert gaps == sorted(gaps) or max(gaps[-3:]) >= 240, gaps  # then half its age, growing
+        assert max(gaps) >= 240, gaps  # up to every five minutes
+        assert len(reads) <= 20, len(reads)  # not one every 2 s: 600 of them in 20 minutes
+
+    async def test_a_first_task_that_fails_after_a_wait_leaves_the_next_post_a_create(
+        self, ats: Ats, dispatcher: Dispatcher, linkedin_sim: FastAPI, clock: FrozenClock, ctx_li: AppContext
+    ) -> None:
+        await ats.send("job.created", job(location=None))  # LinkedIn needs a location: the task fails
+        await dispatcher.drain_once()
+        for _ in range(5):  # asked after at least once while LinkedIn still works on it
+            clock.advance(seconds=60)
+            await dispatcher.drain_once()
+        clock.advance(seconds=3600)
+        await dispatcher.drain_once()
+        row = (await outbox_rows(ctx_li))[("simpleJobPostings", "job_1")]
+        assert row.state == "dead" and row.landed_at is None, (row.state, row.last_error)
+
+        await ats.send("job.updated", job(version=2, title="Staff Engineer"))
+        await drain(dispatcher, clock, rounds=40)
+        clock.advance(seconds=3600)
+        await drain(dispatcher, clock)
+
+        operations = [
+            t.element["jobPostingOperationType"] for t in linkedin_world(linkedin_sim).tasks.values()
+        ]
+        assert operations == ["CREATE", "CREATE"]  # LinkedIn never held the job: the fix is a CREATE too
+        assert [p["title"] for p in _posts(linkedin_sim)] == ["Staff Engineer"]

@@ -27,7 +27,7 @@ def _awaiting(*, first_post: bool) -> OutboxMessage:
         sent_revision=1,
         attempts=1,
         landed_at=POSTED if first_post else POSTED - timedelta(days=1),
-        updated_at=POSTED,
+        task_started_at=POSTED,
         lease_token=uuid.uuid4(),
         next_attempt_at=POSTED,
     )

@@ -379,7 +379,9 @@ class Dispatcher:
                     status=None if gone else (task.status if task else ""),
                     reason=task.reason if task else None,
                     now=now,
-                    poll=policy.task_poll_after(now - row.updated_at, base=self.settings.task_poll),
+                    poll=policy.task_poll_after(
+                        now - (row.task_started_at or now), base=self.settings.task_poll
+                    ),
                 )
                 counts.sent += outcome == "landed"
                 counts.dead += outcome == "dead"

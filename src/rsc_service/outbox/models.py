@@ -41,6 +41,9 @@ class OutboxMessage(TimestampMixin, Base):
     leased_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     landed_at: Mapped[datetime | None]
+    # When the job-posting task the row waits on was started: its age sets how often it is asked after.
+    # Not updated_at, which every update of the row moves.
+    task_started_at: Mapped[datetime | None]
     # When the current run of transient failures began; a row gives up by time, not by a count of attempts.
     failing_since: Mapped[datetime | None]
     # "resource:key" of the dead letter this row waits on; it is released when that row is due again.

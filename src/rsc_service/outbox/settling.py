@@ -24,7 +24,7 @@ def landed(row: OutboxMessage, *, now: datetime, task_id: str | None, task_poll:
     if task_id is not None:
         row.state = State.AWAITING_TASK
         row.task_ids = [task_id]
-        row.updated_at = now  # the task's age is measured from here
+        row.task_started_at = now  # the task's age is measured from here
         row.next_attempt_at = now + task_poll
         return
     _finish(row, now=now)
@@ -33,6 +33,7 @@ def landed(row: OutboxMessage, *, now: datetime, task_id: str | None, task_poll:
 def task_succeeded(row: OutboxMessage, *, now: datetime) -> None:
     row.last_error = None
     row.task_ids = []
+    row.task_started_at = None
     row.lease_token = row.leased_until = None
     _finish(row, now=now)
 
@@ -51,9 +52,7 @@ def task_answered(
         task_succeeded(row, now=now)
         return "landed"
     if status in ("FAILED", "PROCESSED"):
-        if (
-            row.landed_at == row.updated_at
-        ):  # its first task: LinkedIn never held the job, so next is a CREATE
+        if row.landed_at == row.task_started_at:  # its first task: LinkedIn never held the job, so CREATE
             row.landed_at = None
         rejected(row, now=now, message=f"job task {status.lower()}: {reason or 'no reason given'}")
         return "dead"
