@@ -24,6 +24,7 @@ from rsc_service.ats_webhooks import service as ats_webhook_service
 from rsc_service.bootstrap import Service
 from rsc_service.candidates import service as candidate_service
 from rsc_service.db import leases
+from rsc_service.linkedin_notifications import jobs as notification_jobs
 from rsc_service.outbox import health as outbox_health
 from rsc_service.outbox.jobs import DrainHealth, supervise
 from rsc_service.reconcile import jobs as reconcile_jobs
@@ -89,6 +90,18 @@ JOBS: list[Job] = [
     Job("heartbeat", heartbeat, timedelta(seconds=30), singleton=False),
     Job("prune_job_runs", prune_job_runs, timedelta(hours=1), singleton=True),
     Job("prune_inbox", prune_inbox, timedelta(hours=1), singleton=True),
+    Job(
+        "process_pending_notifications",
+        notification_jobs.process_pending_notifications,
+        timedelta(seconds=5),
+        singleton=False,
+    ),
+    Job(
+        "poll_integration_status",
+        notification_jobs.poll_integration_status,
+        timedelta(minutes=1),
+        singleton=True,
+    ),
 ]
 
 
