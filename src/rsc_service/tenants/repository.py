@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Row, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from rsc_service.errors import NotFound
 from rsc_service.tenants import lifecycle
@@ -194,3 +195,10 @@ async def stage_changes(session: AsyncSession, *, tenant_id: uuid.UUID) -> Seque
             select(StageChange).where(StageChange.tenant_id == tenant_id).order_by(StageChange.id)
         )
     ).all()
+
+
+async def lock_stage(session: AsyncSession, tenant: Tenant) -> None:
+    """Lock the tenant's row until the transaction ends and read its stage as committed now."""
+    stage = await session.scalar(select(Tenant.stage).where(Tenant.id == tenant.id).with_for_update())
+    if stage is not None:
+        set_committed_value(tenant, "stage", stage)

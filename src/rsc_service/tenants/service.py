@@ -375,6 +375,9 @@ async def record_integration_status(
     """Store what LinkedIn says of the tenant's integrations and move its stage to match: the first one
     enabled makes a `partner_ready` tenant `enabled`; every one disabled before the initial sync began
     makes it `partner_ready` again. Integrations of other contexts than the tenant's are ignored."""
+    # A notification and the polling job may answer for the same tenant at once: the second waits here and
+    # sees the stage the first one left (PostgreSQL; SQLite has one writer anyway).
+    await repository.lock_stage(session, tenant)
     ours = {tenant.linkedin_organization_urn, *(c.contract_urn for c in tenant.contracts)}
     for status in statuses:
         if status.integration_context in ours:
