@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from rsc_service import bootstrap
 from rsc_service.context import AppContext
+from rsc_service.linkedin_notifications import jobs as notification_jobs
 from rsc_service.tenants.models import OAuthState, Stage, StageChange, Tenant, TenantIntegration
 from tests.conftest import FrozenClock
 from tests.onboarding.conftest import (
@@ -271,3 +273,57 @@ class TestWrongStage:
                 "/v1/integration/activation", content=b"{not json", headers=headers
             )
             assert refused.status_code == 401, refused.text
+
+
+async def _partner_ready(world: World, customer: Customer) -> str:
+    owner = ats_user(world)
+    assert (await sign_in(world, customer, owner)).status_code == 303
+    answer = await plugin(world, customer)
+    requested = await world.client.post(
+        "/v1/integration/request", json=request_body(owner, answer.json()), headers=customer.auth
+    )
+    assert requested.status_code == 200, requested.text
+    return owner
+
+
+async def _enable(world: World, customer: Customer, access: str) -> None:
+    status = await world.client.get("/v1/integration", headers=customer.auth)
+    enabled = await world.linkedin.post(
+        "/_sim/admin/enable", json={"clientId": status.json()["js_sdk_api_key"], "access": access}
+    )
+    assert enabled.status_code == 200, enabled.text
+    assert enabled.json()["delivery"]["delivered"] is True, enabled.json()["delivery"]
+    await notification_jobs.process_pending_notifications(bootstrap.build(world.ctx))
+
+
+class TestEnablement:
+    async def test_rsc_101_the_integration_shows_under_the_customers_name_and_can_be_enabled(
+        self, world: World, customer: Customer
+    ) -> None:
+        await _partner_ready(world, customer)
+        shown = {r.get("integrationName") for r in world.li.collection("atsIntegrations").records.values()}
+        assert shown == {"rsc-service for Acme Robotics"}
+
+        await _enable(world, customer, "both")
+
+        status = (await world.client.get("/v1/integration", headers=customer.auth)).json()
+        assert status["stage"] == "enabled" and status["waiting_for"] == "service"
+        assert all(f["active"] for f in status["features"]), status["features"]
+        assert {i["status"] for i in status["integrations"]} == {"ENABLED"}
+        tenant = await _tenant(world.ctx, customer.key)
+        assert (await _changes(world.ctx, tenant))[-1] == (Stage.PARTNER_READY, Stage.ENABLED, "linkedin")
+
+    async def test_a7_with_only_company_access_the_contract_features_stay_inactive_and_say_why(
+        self, world: World, customer: Customer
+    ) -> None:
+        await _partner_ready(world, customer)
+
+        await _enable(world, customer, "company")
+
+        status = (await world.client.get("/v1/integration", headers=customer.auth)).json()
+        assert status["stage"] == "enabled"
+        features = {f["name"]: (f["active"], f["reason"]) for f in status["features"]}
+        assert features["one_click_export"] == (True, None)
+        assert features["sync_to_recruiter"] == (True, None)
+        assert features["recruiter_notes_and_inmails"] == (False, "contract-level access is off")
+        assert features["seats"] == (False, "contract-level access is off")
