@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from rsc_service.links.models import CandidateLink, LinkSource
 from rsc_service.outbox.dispatcher import Dispatcher
 from rsc_service.tenants import service as tenant_service
 from tests.conftest import FrozenClock
-from tests.factories import Ats, candidate
+from tests.factories import Ats, candidate, make_tenant
 from tests.flows.conftest import drain
 
 ORG = "urn:li:organization:1001"
@@ -120,3 +121,38 @@ class TestReadBackCost:
 
         assert while_behind == 0  # the read would spend budget the pushes wait for
         assert caught_up == 101
+
+    async def test_a_backlogged_tenant_does_not_hold_up_the_others(
+        self,
+        ats: Ats,
+        client: httpx.AsyncClient,
+        dispatcher: Dispatcher,
+        ctx_li: AppContext,
+        clock: FrozenClock,
+    ) -> None:
+        async with ctx_li.sessionmaker.begin() as session:
+            registered = await make_tenant(
+                session,
+                ctx_li,
+                linkedin_client_id="sim-customer",
+                linkedin_client_secret="sim-customer-secret",
+                linkedin_organization_urn=ORG,
+            )
+        other = Ats(client, clock, registered.tenant.key, registered.webhook_secret)
+        for n in range(6):  # the busy tenant's candidates landed first: the oldest unchecked
+            await ats.send("candidate.created", candidate(f"cand_a{n}"))
+        await drain(dispatcher, clock)
+        clock.advance(seconds=1)
+        await other.send("candidate.created", candidate("cand_other"))
+        await drain(dispatcher, clock)
+        for n in range(100):  # then the busy tenant falls behind
+            await ats.send("candidate.created", candidate(f"cand_b{n:03d}"))
+
+        read = await candidate_service.read_back_matches(
+            ctx_li.sessionmaker, bootstrap.tenant_apps(ctx_li), now=ctx_li.db_now, limit=5
+        )
+
+        assert read == 1  # the other tenant's candidate, though five of the busy one's are older
+        checked = await _link(ctx_li, "cand_other")
+        assert checked is not None and checked.checked_at is not None
+        assert await _link(ctx_li, "cand_a0") is None

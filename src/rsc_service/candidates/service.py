@@ -19,6 +19,30 @@ from rsc_service.push.candidates import CANDIDATES
 from rsc_service.tenants.apps import TenantApps
 
 
+async def _unchecked_without_backlog(
+    sessionmaker: async_sessionmaker[AsyncSession], *, limit: int
+) -> dict[uuid.UUID, list[str]]:
+    """The oldest unchecked candidates by tenant, of tenants without a backlog. A backlogged tenant is left
+    out of the query itself, so one with `limit` unchecked candidates cannot hold up the others."""
+    skip: set[uuid.UUID] = set()
+    async with sessionmaker() as session:
+        while True:
+            unchecked = await link_service.list_unchecked(
+                session, resource=CANDIDATES.name, limit=limit, skip_tenants=skip
+            )
+            by_tenant: dict[uuid.UUID, list[str]] = {}
+            for tenant_id, ats_candidate_id in unchecked:
+                by_tenant.setdefault(tenant_id, []).append(ats_candidate_id)
+            behind = {
+                tenant_id
+                for tenant_id in by_tenant
+                if await outbox_service.has_backlog(session, tenant_id=tenant_id, rows=MAX_BATCH)
+            }
+            if not behind:
+                return by_tenant
+            skip |= behind  # grows every round: the loop ends once every tenant was looked at
+
+
 async def read_back_matches(
     sessionmaker: async_sessionmaker[AsyncSession],
     apps: TenantApps,
@@ -32,16 +56,9 @@ async def read_back_matches(
     answers (read again next time) and the database is held briefly. A tenant with a backlog of owed rows
     is left for a later run: its reads would spend the LinkedIn budget its pushes are waiting for.
     """
-    async with sessionmaker() as session:
-        unchecked = await link_service.list_unchecked(session, resource=CANDIDATES.name, limit=limit)
-    by_tenant: dict[uuid.UUID, list[str]] = {}
-    for tenant_id, ats_candidate_id in unchecked:
-        by_tenant.setdefault(tenant_id, []).append(ats_candidate_id)
+    by_tenant = await _unchecked_without_backlog(sessionmaker, limit=limit)
     read = 0
     for tenant_id, ids in by_tenant.items():
-        async with sessionmaker() as session:
-            if await outbox_service.has_backlog(session, tenant_id=tenant_id, rows=MAX_BATCH):
-                continue
         tenant = await apps.for_tenant(tenant_id)
         for start in range(0, len(ids), MAX_BATCH):
             keys = [

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Uuid, and_, bindparam, case, or_, select, update
+from sqlalchemy import Uuid, and_, bindparam, case, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.db.lookups import Lookup
@@ -49,10 +49,10 @@ async def manual_members(
 
 
 async def list_unchecked(
-    session: AsyncSession, *, resource: str, limit: int
+    session: AsyncSession, *, resource: str, limit: int, skip_tenants: Collection[uuid.UUID] = ()
 ) -> Sequence[tuple[uuid.UUID, str]]:
     """(tenant, candidate) pairs that landed on LinkedIn as `resource` after their match was last read (or
-    never read)."""
+    never read), oldest first, leaving out `skip_tenants`."""
     landed = outbox_service.landed(resource).subquery()
     link = and_(CandidateLink.tenant_id == landed.c.tenant_id, CandidateLink.ats_candidate_id == landed.c.key)
     rows = await session.execute(
@@ -61,6 +61,7 @@ async def list_unchecked(
         .where(
             or_(CandidateLink.id.is_(None), CandidateLink.checked_at.is_(None),
                 CandidateLink.checked_at < landed.c.updated_at),
+            landed.c.tenant_id.not_in(list(skip_tenants)) if skip_tenants else true(),
         )
         .order_by(landed.c.updated_at)
         .limit(limit)

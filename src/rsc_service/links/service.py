@@ -7,7 +7,7 @@ and rides on every candidate PUT (docs/architecture.md#7-links).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -81,6 +81,6 @@ async def manual_members(
 
 
 async def list_unchecked(
-    session: AsyncSession, *, resource: str, limit: int
+    session: AsyncSession, *, resource: str, limit: int, skip_tenants: Collection[uuid.UUID] = ()
 ) -> Sequence[tuple[uuid.UUID, str]]:
-    return await repository.list_unchecked(session, resource=resource, limit=limit)
+    return await repository.list_unchecked(session, resource=resource, limit=limit, skip_tenants=skip_tenants)
