@@ -66,6 +66,19 @@ class Counts:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+class _Pass:
+    """One drain pass's `now` and its held tenants, each read once for the whole pass."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._paused: set[uuid.UUID] | None = None
+
+    async def paused(self, session: AsyncSession) -> set[uuid.UUID]:
+        if self._paused is None:
+            self._paused = await tenant_service.paused_ids(session, now=self.now)
+        return self._paused
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -92,8 +105,9 @@ class Dispatcher:
     async def drain_once(self) -> Counts:
         """One claim and everything it sends. Returns what happened; zero claimed means nothing was due."""
         counts = Counts()
-        counts.add(await self._holding(self._poll_tasks))
-        counts.add(await self._holding(self._send_due))
+        held = _Pass(await self._now())
+        counts.add(await self._holding(lambda token: self._poll_tasks(token, held)))
+        counts.add(await self._holding(lambda token: self._send_due(token, held)))
         return counts
 
     async def release_held(self) -> int:
@@ -119,9 +133,9 @@ class Dispatcher:
         self._held.discard(token)
         return counts
 
-    async def _send_due(self, token: uuid.UUID) -> Counts:
+    async def _send_due(self, token: uuid.UUID, held: _Pass) -> Counts:
         counts = Counts()
-        claimed, waiting = await self._claim(token)
+        claimed, waiting = await self._claim(token, held)
         counts.claimed, counts.waiting = len(claimed), waiting
         landed: set[tuple[object, str]] = set()
         in_claim = {(row.tenant_id, policy.ref(row.resource, row.key)) for row in claimed}
@@ -143,10 +157,10 @@ class Dispatcher:
                 landed |= ok_refs
         return counts
 
-    async def _claim(self, token: uuid.UUID) -> tuple[list[OutboxMessage], int]:
-        now = await self._now()
+    async def _claim(self, token: uuid.UUID, held: _Pass) -> tuple[list[OutboxMessage], int]:
+        now = await self._now()  # fresh: checking tasks before may have taken a while
         async with self._sessionmaker.begin() as session:
-            paused = await tenant_service.paused_ids(session, now=now)
+            paused = await held.paused(session)
             due = await repository.claim_candidates(
                 session,
                 now=now,
@@ -331,12 +345,12 @@ class Dispatcher:
                 )  # fmt: skip
         return len(rows)
 
-    async def _poll_tasks(self, token: uuid.UUID) -> Counts:
+    async def _poll_tasks(self, token: uuid.UUID, held: _Pass) -> Counts:
         """Jobs wait on LinkedIn's tasks: each final state ends the row (settling.task_answered). After a look
         that found none due, the next waits `task_poll`: a task is never due sooner, and the drain spares
         a transaction on every pass."""
         counts = Counts()
-        now = await self._now()
+        now = held.now
         if self._quiet_tasks_until is not None and now < self._quiet_tasks_until:
             return counts
         async with self._sessionmaker.begin() as session:
@@ -346,7 +360,7 @@ class Dispatcher:
                 limit=self.settings.claim_limit,
                 per_tenant=self.settings.per_tenant,
                 states=(State.AWAITING_TASK,),
-                skip_tenants=await tenant_service.paused_ids(session, now=now),
+                skip_tenants=await held.paused(session),
             )
             await repository.mark_claimed(session, rows, token=token, leased_until=now + self.settings.lease)
         self._quiet_tasks_until = None if rows else now + self.settings.task_poll
