@@ -245,9 +245,6 @@ class Scheduler:
 
     def readiness(self) -> str | None:
         """Why this process is not ready: a dead or stalled drain."""
-        age = self.drain.age()
-        if age is not None:
-            metrics.DRAIN_CYCLE_AGE.set(age)
         return self.drain.problem()
 
     def shutdown(self) -> None:

@@ -1,14 +1,17 @@
-"""What an idle drain pass costs the database: it runs several times a second on every replica."""
+"""What an idle drain pass costs the database (it runs several times a second on every replica), and the
+gauge that tells an operator it still goes round."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from prometheus_client import REGISTRY
 from sqlalchemy import event as sa_event
 
 from rsc_service import bootstrap
 from rsc_service.context import AppContext
 from rsc_service.outbox.dispatcher import DispatchSettings
+from rsc_service.outbox.jobs import DrainHealth
 
 
 async def test_an_idle_pass_reads_the_held_tenants_once(ctx: AppContext) -> None:
@@ -27,3 +30,14 @@ async def test_an_idle_pass_reads_the_held_tenants_once(ctx: AppContext) -> None
     assert counts.claimed == 0
     held = [s for s in statements if "FROM tenants" in s]
     assert len(held) == 1, held  # paused and not-yet-sending tenants, read once for the whole pass
+
+
+def test_the_drain_age_gauge_moves_without_anyone_asking_readyz() -> None:
+    clock = [100.0]
+    health = DrainHealth(stalled_after=60, monotonic=lambda: clock[0])
+    clock[0] = 105.0
+    assert REGISTRY.get_sample_value("rsc_outbox_drain_seconds_since_cycle") == 5.0  # since it started
+    health.beat()
+    clock[0] = 147.0
+
+    assert REGISTRY.get_sample_value("rsc_outbox_drain_seconds_since_cycle") == 42.0

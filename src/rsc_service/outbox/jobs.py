@@ -28,10 +28,16 @@ class DrainHealth:
         self.failing = False  # the last attempt to drain failed
         self.restarts = 0
         self._last: float | None = None
+        self._created = monotonic()
+        # Computed when scraped: a drain that stopped going round shows it without anyone asking /readyz.
+        metrics.DRAIN_CYCLE_AGE.set_function(self._gauge)
 
     def beat(self) -> None:
         self._last = self._monotonic()
-        metrics.DRAIN_CYCLE_AGE.set(0)
+
+    def _gauge(self) -> float:
+        """Seconds since the drain last went round, or since it was started if it never has."""
+        return self._monotonic() - (self._created if self._last is None else self._last)
 
     def age(self) -> float | None:
         return None if self._last is None else self._monotonic() - self._last
