@@ -51,6 +51,9 @@ class TenantApps:
         self._throttle = throttle
         self._monotonic = monotonic
         self._kept: dict[uuid.UUID, tuple[float, TenantApp]] = {}
+        # One throttle per application for the life of the process: it remembers LinkedIn's Retry-After
+        # for the groups not counted in the database (provisioning, integrations, seats).
+        self._throttles: dict[str, DatabaseThrottle] = {}
 
     @classmethod
     def with_database_throttle(
@@ -84,8 +87,10 @@ class TenantApps:
             client_id=client_id,
             client_secret=tenant_service.linkedin_client_secret(tenant, cipher=self._cipher()),
         )
+        if client_id not in self._throttles:
+            self._throttles[client_id] = self._throttle(client_id)
         found = TenantApp(
-            self._linkedin.for_app(credentials, throttle=self._throttle(client_id)), organization
+            self._linkedin.for_app(credentials, throttle=self._throttles[client_id]), organization
         )
         self._kept[tenant_id] = (self._monotonic(), found)
         return found
