@@ -120,7 +120,9 @@ class OnboardingSettings(BaseModel):
     partner_client_id: str | None = Field(
         None, description="The partner (parent) LinkedIn application: provisions child apps, signs members in"
     )
-    partner_client_secret: SecretStr | None = Field(None, description="The partner application's client secret")
+    partner_client_secret: SecretStr | None = Field(
+        None, description="The partner application's client secret"
+    )
     product_name: str = Field(
         "rsc-service",
         min_length=1,

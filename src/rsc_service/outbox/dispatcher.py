@@ -28,6 +28,7 @@ from rsc_service.integrations.linkedin.errors import (
     LinkedInError,
     Rejected,
     Throttled,
+    clamp_retry_after,
 )
 from rsc_service.outbox import policy, repository, settling
 from rsc_service.outbox.models import OutboxMessage
@@ -332,7 +333,7 @@ class Dispatcher:
                 return None
             # LinkedIn's Retry-After is honoured within 1 s .. 24 h: a huge value must not park rows for
             # decades, nor overflow the date (docs/architecture.md#10-throttle).
-            return now + timedelta(seconds=min(max(error.retry_after, 1.0), 86_400.0))
+            return now + timedelta(seconds=clamp_retry_after(error.retry_after))
         return now + self.settings.forbidden_pause
 
     async def _release(self, rows: Sequence[OutboxMessage], token: uuid.UUID, message: str) -> int:

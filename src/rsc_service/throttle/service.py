@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rsc_service.db.session import insert_for
-from rsc_service.integrations.linkedin.errors import Throttled
+from rsc_service.integrations.linkedin.errors import Throttled, clamp_retry_after
 from rsc_service.integrations.linkedin.throttle import Group, Throttle
 from rsc_service.settings import LinkedInSettings
 from rsc_service.throttle.models import ThrottleBucket, ThrottleSlot
@@ -110,7 +110,7 @@ class DatabaseThrottle(Throttle):
             if daily_limit:
                 until = next_midnight(now)
             elif retry_after is not None:
-                until = now + timedelta(seconds=min(max(retry_after, 1.0), 86_400.0))
+                until = now + timedelta(seconds=clamp_retry_after(retry_after))
             else:
                 step = self._config.backoff_base * 2**bucket.backoff_level
                 until = now + min(step, self._config.backoff_cap) * (0.5 + self._rng.random() / 2)

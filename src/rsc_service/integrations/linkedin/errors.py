@@ -179,6 +179,14 @@ def error_from_response(response: httpx.Response, *, now: datetime) -> LinkedInE
     return ERROR_BY_CATEGORY[category](message, status=status, service_error_code=code, request_id=request_id)
 
 
+# The Retry-After this client honours: at least a second, at most a day, whatever LinkedIn sends.
+RETRY_AFTER_MIN, RETRY_AFTER_MAX = 1.0, 86_400.0
+
+
+def clamp_retry_after(seconds: float) -> float:
+    return min(max(seconds, RETRY_AFTER_MIN), RETRY_AFTER_MAX)
+
+
 def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
     """Seconds to wait from a `Retry-After` of seconds or an HTTP date; None if absent or unreadable."""
     if value is None or not value.strip():

@@ -12,6 +12,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
+from rsc_service.integrations.linkedin import errors
 from rsc_service.integrations.linkedin.errors import Throttled
 
 
@@ -129,7 +130,7 @@ class TokenBucketThrottle(Throttle):
             pause = (_next_midnight(now) - now).total_seconds()
         elif retry_after is not None:
             # Honoured, clamped to 1 s..24 h (docs/architecture.md#10-throttle).
-            pause = min(max(retry_after, 1.0), 86_400.0)
+            pause = errors.clamp_retry_after(retry_after)
         else:
             if (
                 bucket.last_429_at is not None
