@@ -161,14 +161,8 @@ async def replay_dead_letters(
     tenant_key: str, body: ReplayRequest, session: WriteSession, ctx: Ctx, _: AdminPrincipal
 ) -> ReplayResultRead:
     tenant = await tenant_service.get_by_key(session, tenant_key)
-    now = ctx.clock()
-    result = await dead_letters.replay(
-        session,
-        tenant_id=tenant.id,
-        ids=body.ids,
-        replay_all=body.all,
-        rebuild=push_service.rebuilder(tenant, now=now),
-        now=now,
+    result = await push_service.replay_dead_letters(
+        session, tenant=tenant, ids=body.ids, replay_all=body.all, now=ctx.clock()
     )
     return ReplayResultRead(replayed=result.replayed, skipped=result.skipped, remaining=result.remaining)
 

@@ -22,7 +22,6 @@ def replay(
     ] = False,
 ) -> None:
     """Send dead letters again, rebuilt from each record's current version; safe to repeat."""
-    from rsc_service.outbox import dead_letters
     from rsc_service.push import service as push_service
     from rsc_service.tenants import service as tenant_service
 
@@ -33,14 +32,8 @@ def replay(
     async def work(ctx: AppContext) -> dict[str, Any]:
         async with ctx.sessionmaker.begin() as session:
             found = await tenant_service.get_by_key(session, tenant)
-            now = ctx.clock()
-            result = await dead_letters.replay(
-                session,
-                tenant_id=found.id,
-                ids=row_id or None,
-                replay_all=replay_all,
-                rebuild=push_service.rebuilder(found, now=now),
-                now=now,
+            result = await push_service.replay_dead_letters(
+                session, tenant=found, ids=row_id or None, replay_all=replay_all, now=ctx.clock()
             )
         return {"replayed": result.replayed, "skipped": result.skipped, "remaining": result.remaining}
 

@@ -176,6 +176,26 @@ async def owe_records(
     return found
 
 
+async def replay_dead_letters(
+    session: AsyncSession,
+    *,
+    tenant: TenantRef,
+    ids: Sequence[int] | None,
+    replay_all: bool,
+    now: datetime,
+    resources: Registry = RESOURCES,
+) -> dead_letters.Replayed:
+    """Send a tenant's dead letters again, each rebuilt from its record's current version in the mirror."""
+    return await dead_letters.replay(
+        session,
+        tenant_id=tenant.id,
+        ids=ids,
+        replay_all=replay_all,
+        rebuild=rebuilder(tenant, now=now, resources=resources),
+        now=now,
+    )
+
+
 def rebuilder(tenant: TenantRef, *, now: datetime, resources: Registry = RESOURCES) -> dead_letters.Rebuild:
     """For dead-letter replay: each row re-owed from its record's current version in the mirror. A row no
     single record builds (an ACL assignee) keeps its stored payload."""
