@@ -61,14 +61,15 @@ class TestRefusals:
         rows = await outbox_rows(ctx_li)
         assert {row.state for row in rows.values()} == {"pending"}
         assert all(row.attempts == 0 for row in rows.values())
-        # Paused: nothing is even claimed until the pause ends.
+        # Paused: nothing is even claimed until the pause ends, not even a change due at once.
+        await ats.send("candidate.created", candidate("cand_3"))
         assert (await dispatcher.drain_once()).claimed == 0
 
         await linkedin_http.post("/_sim/admin/enable", json={"enabled": True})
         clock.advance(minutes=6)
         resumed = await dispatcher.drain_once()
 
-        assert resumed.sent == 2
+        assert resumed.sent == 3
         assert stored_title(linkedin_sim, "cand_1") == "Engineer"
 
     async def test_a_429_with_retry_after_waits_without_counting_an_attempt(
