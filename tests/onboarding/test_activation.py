@@ -327,3 +327,47 @@ class TestEnablement:
         assert features["sync_to_recruiter"] == (True, None)
         assert features["recruiter_notes_and_inmails"] == (False, "contract-level access is off")
         assert features["seats"] == (False, "contract-level access is off")
+
+
+class TestCertificationModule1:
+    async def test_rsc_104_the_configuration_holds_the_callback_url_and_all_product_users_viewers(
+        self, world: World, customer: Customer
+    ) -> None:
+        await _partner_ready(world, customer)
+
+        stored = {
+            dict(key)["configuration"]: record["configurationValue"]["string"]
+            for key, record in world.li.collection("configurations").records.items()
+        }
+
+        assert stored == {
+            "CALLBACK_URL": f"{RSC_URL}/v1/linkedin/notifications/{customer.key}",
+            "JOB_POSTING_VIEWERS": "ALL_PRODUCT_USERS",
+            "APPLICATION_VIEWERS": "ALL_PRODUCT_USERS",
+        }
+
+    async def test_rsc_105_the_child_app_allows_the_ats_domain_for_the_js_sdk(
+        self, world: World, customer: Customer
+    ) -> None:
+        await _partner_ready(world, customer)
+        status = (await world.client.get("/v1/integration", headers=customer.auth)).json()
+
+        # As LinkedIn's provisioning API answers it to the partner application.
+        token = await world.linkedin.post(
+            "/oauth/v2/accessToken",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "sim-partner",
+                "client_secret": "sim-partner-secret",
+            },
+        )
+        found = await world.linkedin.get(
+            "/v2/provisionedApplications",
+            params={"q": "credentialsByUniqueForeignId", "uniqueForeignId": customer.key},
+            headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+        )
+
+        assert found.status_code == 200, found.text
+        [app] = found.json()["elements"]
+        assert app["validJsSdkDomains"] == [WEB_URL]
+        assert app["credentials"]["clientId"] == status["js_sdk_api_key"]
