@@ -20,6 +20,7 @@ from rsc_service.context import AppContext
 from rsc_service.linkedin_notifications import routes as linkedin_notification_routes
 from rsc_service.onboarding import routes as onboarding_routes
 from rsc_service.scheduler import Scheduler
+from rsc_service.seats import routes as seat_routes
 from rsc_service.settings import Settings
 from rsc_service.web import health
 from rsc_service.web.middleware import RequestContextMiddleware, RequestLimitsMiddleware
@@ -116,6 +117,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(admin_routes.router)
     app.include_router(sync_routes.router)
+    app.include_router(seat_routes.router)
     app.include_router(linkedin_notification_routes.router)
     app.include_router(onboarding_routes.router)
     app.include_router(onboarding_routes.sign_in_router)

@@ -28,6 +28,7 @@ from rsc_service.linkedin_notifications import jobs as notification_jobs
 from rsc_service.outbox import health as outbox_health
 from rsc_service.outbox.jobs import DrainHealth, supervise
 from rsc_service.reconcile import jobs as reconcile_jobs
+from rsc_service.seats import jobs as seat_jobs
 from rsc_service.web import metrics, metrics_collect
 
 log = structlog.get_logger()
@@ -83,9 +84,14 @@ async def reconcile(service: Service) -> None:
     await reconcile_jobs.reconcile_all(service.ctx)
 
 
+async def refresh_seats(service: Service) -> None:
+    await seat_jobs.refresh_all(service.ctx, service.tenant_apps)
+
+
 JOBS: list[Job] = [
     Job("read_back_matches", read_back_matches, timedelta(seconds=30), singleton=True),
     Job("reconcile", reconcile, timedelta(hours=1), singleton=True),
+    Job("refresh_seats", refresh_seats, timedelta(hours=1), singleton=True),
     Job("refresh_outbox_gauges", refresh_outbox_gauges, timedelta(seconds=15), singleton=False),
     Job("heartbeat", heartbeat, timedelta(seconds=30), singleton=False),
     Job("prune_job_runs", prune_job_runs, timedelta(hours=1), singleton=True),

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +27,7 @@ from rsc_service.outbox.ops import Intent
 from rsc_service.push.candidates import STAGES
 from rsc_service.push.fields import PRIVATE, PushContext
 from rsc_service.push.registry import RESOURCES, Registry
+from rsc_service.seats import service as seat_service
 
 
 class TenantRef(Protocol):
@@ -43,13 +44,15 @@ class TenantRef(Protocol):
 
 
 class _Owing:
-    """One run's reads and debts: the mirror unit, the manual links, and the outbox rows owed so far."""
+    """One run's reads and debts: the mirror unit, the manual links, the seat holders, and the outbox rows
+    owed so far."""
 
     def __init__(self, session: AsyncSession, resources: Registry) -> None:
         self.unit = MirrorUnit(session)
         self.resources = resources
         self.owed: list[outbox_service.Owed] = []
         self._links: dict[tuple[uuid.UUID, str], str | None] = {}
+        self._members: dict[tuple[uuid.UUID, str], str | None] = {}  # (tenant, ATS user) -> seat holder
 
     async def load_links(self, tenant_id: uuid.UUID, candidate_ids: Sequence[str]) -> None:
         wanted = sorted({c for c in candidate_ids if (tenant_id, c) not in self._links})
@@ -59,6 +62,14 @@ class _Owing:
             self.unit.session, tenant_id=tenant_id, candidate_ids=wanted
         )
         self._links.update(((tenant_id, candidate), found.get(candidate)) for candidate in wanted)
+
+    async def load_members(self, tenant_id: uuid.UUID, user_ids: Iterable[str]) -> None:
+        """The member URN of each of `user_ids` holding an active seat, read once per run for every user."""
+        wanted = sorted({u for u in user_ids if (tenant_id, u) not in self._members})
+        if not wanted:
+            return
+        found = await seat_service.members(self.unit.session, tenant_id, wanted)
+        self._members.update(((tenant_id, user), found.get(user)) for user in wanted)
 
     async def owe(
         self, tenant: TenantRef, record: Record, *, extra_dependencies: Sequence[str] = ()
@@ -90,6 +101,11 @@ class _Owing:
         if record.kind == "candidate":
             await self.load_links(tenant.id, [record.ats_id])
             manual = self._links[(tenant.id, record.ats_id)]
+        members: dict[str, str] = {}
+        team = _acl_users([record.data]) if record.kind == "job" else set()
+        if team:
+            await self.load_members(tenant.id, team)
+            members = {user: m for user in team if (m := self._members[(tenant.id, user)]) is not None}
         return PushContext(
             integration_context=organization,
             job_availability=tenant.job_availability or PRIVATE,
@@ -97,6 +113,7 @@ class _Owing:
             job=job.data if job else None,
             candidate=candidate.data if candidate else None,
             users={user.ats_id: user.data for user in users if not user.deleted},
+            members=members,
         )
 
     async def write(self, *, now: datetime) -> None:
@@ -122,6 +139,11 @@ async def apply_ats_changes(
         mine = [change for tenant, change in changes if tenant.id == tenant_id]
         await mirror_service.load_for(run.unit, tenant_id, mine)
         await run.load_links(tenant_id, [c.ats_id for c in mine if c.kind == "candidate"])
+        # Restricted jobs' hiring teams, as changed and as stored (a deletion carries its tombstone only).
+        jobs = [c.data for c in mine if c.kind == "job"] + [
+            r.data for r in run.unit.loaded(tenant_id) if r.kind == "job"
+        ]
+        await run.load_members(tenant_id, _acl_users(jobs))
     stored: list[Record | None] = []
     with session.no_autoflush:  # the unit answers from memory what this run changed
         for tenant, change in changes:
@@ -138,6 +160,11 @@ async def apply_ats_changes(
             stored.append(done.record)
     await run.write(now=now)
     return stored
+
+
+def _acl_users(jobs: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The ATS users restricted jobs are shown to: their ACL assignees, if they hold a seat."""
+    return {user for job in jobs if job.get("restricted") for user in mirror_service.user_ids(job)}
 
 
 async def owe_again(

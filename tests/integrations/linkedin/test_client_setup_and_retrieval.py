@@ -261,6 +261,39 @@ CASES = {
             paging=PAGING,
         ),
     ),
+    "list_seats_by_attributes": Case(
+        lambda app: app.list_seats_by_attributes([CONTRACT], start=100, count=50),
+        "GET",
+        f"/v2/seats?q=seatsByAttributes&contracts={CONTRACT_ENC}&start=100&count=50",
+        {"X-Restli-Protocol-Version": None},
+        None,
+        {
+            "elements": [
+                {
+                    "id": 7,
+                    "contract": CONTRACT,
+                    "member": "urn:li:person:rita",
+                    "active": True,
+                    "admin": False,
+                    "email": "rita@acme.example",
+                }
+            ],
+            **PAGE,
+        },
+        wire.Page[wire.Seat](
+            elements=[
+                wire.Seat(
+                    id=7,
+                    contract=CONTRACT,
+                    member="urn:li:person:rita",
+                    active=True,
+                    admin=False,
+                    email="rita@acme.example",
+                )
+            ],
+            paging=PAGING,
+        ),
+    ),
     "list_conversation_events": Case(
         lambda app: app.list_conversation_events(SEAT, window_start=1_000, window_end=43_201_000),
         "GET",

@@ -55,6 +55,22 @@ class RetrievalCalls:
         ]
         return await self._transport.finder("/v2/seatsV2", query, wire.Seat, group=Group.SEATS)
 
+    async def list_seats_by_attributes(
+        self,
+        contracts: Sequence[str],
+        *,
+        active: bool | None = None,
+        start: int = 0,
+        count: int = 100,
+    ) -> wire.Page[wire.Seat]:
+        """Recruiter seatholders through the older finder (`seats?q=seatsByAttributes`): `id`, `member`,
+        `contract`, `active`, `admin` and the holder's `email`; every state unless `active` is given."""
+        query = [restli.param("q", "seatsByAttributes"), *restli.list_param("contracts", contracts)]
+        if active is not None:
+            query.append(restli.param("active", "true" if active else "false"))
+        query += [restli.param("start", start), restli.param("count", count)]
+        return await self._transport.finder("/v2/seats", query, wire.Seat, group=Group.SEATS)
+
     async def list_conversation_events(
         self, viewer: str, *, window_start: int, window_end: int, start: int = 0, count: int = 50
     ) -> wire.Page[wire.ConversationEvent]:

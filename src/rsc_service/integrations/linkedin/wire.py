@@ -232,6 +232,9 @@ class Seat(Read):
     state: str | None = None
     seat_roles: list[str] = Field(default_factory=list)
     active: bool | None = None  # the older /v2/seats finder
+    admin: bool | None = None  # the older /v2/seats finder
+    # The holder's email, from the older /v2/seats finder (docs/linkedin.md#retrieval); not published
+    email: str | None = None
     created: AuditStamp | None = None
 
 
