@@ -25,6 +25,7 @@ from rsc_service.bootstrap import Service
 from rsc_service.candidates import service as candidate_service
 from rsc_service.db import leases
 from rsc_service.linkedin_notifications import jobs as notification_jobs
+from rsc_service.onboarding import deactivation
 from rsc_service.outbox import health as outbox_health
 from rsc_service.outbox.jobs import DrainHealth, supervise
 from rsc_service.reconcile import jobs as reconcile_jobs
@@ -88,6 +89,10 @@ async def refresh_seats(service: Service) -> None:
     await seat_jobs.refresh_all(service.ctx, service.tenant_apps)
 
 
+async def finish_deactivations(service: Service) -> None:
+    await deactivation.finish_deactivations(service.ctx, service.tenant_apps, resources=service.resources)
+
+
 JOBS: list[Job] = [
     Job("read_back_matches", read_back_matches, timedelta(seconds=30), singleton=True),
     Job("reconcile", reconcile, timedelta(hours=1), singleton=True),
@@ -96,6 +101,7 @@ JOBS: list[Job] = [
     Job("heartbeat", heartbeat, timedelta(seconds=30), singleton=False),
     Job("prune_job_runs", prune_job_runs, timedelta(hours=1), singleton=True),
     Job("prune_inbox", prune_inbox, timedelta(hours=1), singleton=True),
+    Job("finish_deactivations", finish_deactivations, timedelta(minutes=1), singleton=True),
     Job(
         "process_pending_notifications",
         notification_jobs.process_pending_notifications,

@@ -171,3 +171,77 @@ def tenant_delete(
 
     run_in_context(read_settings(), work)
     console.print(f"deleted {tenant_key}")
+
+
+@tenant_app.command("deactivate")
+def tenant_deactivate(
+    tenant: Annotated[str, typer.Option("--tenant", help="The tenant's key (tn_...)")],
+    keep_linkedin_data: Annotated[
+        bool,
+        typer.Option("--keep-linkedin-data", help="LinkedIn keeps its copy; only ours is purged"),
+    ] = False,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait", help="Delete and purge here, showing progress; or leave it to the job"
+        ),
+    ] = True,
+    reason: Annotated[str | None, typer.Option(help="Kept in the tenant's audit trail")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines of progress")] = False,
+) -> None:
+    """Deactivate a tenant: stop its sync, delete what LinkedIn holds of it (unless --keep-linkedin-data),
+    then purge its local data. Safe to run again: it continues where it stopped
+    (docs/onboarding.md#stages)."""
+    import asyncio
+    from dataclasses import asdict
+
+    from rsc_service import bootstrap, logs
+    from rsc_service.onboarding import deactivation
+    from rsc_service.tenants import lifecycle
+    from rsc_service.tenants import service as tenant_service
+
+    mode = deactivation.Mode.KEEP if keep_linkedin_data else deactivation.Mode.DELETE
+
+    def show(found: deactivation.Progress) -> None:
+        if as_json:
+            record = {**asdict(found), "mode": found.mode.value, "stage": found.stage.value}
+            typer.echo(json.dumps(record, default=str))
+            return
+        console.print(f"[bold]{found.tenant_key}[/bold] mode {found.mode.value}: {found.state}")
+        for kind in found.kinds:
+            total = "?" if kind.total is None else kind.total
+            failed = f", {kind.failed} failed: {kind.last_error}" if kind.failed else ""
+            mark = "done" if kind.finished else "…"
+            console.print(f"  {kind.kind:36} {kind.action:6} {kind.done}/{total}{failed} {mark}")
+
+    async def work(ctx: AppContext) -> None:
+        async with ctx.sessionmaker.begin() as session:
+            found = await deactivation.deactivate(
+                session,
+                ctx,
+                await tenant_service.get_by_key(session, tenant),
+                mode=mode,
+                actor=lifecycle.OPERATOR,
+                now=ctx.clock(),
+                reason=reason,
+            )
+            tenant_id = (await tenant_service.get_by_key(session, tenant)).id
+        show(found)
+        if not wait:
+            return
+        apps = bootstrap.tenant_apps(ctx)
+        while True:
+            finished = await deactivation.finish_one(ctx, apps, tenant_id)
+            async with ctx.sessionmaker() as session:
+                current = await deactivation.progress(
+                    session, await tenant_service.get_by_key(session, tenant)
+                )
+            if current is not None:
+                show(current)
+            if finished:
+                return
+            await asyncio.sleep(5)
+
+    settings = read_settings()
+    logs.configure_logging(settings.logging, settings.environment)  # to stderr: stdout is the progress
+    run_in_context(settings, work)

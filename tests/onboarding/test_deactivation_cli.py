@@ -1,0 +1,62 @@
+"""`rsc-service tenant deactivate`: the real command, on a fresh database, showing progress to the end."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+
+from tests import processes
+from tests.conftest import ENCRYPTION_KEY
+
+FreshDatabase = Callable[[bool], Awaitable[str]]
+
+
+class TestDeactivateCommand:
+    async def test_keeping_linkedins_copy_purges_ours_and_shows_the_progress(
+        self, fresh_database: FreshDatabase
+    ) -> None:
+        env = processes.env_for(
+            await fresh_database(True),
+            RSC_SECURITY__ENCRYPTION_KEYS=json.dumps([ENCRYPTION_KEY]),
+            RSC_ALLOW_INSECURE_LOCAL="true",
+        )
+        created = processes.run(
+            [
+                "tenant", "create", "--json",
+                "--name", "Acme", "--ats-url", "http://127.0.0.1:8200", "--ats-token", "t0k3n",
+                "--organization", "urn:li:organization:1001", "--contract", "urn:li:contract:2001",
+                "--client-id", "sim-customer", "--client-secret", "sim-customer-secret",
+                "--app-urn", "urn:li:developerApplication:3001", "--unique-foreign-id", "acme-1",
+            ],
+            env,
+        )  # fmt: skip
+        assert created.returncode == 0, created.stderr
+        key = json.loads(created.stdout)["tenant_key"]
+
+        result = processes.run(
+            ["tenant", "deactivate", "--tenant", key, "--keep-linkedin-data", "--reason", "left", "--json"],
+            env,
+        )
+        again = processes.run(["tenant", "deactivate", "--tenant", key, "--json"], env)
+        shown = processes.run(["tenant", "show", key, "--json"], env)
+
+        assert result.returncode == 0, result.stderr
+        lines = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [line["state"] for line in lines] == ["purging", "finished"]
+        assert lines[-1]["mode"] == "keep" and lines[-1]["stage"] == "deactivated"
+        assert [k["kind"] for k in lines[-1]["kinds"]] == ["local_data"]
+        assert again.returncode == 1
+        assert "already deactivated (mode keep)" in again.stderr
+        tenant = json.loads(shown.stdout)
+        assert (tenant["stage"], tenant["linkedin_client_id"], tenant["contracts"]) == (
+            "deactivated",
+            None,
+            [],
+        )
+
+    def test_the_options_have_help(self) -> None:
+        result = processes.run(
+            ["tenant", "deactivate", "--help"], processes.env_for("sqlite+aiosqlite:///unused.db")
+        )
+        for option in ("--tenant", "--keep-linkedin-data", "--no-wait", "--json", "--reason"):
+            assert option in result.stdout
