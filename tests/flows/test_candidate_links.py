@@ -14,7 +14,9 @@ from rsc_service.candidates import service as candidate_service
 from rsc_service.context import AppContext
 from rsc_service.links.models import CandidateLink, LinkSource
 from rsc_service.outbox.dispatcher import Dispatcher
+from rsc_service.tenants import lifecycle
 from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants.models import Stage
 from tests.conftest import FrozenClock
 from tests.factories import Ats, candidate, make_tenant
 from tests.flows.conftest import drain
@@ -156,3 +158,17 @@ class TestReadBackCost:
         checked = await _link(ctx_li, "cand_other")
         assert checked is not None and checked.checked_at is not None
         assert await _link(ctx_li, "cand_a0") is None
+
+    async def test_a_tenant_that_no_longer_sends_is_not_read_back(
+        self, ats: Ats, dispatcher: Dispatcher, ctx_li: AppContext, clock: FrozenClock
+    ) -> None:
+        await ats.send("candidate.created", candidate("cand_1"))
+        await drain(dispatcher, clock)  # landed: due for a read-back
+        async with ctx_li.sessionmaker.begin() as session:
+            tenant = await tenant_service.get_by_key(session, ats.tenant_key)
+            lifecycle.advance(
+                session, tenant, Stage.DEACTIVATED, actor=lifecycle.OPERATOR, reason="t", now=clock()
+            )
+
+        assert await _read_back(ctx_li) == 0  # its data at LinkedIn is being deleted: nothing to read
+        assert await _link(ctx_li, "cand_1") is None

@@ -173,10 +173,6 @@ class TestActivatingAgain:
         deactivation.ensure_deactivation_finished(tenant)
         deactivation.ensure_deactivation_finished(Tenant(key="tn_y", stage=Stage.ACTIVE))
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="onboarding/service.py start_activation does not call ensure_deactivation_finished yet",
-    )
     async def test_the_activation_route_answers_409_while_the_deletion_runs(
         self, fake_ats: FakeAts, tenant_a: Tenancy, client: httpx.AsyncClient
     ) -> None:

@@ -16,16 +16,18 @@ from rsc_service.links.models import CandidateLink, LinkSource
 from rsc_service.outbox import service as outbox_service
 from rsc_service.push import service as push_service
 from rsc_service.push.candidates import CANDIDATES
+from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.apps import TenantApps
 
 
 async def _unchecked_without_backlog(
-    sessionmaker: async_sessionmaker[AsyncSession], *, limit: int
+    sessionmaker: async_sessionmaker[AsyncSession], *, limit: int, now: datetime
 ) -> dict[uuid.UUID, list[str]]:
-    """The oldest unchecked candidates by tenant, of tenants without a backlog. A backlogged tenant is left
-    out of the query itself, so one with `limit` unchecked candidates cannot hold up the others."""
-    skip: set[uuid.UUID] = set()
+    """The oldest unchecked candidates by tenant, of tenants that send and have no backlog. Other tenants
+    are left out of the query itself, so one with `limit` unchecked candidates cannot hold up the rest."""
     async with sessionmaker() as session:
+        # Paused, not yet sending, or deactivated (whose data at LinkedIn is being deleted): not read.
+        skip = await tenant_service.paused_ids(session, now=now)
         while True:
             unchecked = await link_service.list_unchecked(
                 session, resource=CANDIDATES.name, limit=limit, skip_tenants=skip
@@ -56,7 +58,7 @@ async def read_back_matches(
     answers (read again next time) and the database is held briefly. A tenant with a backlog of owed rows
     is left for a later run: its reads would spend the LinkedIn budget its pushes are waiting for.
     """
-    by_tenant = await _unchecked_without_backlog(sessionmaker, limit=limit)
+    by_tenant = await _unchecked_without_backlog(sessionmaker, limit=limit, now=await now())
     read = 0
     for tenant_id, ids in by_tenant.items():
         tenant = await apps.for_tenant(tenant_id)

@@ -29,7 +29,7 @@ from rsc_service.integrations.linkedin import (
 from rsc_service.integrations.linkedin.member_sign_in import SignInRefused
 from rsc_service.integrations.linkedin.wire_keys import IntegrationKey, IntegrationType
 from rsc_service.mirror import service as mirror_service
-from rsc_service.onboarding import requirements
+from rsc_service.onboarding import deactivation, requirements
 from rsc_service.push import service as push_service
 from rsc_service.tenants import ats as tenant_ats
 from rsc_service.tenants import lifecycle
@@ -67,7 +67,8 @@ async def start_activation(
 ) -> str:
     """Check the ATS side of the requirements and answer LinkedIn's sign-in URL for this tenant and user."""
     now = ctx.clock()
-    if tenant.stage is Stage.DEACTIVATED:  # a returning customer starts again
+    if tenant.stage is Stage.DEACTIVATED:  # a returning customer starts again, once the last one is done
+        deactivation.ensure_deactivation_finished(tenant)
         lifecycle.advance(
             session,
             tenant,
