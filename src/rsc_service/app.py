@@ -18,7 +18,7 @@ from rsc_service.ats_webhooks import routes as ats_webhook_routes
 from rsc_service.bootstrap import Service
 from rsc_service.context import AppContext
 from rsc_service.linkedin_notifications import routes as linkedin_notification_routes
-from rsc_service.onboarding import deactivation_routes
+from rsc_service.onboarding import deactivation_routes, initial_sync_routes
 from rsc_service.onboarding import routes as onboarding_routes
 from rsc_service.scheduler import Scheduler
 from rsc_service.seats import routes as seat_routes
@@ -123,4 +123,5 @@ def create_app(
     app.include_router(onboarding_routes.router)
     app.include_router(onboarding_routes.sign_in_router)
     app.include_router(deactivation_routes.router)
+    app.include_router(initial_sync_routes.router)
     return app

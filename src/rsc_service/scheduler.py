@@ -26,6 +26,7 @@ from rsc_service.candidates import service as candidate_service
 from rsc_service.db import leases
 from rsc_service.linkedin_notifications import jobs as notification_jobs
 from rsc_service.onboarding import deactivation
+from rsc_service.onboarding import jobs as onboarding_jobs
 from rsc_service.outbox import health as outbox_health
 from rsc_service.outbox.jobs import DrainHealth, supervise
 from rsc_service.reconcile import jobs as reconcile_jobs
@@ -96,6 +97,7 @@ async def finish_deactivations(service: Service) -> None:
 JOBS: list[Job] = [
     Job("read_back_matches", read_back_matches, timedelta(seconds=30), singleton=True),
     Job("reconcile", reconcile, timedelta(hours=1), singleton=True),
+    Job("advance_onboarding", onboarding_jobs.advance_onboarding, timedelta(minutes=1), singleton=True),
     Job("refresh_seats", refresh_seats, timedelta(hours=1), singleton=True),
     Job("refresh_outbox_gauges", refresh_outbox_gauges, timedelta(seconds=15), singleton=False),
     Job("heartbeat", heartbeat, timedelta(seconds=30), singleton=False),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from rsc_service.cli import demo, keys, process, simulate, sync, tenants
+from rsc_service.cli import backfill, demo, keys, process, simulate, sync, tenants
 from rsc_service.cli.base import app, console
 from rsc_service.cli.process import OPENAPI_PATH, openapi_document
 from rsc_service.settings import SettingsError
@@ -15,6 +15,7 @@ from rsc_service.settings import SettingsError
 __all__ = [
     "OPENAPI_PATH",
     "app",
+    "backfill",
     "demo",
     "keys",
     "main",
