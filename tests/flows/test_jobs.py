@@ -4,6 +4,7 @@ again (docs/linkedin.md#jobs)."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import httpx
@@ -129,7 +130,7 @@ class TestSlowTasks:
             await dispatcher.drain_once()
 
         reads = _task_reads(linkedin_sim)
-        gaps = [(b - a) / 1000 for a, b in zip(reads, reads[1:], strict=False)]
+        gaps = [(b - a) / 1000 for a, b in itertools.pairwise(reads)]
         assert gaps[0] <= 6, gaps  # a young task is asked after soon
         assert gaps == sorted(gaps) or max(gaps[-3:]) >= 240, gaps  # then half its age, growing
         assert max(gaps) >= 240, gaps  # up to every five minutes
