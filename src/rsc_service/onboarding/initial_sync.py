@@ -59,6 +59,7 @@ from rsc_service.onboarding.initial_sync_walk import (
 )
 from rsc_service.outbox import service as outbox_service
 from rsc_service.push import service as push_service
+from rsc_service.reconcile import service as reconcile_service
 from rsc_service.settings import LinkedInSettings
 from rsc_service.tenants import ats as tenant_ats
 from rsc_service.tenants import lifecycle
@@ -105,6 +106,7 @@ async def start_initial_sync(session: AsyncSession, tenant: Tenant, *, now: date
         now=now,
     )
     await saved.reset(session, tenant.id, now=now)
+    await reconcile_service.start_cursors(session, tenant_id=tenant.id, since=now)
     await session.flush()
     log.info("initial_sync.started", tenant_key=tenant.key)
     return True

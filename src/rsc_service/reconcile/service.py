@@ -27,7 +27,9 @@ log = structlog.get_logger()
 # Covers clock skew between the ATS and us, and changes committed in the ATS just after a page was read.
 OVERLAP = timedelta(minutes=10)
 PAGE_SIZE = 100
-RECONCILED_STAGES = frozenset({Stage.INITIAL_SYNC, Stage.ACTIVE})
+# A tenant in its initial sync is being walked already (docs/onboarding.md#initial-sync); reconcile starts
+# from where that walk began once it is active.
+RECONCILED_STAGES = frozenset({Stage.ACTIVE})
 # Parents before children, so an application finds its job and candidate in the mirror (users first: notes
 # and feedback embed their authors' names).
 KINDS: Final[tuple[str, ...]] = ("user", "job", "candidate", "application", "note", "interview_feedback")
@@ -181,6 +183,14 @@ async def _finish(
         if since is not None:
             cursor.since = max(cursor.since, since) if cursor.since is not None else since
             cursor.last_finished_at = now
+
+
+async def start_cursors(session: AsyncSession, *, tenant_id: uuid.UUID, since: datetime) -> None:
+    """Every kind counts as compared up to `since`: the initial sync, starting now, walks what came before
+    (and leaves out jobs older than it keeps), so reconcile's first walk must not list everything again."""
+    for kind in KINDS:
+        cursor = await repository.lock_cursor(session, tenant_id=tenant_id, kind=kind)
+        cursor.since = since
 
 
 async def status(session: AsyncSession, *, tenant_id: uuid.UUID) -> Status:
