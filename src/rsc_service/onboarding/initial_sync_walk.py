@@ -23,9 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from pydantic import ValidationError
-
-from rsc_service.integrations.ats import AtsClient, AtsProtocolError
+from rsc_service.integrations.ats import AtsClient
 from rsc_service.integrations.ats import wire as ats
 from rsc_service.mirror import changes
 from rsc_service.mirror.changes import Change, Listed
@@ -89,20 +87,14 @@ async def read_page(
 ) -> Page:
     """One page of `kind` from `position`.
 
-    AtsClient's list methods walk record by record and keep each page's cursor to themselves; a walk that
-    resumes needs the cursor, so the page is read through the client's request path (its retries, size cap
-    and vetted connection) and parsed here with the contract's page model.
+    A walk that resumes needs each page's cursor, so pages are read one at a time (`AtsClient.page`).
     """
     path, model = _PAGES[kind]
     listings = phases(kind, cutoff)
     query: Query = {**listings[position.phase], "limit": str(limit)}
     if position.cursor:
         query["cursor"] = position.cursor
-    response = await client._send("GET", path, params=query)
-    try:
-        page = model.model_validate_json(response.content)
-    except ValidationError as error:
-        raise AtsProtocolError(f"GET {path}: {error}") from error
+    page = await client.page(path, model, query)
     records: list[Listed] = list(page.data)
     next_cursor = page.next_cursor
     if next_cursor:

@@ -260,6 +260,22 @@ class TestPaging:
         assert dict(first) == {"updated_since": "2026-03-01T00:00:00Z", "limit": "2"}
         assert second["cursor"] == "c_Mg"
 
+    @respx.mock
+    async def test_one_page_at_a_time_answers_its_cursor(self, client: AtsClient) -> None:
+        route = respx.get(f"{BASE}/users").respond(200, json={"data": [USER], "next_cursor": "c_Mw"})
+
+        page = await client.page("/users", wire.Page[wire.User], {"cursor": "c_Mg", "limit": "50"})
+
+        assert [user.id for user in page.data] == [USER["id"]] and page.next_cursor == "c_Mw"
+        assert dict(route.calls[0].request.url.params) == {"cursor": "c_Mg", "limit": "50"}
+
+    @respx.mock
+    async def test_a_page_outside_the_contract_is_refused(self, client: AtsClient) -> None:
+        respx.get(f"{BASE}/users").respond(200, json={"data": [{"id": 1}]})
+
+        with pytest.raises(errors.AtsProtocolError, match="GET /api/v1/users: .* validation errors"):
+            await client.page("/users", wire.Page[wire.User], {})
+
 
 class TestLimits:
     @respx.mock

@@ -184,6 +184,13 @@ class AtsClient:
     async def send_user_email(self, user_id: str, body: wire.UserEmailCreate) -> wire.UserEmail:
         return await self._create(f"/users/{_segment(user_id)}/emails", body, wire.UserEmail)
 
+    async def page(
+        self, path: str, page_model: type[wire.Page[ModelT]], params: Mapping[str, str]
+    ) -> wire.Page[ModelT]:
+        """One page of a list, with its `next_cursor`: for a walk that saves where it is and resumes there
+        (`params` carries `cursor` and `limit` as the contract names them)."""
+        return _parse(page_model, await self._send("GET", path, params=dict(params)))
+
     # --- plumbing -------------------------------------------------------------------------------------
 
     async def _walk(
