@@ -273,7 +273,7 @@ class TestPaging:
     async def test_a_page_outside_the_contract_is_refused(self, client: AtsClient) -> None:
         respx.get(f"{BASE}/users").respond(200, json={"data": [{"id": 1}]})
 
-        with pytest.raises(errors.AtsProtocolError, match="GET /api/v1/users: .* validation errors"):
+        with pytest.raises(errors.AtsProtocolError, match=r"GET /api/v1/users: .* validation errors"):
             await client.page("/users", wire.Page[wire.User], {})
 
 
