@@ -39,6 +39,7 @@ from rsc_service.onboarding import requirements
 from rsc_service.onboarding.deactivation_deleting import CALLBACK_KIND, Budget, Deleter, KindRow, Step
 from rsc_service.onboarding.deactivation_deleting import progress_of as _failures
 from rsc_service.onboarding.models import SetupProgress
+from rsc_service.outbox import tenant_rows
 from rsc_service.push.postings import JOBS
 from rsc_service.push.registry import RESOURCES, Registry
 from rsc_service.tenants import ats as tenant_ats
@@ -211,10 +212,10 @@ async def deactivate(
     tenant.deactivation_finished_at = None
     tenant.updated_at = now
     await repository.reset_progress(session, tenant.id)
-    dropped = await repository.drop_unsent(session, tenant.id)
+    dropped = await tenant_rows.drop_unsent(session, tenant.id)
     kinds: list[tuple[str, int]] = []
     if mode is Mode.DELETE:
-        held = await repository.count_held(session, tenant.id)
+        held = await tenant_rows.count_held(session, tenant.id)
         # Children before parents (docs/architecture.md#8-deleting): the highest tier first.
         for resource in sorted(resources, key=lambda r: -r.tier):
             kinds.append((resource.name, held.get(resource.name, 0)))

@@ -37,6 +37,7 @@ from rsc_service.integrations.linkedin import wire as li
 from rsc_service.integrations.linkedin.wire_keys import IntegrationType
 from rsc_service.onboarding import deactivation_repository as repository
 from rsc_service.onboarding.models import SetupProgress
+from rsc_service.outbox import tenant_rows
 from rsc_service.outbox.sending import Item, Sent, Target
 from rsc_service.push.postings import JOBS
 from rsc_service.push.registry import Registry
@@ -177,7 +178,7 @@ class Deleter:
         """Whether a dispatcher still holds some of the tenant's rows: they may land after we look."""
         now = await self._ctx.db_now()
         async with self._ctx.sessionmaker() as session:
-            return await repository.live_leases(session, self._tenant_id, now=now) > 0
+            return await tenant_rows.live_leases(session, self._tenant_id, now=now) > 0
 
     async def kind(self, row: KindRow) -> Step:
         """Walk one kind until it is finished, must wait, or the budget is spent."""
@@ -200,9 +201,9 @@ class Deleter:
                 return Step.STOPPED
             async with self._ctx.sessionmaker() as session:
                 if walk.claim:  # claimed by a worker that stopped, or due again after a failure
-                    rows = await repository.held_rows(session, self._tenant_id, walk.claim)
+                    rows = await tenant_rows.held_rows(session, self._tenant_id, walk.claim)
                 else:
-                    rows = await repository.held_page(
+                    rows = await tenant_rows.held_page(
                         session, self._tenant_id, row.kind, after=walk.after, limit=MAX_BATCH
                     )
             if not rows:
@@ -227,11 +228,11 @@ class Deleter:
     # ---- sending a page ----
 
     async def _send(
-        self, resource: str, rows: Sequence[repository.HeldRow], *, closing: bool, now: datetime
+        self, resource: str, rows: Sequence[tenant_rows.HeldRow], *, closing: bool, now: datetime
     ) -> _Outcome:
         outcome = _Outcome()
         ids = {row.key: row.id for row in rows}
-        groups: dict[str | None, list[repository.HeldRow]] = {}
+        groups: dict[str | None, list[tenant_rows.HeldRow]] = {}
         for row in rows:
             groups.setdefault(row.path_parent, []).append(row)
         send = self._resources.sender(resource)

@@ -8,18 +8,14 @@ here, in one module, so each can be swapped for its feature's own once it exists
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
-from sqlalchemy import ColumnElement, Table, and_, delete, func, not_, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.db import models as every_table
 from rsc_service.onboarding.models import SetupProgress
-from rsc_service.outbox.models import OutboxMessage
-from rsc_service.outbox.ops import Op, State
 
 TASK: Final = "deactivation"
 
@@ -98,112 +94,6 @@ async def finish_kind(session: AsyncSession, row_id: int, *, now: datetime) -> N
         .values(finished=True, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-
-
-# ---- what the service put at LinkedIn, as the outbox knows it ----
-
-
-def _maybe_at_linkedin() -> ColumnElement[bool]:
-    """Rows whose record LinkedIn may hold: it landed once (and was not deleted or closed since), or a send
-    may have reached LinkedIn without being settled (in flight, a job's task still running)."""
-    m = OutboxMessage
-    reached = or_(m.landed_at.is_not(None), m.state.in_([State.INFLIGHT, State.AWAITING_TASK]))
-    removed = and_(m.op.in_([Op.DELETE, Op.CLOSE]), m.state == State.DONE)
-    return and_(reached, not_(removed))
-
-
-@dataclass(frozen=True)
-class HeldRow:
-    """One record LinkedIn may hold: its outbox row id, key, parent in the URL, and last payload."""
-
-    id: int
-    key: str
-    path_parent: str | None
-    payload: dict[str, Any] | None
-    settled: bool  # its newest write landed (state done)
-
-    @property
-    def closed(self) -> bool:
-        """A job LinkedIn holds closed already: its newest posting, closed, has landed."""
-        return self.settled and (self.payload or {}).get("state") == "CLOSED"
-
-
-async def count_held(session: AsyncSession, tenant_id: uuid.UUID) -> dict[str, int]:
-    """Per resource, how many records of the tenant LinkedIn may hold."""
-    rows = await session.execute(
-        select(OutboxMessage.resource, func.count())
-        .where(OutboxMessage.tenant_id == tenant_id, _maybe_at_linkedin())
-        .group_by(OutboxMessage.resource)
-    )
-    return {str(resource): int(count) for resource, count in rows.all()}
-
-
-async def held_page(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    resource: str,
-    *,
-    after: tuple[str, int] | None,
-    limit: int,
-) -> list[HeldRow]:
-    """The next records of `resource` LinkedIn may hold, by parent then row id, after `after`: a page's rows
-    under one parent go in one request (Rest.li sub-collections take one parent per URL)."""
-    m = OutboxMessage
-    parent = func.coalesce(m.path_parent, "")
-    query = select(m.id, m.key, m.path_parent, m.payload, m.state).where(
-        m.tenant_id == tenant_id, m.resource == resource, _maybe_at_linkedin()
-    )
-    if after is not None:
-        query = query.where(or_(parent > after[0], and_(parent == after[0], m.id > after[1])))
-    rows = await session.execute(query.order_by(parent, m.id).limit(limit))
-    return [_held(row) for row in rows.all()]
-
-
-async def held_rows(session: AsyncSession, tenant_id: uuid.UUID, ids: Sequence[int]) -> list[HeldRow]:
-    """The rows of `ids` (a claimed page sent again), in page order."""
-    if not ids:
-        return []
-    m = OutboxMessage
-    rows = await session.execute(
-        select(m.id, m.key, m.path_parent, m.payload, m.state)
-        .where(m.tenant_id == tenant_id, m.id.in_(list(ids)))
-        .order_by(func.coalesce(m.path_parent, ""), m.id)
-    )
-    return [_held(row) for row in rows.all()]
-
-
-async def live_leases(session: AsyncSession, tenant_id: uuid.UUID, *, now: datetime) -> int:
-    """Rows a dispatcher still holds under a lease: they may land after we read what LinkedIn holds."""
-    m = OutboxMessage
-    found = await session.scalar(
-        select(func.count()).where(
-            m.tenant_id == tenant_id,
-            m.state == State.INFLIGHT,
-            m.leased_until.is_not(None),
-            m.leased_until > now,
-        )
-    )
-    return int(found or 0)
-
-
-async def drop_unsent(session: AsyncSession, tenant_id: uuid.UUID) -> int:
-    """Delete the tenant's outbox rows that never reached LinkedIn and are not being sent: work that must not
-    be sent anymore. Rows LinkedIn may hold stay, as the list of what to delete there."""
-    m = OutboxMessage
-    result = await session.execute(
-        delete(m)
-        .where(
-            m.tenant_id == tenant_id,
-            m.landed_at.is_(None),
-            m.state.not_in([State.INFLIGHT, State.AWAITING_TASK]),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _held(row: Any) -> HeldRow:
-    return HeldRow(row.id, row.key, row.path_parent, row.payload, row.state == State.DONE)
 
 
 # ---- the purge ----

@@ -17,12 +17,12 @@ from __future__ import annotations
 import math
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.db.session import insert_for
@@ -30,7 +30,7 @@ from rsc_service.integrations.linkedin.throttle import Group
 from rsc_service.onboarding.initial_sync_walk import KINDS, TASK, Position
 from rsc_service.onboarding.models import SetupProgress
 from rsc_service.outbox import service as outbox_service
-from rsc_service.outbox.models import OutboxMessage
+from rsc_service.outbox import tenant_rows
 from rsc_service.outbox.ops import State
 from rsc_service.push.registry import RESOURCES, Registry
 from rsc_service.settings import LinkedInSettings
@@ -106,18 +106,8 @@ class _Counts:
 async def _outbox_by_kind(
     session: AsyncSession, tenant_id: uuid.UUID, resources: Registry
 ) -> dict[str, _Counts]:
-    found = await session.execute(
-        select(
-            OutboxMessage.resource,
-            OutboxMessage.state,
-            func.count(),
-            func.count(func.distinct(OutboxMessage.path_parent)),
-        )
-        .where(OutboxMessage.tenant_id == tenant_id)
-        .group_by(OutboxMessage.resource, OutboxMessage.state)
-    )
     counts: dict[str, _Counts] = defaultdict(_Counts)
-    for name, state, number, parents in found.all():
+    for name, state, number, parents in await tenant_rows.counts(session, tenant_id):
         try:
             resource = resources[name]
         except ValueError:
@@ -251,7 +241,7 @@ async def settled(session: AsyncSession, tenant_id: uuid.UUID) -> Settled | None
         return None
     pending = await outbox_service.list_messages(session, tenant_id=tenant_id, state=State.PENDING)
     refs = {dependency for row in pending for dependency in row.depends_on}
-    present = await _present(session, tenant_id, refs)
+    present = await tenant_rows.present(session, tenant_id, refs)
     stranded: set[str] = set()
     changed = True
     while changed:
@@ -264,18 +254,3 @@ async def settled(session: AsyncSession, tenant_id: uuid.UUID) -> Settled | None
     if len(stranded) < len(pending):
         return None
     return Settled(dead, len(stranded))
-
-
-async def _present(session: AsyncSession, tenant_id: uuid.UUID, refs: Iterable[str]) -> set[str]:
-    pairs = sorted({tuple(ref.split(":", 1)) for ref in refs if ":" in ref})
-    present: set[str] = set()
-    for start in range(0, len(pairs), 400):
-        chunk = pairs[start : start + 400]
-        found = await session.execute(
-            select(OutboxMessage.resource, OutboxMessage.key).where(
-                OutboxMessage.tenant_id == tenant_id,
-                tuple_(OutboxMessage.resource, OutboxMessage.key).in_(chunk),
-            )
-        )
-        present |= {f"{resource}:{key}" for resource, key in found.all()}
-    return present

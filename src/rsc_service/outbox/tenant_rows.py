@@ -1,0 +1,147 @@
+"""What the outbox knows of a tenant's records at LinkedIn, for the features that act on a tenant as a whole:
+deactivation (what LinkedIn may hold, what must not be sent anymore) and the initial sync (counts per
+resource and state, which rows exist)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, func, not_, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rsc_service.outbox.models import OutboxMessage
+from rsc_service.outbox.ops import Op, State
+
+
+def _maybe_at_linkedin() -> ColumnElement[bool]:
+    """Rows whose record LinkedIn may hold: it landed once (and was not deleted or closed since), or a send
+    may have reached LinkedIn without being settled (in flight, a job's task still running)."""
+    m = OutboxMessage
+    reached = or_(m.landed_at.is_not(None), m.state.in_([State.INFLIGHT, State.AWAITING_TASK]))
+    removed = and_(m.op.in_([Op.DELETE, Op.CLOSE]), m.state == State.DONE)
+    return and_(reached, not_(removed))
+
+
+@dataclass(frozen=True)
+class HeldRow:
+    """One record LinkedIn may hold: its outbox row id, key, parent in the URL, and last payload."""
+
+    id: int
+    key: str
+    path_parent: str | None
+    payload: dict[str, Any] | None
+    settled: bool  # its newest write landed (state done)
+
+    @property
+    def closed(self) -> bool:
+        """A job LinkedIn holds closed already: its newest posting, closed, has landed."""
+        return self.settled and (self.payload or {}).get("state") == "CLOSED"
+
+
+async def count_held(session: AsyncSession, tenant_id: uuid.UUID) -> dict[str, int]:
+    """Per resource, how many records of the tenant LinkedIn may hold."""
+    rows = await session.execute(
+        select(OutboxMessage.resource, func.count())
+        .where(OutboxMessage.tenant_id == tenant_id, _maybe_at_linkedin())
+        .group_by(OutboxMessage.resource)
+    )
+    return {str(resource): int(count) for resource, count in rows.all()}
+
+
+async def held_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    resource: str,
+    *,
+    after: tuple[str, int] | None,
+    limit: int,
+) -> list[HeldRow]:
+    """The next records of `resource` LinkedIn may hold, by parent then row id, after `after`: a page's rows
+    under one parent go in one request (Rest.li sub-collections take one parent per URL)."""
+    m = OutboxMessage
+    parent = func.coalesce(m.path_parent, "")
+    query = select(m.id, m.key, m.path_parent, m.payload, m.state).where(
+        m.tenant_id == tenant_id, m.resource == resource, _maybe_at_linkedin()
+    )
+    if after is not None:
+        query = query.where(or_(parent > after[0], and_(parent == after[0], m.id > after[1])))
+    rows = await session.execute(query.order_by(parent, m.id).limit(limit))
+    return [_held(row) for row in rows.all()]
+
+
+async def held_rows(session: AsyncSession, tenant_id: uuid.UUID, ids: Sequence[int]) -> list[HeldRow]:
+    """The rows of `ids` (a claimed page sent again), in page order."""
+    if not ids:
+        return []
+    m = OutboxMessage
+    rows = await session.execute(
+        select(m.id, m.key, m.path_parent, m.payload, m.state)
+        .where(m.tenant_id == tenant_id, m.id.in_(list(ids)))
+        .order_by(func.coalesce(m.path_parent, ""), m.id)
+    )
+    return [_held(row) for row in rows.all()]
+
+
+async def live_leases(session: AsyncSession, tenant_id: uuid.UUID, *, now: datetime) -> int:
+    """Rows a dispatcher still holds under a lease: they may land after we read what LinkedIn holds."""
+    m = OutboxMessage
+    found = await session.scalar(
+        select(func.count()).where(
+            m.tenant_id == tenant_id,
+            m.state == State.INFLIGHT,
+            m.leased_until.is_not(None),
+            m.leased_until > now,
+        )
+    )
+    return int(found or 0)
+
+
+async def drop_unsent(session: AsyncSession, tenant_id: uuid.UUID) -> int:
+    """Delete the tenant's outbox rows that never reached LinkedIn and are not being sent: work that must not
+    be sent anymore. Rows LinkedIn may hold stay, as the list of what to delete there."""
+    m = OutboxMessage
+    result = await session.execute(
+        delete(m)
+        .where(
+            m.tenant_id == tenant_id,
+            m.landed_at.is_(None),
+            m.state.not_in([State.INFLIGHT, State.AWAITING_TASK]),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _held(row: Any) -> HeldRow:
+    return HeldRow(row.id, row.key, row.path_parent, row.payload, row.state == State.DONE)
+
+
+async def counts(session: AsyncSession, tenant_id: uuid.UUID) -> list[tuple[str, State, int, int]]:
+    """(resource, state, rows, distinct parents) of the tenant's rows."""
+    m = OutboxMessage
+    found = await session.execute(
+        select(m.resource, m.state, func.count(), func.count(func.distinct(m.path_parent)))
+        .where(m.tenant_id == tenant_id)
+        .group_by(m.resource, m.state)
+    )
+    return [(str(r), State(s), int(n), int(p)) for r, s, n, p in found.all()]
+
+
+async def present(session: AsyncSession, tenant_id: uuid.UUID, refs: Iterable[str]) -> set[str]:
+    """Which of `refs` ("resource:key") the tenant's outbox holds a row for, in any state."""
+    pairs = sorted({tuple(ref.split(":", 1)) for ref in refs if ":" in ref})
+    found_refs: set[str] = set()
+    for start in range(0, len(pairs), 400):
+        chunk = pairs[start : start + 400]
+        found = await session.execute(
+            select(OutboxMessage.resource, OutboxMessage.key).where(
+                OutboxMessage.tenant_id == tenant_id,
+                tuple_(OutboxMessage.resource, OutboxMessage.key).in_(chunk),
+            )
+        )
+        found_refs |= {f"{resource}:{key}" for resource, key in found.all()}
+    return found_refs
