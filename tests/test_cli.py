@@ -126,6 +126,67 @@ class TestTenantCommands:
         assert missing.returncode == 1
         assert "no tenant" in missing.stderr
 
+    async def test_a_tenant_set_up_from_scratch_moves_one_audited_step_at_a_time(
+        self, fresh_database: FreshDatabase
+    ) -> None:
+        from tests.conftest import ENCRYPTION_KEY
+
+        env = processes.env_for(
+            await fresh_database(True),
+            RSC_SECURITY__ENCRYPTION_KEYS=f'["{ENCRYPTION_KEY}"]',
+            RSC_ALLOW_INSECURE_LOCAL="true",
+        )
+        created = processes.run(
+            [
+                "tenant",
+                "create",
+                "--json",
+                "--name",
+                "Acme",
+                "--ats-url",
+                "http://127.0.0.1:8200",
+                "--ats-token",
+                "t",
+            ],
+            env,
+        )
+        assert created.returncode == 0, created.stderr
+        key = json.loads(created.stdout)["tenant_key"]
+        assert json.loads(created.stdout)["stage"] == "requested"
+
+        waiting = processes.run(["tenant", "list", "--stage", "requested"], env)
+        moved = processes.run(["tenant", "advance", key, "--to", "partner_ready", "--reason", "by hand"], env)
+        skipped = processes.run(["tenant", "advance", key, "--to", "active", "--reason", "skip"], env)
+        trail = processes.run(["tenant", "stages", key, "--json"], env)
+
+        assert key in waiting.stdout
+        assert moved.returncode == 0 and moved.stdout.strip() == "partner_ready", moved.stderr
+        assert skipped.returncode == 1 and "cannot move to 'active'" in skipped.stderr
+        rows = [json.loads(line) for line in trail.stdout.splitlines()]
+        assert [(r["from_stage"], r["to_stage"], r["actor"], r["reason"]) for r in rows] == [
+            (None, "requested", "operator", "registered for onboarding"),
+            ("requested", "partner_ready", "operator", "by hand"),
+        ]
+
+    def test_part_of_a_child_app_is_refused(self) -> None:
+        result = processes.run(
+            [
+                "tenant",
+                "create",
+                "--name",
+                "A",
+                "--ats-url",
+                "http://x",
+                "--ats-token",
+                "t",
+                "--client-id",
+                "c",
+            ],
+            processes.env_for("sqlite+aiosqlite:////tmp/unused.db"),
+        )
+        assert result.returncode == 2
+        assert "every linkedin_* field" in result.stderr
+
     def test_create_names_invalid_options(self) -> None:
         result = processes.run(
             [

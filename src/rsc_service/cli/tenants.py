@@ -30,19 +30,26 @@ def tenant_create(
     name: Annotated[str, typer.Option(help="Customer name")],
     ats_url: Annotated[str, typer.Option(help="Base URL of the customer's ATS API")],
     ats_token: Annotated[str, typer.Option(help="Bearer token for the ATS API", envvar="ATS_TOKEN")],
-    organization: Annotated[str, typer.Option(help="LinkedIn organization URN (urn:li:organization:N)")],
-    contract: Annotated[list[str], typer.Option(help="Recruiter contract URN; repeat for several")],
-    client_id: Annotated[str, typer.Option(help="Child application client id")],
+    organization: Annotated[
+        str | None, typer.Option(help="LinkedIn organization URN (urn:li:organization:N)")
+    ] = None,
+    contract: Annotated[
+        list[str] | None, typer.Option(help="Recruiter contract URN; repeat for several")
+    ] = None,
+    client_id: Annotated[str | None, typer.Option(help="Child application client id")] = None,
     client_secret: Annotated[
-        str, typer.Option(help="Child application client secret", envvar="LINKEDIN_CLIENT_SECRET")
-    ],
-    app_urn: Annotated[str, typer.Option(help="Child application URN (urn:li:developerApplication:N)")],
+        str | None, typer.Option(help="Child application client secret", envvar="LINKEDIN_CLIENT_SECRET")
+    ] = None,
+    app_urn: Annotated[
+        str | None, typer.Option(help="Child application URN (urn:li:developerApplication:N)")
+    ] = None,
     unique_foreign_id: Annotated[
-        str, typer.Option(help="uniqueForeignId the child app was provisioned with")
-    ],
+        str | None, typer.Option(help="uniqueForeignId the child app was provisioned with")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts)")] = False,
 ) -> None:
-    """Register a tenant with an existing child app. Prints the API key and webhook secret once."""
+    """Register a tenant. With an existing child app (every LinkedIn option) it starts active; with none,
+    requested, and its ATS admin activates it. Prints the API key and webhook secret once."""
     from pydantic import ValidationError
 
     from rsc_service.tenants import service as tenant_service
@@ -54,7 +61,7 @@ def tenant_create(
             ats_base_url=ats_url,
             ats_token=ats_token,
             linkedin_organization_urn=organization,
-            contracts=contract,
+            contracts=contract or [],
             linkedin_client_id=client_id,
             linkedin_client_secret=client_secret,
             linkedin_app_urn=app_urn,
@@ -62,7 +69,7 @@ def tenant_create(
         )
     except ValidationError as error:
         for item in error.errors():
-            field = str(item["loc"][0])
+            field = str(item["loc"][0]) if item["loc"] else "client-id"  # the all-or-none rule
             console.print(f"[red]{_CREATE_OPTIONS.get(field, '--' + field)}: {item['msg']}[/red]")
         raise typer.Exit(2) from None
     settings = read_settings()
@@ -87,14 +94,20 @@ def tenant_create(
 
 
 @tenant_app.command("list")
-def tenant_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines")] = False) -> None:
-    """List every tenant."""
+def tenant_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines")] = False,
+    stage: Annotated[str | None, typer.Option(help="Only tenants in this stage")] = None,
+) -> None:
+    """List every tenant, or those in one stage."""
     from rsc_service.tenants import service as tenant_service
     from rsc_service.tenants.schemas import to_read
 
+    wanted = _stage(stage) if stage is not None else None
+
     async def work(ctx: AppContext) -> list[dict[str, Any]]:
         async with ctx.sessionmaker() as session:
-            return [to_read(t).model_dump(mode="json") for t in await tenant_service.list_all(session)]
+            tenants = await tenant_service.list_all(session)
+            return [to_read(t).model_dump(mode="json") for t in tenants if wanted in (None, t.stage)]
 
     for row in run_in_context(read_settings(), work):
         if as_json:
@@ -245,3 +258,69 @@ def tenant_deactivate(
     settings = read_settings()
     logs.configure_logging(settings.logging, settings.environment)  # to stderr: stdout is the progress
     run_in_context(settings, work)
+
+
+def _stage(value: str) -> Any:
+    from rsc_service.tenants.models import Stage
+
+    try:
+        return Stage(value)
+    except ValueError:
+        console.print(f"[red]--stage: one of {', '.join(s.value for s in Stage)}[/red]")
+        raise typer.Exit(2) from None
+
+
+@tenant_app.command("stages")
+def tenant_stages(
+    tenant_key: Annotated[str, typer.Argument(help="The tenant's key (tn_...)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines")] = False,
+) -> None:
+    """The tenant's audit trail: every stage it went through, who moved it and why."""
+    from rsc_service.tenants import service as tenant_service
+
+    async def work(ctx: AppContext) -> list[dict[str, Any]]:
+        async with ctx.sessionmaker() as session:
+            tenant = await tenant_service.get_by_key(session, tenant_key)
+            return [
+                {
+                    "from_stage": c.from_stage.value if c.from_stage else None,
+                    "to_stage": c.to_stage.value,
+                    "actor": c.actor,
+                    "reason": c.reason,
+                    "at": c.at.isoformat(),
+                }
+                for c in await tenant_service.stage_changes(session, tenant_id=tenant.id)
+            ]
+
+    for row in run_in_context(read_settings(), work):
+        if as_json:
+            typer.echo(json.dumps(row))
+        else:
+            moved = f"{row['from_stage'] or '-'} -> {row['to_stage']}"
+            typer.echo(f"{row['at']}  {moved:30} {row['actor']}: {row['reason']}")
+
+
+@tenant_app.command("advance")
+def tenant_advance(
+    tenant_key: Annotated[str, typer.Argument(help="The tenant's key (tn_...)")],
+    to: Annotated[str, typer.Option("--to", help="The stage to move to (one step the lifecycle allows)")],
+    reason: Annotated[str, typer.Option(help="Why, for the audit trail")],
+) -> None:
+    """Force a tenant one step on, audited as the operator (deactivate with `tenant deactivate`)."""
+    from rsc_service.tenants import lifecycle
+    from rsc_service.tenants import service as tenant_service
+    from rsc_service.tenants.models import Stage
+
+    wanted = _stage(to)
+    if wanted is Stage.DEACTIVATED:
+        console.print("[red]--to deactivated: use `tenant deactivate`, which also deletes and purges[/red]")
+        raise typer.Exit(2)
+
+    async def work(ctx: AppContext) -> str:
+        async with ctx.sessionmaker.begin() as session:
+            tenant = await tenant_service.get_by_key(session, tenant_key)
+            now = ctx.clock()
+            lifecycle.advance(session, tenant, wanted, actor=lifecycle.OPERATOR, reason=reason, now=now)
+            return str(tenant.stage.value)
+
+    typer.echo(run_in_context(read_settings(), work))
