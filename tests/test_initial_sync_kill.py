@@ -46,6 +46,9 @@ WORLD = {
     "interviews": 80,
 }
 KILL_AT = 0.5  # of the records the walk lists
+# Each page read of the fake ATS takes this long, so the walk advances page by page at a pace the test can
+# follow: the kill lands within a page or two of where it is aimed, however loaded the machine is.
+READ_DELAY = {"seconds": 0.15}
 # A killed process's claimed rows go out again once their lease ends; a short lease keeps the test short.
 SHORT_LEASE = {"RSC_OUTBOX__LEASE_SECONDS": "5", "RSC_LINKEDIN__TIMEOUT_SECONDS": "2.5"}
 WITHIN = 60.0  # seconds each process gets
@@ -73,6 +76,7 @@ def sims(tmp_path: Path) -> Iterator[Sims]:
         processes.wait_for(f"{sims.ats}/_sim/state")
         processes.wait_for(f"{sims.linkedin}/_sim/state")
         httpx.post(f"{sims.ats}/_sim/seed", json=WORLD, timeout=30).raise_for_status()
+        httpx.put(f"{sims.ats}/_sim/read-delay", json=READ_DELAY, timeout=30).raise_for_status()
         yield sims
     finally:
         for process in started:

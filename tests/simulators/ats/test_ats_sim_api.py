@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -55,6 +56,21 @@ class TestReads:
         assert len(seen) == 30
         assert len({record["id"] for record in seen}) == 30
         assert world.count("candidate") == 30
+
+    async def test_a_read_delay_slows_list_reads_only_and_is_bounded(
+        self, ats: httpx.AsyncClient, world: World
+    ) -> None:
+        set_delay = await ats.put("/_sim/read-delay", json={"seconds": 0.2})
+        started = asyncio.get_running_loop().time()
+        page = await ats.get("/candidates", params={"limit": 5})
+        slow = asyncio.get_running_loop().time() - started
+
+        assert set_delay.status_code == 200 and world.read_delay == 0.2
+        assert page.status_code == 200 and len(page.json()["data"]) == 5
+        assert slow >= 0.2
+        assert (await ats.put("/_sim/read-delay", json={"seconds": 11})).status_code == 422
+        assert (await ats.put("/_sim/read-delay", json={"seconds": -1})).status_code == 422
+        assert world.read_delay == 0.2
 
     async def test_updated_since_returns_only_later_changes(
         self, ats: httpx.AsyncClient, world: World

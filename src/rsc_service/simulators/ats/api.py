@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -49,6 +50,8 @@ def _list_route(kind: str, filters: tuple[str, ...]) -> Callable[..., Any]:
         updated_since: datetime | None = None,
         include_deleted: bool = False,
     ) -> dict[str, Any]:
+        if world.read_delay:
+            await asyncio.sleep(world.read_delay)
         since = None
         if updated_since is not None:
             since = iso(updated_since if updated_since.tzinfo else updated_since.replace(tzinfo=UTC))

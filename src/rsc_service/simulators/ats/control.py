@@ -52,6 +52,10 @@ class AccountChange(BaseModel):
     web_url: str = Field(default="", pattern=WEB_URL_PATTERN, description="An https origin, no trailing /")
 
 
+class ReadDelay(BaseModel):
+    seconds: float = Field(ge=0, le=10, description="How long each list read of the API takes from now on")
+
+
 class Target(BaseModel):
     url: str | None
     secrets: list[str] = Field(min_length=1, description="whsec_ secrets; the first is current")
@@ -118,6 +122,12 @@ async def all_records(kind: str, world: WorldDep) -> list[Record]:
 @router.get("/records/{kind}/{record_id}")
 async def one_record(kind: str, record_id: str, world: WorldDep) -> Record:
     return world.get(_known(kind), record_id, include_deleted=True)
+
+
+@router.put("/read-delay")
+async def set_read_delay(delay: ReadDelay, world: WorldDep) -> ReadDelay:
+    world.read_delay = delay.seconds
+    return delay
 
 
 @router.get("/account")

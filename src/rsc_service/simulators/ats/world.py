@@ -65,6 +65,8 @@ class World:
         # LinkedIn contracts each ATS user holds a Recruiter seat on; decides who reads restricted content.
         self.seats: dict[str, set[str]] = {}
         self.webhooks: WebhookSender | None = None
+        # Seconds each list read of the API takes (a slow ATS); `PUT /_sim/read-delay` sets it.
+        self.read_delay = 0.0
         self._seq = 0
         self._counters = dict.fromkeys(PREFIX, 0)
         parts = urlsplit(self.ui_url)
