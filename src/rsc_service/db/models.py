@@ -8,6 +8,7 @@ from rsc_service.links.models import CandidateLink
 from rsc_service.mirror.models import AtsRecord
 from rsc_service.onboarding.models import SetupProgress
 from rsc_service.outbox.models import OutboxMessage
+from rsc_service.pull.models import PullCursor, PulledItem
 from rsc_service.reconcile.models import ReconcileCursor
 from rsc_service.seats.models import Seat
 from rsc_service.tenants.models import (
@@ -30,6 +31,8 @@ __all__ = [
     "LinkedInNotification",
     "OAuthState",
     "OutboxMessage",
+    "PullCursor",
+    "PulledItem",
     "ReconcileCursor",
     "Replica",
     "Seat",
