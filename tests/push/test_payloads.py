@@ -16,6 +16,7 @@ from rsc_service.outbox.ops import Intent, Op
 from rsc_service.push import candidates, notes, postings
 from rsc_service.push.fields import PushContext, truncate_utf16, valid_emails
 from rsc_service.push.registry import RESOURCES
+from rsc_service.seats import acl
 
 ORG = "urn:li:organization:1001"
 MEMBER = "urn:li:person:abc123"
@@ -294,18 +295,18 @@ class TestJobs:
             Intent("atsEntityAcls", "user-u%2F2/job_17", Op.UPSERT, {}, depends_on=after_posting),
             Intent("atsEntityAclAssignees", "user-u_1/urn%3Ali%3Aperson%3Aabc123", Op.UPSERT, {}),
         ]
-        assert postings.acl_key(postings.acl_group("u/2"), "job_17") == intents[2].key
+        assert acl.acl_key(acl.acl_group("u/2"), "job_17") == intents[2].key
 
-        group, job_id = postings.split_acl_key(intents[2].key)
-        acl = li.AclKey(ats_entity_acl_id=group, integration_context=ORG, ats_entity_id=job_id)
-        assert acl.fields() == {
+        group, job_id = acl.split_acl_key(intents[2].key)
+        acl_wire = li.AclKey(ats_entity_acl_id=group, integration_context=ORG, ats_entity_id=job_id)
+        assert acl_wire.fields() == {
             "atsEntityAclId": "user-u/2",
             "atsEntityId": "job_17",
             "atsEntityType": "JOB_POSTING",
             "dataProvider": "ATS",
             "integrationContext": ORG,
         }
-        group, member = postings.split_acl_key(intents[3].key)
+        group, member = acl.split_acl_key(intents[3].key)
         assignee = li.AclAssigneeKey(ats_entity_acl_id=group, integration_context=ORG, assignee=member)
         assert assignee.fields() == {
             "atsEntityAclId": "user-u_1",

@@ -73,6 +73,25 @@ async def held_page(
     return [_held(row) for row in rows.all()]
 
 
+async def live_keys(
+    session: AsyncSession, tenant_id: uuid.UUID, resource: str, *, prefixes: Sequence[str]
+) -> set[str]:
+    """Keys of `resource` starting with one of `prefixes` whose newest write is not a deletion: what the
+    tenant owes or has given LinkedIn and not taken back."""
+    if not prefixes:
+        return set()
+    m = OutboxMessage
+    keys = await session.scalars(
+        select(m.key).where(
+            m.tenant_id == tenant_id,
+            m.resource == resource,
+            m.op != Op.DELETE,
+            or_(*(m.key.startswith(prefix, autoescape=True) for prefix in prefixes)),
+        )
+    )
+    return set(keys.all())
+
+
 async def held_rows(session: AsyncSession, tenant_id: uuid.UUID, ids: Sequence[int]) -> list[HeldRow]:
     """The rows of `ids` (a claimed page sent again), in page order."""
     if not ids:

@@ -4,7 +4,6 @@ docs/linkedin.md#job-acls)."""
 from __future__ import annotations
 
 from typing import Final
-from urllib.parse import quote, unquote
 
 from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.linkedin import wire as li
@@ -12,6 +11,9 @@ from rsc_service.outbox.ops import Intent, Op
 from rsc_service.push import sending
 from rsc_service.push.fields import PRIVATE, PushContext, Source, epoch_ms, truncate_utf16
 from rsc_service.push.resource import KeyOnly, Resource
+from rsc_service.seats.acl import ACLS as ACLS_NAME
+from rsc_service.seats.acl import ASSIGNEES as ASSIGNEES_NAME
+from rsc_service.seats.acl import acl_group, acl_key, split_acl_key
 
 # LinkedIn refuses a title over 200 characters outright (docs/linkedin.md#jobs).
 TITLE_MAX: Final = 200
@@ -101,20 +103,6 @@ def assignee_intents(source: Source, ctx: PushContext) -> list[Intent]:
     ]
 
 
-def acl_group(user_id: str) -> str:
-    return f"user-{user_id}"
-
-
-def acl_key(group: str, other: str) -> str:
-    """The outbox key of an ACL ("group/jobId") or assignee ("group/personUrn"); parts percent-quoted."""
-    return f"{quote(group, safe='')}/{quote(other, safe='')}"
-
-
-def split_acl_key(key: str) -> tuple[str, str]:
-    group, _, other = key.partition("/")
-    return unquote(group), unquote(other)
-
-
 def _acl(key: str, integration_context: str) -> li.AclKey:
     group, job_id = split_acl_key(key)
     return li.AclKey(ats_entity_acl_id=group, integration_context=integration_context, ats_entity_id=job_id)
@@ -129,7 +117,7 @@ def _assignee(key: str, integration_context: str) -> li.AclAssigneeKey:
 
 JOBS = Resource(name="simpleJobPostings", tier=0, kind="job", build=posting_intents, send=sending.job_tasks())
 ACLS = Resource(
-    name="atsEntityAcls",
+    name=ACLS_NAME,
     tier=3,
     kind="job",
     build=acl_intents,
@@ -137,7 +125,7 @@ ACLS = Resource(
     origin=lambda key, _: split_acl_key(key)[1],
 )
 ACL_ASSIGNEES = Resource(
-    name="atsEntityAclAssignees",
+    name=ASSIGNEES_NAME,
     tier=3,
     kind="job",
     build=assignee_intents,

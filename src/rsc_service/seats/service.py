@@ -25,7 +25,7 @@ from rsc_service.context import AppContext
 from rsc_service.errors import Conflict, NotFound, ServiceError
 from rsc_service.integrations.ats import AtsClient, AtsError
 from rsc_service.integrations.linkedin import LinkedInApp, LinkedInError, wire
-from rsc_service.seats import matching, repository
+from rsc_service.seats import acl, matching, repository
 from rsc_service.seats.matching import EMAIL, MANUAL
 from rsc_service.seats.models import Seat
 from rsc_service.tenants import service as tenant_service
@@ -96,6 +96,7 @@ class Refreshed:
     connected: int = 0  # ATS users connected by email in this refresh
     released: int = 0  # automatic connections that no longer held (user inactive or gone, email changed…)
     unmatched: list[matching.Unmatched] = field(default_factory=list)
+    assignees_owed: int = 0  # ACL assignments owed to LinkedIn because a seat changed hands
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,15 @@ async def refresh(
     return await apply(session, tenant.id, listing, now=now)
 
 
+def _holders_of(seats: Sequence[Seat]) -> dict[str, str]:
+    """ATS user -> the member whose active seat the user holds (what `members()` answers)."""
+    return {
+        seat.ats_user_id: seat.member_urn
+        for seat in seats
+        if seat.active and seat.ats_user_id is not None and seat.member_urn is not None
+    }
+
+
 def _state(seat: Seat) -> matching.SeatState:
     return matching.SeatState(seat.id, seat.email, seat.active, seat.ats_user_id, seat.assigned_by)
 
@@ -252,6 +262,7 @@ async def apply(session: AsyncSession, tenant_id: uuid.UUID, listing: Listing, *
     report = Refreshed(listed=len(listing.seats), active=sum(seat.active for seat in listing.seats))
     try:
         rows = list(await repository.list_for_tenant(session, tenant_id, lock=True))
+        before = _holders_of(rows)
         stored = {(row.contract_urn, row.seat_id): row for row in rows}
         for seat in listing.seats:
             row = stored.get((seat.contract_urn, seat.seat_id))
@@ -286,6 +297,9 @@ async def apply(session: AsyncSession, tenant_id: uuid.UUID, listing: Listing, *
             connected = by_id[seat_id]
             connected.ats_user_id, connected.assigned_by, connected.assigned_at = user_id, EMAIL, now
         await session.flush()
+        report.assignees_owed = await acl.owe_assignees(
+            session, tenant_id, acl.changed(before, _holders_of(rows)), now=now
+        )
     except IntegrityError as error:
         raise SeatsChanged("the seats changed during the refresh; refresh again") from error
     report.released, report.connected, report.unmatched = len(plan.release), len(plan.assign), plan.unmatched
@@ -298,6 +312,7 @@ async def apply(session: AsyncSession, tenant_id: uuid.UUID, listing: Listing, *
         connected=report.connected,
         released=report.released,
         unmatched=len(report.unmatched),
+        assignees_owed=report.assignees_owed,
     )
     return report
 
@@ -347,6 +362,7 @@ async def assign(
     is a 409: the admin unassigns first (nobody is moved silently). Assigning the seat's own user again makes
     the connection manual, so no refresh ends it."""
     seat = await _seat(session, tenant_id, seat_id)
+    before = _holders_of([seat])
     if seat.ats_user_id is not None and seat.ats_user_id != ats_user_id:
         raise SeatTaken(f"seat {seat_id} is assigned to another user; unassign it first")
     if not seat.active:
@@ -360,6 +376,7 @@ async def assign(
             await session.flush()
     except IntegrityError as error:  # the user was given another seat meanwhile (the unique user constraint)
         raise UserHasSeat("the user holds another seat; unassign it first") from error
+    await acl.owe_assignees(session, tenant_id, acl.changed(before, _holders_of([seat])), now=now)
     return seat
 
 
@@ -367,8 +384,10 @@ async def unassign(session: AsyncSession, tenant_id: uuid.UUID, seat_id: int, *,
     """Empty the seat by hand: it stays empty until an admin assigns it (a refresh does not refill it) or
     LinkedIn gives it to another holder."""
     seat = await _seat(session, tenant_id, seat_id)
+    before = _holders_of([seat])
     seat.ats_user_id, seat.assigned_by, seat.assigned_at = None, MANUAL, now
     await session.flush()
+    await acl.owe_assignees(session, tenant_id, acl.changed(before, {}), now=now)
 
 
 # ---- for the push ----------------------------------------------------------------------------------------
