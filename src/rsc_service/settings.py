@@ -157,6 +157,27 @@ class OutboxSettings(BaseModel):
     per_tenant: int = Field(1000, ge=1, description="Most rows one tenant gets per drain (fairness)")
 
 
+class PullSettings(BaseModel):
+    """The pull of Recruiter notes, InMails and InMail-reply stubs into the ATS (docs/pull.md)."""
+
+    interval_minutes: float = Field(30.0, gt=0, description="How often the pull runs, fleet-wide")
+    concurrency: int = Field(4, ge=1, le=64, description="Tenants pulled at once")
+    overlap_minutes: float = Field(
+        10.0, ge=0, le=60, description="Each window starts this much before the last one ended"
+    )
+    initial_lookback_hours: float = Field(24.0, gt=0, description="How far back a stream's first pull reads")
+    page_size: int = Field(50, ge=1, le=100, description="Items per LinkedIn page (InMails: at most 12)")
+    page_retries: int = Field(
+        5, ge=0, le=20, description="Tries again of a failed page before the stream waits"
+    )
+    stub_window_hours: float = Field(
+        12.0, gt=0, le=12, description="Mail-stub window; halved when LinkedIn says it matches too many"
+    )
+    closed_profiles_days: float = Field(
+        7.0, gt=0, le=30, description="How often LinkedIn's closed profiles are read (at most every 30 days)"
+    )
+
+
 class SchedulerSettings(BaseModel):
     enabled: bool = Field(True, description="Run periodic jobs in this process")
     lease_ttl_seconds: float = Field(60.0, gt=0, description="Singleton job lease; renewed while running")
@@ -209,6 +230,7 @@ class Settings(BaseSettings):
     ats: AtsSettings = Field(default_factory=AtsSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     onboarding: OnboardingSettings = Field(default_factory=OnboardingSettings)
+    pull: PullSettings = Field(default_factory=PullSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     admin: AdminSettings = Field(default_factory=AdminSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)

@@ -36,6 +36,26 @@ async def find_link(
     )
 
 
+async def candidates_of_members(
+    session: AsyncSession, *, tenant_id: uuid.UUID, member_urns: Sequence[str]
+) -> dict[str, list[str]]:
+    """The candidates linked to each member, first linked first (absent: none)."""
+    found: dict[str, list[str]] = {}
+    members = sorted(set(member_urns))
+    for start in range(0, len(members), _CHUNK):
+        rows = await session.execute(
+            select(CandidateLink.member_urn, CandidateLink.ats_candidate_id)
+            .where(
+                CandidateLink.tenant_id == tenant_id,
+                CandidateLink.member_urn.in_(members[start : start + _CHUNK]),
+            )
+            .order_by(CandidateLink.id)
+        )
+        for member, candidate in rows.all():
+            found.setdefault(str(member), []).append(candidate)
+    return found
+
+
 async def manual_members(
     session: AsyncSession, *, tenant_id: uuid.UUID, candidate_ids: Sequence[str]
 ) -> dict[str, str | None]:

@@ -84,3 +84,10 @@ async def list_unchecked(
     session: AsyncSession, *, resource: str, limit: int, skip_tenants: Collection[uuid.UUID] = ()
 ) -> Sequence[tuple[uuid.UUID, str]]:
     return await repository.list_unchecked(session, resource=resource, limit=limit, skip_tenants=skip_tenants)
+
+
+async def candidates_of_members(
+    session: AsyncSession, *, tenant_id: uuid.UUID, member_urns: Sequence[str]
+) -> dict[str, list[str]]:
+    """Who each member is in the ATS: every candidate linked to it, however linked, first linked first."""
+    return await repository.candidates_of_members(session, tenant_id=tenant_id, member_urns=member_urns)

@@ -31,6 +31,13 @@ DRAIN_LISTENING = Gauge(
     "rsc_outbox_drain_listening", "1 while this replica hears other replicas' commits (PostgreSQL LISTEN)"
 )
 LINKEDIN_429 = Counter("rsc_linkedin_429_total", "LinkedIn answers of 429 Too Many Requests", ["group"])
+PULL_ITEMS = Counter(
+    "rsc_pull_items_total", "LinkedIn items the pull handled, by stream and outcome", ["stream", "outcome"]
+)
+PULL_FAILURES = Counter("rsc_pull_failures_total", "Pull streams that stopped on an error", ["stream"])
+PULL_LAG = Gauge(
+    "rsc_pull_lag_seconds", "Seconds since the oldest stream's last complete pull, by stream", ["stream"]
+)
 
 
 @functools.lru_cache(maxsize=4096)

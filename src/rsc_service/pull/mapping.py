@@ -1,0 +1,190 @@
+"""What each LinkedIn item becomes in the ATS, and the windows the streams read: pure functions only
+(docs/pull.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Final
+
+from rsc_service.integrations.ats import wire as ats
+from rsc_service.integrations.linkedin import wire
+
+# conversationEvents and prospectNotes serve at most 12 hours a call (docs/linkedin.md#retrieval).
+MAX_WINDOW: Final = timedelta(hours=12)
+# LinkedIn counts at most 12 InMail records per member a minute; a page of 12 can never pass it alone.
+INMAIL_PAGE_MAX: Final = 12
+SOURCE_INMAIL_STUB: Final = "inmail_stub"
+PERSON_PREFIX: Final = "urn:li:person:"
+SEAT_PREFIX: Final = "urn:li:seat:"
+
+
+class Stream(StrEnum):
+    STUBS = "mail_stubs"  # first: a reply's candidate exists before its InMail is written
+    INMAILS = "inmails"
+    NOTES = "notes"
+    CLOSED = "closed_profiles"
+
+
+# The order a tenant's streams run in.
+STREAMS: Final = (Stream.STUBS, Stream.INMAILS, Stream.NOTES)
+
+
+class Skip(StrEnum):
+    """Why an item was recorded without an ATS write."""
+
+    NO_CANDIDATE = "no_linked_candidate"
+    ALREADY_LINKED = "member_already_linked"
+    EMPTY = "empty"
+    INACTIVE = "inactive_when_first_seen"
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who wrote or sent an item in the ATS: the seat's ATS user where connected, else a name only."""
+
+    ats_user_id: str | None
+    name: str | None
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+    @property
+    def start_ms(self) -> int:
+        return to_ms(self.start)
+
+    @property
+    def end_ms(self) -> int:
+        return to_ms(self.end)
+
+
+def to_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def from_ms(value: int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value / 1000, UTC)
+
+
+def window(
+    position: datetime, now: datetime, *, overlap: timedelta, size: timedelta = MAX_WINDOW
+) -> Window | None:
+    """The next window from `position` (less `overlap`, so nothing at a boundary is missed), at most `size`
+    long and never past `now`; None when there is nothing new to read."""
+    if position >= now:
+        return None
+    start = position - overlap
+    return Window(start, min(start + min(size, MAX_WINDOW), now))
+
+
+def external_id(stream: Stream, item_id: str) -> str:
+    """The ATS idempotency key of one pulled item: the same item always lands on the same ATS record."""
+    return f"linkedin:{stream.value}:{item_id}"[:255]
+
+
+def member_external_id(member_urn: str) -> str:
+    """A stub candidate is keyed by its member, so two stubs of one member can never make two candidates."""
+    return f"linkedin:member:{member_urn}"[:255]
+
+
+def item_id(value: int | str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)[:200]
+
+
+def seat_id(urn: str | None) -> str | None:
+    if not urn or not urn.startswith(SEAT_PREFIX):
+        return None
+    return urn[len(SEAT_PREFIX) :]
+
+
+def person_urn(value: str | None) -> str | None:
+    """A member as `urn:li:person:{id}`, however LinkedIn spelled it."""
+    if not value:
+        return None
+    return value if value.startswith("urn:li:") else f"{PERSON_PREFIX}{value}"
+
+
+def stamp(value: int | wire.AuditStamp | None) -> int | None:
+    return value.time if isinstance(value, wire.AuditStamp) else value
+
+
+def visibility(contract_urn: str) -> ats.Visibility:
+    """Readable only by ATS users holding a seat on this contract (R7)."""
+    return ats.Visibility(linkedin_contract=contract_urn)
+
+
+def note(
+    element: wire.ProspectNote, *, contract_urn: str, author: Author, now: datetime
+) -> ats.NoteCreate | Skip:
+    """R5: a Recruiter note becomes an ATS note on the linked candidate."""
+    identifier = item_id(element.id)
+    text = (element.note or "").strip()
+    if identifier is None or not text:
+        return Skip.EMPTY
+    written = from_ms(stamp(element.created)) or from_ms(stamp(element.last_modified)) or now
+    return ats.NoteCreate(
+        external_id=external_id(Stream.NOTES, identifier),
+        body=text,
+        author_user_id=author.ats_user_id,
+        author_name=None if author.ats_user_id else author.name,
+        written_at=written,
+        visibility=visibility(contract_urn),
+    )
+
+
+def email(
+    element: wire.ConversationEvent, *, contract_urn: str, sender: Author, now: datetime
+) -> ats.EmailCreate | Skip:
+    """R6: an InMail becomes an ATS email (direction, subject, body, sent at); the thread is in the body's
+    external id family, one email per event."""
+    identifier = item_id(element.id)
+    body = (element.body or "").strip()
+    if identifier is None or not body:
+        return Skip.EMPTY
+    inbound = (element.direction or "").upper() == "INBOUND"
+    return ats.EmailCreate(
+        external_id=external_id(Stream.INMAILS, identifier),
+        subject=element.subject or None,
+        body=body,
+        direction="inbound" if inbound else "outbound",
+        sender_name=None if not inbound and sender.ats_user_id else (None if inbound else sender.name),
+        sender_user_id=None if inbound else sender.ats_user_id,
+        sent_at=from_ms(element.created_at) or now,
+        visibility=visibility(contract_urn),
+    )
+
+
+def stub_candidate(element: wire.MailStub, member_urn: str) -> ats.CandidateCreate:
+    """R2/L4: the unassigned candidate an InMail reply creates. LinkedIn puts an email or phone in the stub
+    only when the member chose to share it, so what is there is what they consented to."""
+    emails = [ats.EmailAddress(address=address) for address in element.email_address if len(address) >= 3]
+    phones = []
+    for phone in element.phone_numbers:
+        number = phone if isinstance(phone, str) else phone.number
+        if number and len(number) >= 3:
+            phones.append(ats.PhoneNumber(number=number))
+    return ats.CandidateCreate(
+        external_id=member_external_id(member_urn),
+        first_name=(element.first_name or "").strip() or "LinkedIn",
+        last_name=(element.last_name or "").strip() or "member",
+        emails=emails,
+        phones=phones,
+        source=SOURCE_INMAIL_STUB,
+    )
+
+
+def seat_author(ats_user_id: str | None, first_name: str | None, last_name: str | None) -> Author:
+    name = " ".join(part for part in (first_name, last_name) if part) or None
+    return Author(ats_user_id, name)
+
+
+def first_candidate(candidates: Sequence[str]) -> str | None:
+    """Of a member's linked candidates, the one its items go on: the first linked (lowest link id first)."""
+    return candidates[0] if candidates else None

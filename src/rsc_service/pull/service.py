@@ -1,0 +1,606 @@
+"""The pull: Recruiter notes, InMails and InMail-reply stubs written into the ATS exactly once (docs/pull.md).
+
+Per tenant and contract each stream has a cursor. A stream reads LinkedIn in windows (12 hours at most, each
+starting a little before the last one ended) and pages; each page is: skip items already pulled → map → write
+to the ATS with `external_id` → record the items and move the cursor in one transaction. That transaction
+first locks the pull lease's row and checks its epoch, so a run that lost its lease writes nothing more; and
+since every ATS write carries an `external_id`, a page that runs twice (a crash between the ATS write and
+the commit) lands on the same ATS records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Final
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from rsc_service.context import AppContext
+from rsc_service.db.leases import Lease
+from rsc_service.integrations.ats import AtsClient, AtsError, AtsNotFound
+from rsc_service.integrations.linkedin import LinkedInApp, LinkedInError, Rejected, Throttled, wire
+from rsc_service.links import service as link_service
+from rsc_service.links.models import LinkSource
+from rsc_service.pull import mapping, repository
+from rsc_service.pull.mapping import Skip, Stream, Window
+from rsc_service.pull.models import PullCursor, PulledItem
+from rsc_service.seats import service as seat_service
+from rsc_service.seats.models import Seat
+from rsc_service.settings import PullSettings
+from rsc_service.tenants import ats as tenant_ats
+from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants.apps import TenantApps
+from rsc_service.tenants.models import Stage, Tenant
+from rsc_service.throttle.service import Budget, DatabaseThrottle, ThrottleConfig
+from rsc_service.web import metrics
+
+log = structlog.get_logger()
+
+LEASE_NAME: Final = "pull"
+PULLED_STAGES: Final = frozenset({Stage.ACTIVE})
+MEMBER_RECORDS_PER_MINUTE: Final = 12  # conversationEvents, per member (docs/linkedin.md#throttles)
+RETRY_PAUSE: Final = 0.2  # seconds before a failed page is asked again, doubled each time
+CONTRACT_WIDE: Final = ""  # seat_id of the streams read for a whole contract
+
+
+class LeaseLost(Exception):
+    """Another replica holds the pull lease now: this run stops without writing."""
+
+
+@dataclass
+class StreamReport:
+    stream: str
+    contract_urn: str
+    seat_id: str = CONTRACT_WIDE
+    pages: int = 0
+    written: int = 0
+    skipped: int = 0
+    withdrawn: int = 0
+    error: str | None = None
+
+
+@dataclass
+class TenantReport:
+    tenant_key: str
+    streams: list[StreamReport] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def written(self) -> int:
+        return sum(s.written for s in self.streams)
+
+
+@dataclass
+class RunReport:
+    tenants: list[TenantReport] = field(default_factory=list)
+
+    @property
+    def written(self) -> int:
+        return sum(t.written for t in self.tenants)
+
+    @property
+    def failed(self) -> list[str]:
+        return [t.tenant_key for t in self.tenants if t.error or any(s.error for s in t.streams)]
+
+
+@dataclass
+class Fence:
+    """The lease a run writes under; every commit checks it first (`check`)."""
+
+    sessionmaker: async_sessionmaker[AsyncSession]
+    lease: Lease
+
+    async def check(self, session: AsyncSession) -> None:
+        if await repository.lock_epoch(session, self.lease) != self.lease.epoch:
+            raise LeaseLost(f"the pull lease moved past epoch {self.lease.epoch}")
+
+    async def still_held(self) -> None:
+        async with self.sessionmaker() as session:
+            await self.check(session)
+
+
+class _PerMember(Mapping[str, Budget]):
+    """Every group is one member's InMail records: 12 a minute each."""
+
+    def __getitem__(self, key: str) -> Budget:
+        return Budget(records_per_window=MEMBER_RECORDS_PER_MINUTE)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def member_group(member_urn: str) -> str:
+    """The throttle group of one member's InMail records (throttle groups are at most 30 characters)."""
+    return "im:" + hashlib.sha256(member_urn.encode()).hexdigest()[:24]
+
+
+# ---- the run ------------------------------------------------------------------------------------------
+
+
+async def run(
+    ctx: AppContext,
+    apps: TenantApps,
+    fence: Fence,
+    *,
+    tenant_keys: Sequence[str] | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> RunReport:
+    """Pull every active tenant (or those of `tenant_keys`), `settings.pull.concurrency` at a time; a tenant
+    that fails is reported and the others go on. Raises LeaseLost once the lease has moved on."""
+    async with ctx.sessionmaker() as session:
+        tenants = [t for t in await tenant_service.list_all(session) if t.stage in PULLED_STAGES]
+    if tenant_keys is not None:
+        wanted = set(tenant_keys)
+        tenants = [t for t in tenants if t.key in wanted]
+    gate = asyncio.Semaphore(ctx.settings.pull.concurrency)
+
+    async def one(tenant: Tenant) -> TenantReport:
+        async with gate:
+            return await pull_tenant(ctx, apps, fence, tenant, sleep=sleep)
+
+    reports = await asyncio.gather(*(one(t) for t in tenants), return_exceptions=True)
+    out = RunReport()
+    for tenant, report in zip(tenants, reports, strict=True):
+        if isinstance(report, LeaseLost):
+            raise report
+        if isinstance(report, BaseException):
+            if not isinstance(report, Exception):
+                raise report
+            log.error("pull.tenant_failed", tenant_key=tenant.key, error=type(report).__name__)
+            out.tenants.append(TenantReport(tenant.key, error=_describe(report)))
+        else:
+            out.tenants.append(report)
+    return out
+
+
+@dataclass
+class _Tenant:
+    """What a tenant's streams share for one run."""
+
+    ctx: AppContext
+    fence: Fence
+    tenant: Tenant
+    app: LinkedInApp
+    ats: AtsClient
+    seats: Sequence[Seat]
+    members: DatabaseThrottle
+    sleep: Callable[[float], Awaitable[None]]
+
+    @property
+    def settings(self) -> PullSettings:
+        return self.ctx.settings.pull
+
+    def seat(self, seat_id: str | None) -> Seat | None:
+        return next((s for s in self.seats if s.seat_id == seat_id), None) if seat_id else None
+
+    def author(self, seat_id: str | None) -> mapping.Author:
+        seat = self.seat(seat_id)
+        if seat is None:
+            return mapping.Author(None, None)
+        return mapping.seat_author(seat.ats_user_id, seat.first_name, seat.last_name)
+
+
+async def pull_tenant(
+    ctx: AppContext,
+    apps: TenantApps,
+    fence: Fence,
+    tenant: Tenant,
+    *,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> TenantReport:
+    report = TenantReport(tenant.key)
+    try:
+        app = (await apps.for_tenant(tenant.id)).app
+        ats = await tenant_ats.ats_client(ctx, tenant)
+    except Exception as error:
+        report.error = _describe(error)
+        await _record_tenant_failure(ctx, fence, tenant, report.error)
+        return report
+    async with ctx.sessionmaker() as session:
+        seats = [s for s in await seat_service.list_seats(session, tenant.id) if s.active]
+    members = DatabaseThrottle(
+        ctx.sessionmaker,
+        app=app.credentials.client_id,
+        config=ThrottleConfig(budgets=_PerMember(), max_wait=timedelta(seconds=61)),
+        now=ctx.db_now,
+        sleep=sleep,
+    )
+    shared = _Tenant(ctx, fence, tenant, app, ats, seats, members, sleep)
+    for contract in [c.contract_urn for c in tenant.contracts]:
+        for stream in mapping.STREAMS:
+            if stream is Stream.INMAILS:
+                for seat in [s for s in seats if s.contract_urn == contract]:
+                    report.streams.append(await _guarded(shared, stream, contract, seat.seat_id))
+            else:
+                report.streams.append(await _guarded(shared, stream, contract, CONTRACT_WIDE))
+    return report
+
+
+async def _guarded(shared: _Tenant, stream: Stream, contract: str, seat_id: str) -> StreamReport:
+    report = StreamReport(stream.value, contract, seat_id)
+    walker = _Walker(shared, stream, contract, seat_id, report)
+    try:
+        await walker.walk()
+    except LeaseLost:
+        raise
+    except Exception as error:
+        report.error = _describe(error)
+        log.warning(
+            "pull.stream_failed",
+            tenant_key=shared.tenant.key,
+            stream=stream.value,
+            error=type(error).__name__,
+            status=getattr(error, "status", None),
+        )
+        metrics.PULL_FAILURES.labels(stream.value).inc()
+        await walker.failed(report.error)
+    metrics.PULL_ITEMS.labels(stream.value, "written").inc(report.written)
+    metrics.PULL_ITEMS.labels(stream.value, "skipped").inc(report.skipped)
+    metrics.PULL_ITEMS.labels(stream.value, "withdrawn").inc(report.withdrawn)
+    return report
+
+
+def _describe(error: BaseException) -> str:
+    """What sync health shows: LinkedIn's own message and status where LinkedIn refused."""
+    if isinstance(error, LinkedInError):
+        status = f" {error.status}" if error.status else ""
+        return f"LinkedIn{status}: {error.message}"[:500]
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+async def _record_tenant_failure(ctx: AppContext, fence: Fence, tenant: Tenant, error: str) -> None:
+    now = ctx.clock()
+    async with ctx.sessionmaker.begin() as session:
+        await fence.check(session)
+        for contract in [c.contract_urn for c in tenant.contracts]:
+            for stream in mapping.STREAMS:
+                if stream is Stream.INMAILS:
+                    continue  # per seat; the contract-wide streams carry the tenant's failure
+                found = await repository.cursor(
+                    session, tenant_id=tenant.id, contract_urn=contract, stream=stream, seat_id=CONTRACT_WIDE
+                )
+                await repository.update_cursor(
+                    session, found.id, last_run_at=now, last_error=error, failures=found.failures + 1
+                )
+
+
+# ---- one stream ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Page:
+    elements: list[Any]
+    total: int | None
+
+
+@dataclass
+class _Outcome:
+    """One item of a page: what to record, and what else the commit must do."""
+
+    row: dict[str, Any]
+    link: tuple[str, str] | None = None  # (candidate, member) made from a stub
+    withdrawn: PulledItem | None = None
+
+
+class _Walker:
+    def __init__(
+        self, shared: _Tenant, stream: Stream, contract: str, seat_id: str, report: StreamReport
+    ) -> None:
+        self.shared, self.stream, self.contract, self.seat_id = shared, stream, contract, seat_id
+        self.report = report
+        self.ctx = shared.ctx
+        self.tenant = shared.tenant
+        self.settings = shared.settings
+
+    @property
+    def page_size(self) -> int:
+        if self.stream is Stream.INMAILS:
+            return min(self.settings.page_size, mapping.INMAIL_PAGE_MAX)
+        return self.settings.page_size
+
+    async def _cursor(self, session: AsyncSession) -> PullCursor:
+        return await repository.cursor(
+            session,
+            tenant_id=self.tenant.id,
+            contract_urn=self.contract,
+            stream=self.stream.value,
+            seat_id=self.seat_id,
+        )
+
+    async def failed(self, error: str) -> None:
+        async with self.ctx.sessionmaker.begin() as session:
+            await self.shared.fence.check(session)
+            found = await self._cursor(session)
+            await repository.update_cursor(
+                session, found.id, last_error=error, failures=found.failures + 1, last_run_at=self.ctx.clock()
+            )
+
+    async def walk(self) -> None:
+        overlap = timedelta(minutes=self.settings.overlap_minutes)
+        size = mapping.MAX_WINDOW
+        if self.stream is Stream.STUBS:
+            size = timedelta(hours=self.settings.stub_window_hours)
+        async with self.ctx.sessionmaker.begin() as session:
+            await self.shared.fence.check(session)
+            cursor = await self._cursor(session)
+            await repository.update_cursor(session, cursor.id, last_run_at=self.ctx.clock())
+        now = self.ctx.clock()
+        previous_total: int | None = None
+        while True:
+            if cursor.window_end is None:
+                position = cursor.position or now - timedelta(hours=self.settings.initial_lookback_hours)
+                opened = mapping.window(position, now, overlap=overlap, size=size)
+                if opened is None:
+                    break
+                cursor = await self._move(cursor, position=position, window_end=opened.end, page_start=0)
+                previous_total = None
+            assert cursor.window_end is not None and cursor.position is not None
+            current = Window(cursor.position - overlap, cursor.window_end)
+            try:
+                page = await self._fetch(current, cursor.page_start)
+            except Rejected as error:
+                half = current.start + (current.end - current.start) / 2
+                if self.stream is Stream.STUBS and error.status == 400 and half > cursor.position:
+                    # Over LinkedIn's 20,000-result ceiling: the same start, half as long.
+                    cursor = await self._move(cursor, window_end=half, page_start=0)
+                    continue
+                raise
+            start = cursor.page_start
+            if previous_total is not None and page.total is not None and page.total < previous_total:
+                # Items left the window since the last page (a note edited to a later time): the rest moved
+                # forward as many places, so step back rather than skip them; repeats are skipped below.
+                shift = previous_total - page.total
+                if shift and start:
+                    start = max(0, start - shift)
+                    page = await self._fetch(current, start)
+            previous_total = page.total
+            self.report.pages += 1
+            finished = len(page.elements) < self.page_size or (
+                page.total is not None and start + len(page.elements) >= page.total
+            )
+            cursor = await self._apply(cursor, page.elements, start=start, finished=finished)
+
+    async def _move(self, cursor: PullCursor, **values: Any) -> PullCursor:
+        async with self.ctx.sessionmaker.begin() as session:
+            await self.shared.fence.check(session)
+            await repository.update_cursor(session, cursor.id, **values)
+            return await self._cursor(session)
+
+    async def _fetch(self, current: Window, start: int) -> _Page:
+        tries = self.settings.page_retries + 1
+        for attempt in range(tries):
+            try:
+                return await self._fetch_once(current, start)
+            except Throttled:
+                raise  # LinkedIn's budget: the stream waits for the next run (the throttle remembers)
+            except LinkedInError as error:
+                if isinstance(error, Rejected) or attempt == tries - 1:
+                    raise
+                if error.category.value not in ("retriable",):
+                    raise
+                await self.shared.sleep(min(RETRY_PAUSE * 2**attempt, 5.0))
+        raise AssertionError("unreachable: the last try raises")
+
+    async def _fetch_once(self, current: Window, start: int) -> _Page:
+        app, count = self.shared.app, self.page_size
+        owners = [
+            f"{mapping.SEAT_PREFIX}{s.seat_id}" for s in self.shared.seats if s.contract_urn == self.contract
+        ]
+        if self.stream is Stream.INMAILS:
+            events = await app.list_conversation_events(
+                f"{mapping.SEAT_PREFIX}{self.seat_id}",
+                window_start=current.start_ms,
+                window_end=current.end_ms,
+                start=start,
+                count=count,
+            )
+            await self._pace_members(events.elements)
+            return _Page(list(events.elements), events.paging.total)
+        if self.stream is Stream.NOTES:
+            notes = await app.list_prospect_notes(
+                self.contract,
+                owners=owners,
+                cutoff_date=current.start_ms,
+                before_date=current.end_ms,
+                start=start,
+                count=count,
+            )
+            return _Page(list(notes.elements), notes.paging.total)
+        stubs = await app.list_mail_stubs(
+            self.contract,
+            owners=owners,
+            created_start=current.start_ms,
+            created_end=current.end_ms,
+            start=start,
+            count=count,
+        )
+        return _Page(list(stubs.elements), stubs.paging.total)
+
+    async def _pace_members(self, events: Sequence[wire.ConversationEvent]) -> None:
+        """Count each member's InMail records in the shared per-member budget, waiting while a member's
+        minute is full, so the next page does not ask LinkedIn for more than 12 of one member a minute."""
+        counts: dict[str, int] = {}
+        for event in events:
+            member = mapping.person_urn(event.member)
+            if member:
+                counts[member] = counts.get(member, 0) + 1
+        for member, records in counts.items():
+            await self.shared.members.acquire(member_group(member), records)
+
+    # ---- one page ----
+
+    async def _apply(
+        self, cursor: PullCursor, elements: Sequence[Any], *, start: int, finished: bool
+    ) -> PullCursor:
+        ids = [self._id(e) for e in elements]
+        members = [m for m in (self._member(e) for e in elements) if m]
+        async with self.ctx.sessionmaker() as session:
+            done = await repository.pulled(
+                session, tenant_id=self.tenant.id, stream=self.stream.value, item_ids=[i for i in ids if i]
+            )
+            linked = await link_service.candidates_of_members(
+                session, tenant_id=self.tenant.id, member_urns=members
+            )
+        await self.shared.fence.still_held()  # before writing to the ATS, not only before recording it
+        outcomes: list[_Outcome] = []
+        seen: set[str] = set()
+        try:
+            for element, identifier in zip(elements, ids, strict=True):
+                if identifier is None or identifier in seen:
+                    continue
+                seen.add(identifier)
+                outcome = await self._item(element, identifier, done.get(identifier), linked)
+                if outcome is not None:
+                    outcomes.append(outcome)
+        except (AtsError, LinkedInError):
+            # Keep what did land, without moving the cursor: the page is read again and those are skipped.
+            await self._commit(cursor, outcomes, None)
+            raise
+        if finished:
+            assert cursor.window_end is not None
+            move = {"position": cursor.window_end, "window_end": None, "page_start": 0}
+        else:
+            move = {"page_start": start + len(elements)}
+        return await self._commit(cursor, outcomes, move)
+
+    async def _commit(
+        self, cursor: PullCursor, outcomes: Sequence[_Outcome], move: dict[str, Any] | None
+    ) -> PullCursor:
+        now = self.ctx.clock()
+        async with self.ctx.sessionmaker.begin() as session:
+            await self.shared.fence.check(session)
+            await repository.record(session, [o.row for o in outcomes if o.withdrawn is None])
+            withdrawn = [o.withdrawn.id for o in outcomes if o.withdrawn is not None]
+            await repository.mark_withdrawn(session, withdrawn, now=now)
+            for candidate, member in [o.link for o in outcomes if o.link is not None]:
+                await link_service.set_link(
+                    session,
+                    tenant_id=self.tenant.id,
+                    ats_candidate_id=candidate,
+                    member_urn=member,
+                    source=LinkSource.INMAIL_STUB,
+                    now=now,
+                )
+            written = sum(1 for o in outcomes if o.withdrawn is None and o.row["outcome"] == "written")
+            await repository.add_written(session, cursor.id, written)
+            if move is not None:
+                done = move.get("window_end", cursor.window_end) is None
+                values = dict(move) | {"failures": 0, "last_error": None}
+                if done:
+                    values["last_success_at"] = now
+                await repository.update_cursor(session, cursor.id, **values)
+            fresh = await self._cursor(session)
+        for o in outcomes:
+            if o.withdrawn is not None:
+                self.report.withdrawn += 1
+            elif o.row["outcome"] == "written":
+                self.report.written += 1
+            else:
+                self.report.skipped += 1
+        return fresh
+
+    def _id(self, element: Any) -> str | None:
+        value: int | str | None = element.id
+        return mapping.item_id(value)
+
+    def _member(self, element: Any) -> str | None:
+        if isinstance(element, wire.ProspectNote):
+            return mapping.person_urn(element.prospect)
+        member: str | None = element.member
+        return mapping.person_urn(member)
+
+    def _row(
+        self,
+        identifier: str,
+        member: str | None,
+        *,
+        outcome: str,
+        reason: str | None = None,
+        ats_id: str | None = None,
+        candidate: str | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "tenant_id": self.tenant.id,
+            "stream": self.stream.value,
+            "item_id": identifier,
+            "contract_urn": self.contract,
+            "member_urn": member,
+            "outcome": outcome,
+            "reason": reason,
+            "ats_id": ats_id,
+            "ats_candidate_id": candidate,
+            "pulled_at": self.ctx.clock(),
+            "withdrawn_at": None,
+        }
+
+    async def _item(
+        self,
+        element: Any,
+        identifier: str,
+        earlier: PulledItem | None,
+        linked: dict[str, list[str]],
+    ) -> _Outcome | None:
+        member = self._member(element)
+        now = self.ctx.clock()
+        if self.stream is Stream.STUBS:
+            if earlier is not None:
+                return None
+            return await self._stub(element, identifier, member, linked)
+        if isinstance(element, wire.ProspectNote) and element.active is False:
+            if earlier is None:
+                return _Outcome(self._row(identifier, member, outcome="skipped", reason=Skip.INACTIVE))
+            return None
+        if earlier is not None:
+            return None  # written once; a later edit is not carried (docs/pull.md#what-is-written)
+        candidate = mapping.first_candidate(linked.get(member or "", []))
+        if candidate is None:
+            return _Outcome(self._row(identifier, member, outcome="skipped", reason=Skip.NO_CANDIDATE))
+        if isinstance(element, wire.ProspectNote):
+            author = self.shared.author(mapping.seat_id(element.owner))
+            body = mapping.note(element, contract_urn=self.contract, author=author, now=now)
+            if isinstance(body, Skip):
+                return _Outcome(self._row(identifier, member, outcome="skipped", reason=body))
+            try:
+                written = await self.shared.ats.create_note(candidate, body)
+            except AtsNotFound:
+                return _Outcome(self._row(identifier, member, outcome="skipped", reason=Skip.NO_CANDIDATE))
+            return _Outcome(
+                self._row(identifier, member, outcome="written", ats_id=written.id, candidate=candidate)
+            )
+        sender = self.shared.author(self.seat_id)
+        email = mapping.email(element, contract_urn=self.contract, sender=sender, now=now)
+        if isinstance(email, Skip):
+            return _Outcome(self._row(identifier, member, outcome="skipped", reason=email))
+        try:
+            sent = await self.shared.ats.create_email(candidate, email)
+        except AtsNotFound:
+            return _Outcome(self._row(identifier, member, outcome="skipped", reason=Skip.NO_CANDIDATE))
+        return _Outcome(self._row(identifier, member, outcome="written", ats_id=sent.id, candidate=candidate))
+
+    async def _stub(
+        self, element: wire.MailStub, identifier: str, member: str | None, linked: dict[str, list[str]]
+    ) -> _Outcome:
+        """R2/L4: a reply's stub makes an unassigned candidate, linked to the member; never a second one."""
+        if member is None:
+            return _Outcome(self._row(identifier, member, outcome="skipped", reason=Skip.EMPTY))
+        existing = mapping.first_candidate(linked.get(member, []))
+        if existing is not None:
+            return _Outcome(
+                self._row(
+                    identifier, member, outcome="skipped", reason=Skip.ALREADY_LINKED, candidate=existing
+                )
+            )
+        created = await self.shared.ats.create_candidate(mapping.stub_candidate(element, member))
+        linked.setdefault(member, []).append(created.id)  # a later stub of this member in the page finds it
+        return _Outcome(
+            self._row(identifier, member, outcome="written", ats_id=created.id, candidate=created.id),
+            link=(created.id, member),
+        )
