@@ -17,6 +17,8 @@ from rsc_service.admin import sync_routes
 from rsc_service.ats_webhooks import routes as ats_webhook_routes
 from rsc_service.bootstrap import Service
 from rsc_service.context import AppContext
+from rsc_service.in_ats import admin_routes as in_ats_admin_routes
+from rsc_service.in_ats import routes as in_ats_routes
 from rsc_service.linkedin_notifications import routes as linkedin_notification_routes
 from rsc_service.onboarding import deactivation_routes, initial_sync_routes
 from rsc_service.onboarding import routes as onboarding_routes
@@ -124,4 +126,6 @@ def create_app(
     app.include_router(onboarding_routes.sign_in_router)
     app.include_router(deactivation_routes.router)
     app.include_router(initial_sync_routes.router)
+    app.include_router(in_ats_routes.router)
+    app.include_router(in_ats_admin_routes.router)
     return app

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rsc_service.context import AppContext
 from rsc_service.crypto import Cipher, SecretsUnavailable
 from rsc_service.db.models import Base  # with every table of the schema registered
-from rsc_service.tenants import repository
+from rsc_service.tenants import in_ats_credential, repository
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Tenant, TenantWebhookSecret
 from tests.factories import tenant_create
@@ -40,6 +40,7 @@ async def _register(session: AsyncSession, ctx: AppContext, cipher: Cipher, n: i
         plain[registered.tenant.key] = [
             f"ats-token-{i}",
             f"client-secret-{i}",
+            registered.in_ats_credential or "",
             new,
             registered.webhook_secret,
         ]
@@ -76,13 +77,18 @@ async def _read_every_secret(session: AsyncSession, cipher: Cipher) -> dict[str,
         read[tenant.key] = [
             tenant_service.ats_token(tenant, cipher=cipher),
             tenant_service.linkedin_client_secret(tenant, cipher=cipher),
+            in_ats_credential.reveal(tenant, cipher=cipher) or "",
             *(cipher.decrypt(r.secret_enc, tenant_id=str(tenant.id), column="webhook_secret") for r in rows),
         ]
     return read
 
 
 async def _stored(session: AsyncSession) -> list[str]:
-    tenants = (await session.execute(select(Tenant.ats_token_enc, Tenant.linkedin_client_secret_enc))).all()
+    tenants = (
+        await session.execute(
+            select(Tenant.ats_token_enc, Tenant.linkedin_client_secret_enc, Tenant.in_ats_credential_enc)
+        )
+    ).all()
     secrets = (await session.scalars(select(TenantWebhookSecret.secret_enc))).all()
     return sorted([*(v for row in tenants for v in row), *secrets])
 
@@ -94,7 +100,12 @@ class TestRotateEncryptionKeys:
 
             total, batches = await _rotate_all(session, Cipher([KEY_B, KEY_A]), limit=2)
 
-            assert total.rotated == {"ats_token": 3, "linkedin_client_secret": 3, "webhook_secret": 6}
+            assert total.rotated == {
+                "ats_token": 3,
+                "linkedin_client_secret": 3,
+                "in_ats_credential": 3,
+                "webhook_secret": 6,
+            }
             assert total.already_current.total() == 0 and total.unreadable == []
             assert batches == 2 + 4  # tenants two at a time (2 batches), then 6 secret rows (3 batches + 1)
             session.expunge_all()  # read what is stored, not what the session remembers
@@ -112,7 +123,12 @@ class TestRotateEncryptionKeys:
             again, _ = await _rotate_all(session, both, limit=100)
 
             assert again.rotated.total() == 0
-            assert again.already_current == {"ats_token": 2, "linkedin_client_secret": 2, "webhook_secret": 4}
+            assert again.already_current == {
+                "ats_token": 2,
+                "linkedin_client_secret": 2,
+                "in_ats_credential": 2,
+                "webhook_secret": 4,
+            }
             assert await _stored(session) == before
 
     async def test_the_envelope_still_binds_each_secret_to_its_tenant_and_column(
@@ -147,7 +163,12 @@ class TestRotateEncryptionKeys:
                 f"{first.key} ats_token",
                 f"{first.key} linkedin_client_secret",
             ]
-            assert total.rotated == {"ats_token": 1, "linkedin_client_secret": 1, "webhook_secret": 4}
+            assert total.rotated == {
+                "ats_token": 1,
+                "linkedin_client_secret": 1,
+                "in_ats_credential": 2,
+                "webhook_secret": 4,
+            }
             stored = await session.scalar(select(Tenant.ats_token_enc).where(Tenant.id == first.id))
             assert stored == lost
 

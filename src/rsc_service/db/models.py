@@ -5,6 +5,7 @@ from rsc_service.db.base import Base
 from rsc_service.db.leases import JobLease, JobRun, Replica
 from rsc_service.linkedin_notifications.models import LinkedInNotification
 from rsc_service.links.models import CandidateLink
+from rsc_service.links_api.models import LinkChange
 from rsc_service.mirror.models import AtsRecord
 from rsc_service.onboarding.models import SetupProgress
 from rsc_service.outbox.models import OutboxMessage
@@ -28,6 +29,7 @@ __all__ = [
     "CandidateLink",
     "JobLease",
     "JobRun",
+    "LinkChange",
     "LinkedInNotification",
     "OAuthState",
     "OutboxMessage",

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rsc_service.db.base import Base
@@ -25,7 +25,10 @@ class CandidateLink(Base):
     (docs/architecture.md#7-links)."""
 
     __tablename__ = "candidate_links"
-    __table_args__ = (UniqueConstraint("tenant_id", "ats_candidate_id"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "ats_candidate_id"),
+        Index("ix_candidate_links_member", "tenant_id", "member_urn"),  # In-ATS reads by member
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))

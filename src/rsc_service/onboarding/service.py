@@ -32,7 +32,7 @@ from rsc_service.mirror import service as mirror_service
 from rsc_service.onboarding import deactivation, requirements
 from rsc_service.push import service as push_service
 from rsc_service.tenants import ats as tenant_ats
-from rsc_service.tenants import lifecycle
+from rsc_service.tenants import in_ats_credential, lifecycle
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import OAuthState, Stage, Tenant, TenantContract
 
@@ -151,6 +151,7 @@ async def _provision(ctx: AppContext, tenant: Tenant, partner: LinkedInApp) -> N
     )
     tenant.linkedin_app_urn = found.key
     tenant.linkedin_unique_foreign_id = tenant.key
+    in_ats_credential.ensure(tenant, cipher=ctx.cipher)  # for LinkedIn's side (docs/in-ats.md)
 
 
 async def _create_child(

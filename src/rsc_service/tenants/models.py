@@ -53,6 +53,12 @@ class Tenant(TimestampMixin, Base):
     # Set when LinkedIn refuses the integration as a whole (403): nothing is sent, nothing dead-lettered.
     sending_paused_until: Mapped[datetime | None]
     sending_paused_reason: Mapped[str | None] = mapped_column(String(500))
+    # What LinkedIn's side presents on the In-ATS routes, encrypted (docs/in-ats.md#the-credential); null
+    # until the child application is provisioned or an operator issues one.
+    in_ats_credential_enc: Mapped[str | None] = mapped_column(Text)
+    # The deep link of the In-ATS preview, e.g. https://acme.ats.example/candidates/{candidate_id}; null:
+    # the candidate's own `url` from the ATS (docs/in-ats.md#the-deep-link).
+    candidate_url_template: Mapped[str | None] = mapped_column(String(500))
 
     contracts: Mapped[list[TenantContract]] = relationship(
         lazy="raise",

@@ -104,9 +104,16 @@ async def paused_ids(session: AsyncSession, *, now: datetime) -> set[uuid.UUID]:
 
 async def sealed_tenant_columns(
     session: AsyncSession, *, after: uuid.UUID | None, limit: int
-) -> Sequence[Row[uuid.UUID, str, str, str | None]]:
-    """(id, key, ats_token_enc, linkedin_client_secret_enc) of the tenants after `after`, by id."""
-    query = select(Tenant.id, Tenant.key, Tenant.ats_token_enc, Tenant.linkedin_client_secret_enc)
+) -> Sequence[Row[uuid.UUID, str, str, str | None, str | None]]:
+    """(id, key, ats_token_enc, linkedin_client_secret_enc, in_ats_credential_enc) of the tenants after
+    `after`, by id."""
+    query = select(
+        Tenant.id,
+        Tenant.key,
+        Tenant.ats_token_enc,
+        Tenant.linkedin_client_secret_enc,
+        Tenant.in_ats_credential_enc,
+    )
     if after is not None:
         query = query.where(Tenant.id > after)
     return (await session.execute(query.order_by(Tenant.id).limit(limit))).all()

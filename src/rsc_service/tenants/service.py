@@ -17,7 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from rsc_service import crypto, urls
 from rsc_service.errors import Conflict, FieldProblem, Unprocessable
 from rsc_service.integrations.ats import signatures
-from rsc_service.tenants import lifecycle, repository
+from rsc_service.tenants import in_ats_credential, lifecycle, repository
 from rsc_service.tenants.models import (
     Stage,
     StageChange,
@@ -45,6 +45,7 @@ class Registered:
     tenant: Tenant
     api_key: str
     webhook_secret: str
+    in_ats_credential: str | None = None  # issued when the tenant comes with its child application
 
 
 async def _checked_ats_url(url: str, *, allow_insecure_local: bool) -> str:
@@ -100,6 +101,8 @@ async def register(
         else (Stage.REQUESTED, "registered for onboarding")
     )
     lifecycle.begin(session, tenant, stage, actor=lifecycle.OPERATOR, reason=why, now=now)
+    # LinkedIn's side may call the In-ATS routes once the child application exists (docs/in-ats.md).
+    in_ats = in_ats_credential.issue(tenant, cipher=cipher) if data.registers_child_app else None
     session.add(
         TenantWebhookSecret(
             tenant_id=tenant_id,
@@ -114,7 +117,7 @@ async def register(
         raise Conflict(
             f"a tenant with linkedin_unique_foreign_id {data.linkedin_unique_foreign_id!r} already exists"
         ) from None
-    return Registered(tenant=tenant, api_key=api_key, webhook_secret=webhook_secret)
+    return Registered(tenant=tenant, api_key=api_key, webhook_secret=webhook_secret, in_ats_credential=in_ats)
 
 
 async def update(
@@ -238,6 +241,7 @@ def ats_token(tenant: Tenant, *, cipher: crypto.Cipher) -> str:
 SEALED_COLUMNS = (
     ("tenants", "ats_token_enc", "ats_token"),
     ("tenants", "linkedin_client_secret_enc", "linkedin_client_secret"),
+    ("tenants", "in_ats_credential_enc", "in_ats_credential"),
     ("tenant_webhook_secrets", "secret_enc", "webhook_secret"),
 )
 
@@ -311,10 +315,11 @@ async def rotate_encryption_keys(
     done = KeyRotation()
     if not after.tenants_done:
         tenants = await repository.sealed_tenant_columns(session, after=after.tenant_after, limit=limit)
-        for tenant_id, key, ats_token_enc, client_secret_enc in tenants:
+        for tenant_id, key, ats_token_enc, client_secret_enc, in_ats_enc in tenants:
             for column, sealed_as, token in (
                 (Tenant.ats_token_enc, "ats_token", ats_token_enc),
                 (Tenant.linkedin_client_secret_enc, "linkedin_client_secret", client_secret_enc),
+                (Tenant.in_ats_credential_enc, "in_ats_credential", in_ats_enc),
             ):
                 await _rotate_one(
                     session,

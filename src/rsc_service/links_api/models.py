@@ -1,0 +1,25 @@
+"""LinkChange: the audit trail of links a person made or removed through the ATS (docs/in-ats.md#links)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rsc_service.db.base import Base
+
+
+class LinkChange(Base):
+    __tablename__ = "candidate_link_changes"
+    __table_args__ = (Index("ix_candidate_link_changes_candidate", "tenant_id", "ats_candidate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    ats_candidate_id: Mapped[str] = mapped_column(String(200))
+    member_before: Mapped[str | None] = mapped_column(String(100))
+    source_before: Mapped[str | None] = mapped_column(String(20))  # null: there was no link row
+    member_after: Mapped[str | None] = mapped_column(String(100))  # null: unlinked
+    actor: Mapped[str] = mapped_column(String(200))  # "ats_user:<id>" or "ats" when no user was named
+    at: Mapped[datetime]
