@@ -29,6 +29,7 @@ from rsc_service.onboarding import deactivation
 from rsc_service.onboarding import jobs as onboarding_jobs
 from rsc_service.outbox import health as outbox_health
 from rsc_service.outbox.jobs import DrainHealth, supervise
+from rsc_service.pull import jobs as pull_jobs
 from rsc_service.reconcile import jobs as reconcile_jobs
 from rsc_service.seats import jobs as seat_jobs
 from rsc_service.web import metrics, metrics_collect
@@ -90,6 +91,10 @@ async def refresh_seats(service: Service) -> None:
     await seat_jobs.refresh_all(service.ctx, service.tenant_apps)
 
 
+async def pull(service: Service) -> None:
+    await pull_jobs.pull_all(service.ctx, service.tenant_apps)
+
+
 async def finish_deactivations(service: Service) -> None:
     await deactivation.finish_deactivations(service.ctx, service.tenant_apps, resources=service.resources)
 
@@ -99,6 +104,8 @@ JOBS: list[Job] = [
     Job("reconcile", reconcile, timedelta(hours=1), singleton=True),
     Job("advance_onboarding", onboarding_jobs.advance_onboarding, timedelta(minutes=1), singleton=True),
     Job("refresh_seats", refresh_seats, timedelta(hours=1), singleton=True),
+    # Every 30 minutes unless RSC_PULL__INTERVAL_MINUTES says otherwise (see Scheduler.start).
+    Job("pull", pull, timedelta(minutes=30), singleton=True),
     Job("refresh_outbox_gauges", refresh_outbox_gauges, timedelta(seconds=15), singleton=False),
     Job("heartbeat", heartbeat, timedelta(seconds=30), singleton=False),
     Job("prune_job_runs", prune_job_runs, timedelta(hours=1), singleton=True),
@@ -205,7 +212,8 @@ class Scheduler:
 
     def start(self) -> None:
         self._lock_sqlite()
-        overrides = self.ctx.settings.scheduler.intervals
+        settings = self.ctx.settings
+        overrides = {"pull": settings.pull.interval_minutes * 60} | settings.scheduler.intervals
         for job in self.jobs:
             interval = interval_for(job, overrides)
             self._aps.add_job(

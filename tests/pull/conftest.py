@@ -27,11 +27,11 @@ from tests.seats.conftest import (  # noqa: F401 - fixtures shared with the seat
     Tenancy,
     add_user,
     app,
-    delivered,
     ats_sim,
     ats_world,
     ctx_li,
     ctx_seats,
+    delivered,
     dispatcher,
     li_world,
     linkedin_http,
@@ -78,14 +78,18 @@ class Pull:
                 now=self.clock(),
             )
 
-    async def inmail(self, seat: int, member: str, subject: str = "Hello", body: str = "Are you open?") -> str:
+    async def inmail(
+        self, seat: int, member: str, subject: str = "Hello", body: str = "Are you open?"
+    ) -> str:
         response = await self.linkedin.post(
             "/_sim/inmails", json={"seat": seat, "member": member, "subject": subject, "body": body}
         )
         assert response.status_code == 200, response.text
         return str(response.json()["id"])
 
-    async def reply(self, event: str, *, email: bool, phone: bool, body: str = "Yes, call me") -> dict[str, Any]:
+    async def reply(
+        self, event: str, *, email: bool, phone: bool, body: str = "Yes, call me"
+    ) -> dict[str, Any]:
         response = await self.linkedin.post(
             f"/_sim/inmails/{event}/reply", json={"body": body, "shareEmail": email, "sharePhone": phone}
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from rsc_service.cli import backfill, demo, keys, process, simulate, sync, tenants
+from rsc_service.cli import backfill, demo, keys, process, pull, simulate, sync, tenants
 from rsc_service.cli.base import app, console
 from rsc_service.cli.process import OPENAPI_PATH, openapi_document
 from rsc_service.settings import SettingsError
@@ -21,6 +21,7 @@ __all__ = [
     "main",
     "openapi_document",
     "process",
+    "pull",
     "simulate",
     "sync",
     "tenants",

@@ -44,7 +44,7 @@ log = structlog.get_logger()
 LEASE_NAME: Final = "pull"
 PULLED_STAGES: Final = frozenset({Stage.ACTIVE})
 MEMBER_RECORDS_PER_MINUTE: Final = 12  # conversationEvents, per member (docs/linkedin.md#throttles)
-RETRY_PAUSE: Final = 0.2  # seconds before a failed page is asked again, doubled each time
+RETRY_PAUSE: Final = 0.05  # seconds before a failed page is asked again, doubled each time
 CONTRACT_WIDE: Final = ""  # seat_id of the streams read for a whole contract
 
 
