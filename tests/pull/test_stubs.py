@@ -1,0 +1,106 @@
+"""R2/L4: an InMail reply that shares contact details creates one unassigned ATS candidate (source
+`inmail_stub`) linked to the member, with only the details the member shared, and never a second candidate for
+a member already linked; R5: a note by a seat holder with no ATS user is written with the holder's name."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from rsc_service.links.models import CandidateLink
+from rsc_service.seats.models import Seat
+from tests.pull.conftest import Pull
+
+DAN, EVE = "urn:li:person:m1004", "urn:li:person:m1005"
+
+
+async def links_of(pull: Pull, member: str) -> list[tuple[str, str]]:
+    async with pull.ctx.sessionmaker() as session:
+        rows = await session.scalars(select(CandidateLink).where(CandidateLink.member_urn == member))
+        return [(link.ats_candidate_id, link.source) for link in rows.all()]
+
+
+def created_by_pull(pull: Pull) -> list[dict[str, object]]:
+    return [c for c in pull.records("candidate") if str(c.get("external_id", "")).startswith("linkedin:")]
+
+
+class TestReplyCandidates:
+    async def test_a_reply_sharing_its_email_makes_one_unassigned_linked_candidate(self, pull: Pull) -> None:
+        pull.clock.advance(minutes=5)
+        inmail = await pull.inmail(3001, "m1005", subject="Robotics role")
+        pull.clock.advance(minutes=2)
+        reply = await pull.reply(inmail, email=True, phone=False)
+        assert reply["mailStub"] is not None
+        pull.clock.advance(minutes=1)
+
+        report = await pull.run()
+        assert report.failed == [], report
+        pull.clock.advance(minutes=40)
+        await pull.run()
+
+        [candidate] = created_by_pull(pull)
+        assert candidate["source"] == "inmail_stub"
+        assert (candidate["first_name"], candidate["last_name"]) == ("Eve", "Prospect")
+        assert candidate["emails"] == [{"address": "eve@candidates.example", "type": "home"}]
+        assert candidate["phones"] == []  # the member did not share the phone LinkedIn knows
+        assert candidate["external_id"] == f"linkedin:member:{EVE}"
+        assert not [a for a in pull.records("application") if a["candidate_id"] == candidate["id"]]
+        assert await links_of(pull, EVE) == [(candidate["id"], "inmail_stub")]
+        # The InMail and the reply land on the new candidate as emails, once each.
+        emails = sorted((e["direction"], e["candidate_id"]) for e in pull.records("email"))
+        assert emails == [("inbound", candidate["id"]), ("outbound", candidate["id"])]
+        assert pull.duplicates() == []
+
+    async def test_a_reply_without_consent_to_the_email_carries_no_email(self, pull: Pull) -> None:
+        pull.clock.advance(minutes=5)
+        inmail = await pull.inmail(3001, "m1005")
+        reply = await pull.reply(inmail, email=False, phone=True)
+        assert reply["mailStub"] is not None
+        pull.clock.advance(minutes=1)
+
+        assert (await pull.run()).failed == []
+
+        [candidate] = created_by_pull(pull)
+        assert candidate["emails"] == []  # LinkedIn knows eve@candidates.example; she did not share it
+        assert candidate["phones"] == [{"number": "+1 555 0101", "type": "mobile"}]
+
+    async def test_a_member_with_two_linked_candidates_gets_no_third(self, pull: Pull) -> None:
+        first, second = pull.candidate("Dan", "Candidate"), pull.candidate("Daniel", "Candidate")
+        await pull.link(first, DAN)
+        await pull.link(second, DAN)
+        pull.clock.advance(minutes=5)
+        inmail = await pull.inmail(3001, "m1004")
+        await pull.reply(inmail, email=True, phone=True)
+        pull.clock.advance(minutes=1)
+
+        assert (await pull.run()).failed == []
+
+        assert created_by_pull(pull) == []
+        assert len(pull.records("candidate")) == 2
+        assert sorted(await links_of(pull, DAN)) == sorted([(first, "manual"), (second, "manual")])
+        stubs = [i for i in await pull.items() if i.stream == "mail_stubs"]
+        assert [(i.outcome, i.reason, i.ats_candidate_id) for i in stubs] == [
+            ("skipped", "member_already_linked", first)
+        ]
+        # The conversation goes on the first linked candidate, once.
+        assert sorted(e["candidate_id"] for e in pull.records("email")) == [first, first]
+
+
+class TestNoteAuthors:
+    async def test_a_note_by_a_seat_holder_without_an_ats_user_names_the_holder(self, pull: Pull) -> None:
+        dan = pull.candidate()
+        await pull.link(dan, DAN)
+        pull.clock.advance(minutes=5)
+        await pull.note(3003, "m1004", "Met at the robotics fair.")  # Carol's seat: no ATS user
+        await pull.note(3001, "m1004", "Rita's own note.")  # Alice's seat, connected to Rita
+        pull.clock.advance(minutes=1)
+
+        assert (await pull.run()).failed == []
+
+        async with pull.ctx.sessionmaker() as session:
+            carol = await session.scalar(select(Seat).where(Seat.seat_id == "3003"))
+        assert carol is not None and carol.ats_user_id is None
+        notes = {n["body"]: n for n in pull.records("note") if n.get("external_id")}
+        assert notes["Met at the robotics fair."]["author_user_id"] is None
+        assert notes["Met at the robotics fair."]["author_name"] == f"{carol.first_name} {carol.last_name}"
+        assert notes["Rita's own note."]["author_user_id"] == pull.rita
+        assert notes["Rita's own note."]["author_name"] is None
