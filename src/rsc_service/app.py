@@ -20,6 +20,7 @@ from rsc_service.context import AppContext
 from rsc_service.in_ats import admin_routes as in_ats_admin_routes
 from rsc_service.in_ats import routes as in_ats_routes
 from rsc_service.linkedin_notifications import routes as linkedin_notification_routes
+from rsc_service.links_api import routes as link_routes
 from rsc_service.onboarding import deactivation_routes, initial_sync_routes
 from rsc_service.onboarding import routes as onboarding_routes
 from rsc_service.scheduler import Scheduler
@@ -128,4 +129,5 @@ def create_app(
     app.include_router(initial_sync_routes.router)
     app.include_router(in_ats_routes.router)
     app.include_router(in_ats_admin_routes.router)
+    app.include_router(link_routes.router)
     return app

@@ -17,7 +17,12 @@ from fastapi import FastAPI, routing
 from tests.conftest import ADMIN_TOKEN
 from tests.in_ats.conftest import Side
 
-PREFIXES = ("/v1/in-ats/", "/v1/admin/tenants/{tenant_key}/in-ats")
+PREFIXES = (
+    "/v1/in-ats/",
+    "/v1/admin/tenants/{tenant_key}/in-ats",
+    "/v1/integration/candidates/{candidate_id}/link",
+    "/v1/integration/links",
+)
 
 # (client, the tenant whose route is called, the tenant the question is about, the headers sent)
 Probe = Callable[[httpx.AsyncClient, Side, Side, dict[str, str]], Awaitable[httpx.Response]]
@@ -37,6 +42,10 @@ class Case:
 
 def _in_ats(side: Side) -> dict[str, str]:
     return side.in_ats
+
+
+def _api(side: Side) -> dict[str, str]:
+    return side.api
 
 
 def _admin(_: Side) -> dict[str, str]:
@@ -75,6 +84,37 @@ async def _rotate(c: httpx.AsyncClient, owner: Side, _: Side, h: dict[str, str])
     return await c.post(f"/v1/admin/tenants/{owner.key}/in-ats/credential", headers=h)
 
 
+# The link routes are the ATS's: the tenant is the API key's, so another tenant's key finds no such candidate.
+def _link_path(about: Side) -> str:
+    return f"/v1/integration/candidates/{about.candidate_id}/link"
+
+
+async def _get_link(c: httpx.AsyncClient, _: Side, about: Side, h: dict[str, str]) -> httpx.Response:
+    return await c.get(_link_path(about), headers=h)
+
+
+async def _put_link(c: httpx.AsyncClient, owner: Side, about: Side, h: dict[str, str]) -> httpx.Response:
+    return await c.put(_link_path(about), json={"member_urn": owner.member}, headers=h)
+
+
+async def _delete_link(c: httpx.AsyncClient, _: Side, about: Side, h: dict[str, str]) -> httpx.Response:
+    return await c.delete(_link_path(about), headers=h)
+
+
+async def _history(c: httpx.AsyncClient, _: Side, about: Side, h: dict[str, str]) -> httpx.Response:
+    return await c.get(_link_path(about) + "/history", headers=h)
+
+
+async def _lookup(c: httpx.AsyncClient, _: Side, about: Side, h: dict[str, str]) -> httpx.Response:
+    return await c.post(
+        "/v1/integration/links/lookup", json={"candidate_ids": [about.candidate_id]}, headers=h
+    )
+
+
+def _ats(probe: Probe, foreign_subject: int = 404) -> Case:
+    return Case(probe, 200, foreign_subject, _api, _api, 404)
+
+
 # Operator routes take the admin token; a tenant's own credential or API key is refused on them.
 def _operator(probe: Probe) -> Case:
     return Case(probe, 200, None, _admin, _in_ats, 401)
@@ -82,7 +122,7 @@ def _operator(probe: Probe) -> Case:
 
 CASES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/in-ats/{tenant_key}/past-applicants"): Case(
-        _past_applicants, 200, None, _in_ats, _in_ats, 401
+        _past_applicants, 200, 200, _in_ats, _in_ats, 401
     ),
     ("GET", "/v1/in-ats/{tenant_key}/members/{member_urn}/indicator"): Case(
         _indicator, 200, 404, _in_ats, _in_ats, 401
@@ -90,6 +130,11 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/in-ats/{tenant_key}/members/{member_urn}/preview"): Case(
         _preview, 200, 404, _in_ats, _in_ats, 401
     ),
+    ("GET", "/v1/integration/candidates/{candidate_id}/link"): _ats(_get_link),
+    ("PUT", "/v1/integration/candidates/{candidate_id}/link"): _ats(_put_link),
+    ("DELETE", "/v1/integration/candidates/{candidate_id}/link"): _ats(_delete_link),
+    ("GET", "/v1/integration/candidates/{candidate_id}/link/history"): _ats(_history),
+    ("POST", "/v1/integration/links/lookup"): Case(_lookup, 200, 200, _api, _api, 200),
     ("GET", "/v1/admin/tenants/{tenant_key}/in-ats"): _operator(_settings),
     ("PUT", "/v1/admin/tenants/{tenant_key}/in-ats"): _operator(_set_template),
     ("GET", "/v1/admin/tenants/{tenant_key}/in-ats/credential"): _operator(_credential),
@@ -132,14 +177,20 @@ async def test_each_route_refuses_the_other_tenant(
 
     own = await case.probe(client, one, one, case.own_auth(one))
     foreign_caller = await case.probe(client, one, one, case.foreign_auth(other))
+    foreign_caller_nobody = await case.probe(client, one, nobody, case.foreign_auth(other))
     foreign_subject = await case.probe(client, one, other, case.own_auth(one))
     unknown_subject = await case.probe(client, one, nobody, case.own_auth(one))
 
     assert own.status_code == case.ok, own.text
     assert foreign_caller.status_code == case.foreign_caller, foreign_caller.text
+    # The other tenant learns nothing of this tenant's member or candidate: it is answered as one nobody has.
+    assert _masked(foreign_caller, one) == _masked(foreign_caller_nobody, nobody)
     for leaked in (other.member, other.candidate_id, other.credential, other.ats.api_key):
         assert leaked not in foreign_caller.text
     if case.foreign_subject is not None:
         assert foreign_subject.status_code == case.foreign_subject, foreign_subject.text
         # Another tenant's member or candidate is answered exactly as one nobody has.
         assert _masked(foreign_subject, other) == _masked(unknown_subject, nobody)
+    # And nothing of the other tenant changed.
+    theirs = await client.get(_link_path(other), headers=other.api)
+    assert theirs.status_code == 200 and theirs.json()["member_urn"] == other.member

@@ -116,7 +116,8 @@ async def record_email_matches(
     session: AsyncSession, *, tenant_id: uuid.UUID, members: dict[str, str | None], now: datetime
 ) -> None:
     """LinkedIn's email match for many candidates in a few statements: a link made otherwise (by hand, by
-    export, from a stub) is only marked checked; every other candidate's email link is written."""
+    export, from a stub) or unmade by hand is only marked checked; every other candidate's email link is
+    written."""
     candidates = sorted(members)
     kept = set(
         await session.scalars(
@@ -124,7 +125,7 @@ async def record_email_matches(
                 CandidateLink.tenant_id == tenant_id,
                 CandidateLink.ats_candidate_id.in_(candidates),
                 CandidateLink.source != LinkSource.EMAIL,
-                CandidateLink.member_urn.is_not(None),
+                or_(CandidateLink.member_urn.is_not(None), CandidateLink.source == LinkSource.MANUAL),
             )
         )
     )

@@ -24,9 +24,11 @@ async def record_match(
     matched: Sequence[str],
     now: datetime,
 ) -> CandidateLink:
-    """Record LinkedIn's own email match. A link made by a person, an export or a stub is never replaced."""
+    """Record LinkedIn's own email match. A link made by a person, an export or a stub is never replaced,
+    nor is an unlink by a person."""
     link = await repository.find_link(session, tenant_id=tenant_id, ats_candidate_id=ats_candidate_id)
-    if link is not None and link.source != LinkSource.EMAIL and link.member_urn is not None:
+    by_hand = link is not None and link.source == LinkSource.MANUAL
+    if link is not None and link.source != LinkSource.EMAIL and (link.member_urn is not None or by_hand):
         link.checked_at = now
         await session.flush()
         return link

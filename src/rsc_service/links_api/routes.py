@@ -1,0 +1,111 @@
+"""The ATS's link routes (L3, docs/in-ats.md#links): link and unlink a candidate by hand (what the profile
+widget's onlink and onunlink callbacks call), read a candidate's link and its audit trail, and look up the
+links of a list page's candidates. The tenant is the one whose API key is the bearer token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from rsc_service.errors import problem_responses
+from rsc_service.links_api import schemas, service
+from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants.deps import TenantPrincipal, TenantRoute
+from rsc_service.web.deps import Ctx, WriteSession
+
+router = APIRouter(
+    prefix="/v1/integration",
+    tags=["links"],
+    responses=problem_responses(401, 422),
+    route_class=TenantRoute,
+)
+
+CandidateId = Annotated[str, Path(min_length=1, max_length=200, description="The ATS candidate id")]
+AtsUser = Annotated[
+    str | None,
+    Query(min_length=1, max_length=200, description="The ATS user who unlinked, for the audit trail"),
+]
+
+
+@router.get(
+    "/candidates/{candidate_id}/link",
+    response_model=schemas.LinkRead,
+    summary="The candidate's LinkedIn member, and how the link was made",
+    responses=problem_responses(404),
+)
+async def get_link(
+    candidate_id: CandidateId, session: WriteSession, tenant: TenantPrincipal
+) -> schemas.LinkRead:
+    return await service.get(session, tenant_id=tenant.id, candidate_id=candidate_id)
+
+
+@router.put(
+    "/candidates/{candidate_id}/link",
+    response_model=schemas.LinkRead,
+    summary="Link the candidate to a member by hand; LinkedIn is told, and its own match never undoes it",
+    responses=problem_responses(404),
+)
+async def put_link(
+    candidate_id: CandidateId,
+    body: schemas.LinkRequest,
+    session: WriteSession,
+    ctx: Ctx,
+    caller: TenantPrincipal,
+) -> schemas.LinkRead:
+    tenant = await tenant_service.get(session, caller.id)
+    return await service.set_by_hand(
+        session,
+        tenant=tenant,
+        candidate_id=candidate_id,
+        member_urn=body.member_urn,
+        ats_user_id=body.ats_user_id,
+        now=ctx.clock(),
+    )
+
+
+@router.delete(
+    "/candidates/{candidate_id}/link",
+    response_model=schemas.LinkRead,
+    summary="Unlink the candidate by hand; LinkedIn is told, and its own match does not link it again",
+    responses=problem_responses(404),
+)
+async def delete_link(
+    candidate_id: CandidateId,
+    session: WriteSession,
+    ctx: Ctx,
+    caller: TenantPrincipal,
+    ats_user_id: AtsUser = None,
+) -> schemas.LinkRead:
+    tenant = await tenant_service.get(session, caller.id)
+    return await service.set_by_hand(
+        session,
+        tenant=tenant,
+        candidate_id=candidate_id,
+        member_urn=None,
+        ats_user_id=ats_user_id,
+        now=ctx.clock(),
+    )
+
+
+@router.get(
+    "/candidates/{candidate_id}/link/history",
+    response_model=schemas.LinkHistoryRead,
+    summary="Who linked and unlinked the candidate by hand, and when",
+    responses=problem_responses(404),
+)
+async def link_history(
+    candidate_id: CandidateId, session: WriteSession, tenant: TenantPrincipal
+) -> schemas.LinkHistoryRead:
+    return await service.history(session, tenant_id=tenant.id, candidate_id=candidate_id)
+
+
+@router.post(
+    "/links/lookup",
+    response_model=schemas.LinkLookupRead,
+    summary=f"Which of up to {schemas.MAX_LOOKUP} candidates are linked to a member (the icon by each name)",
+)
+async def lookup_links(
+    body: schemas.LinkLookup, session: WriteSession, tenant: TenantPrincipal
+) -> schemas.LinkLookupRead:
+    return await service.lookup(session, tenant_id=tenant.id, candidate_ids=body.candidate_ids)

@@ -1,0 +1,136 @@
+"""L3: a person links or unlinks a candidate and a LinkedIn member through the ATS (the profile widget's
+onlink and onunlink callbacks), and the ATS reads links back (docs/in-ats.md#links).
+
+A link by hand wins over LinkedIn's email match, and so does an unlink by hand: the match read back later
+is recorded as checked and changes nothing. Each change owes LinkedIn the candidate again, its PUT carrying
+`manualMatchedMember` (or, unlinked, no longer carrying it), and leaves an audit row. Functions flush,
+never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rsc_service.candidates import service as candidate_service
+from rsc_service.errors import NotFound
+from rsc_service.links.models import CandidateLink, LinkSource
+from rsc_service.links_api import repository, schemas
+from rsc_service.links_api.models import LinkChange
+from rsc_service.mirror import service as mirror_service
+from rsc_service.tenants.models import Tenant
+
+
+class CandidateNotFound(NotFound):
+    code = "candidate_not_found"
+
+    def __init__(self, candidate_id: str) -> None:
+        super().__init__(f"no candidate {candidate_id!r} in the ATS")
+
+
+def actor(ats_user_id: str | None) -> str:
+    return f"ats_user:{ats_user_id}" if ats_user_id else "ats"
+
+
+async def _live_candidate(session: AsyncSession, *, tenant_id: uuid.UUID, candidate_id: str) -> None:
+    record = await mirror_service.find(session, tenant_id=tenant_id, kind="candidate", ats_id=candidate_id)
+    if record is None or record.deleted:
+        raise CandidateNotFound(candidate_id)
+
+
+def read(candidate_id: str, link: CandidateLink | None) -> schemas.LinkRead:
+    if link is None:
+        return schemas.LinkRead(candidate_id=candidate_id, member_urn=None, source=None, linked_at=None)
+    return schemas.LinkRead(
+        candidate_id=candidate_id, member_urn=link.member_urn, source=link.source, linked_at=link.linked_at
+    )
+
+
+async def get(session: AsyncSession, *, tenant_id: uuid.UUID, candidate_id: str) -> schemas.LinkRead:
+    await _live_candidate(session, tenant_id=tenant_id, candidate_id=candidate_id)
+    return read(candidate_id, await repository.find(session, tenant_id=tenant_id, candidate_id=candidate_id))
+
+
+async def set_by_hand(
+    session: AsyncSession,
+    *,
+    tenant: Tenant,
+    candidate_id: str,
+    member_urn: str | None,
+    ats_user_id: str | None,
+    now: datetime,
+) -> schemas.LinkRead:
+    """Link the candidate to `member_urn` (None: unlink) by hand. Asking again for what already holds
+    changes nothing: no audit row, nothing owed to LinkedIn. An unlink of a candidate never linked is still
+    kept: a person said "not this member", so a later email match links nothing."""
+    await _live_candidate(session, tenant_id=tenant.id, candidate_id=candidate_id)
+    before = await repository.find(session, tenant_id=tenant.id, candidate_id=candidate_id)
+    if before is not None and before.source == LinkSource.MANUAL and before.member_urn == member_urn:
+        return read(candidate_id, before)
+    member_before = before.member_urn if before is not None else None
+    source_before = before.source if before is not None else None
+    made = await candidate_service.link(
+        session,
+        tenant=tenant,
+        ats_candidate_id=candidate_id,
+        member_urn=member_urn,
+        source=LinkSource.MANUAL,
+        now=now,
+    )
+    repository.add_change(
+        session,
+        LinkChange(
+            tenant_id=tenant.id,
+            ats_candidate_id=candidate_id,
+            member_before=member_before,
+            source_before=source_before,
+            member_after=member_urn,
+            actor=actor(ats_user_id),
+            at=now,
+        ),
+    )
+    await session.flush()
+    return read(candidate_id, made)
+
+
+async def lookup(
+    session: AsyncSession, *, tenant_id: uuid.UUID, candidate_ids: Sequence[str]
+) -> schemas.LinkLookupRead:
+    found = {
+        link.ats_candidate_id: link
+        for link in await repository.linked(session, tenant_id=tenant_id, candidate_ids=candidate_ids)
+    }
+    return schemas.LinkLookupRead(
+        links=[
+            schemas.LinkedCandidate(
+                candidate_id=candidate,
+                member_urn=found[candidate].member_urn or "",
+                source=found[candidate].source,
+            )
+            for candidate in dict.fromkeys(candidate_ids)
+            if candidate in found
+        ]
+    )
+
+
+async def history(
+    session: AsyncSession, *, tenant_id: uuid.UUID, candidate_id: str
+) -> schemas.LinkHistoryRead:
+    await _live_candidate(session, tenant_id=tenant_id, candidate_id=candidate_id)
+    rows = await repository.changes(session, tenant_id=tenant_id, candidate_id=candidate_id)
+    return schemas.LinkHistoryRead(
+        candidate_id=candidate_id,
+        changes=[
+            schemas.LinkChangeRead(
+                member_before=row.member_before,
+                member_after=row.member_after,
+                source_before=row.source_before,
+                actor=row.actor,
+                at=row.at,
+            )
+            for row in rows
+        ],
+    )
