@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("position", rsc_service.db.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("window_end", rsc_service.db.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("page_start", sa.Integer(), nullable=False),
+        sa.Column("page_total", sa.Integer(), nullable=True),
         sa.Column("last_run_at", rsc_service.db.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("last_success_at", rsc_service.db.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("items_written", sa.Integer(), nullable=False),

@@ -140,4 +140,6 @@ async def pull(
         assert tenant is not None
         tenant.stage = Stage.ACTIVE
     ctx_seats.settings.pull.initial_lookback_hours = 1
+    # One connection serves the whole test (savepoint tier), so tenants take turns on it.
+    ctx_seats.settings.pull.concurrency = 1
     return Pull(ctx_seats, clocked_apps(ctx_seats, clock), ats_sim, linkedin_http, tenancy, clock, rita)

@@ -28,6 +28,9 @@ class PullCursor(Base):
     # The window being walked (its end) and the next page's offset in it; None between windows.
     window_end: Mapped[datetime | None]
     page_start: Mapped[int] = mapped_column(default=0)
+    # The window's size as LinkedIn counted it on the last page: fewer next time means items left the window
+    # before the offset (a note edited since), and the offset steps back as many.
+    page_total: Mapped[int | None]
     last_run_at: Mapped[datetime | None]
     last_success_at: Mapped[datetime | None]
     items_written: Mapped[int] = mapped_column(default=0)

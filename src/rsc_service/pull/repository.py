@@ -154,3 +154,13 @@ async def written_counts(session: AsyncSession, tenant_id: uuid.UUID) -> dict[st
         .group_by(PulledItem.stream)
     )
     return {stream: int(count) for stream, count in rows.all()}
+
+
+async def oldest_success(session: AsyncSession) -> dict[str, datetime | None]:
+    rows = await session.execute(
+        select(PullCursor.stream, func.min(PullCursor.last_success_at)).group_by(PullCursor.stream)
+    )
+    found: dict[str, datetime | None] = {}
+    for stream, oldest in rows.all():
+        found[stream] = oldest
+    return found

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 import structlog
@@ -23,7 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from rsc_service.context import AppContext
 from rsc_service.db.leases import Lease
 from rsc_service.integrations.ats import AtsClient, AtsError, AtsNotFound
-from rsc_service.integrations.linkedin import LinkedInApp, LinkedInError, Rejected, Throttled, wire
+from rsc_service.integrations.linkedin import (
+    AuthFailed,
+    Forbidden,
+    LinkedInApp,
+    LinkedInError,
+    Rejected,
+    Throttled,
+    wire,
+)
 from rsc_service.links import service as link_service
 from rsc_service.links.models import LinkSource
 from rsc_service.pull import mapping, repository
@@ -50,6 +59,10 @@ CONTRACT_WIDE: Final = ""  # seat_id of the streams read for a whole contract
 
 class LeaseLost(Exception):
     """Another replica holds the pull lease now: this run stops without writing."""
+
+
+class TenantRefused(Exception):
+    """LinkedIn refused the tenant's application as a whole (401, 403): its other streams would fail alike."""
 
 
 @dataclass
@@ -214,13 +227,16 @@ async def pull_tenant(
         sleep=sleep,
     )
     shared = _Tenant(ctx, fence, tenant, app, ats, seats, members, sleep)
-    for contract in [c.contract_urn for c in tenant.contracts]:
-        for stream in mapping.STREAMS:
-            if stream is Stream.INMAILS:
-                for seat in [s for s in seats if s.contract_urn == contract]:
-                    report.streams.append(await _guarded(shared, stream, contract, seat.seat_id))
-            else:
-                report.streams.append(await _guarded(shared, stream, contract, CONTRACT_WIDE))
+    try:
+        for contract in [c.contract_urn for c in tenant.contracts]:
+            for stream in mapping.STREAMS:
+                if stream is Stream.INMAILS:
+                    for seat in [s for s in seats if s.contract_urn == contract]:
+                        report.streams.append(await _guarded(shared, stream, contract, seat.seat_id))
+                else:
+                    report.streams.append(await _guarded(shared, stream, contract, CONTRACT_WIDE))
+    except TenantRefused as refused:
+        report.error = str(refused)  # the stream it stopped on carries it in sync health
     return report
 
 
@@ -242,6 +258,8 @@ async def _guarded(shared: _Tenant, stream: Stream, contract: str, seat_id: str)
         )
         metrics.PULL_FAILURES.labels(stream.value).inc()
         await walker.failed(report.error)
+        if isinstance(error, AuthFailed | Forbidden):
+            raise TenantRefused(report.error) from error
     metrics.PULL_ITEMS.labels(stream.value, "written").inc(report.written)
     metrics.PULL_ITEMS.labels(stream.value, "skipped").inc(report.skipped)
     metrics.PULL_ITEMS.labels(stream.value, "withdrawn").inc(report.withdrawn)
@@ -333,14 +351,16 @@ class _Walker:
             cursor = await self._cursor(session)
             await repository.update_cursor(session, cursor.id, last_run_at=self.ctx.clock())
         now = self.ctx.clock()
-        previous_total: int | None = None
+        previous_total = cursor.page_total
         while True:
             if cursor.window_end is None:
                 position = cursor.position or now - timedelta(hours=self.settings.initial_lookback_hours)
                 opened = mapping.window(position, now, overlap=overlap, size=size)
                 if opened is None:
                     break
-                cursor = await self._move(cursor, position=position, window_end=opened.end, page_start=0)
+                cursor = await self._move(
+                    cursor, position=position, window_end=opened.end, page_start=0, page_total=None
+                )
                 previous_total = None
             assert cursor.window_end is not None and cursor.position is not None
             current = Window(cursor.position - overlap, cursor.window_end)
@@ -350,7 +370,7 @@ class _Walker:
                 half = current.start + (current.end - current.start) / 2
                 if self.stream is Stream.STUBS and error.status == 400 and half > cursor.position:
                     # Over LinkedIn's 20,000-result ceiling: the same start, half as long.
-                    cursor = await self._move(cursor, window_end=half, page_start=0)
+                    cursor = await self._move(cursor, window_end=half, page_start=0, page_total=None)
                     continue
                 raise
             start = cursor.page_start
@@ -366,7 +386,9 @@ class _Walker:
             finished = len(page.elements) < self.page_size or (
                 page.total is not None and start + len(page.elements) >= page.total
             )
-            cursor = await self._apply(cursor, page.elements, start=start, finished=finished)
+            cursor = await self._apply(
+                cursor, page.elements, start=start, total=page.total, finished=finished
+            )
 
     async def _move(self, cursor: PullCursor, **values: Any) -> PullCursor:
         async with self.ctx.sessionmaker.begin() as session:
@@ -438,7 +460,7 @@ class _Walker:
     # ---- one page ----
 
     async def _apply(
-        self, cursor: PullCursor, elements: Sequence[Any], *, start: int, finished: bool
+        self, cursor: PullCursor, elements: Sequence[Any], *, start: int, total: int | None, finished: bool
     ) -> PullCursor:
         ids = [self._id(e) for e in elements]
         members = [m for m in (self._member(e) for e in elements) if m]
@@ -466,9 +488,9 @@ class _Walker:
             raise
         if finished:
             assert cursor.window_end is not None
-            move = {"position": cursor.window_end, "window_end": None, "page_start": 0}
+            move = {"position": cursor.window_end, "window_end": None, "page_start": 0, "page_total": None}
         else:
-            move = {"page_start": start + len(elements)}
+            move = {"page_start": start + len(elements), "page_total": total}
         return await self._commit(cursor, outcomes, move)
 
     async def _commit(
@@ -604,3 +626,43 @@ class _Walker:
             self._row(identifier, member, outcome="written", ats_id=created.id, candidate=created.id),
             link=(created.id, member),
         )
+
+
+# ---- health -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StreamHealth:
+    stream: str
+    contract_urn: str
+    seat_id: str | None
+    last_run_at: datetime | None
+    last_success_at: datetime | None
+    lag_seconds: float | None
+    items_written: int
+    failures: int
+    last_error: str | None
+
+
+async def health(session: AsyncSession, *, tenant_id: uuid.UUID, now: datetime) -> list[StreamHealth]:
+    """Each stream's last pull, items written, lag and failures, for sync health and the metrics."""
+    return [
+        StreamHealth(
+            stream=c.stream,
+            contract_urn=c.contract_urn,
+            seat_id=c.seat_id or None,
+            last_run_at=c.last_run_at,
+            last_success_at=c.last_success_at,
+            lag_seconds=(now - c.last_success_at).total_seconds() if c.last_success_at else None,
+            items_written=c.items_written,
+            failures=c.failures,
+            last_error=c.last_error,
+        )
+        for c in await repository.cursors(session, tenant_id)
+    ]
+
+
+async def refresh_lag_gauges(session: AsyncSession, *, now: datetime) -> None:
+    """The pull lag per stream: now less the oldest last complete read among every tenant's cursors."""
+    for stream, oldest in (await repository.oldest_success(session)).items():
+        metrics.PULL_LAG.labels(stream).set((now - oldest).total_seconds() if oldest else float("nan"))
