@@ -68,6 +68,9 @@ class TestPullNow:
         pull.clock.advance(minutes=30)
         streams = await _streams(client, pull.tenancy.key)
         assert streams[("notes", None)]["lag_seconds"] == 30 * 60
+        health = await client.get(f"/v1/admin/tenants/{pull.tenancy.key}/sync", headers=ADMIN)
+        assert health.status_code == 200, health.text
+        assert {(s["stream"], s["seat_id"]): s for s in health.json()["pull"]} == streams
 
     async def test_a_stream_linkedin_refuses_shows_its_message_and_the_other_tenant_is_pulled(
         self, pull: Pull, client: httpx.AsyncClient

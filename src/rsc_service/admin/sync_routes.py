@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from rsc_service.errors import problem_responses
 from rsc_service.outbox import dead_letters
 from rsc_service.outbox import health as outbox_health
+from rsc_service.pull import service as pull_service
+from rsc_service.pull.schemas import PullStreamRead
 from rsc_service.push import service as push_service
 from rsc_service.reconcile import service as reconcile_service
 from rsc_service.tenants import service as tenant_service
@@ -63,6 +65,7 @@ class SyncHealthRead(BaseModel):
     paused_reason: str | None
     quotas: list[QuotaRead]
     reconcile: ReconcileStatusRead
+    pull: list[PullStreamRead] = Field(description="Each pull stream: last pull, items written, lag, errors")
 
 
 class DeadLetterRead(BaseModel):
@@ -131,6 +134,10 @@ async def get_sync_health(
         paused_reason=health.paused_reason,
         quotas=[QuotaRead(**vars(quota)) for quota in health.quotas],
         reconcile=ReconcileStatusRead(**vars(reconcile)),
+        pull=[
+            PullStreamRead(**vars(stream))
+            for stream in await pull_service.health(session, tenant_id=tenant.id, now=ctx.clock())
+        ],
     )
 
 
