@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event, select
 
 from rsc_service.context import AppContext
 from rsc_service.integrations.linkedin.errors import Throttled
+from rsc_service.throttle.models import ThrottleSlot
 from rsc_service.throttle.service import Budget, DatabaseThrottle, ThrottleConfig, remaining
 from rsc_service.web import metrics
 from tests.conftest import FrozenClock
@@ -55,7 +60,9 @@ class TestDatabaseThrottle:
                 session, app="sim-customer", group="sync", budget=Budget(records_per_window=250),
                 now=clock(), window=timedelta(seconds=60),
             )  # fmt: skip
-        assert left == 150  # the first 200 have left the window; the last 100 remain
+        # The first 200 have left the window; the last 100 remain, beside the credit the take reserved with
+        # them (a twentieth of the window) for the replica's next requests of that second.
+        assert left == 250 - 100 - 250 // 20
 
     async def test_daily_cap_pauses_until_midnight_utc(self, ctx: AppContext, clock: FrozenClock) -> None:
         sleeps = _Sleeps(clock)
@@ -105,3 +112,91 @@ class TestDatabaseThrottle:
         await throttle.note_retry_after("sync", 4)
         await throttle.acquire("sync", 100)
         assert sleeps.slept == [4.0]
+
+
+def _slots(ctx: AppContext) -> Any:
+    async def read() -> dict[int, int]:
+        async with ctx.sessionmaker() as session:
+            rows = await session.execute(select(ThrottleSlot.second, ThrottleSlot.records))
+            return {int(second): int(records) for second, records in rows.all()}
+
+    return read
+
+
+@contextmanager
+def bucket_takes(ctx: AppContext) -> Iterator[list[str]]:
+    """The takes from the budget while the block runs: each locks the bucket row once."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM throttle_buckets" in statement:
+            seen.append(statement)
+
+    event.listen(ctx.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(ctx.engine.sync_engine, "before_cursor_execute", record)
+
+
+class TestCredit:
+    """A take reserves room for the next requests of the second; the rest is given back by the next take."""
+
+    async def test_small_requests_of_one_second_share_one_take(
+        self, ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        throttle = _throttle(ctx, clock, _Sleeps(clock), records_per_window=6000, requests_per_day=100_000)
+
+        with bucket_takes(ctx) as takes:
+            for _ in range(16):
+                await throttle.acquire("sync", 3)  # an application's stages: a few records a request
+
+        assert len(takes) == 1
+        assert await _slots(ctx)() == {int(clock().timestamp()): 16 * 3}
+
+    async def test_what_is_left_of_a_credit_is_given_back_by_the_next_take(
+        self, ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        throttle = _throttle(ctx, clock, _Sleeps(clock), records_per_window=6000, requests_per_day=1000)
+        first = int(clock().timestamp())
+        for _ in range(3):
+            await throttle.acquire("sync", 10)
+        clock.advance(seconds=1)
+
+        await throttle.acquire("sync", 10)
+
+        slots = await _slots(ctx)()
+        assert slots[first] == 30  # only what was sent stays counted
+        assert slots[first + 1] == 10 + 15 * 10  # the new take and its credit
+        async with ctx.sessionmaker() as session:
+            _, requests_left = await remaining(
+                session, app="sim-customer", group="sync", now=clock(), window=timedelta(seconds=60),
+                budget=Budget(records_per_window=6000, requests_per_day=1000),
+            )  # fmt: skip
+        assert requests_left == 1000 - 3 - 16  # three sent, then one take with its credit of 15
+
+    async def test_a_credit_never_lets_two_replicas_past_the_window(
+        self, ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        sleeps = _Sleeps(clock)
+        replicas = [_throttle(ctx, clock, sleeps, records_per_window=200) for _ in range(2)]
+        sent: list[tuple[float, int]] = []
+        for step in range(120):
+            replica = replicas[step % 2]
+            await replica.acquire("sync", 7)
+            sent.append((clock().timestamp(), 7))
+            clock.advance(seconds=0.25)
+
+        for at, _ in sent:
+            in_window = sum(n for t, n in sent if at - 60 < t <= at)
+            assert in_window <= 200, (at, in_window)
+
+    async def test_a_429_drops_the_credit(self, ctx: AppContext, clock: FrozenClock) -> None:
+        sleeps = _Sleeps(clock)
+        throttle = _throttle(ctx, clock, sleeps, records_per_window=6000)
+        await throttle.acquire("sync", 10)  # takes a credit for the rest of the second
+
+        await throttle.note_retry_after("sync", 5)
+        await throttle.acquire("sync", 10)
+
+        assert sleeps.slept == [5.0]  # the pause holds though the credit had room

@@ -2,6 +2,10 @@
 
 Per (application, group): records in a sliding 60 s window (one row per second) and requests per UTC day,
 plus a pause set by 429s. Taking from the budget is one short transaction that locks the bucket row.
+
+A take may reserve a little more than the request needs, a credit this process spends on its next
+requests within the same second without a transaction; what is left of it is given back by the next take
+(docs/architecture.md#10-throttle).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rsc_service.db.session import insert_for
@@ -42,6 +46,21 @@ class ThrottleConfig:
 
 
 WINDOW = timedelta(seconds=60)
+# A take reserves room for up to this many requests of its size, and at most a twentieth of the window's
+# records: the next requests of the second go without a transaction, and other replicas keep their share.
+CREDIT_REQUESTS = 16
+CREDIT_SHARE = 20
+
+
+@dataclass
+class _Credit:
+    """Budget this process took and has not spent yet: records counted in `second`'s slot, requests in
+    the day's count."""
+
+    second: int
+    day: str
+    records: int
+    requests: int
 
 
 def budgets(settings: LinkedInSettings) -> dict[str, Budget]:
@@ -82,31 +101,57 @@ class DatabaseThrottle(Throttle):
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
         self._paused: dict[str, datetime] = {}
+        self._credits: dict[str, _Credit] = {}
+        self._taking: dict[str, asyncio.Lock] = {}
 
     async def acquire(self, group: str, records: int) -> None:
         budget = self._config.budgets.get(group)
         if budget is None or (budget.records_per_window is None and budget.requests_per_day is None):
             await self._honour_local_pause(group)  # nothing to count: skip the database round trip
             return
-        waited = timedelta(0)
-        while True:
-            wait = await self._try_take(group, records, budget)
-            if wait is None:
-                return
-            if waited + wait > self._config.max_wait:
-                # Stop rather than wait: the caller releases its claim and comes back
-                # (docs/architecture.md#10-throttle).
-                raise Throttled("LinkedIn budget spent for now", status=429, retry_after=wait.total_seconds())
-            await self._sleep(wait.total_seconds())
-            waited += wait
+        if self._spend_credit(group, records, budget, await self._now()):
+            return
+        # One take at a time per group in this process: the others then spend the credit it brings.
+        async with self._taking.setdefault(group, asyncio.Lock()):
+            waited = timedelta(0)
+            while True:
+                now = await self._now()
+                if self._spend_credit(group, records, budget, now):
+                    return
+                wait = await self._try_take(group, records, budget, now)
+                if wait is None:
+                    return
+                if waited + wait > self._config.max_wait:
+                    # Stop rather than wait: the caller releases its claim and comes back
+                    # (docs/architecture.md#10-throttle).
+                    raise Throttled(
+                        "LinkedIn budget spent for now", status=429, retry_after=wait.total_seconds()
+                    )
+                await self._sleep(wait.total_seconds())
+                waited += wait
+
+    def _spend_credit(self, group: str, records: int, budget: Budget, now: datetime) -> bool:
+        credit = self._credits.get(group)
+        if credit is None or credit.second != int(now.timestamp()):
+            return False
+        if budget.records_per_window is not None and credit.records < records:
+            return False
+        if budget.requests_per_day is not None and credit.requests < 1:
+            return False
+        credit.records -= records if budget.records_per_window is not None else 0
+        credit.requests -= 1 if budget.requests_per_day is not None else 0
+        return True
 
     async def note_retry_after(
         self, group: str, retry_after: float | None, *, daily_limit: bool = False
     ) -> None:
         metrics.LINKEDIN_429.labels(group).inc()
         now = await self._now()
+        window = int((self._config.window + self._config.margin).total_seconds())
         async with self._sessionmaker.begin() as session:
             bucket = await self._bucket(session, group, now)
+            # LinkedIn said stop: nothing more goes on what was taken before, and it is given back.
+            await self._give_back(session, group, bucket, int(now.timestamp()) - window)
             if daily_limit:
                 until = next_midnight(now)
             elif retry_after is not None:
@@ -128,31 +173,64 @@ class DatabaseThrottle(Throttle):
         if wait > timedelta(0):
             await self._sleep(wait.total_seconds())
 
-    async def _try_take(self, group: str, records: int, budget: Budget) -> timedelta | None:
-        now = await self._now()
+    async def _try_take(self, group: str, records: int, budget: Budget, now: datetime) -> timedelta | None:
+        """Take `records` and one request, and a credit beside them where the budget has room; or say how long
+        until it would have room."""
         second = int(now.timestamp())
         window = int((self._config.window + self._config.margin).total_seconds())
         async with self._sessionmaker.begin() as session:
             bucket = await self._bucket(session, group, now)
+            await self._give_back(session, group, bucket, second - window)
             if bucket.paused_until is not None and bucket.paused_until > now:
                 return bucket.paused_until - now
             bucket.backoff_level = 0
-            if budget.requests_per_day is not None and bucket.requests_today >= budget.requests_per_day:
-                bucket.paused_until = next_midnight(now)
-                return bucket.paused_until - now
+            extra_requests = 0
+            if budget.requests_per_day is not None:
+                if bucket.requests_today >= budget.requests_per_day:
+                    bucket.paused_until = next_midnight(now)
+                    return bucket.paused_until - now
+                extra_requests = min(CREDIT_REQUESTS - 1, budget.requests_per_day - bucket.requests_today - 1)
+            extra_records = 0
             if budget.records_per_window is not None:
-                wait = await self._window_wait(
-                    session, group, second, window, records, budget.records_per_window
-                )
+                limit = budget.records_per_window
+                used = await self._window_used(session, group, second, window)
+                wait = _window_wait(used, second, window, records, limit)
                 if wait is not None:
                     return wait
-                await self._add_records(session, group, second, records)
-            bucket.requests_today += 1
+                room = limit - sum(count for _, count in used) - records
+                extra_records = max(0, min((CREDIT_REQUESTS - 1) * records, limit // CREDIT_SHARE, room))
+                if records > 0 and extra_records < records:
+                    extra_requests = 0  # no room for another request of this size: no credit
+                await self._add_records(session, group, second, records + extra_records)
+            bucket.requests_today += 1 + extra_requests
+        self._credits[group] = _Credit(second, now.date().isoformat(), extra_records, extra_requests)
         return None
 
-    async def _window_wait(
-        self, session: AsyncSession, group: str, second: int, window: int, records: int, limit: int
-    ) -> timedelta | None:
+    async def _give_back(
+        self, session: AsyncSession, group: str, bucket: ThrottleBucket, expired: int
+    ) -> None:
+        """Return what is left of this process's last credit to the shared budget."""
+        credit = self._credits.pop(group, None)
+        if credit is None:
+            return
+        if credit.records and credit.second > expired:
+            slot = ThrottleSlot.records
+            await session.execute(
+                update(ThrottleSlot)
+                .where(
+                    ThrottleSlot.app == self._app,
+                    ThrottleSlot.group == group,
+                    ThrottleSlot.second == credit.second,
+                )
+                .values(records=case((slot > credit.records, slot - credit.records), else_=0))
+            )
+        if credit.requests and bucket.day == credit.day:
+            bucket.requests_today = max(0, bucket.requests_today - credit.requests)
+
+    async def _window_used(
+        self, session: AsyncSession, group: str, second: int, window: int
+    ) -> list[tuple[int, int]]:
+        """(second, records) of the slots still in the window, oldest first; older slots are dropped."""
         await session.execute(
             delete(ThrottleSlot).where(
                 ThrottleSlot.app == self._app,
@@ -160,22 +238,12 @@ class DatabaseThrottle(Throttle):
                 ThrottleSlot.second <= second - window,
             )
         )
-        slots = (
-            await session.execute(
-                select(ThrottleSlot.second, ThrottleSlot.records)
-                .where(ThrottleSlot.app == self._app, ThrottleSlot.group == group)
-                .order_by(ThrottleSlot.second)
-            )
-        ).all()
-        used = sum(count for _, count in slots)
-        if used + records <= limit or (used == 0 and records > limit):
-            return None
-        freed = 0
-        for slot_second, count in slots:  # the earliest second at which enough has left the window
-            freed += count
-            if used - freed + records <= limit:
-                return timedelta(seconds=slot_second + window - second)
-        return timedelta(seconds=window)
+        slots = await session.execute(
+            select(ThrottleSlot.second, ThrottleSlot.records)
+            .where(ThrottleSlot.app == self._app, ThrottleSlot.group == group)
+            .order_by(ThrottleSlot.second)
+        )
+        return [(int(at), int(count)) for at, count in slots.all()]
 
     async def _add_records(self, session: AsyncSession, group: str, second: int, records: int) -> None:
         insert = insert_for(session, ThrottleSlot).values(
@@ -204,6 +272,21 @@ class DatabaseThrottle(Throttle):
         if bucket.day != today:
             bucket.day, bucket.requests_today = today, 0
         return bucket
+
+
+def _window_wait(
+    slots: list[tuple[int, int]], second: int, window: int, records: int, limit: int
+) -> timedelta | None:
+    """None when `records` fit in the window beside `slots`; else how long until enough have left it."""
+    used = sum(count for _, count in slots)
+    if used + records <= limit or (used == 0 and records > limit):
+        return None
+    freed = 0
+    for slot_second, count in slots:  # the earliest second at which enough has left the window
+        freed += count
+        if used - freed + records <= limit:
+            return timedelta(seconds=slot_second + window - second)
+    return timedelta(seconds=window)
 
 
 async def remaining(
