@@ -128,6 +128,13 @@ class TestConformance:
         await call("post", path, f"/users/{ids['user_id']}/emails", 200, json=message)
         await call("post", path, "/users/none/emails", 404, json=message)
 
+        for path, external_id in (("/notes/withdraw", "n:1"), ("/emails/withdraw", "m:1")):
+            withdrawn = await call("post", path, path, 200, json={"external_id": external_id})
+            assert withdrawn["deleted_at"] is not None and withdrawn["external_id"] == external_id
+            assert await call("post", path, path, 200, json={"external_id": external_id}) == withdrawn
+            await call("post", path, path, 404, json={"external_id": "none"})
+            await call("post", path, path, 422, json={"id": external_id})
+
         operations = {(p, m) for p, item in ats_contract["paths"].items() for m in item if m != "parameters"}
         assert {(p, m) for p, m, _ in checked} == operations
 

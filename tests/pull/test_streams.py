@@ -3,7 +3,7 @@ visibility and the seat's ATS user as author, once each however often the window
 
 from __future__ import annotations
 
-from tests.pull.conftest import CONTRACT, Pull
+from tests.pull.conftest import CONTRACT, Pull, ats_world
 
 DAN, EVE = "urn:li:person:m1004", "urn:li:person:m1005"
 
@@ -40,3 +40,46 @@ class TestNotesAndInMails:
             ("notes", note, "written"),
             ("inmails", inmail, "written"),
         }
+
+
+class TestWithdrawn:
+    async def test_a_note_linkedin_marks_inactive_is_withdrawn_from_the_ats(self, pull: Pull) -> None:
+        dan = pull.candidate()
+        await pull.link(dan, DAN)
+        pull.clock.advance(minutes=5)
+        kept = await pull.note(3001, "m1004", "Keeps.")
+        gone = await pull.note(3001, "m1004", "Written in haste.")
+        pull.clock.advance(minutes=1)
+        assert (await pull.run()).failed == []
+        pull.clock.advance(minutes=10)
+        deleted = await pull.linkedin.delete(f"/_sim/prospect-notes/{gone}")
+        assert deleted.json()["active"] is False
+        pull.clock.advance(minutes=1)
+
+        report = await pull.run()
+        pull.clock.advance(minutes=40)
+        await pull.run()  # seen again in the overlap: nothing more happens
+
+        assert [s.withdrawn for s in report.tenants[0].streams if s.stream == "notes"] == [1]
+        notes = {n["external_id"]: n for n in pull.records("note") if n.get("external_id")}
+        assert "deleted_at" not in notes[f"linkedin:notes:{kept}"]
+        assert notes[f"linkedin:notes:{gone}"]["deleted_at"] is not None
+        withdrawals = [w for w in ats_world(pull.ats).writes if w["operation"] == "withdraw_note"]
+        assert [w["external_id"] for w in withdrawals] == [f"linkedin:notes:{gone}"]
+        items = {i.item_id: i for i in await pull.items()}
+        assert (items[gone].outcome, items[kept].outcome) == ("withdrawn", "written")
+        assert items[gone].withdrawn_at is not None
+
+    async def test_a_note_inactive_when_first_seen_is_not_written(self, pull: Pull) -> None:
+        dan = pull.candidate()
+        await pull.link(dan, DAN)
+        pull.clock.advance(minutes=5)
+        note = await pull.note(3001, "m1004", "Never mind.")
+        await pull.linkedin.delete(f"/_sim/prospect-notes/{note}")
+        pull.clock.advance(minutes=1)
+
+        assert (await pull.run()).failed == []
+
+        assert [n for n in pull.records("note") if n.get("external_id")] == []
+        [item] = await pull.items()
+        assert (item.outcome, item.reason) == ("skipped", "inactive_when_first_seen")

@@ -11,6 +11,7 @@ the commit) lands on the same ATS records.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
@@ -577,6 +578,11 @@ class _Walker:
                 return None
             return await self._stub(element, identifier, member, linked)
         if isinstance(element, wire.ProspectNote) and element.active is False:
+            if earlier is not None and earlier.outcome == "written":
+                # Deleted in Recruiter: withdrawn from the ATS too (docs/pull.md#what-is-written).
+                with contextlib.suppress(AtsNotFound):  # deleted in the ATS already
+                    await self.shared.ats.withdraw_note(mapping.external_id(Stream.NOTES, identifier))
+                return _Outcome(row={}, withdrawn=earlier)
             if earlier is None:
                 return _Outcome(self._row(identifier, member, outcome="skipped", reason=Skip.INACTIVE))
             return None

@@ -184,6 +184,18 @@ class AtsClient:
     async def send_user_email(self, user_id: str, body: wire.UserEmailCreate) -> wire.UserEmail:
         return await self._create(f"/users/{_segment(user_id)}/emails", body, wire.UserEmail)
 
+    # --- withdrawals, by external_id (idempotent) --------------------------------------------------------
+
+    async def withdraw_note(self, external_id: str) -> wire.Note:
+        """Delete the note created with `external_id` (AtsNotFound when there is none)."""
+        answer = await self._send("POST", "/notes/withdraw", json={"external_id": external_id})
+        return _parse(wire.Note, answer)
+
+    async def withdraw_email(self, external_id: str) -> wire.Email:
+        """Delete the email created with `external_id` (AtsNotFound when there is none)."""
+        answer = await self._send("POST", "/emails/withdraw", json={"external_id": external_id})
+        return _parse(wire.Email, answer)
+
     async def page(
         self, path: str, page_model: type[wire.Page[ModelT]], params: Mapping[str, str]
     ) -> wire.Page[ModelT]:

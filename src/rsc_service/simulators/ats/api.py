@@ -119,3 +119,13 @@ async def create_email(candidate_id: str, body: bodies.EmailCreate, world: World
 @router.post("/users/{user_id}/emails")
 async def send_user_email(user_id: str, body: bodies.UserEmailCreate, world: WorldDep) -> JSONResponse:
     return _answer(service_writes.send_user_email(world, user_id, body.fields()))
+
+
+@router.post("/notes/withdraw")
+async def withdraw_note(body: bodies.Withdrawal, world: WorldDep) -> Record:
+    return service_writes.withdraw(world, "note", body.external_id)
+
+
+@router.post("/emails/withdraw")
+async def withdraw_email(body: bodies.Withdrawal, world: WorldDep) -> Record:
+    return service_writes.withdraw(world, "email", body.external_id)

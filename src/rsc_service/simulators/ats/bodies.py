@@ -89,3 +89,7 @@ class EmailCreate(_Create):
 class UserEmailCreate(_Create):
     subject: str = Field(min_length=1)
     body: str = Field(min_length=1)
+
+
+class Withdrawal(_Body):
+    external_id: str = Field(min_length=1, max_length=255)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rsc_service.simulators.ats.records import STAGES, Record
-from rsc_service.simulators.ats.world import InvalidChange, World
+from rsc_service.simulators.ats.world import InvalidChange, RecordNotFound, World
 
 Body = dict[str, Any]
 
@@ -133,3 +133,36 @@ def send_user_email(world: World, user_id: str, body: Body) -> tuple[Record, boo
 def _check_user(world: World, user_id: str | None) -> None:
     if user_id:
         world.get("user", user_id)
+
+
+def withdraw(world: World, kind: str, external_id: str) -> Record:
+    """Delete the note or email the service created with `external_id`; a repeat answers the same record."""
+    record_id = world.external_ids.get((kind, external_id))
+    if record_id is None:
+        raise RecordNotFound(kind, f"with external_id {external_id}")
+    record = world.stores[kind].records[record_id]
+    if "deleted_at" in record:
+        _log_withdrawal(world, kind, record, external_id, status=200)
+        return record
+    if kind == "note":
+        world.delete(kind, record_id)  # a note.deleted event, as when a user deletes it
+    else:
+        at = world.now()
+        world.store(record | {"version": record["version"] + 1, "updated_at": at, "deleted_at": at})
+    gone = world.stores[kind].records[record_id]
+    _log_withdrawal(world, kind, gone, external_id, status=200)
+    return gone
+
+
+def _log_withdrawal(world: World, kind: str, record: Record, external_id: str, *, status: int) -> None:
+    world.writes.append(
+        {
+            "at": world.now(),
+            "operation": f"withdraw_{kind}",
+            "kind": kind,
+            "id": record["id"],
+            "external_id": external_id,
+            "status": status,
+            "body": {"external_id": external_id},
+        }
+    )
