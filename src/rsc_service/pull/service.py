@@ -236,6 +236,9 @@ async def pull_tenant(
                         report.streams.append(await _guarded(shared, stream, contract, seat.seat_id))
                 else:
                     report.streams.append(await _guarded(shared, stream, contract, CONTRACT_WIDE))
+        closed = await _closed_profiles_if_due(shared)
+        if closed is not None:
+            report.streams.append(closed)
     except TenantRefused as refused:
         report.error = str(refused)  # the stream it stopped on carries it in sync health
     return report
@@ -289,6 +292,109 @@ async def _record_tenant_failure(ctx: AppContext, fence: Fence, tenant: Tenant, 
                 await repository.update_cursor(
                     session, found.id, last_run_at=now, last_error=error, failures=found.failures + 1
                 )
+
+
+# ---- closed profiles (R9) -----------------------------------------------------------------------------
+
+PURGED_PAGE: Final = 100
+PURGED_MAX_PAGES: Final = 1000
+
+
+async def _closed_profiles_if_due(shared: _Tenant) -> StreamReport | None:
+    """At least every `closed_profiles_days` (30 at most): LinkedIn's list of exported members whose profiles
+    were closed. Their notes and InMails are withdrawn from the ATS and their links and member ids dropped
+    from our store; the ATS candidates stay (docs/pull.md#closed-profiles)."""
+    ctx, tenant = shared.ctx, shared.tenant
+    report = StreamReport(Stream.CLOSED.value, CONTRACT_WIDE)
+    async with ctx.sessionmaker.begin() as session:
+        await shared.fence.check(session)
+        cursor = await repository.cursor(
+            session,
+            tenant_id=tenant.id,
+            contract_urn=CONTRACT_WIDE,
+            stream=Stream.CLOSED,
+            seat_id=CONTRACT_WIDE,
+        )
+        now = ctx.clock()
+        every = timedelta(days=shared.settings.closed_profiles_days)
+        if cursor.last_success_at is not None and now - cursor.last_success_at < every:
+            return None
+        await repository.update_cursor(session, cursor.id, last_run_at=now)
+    try:
+        members = await _purged_members(shared.app)
+        report.pages = 1
+        for member in members:
+            report.withdrawn += await _forget_member(shared, member)
+    except LeaseLost:
+        raise
+    except Exception as error:
+        report.error = _describe(error)
+        metrics.PULL_FAILURES.labels(Stream.CLOSED.value).inc()
+        async with ctx.sessionmaker.begin() as session:
+            await shared.fence.check(session)
+            await repository.update_cursor(
+                session, cursor.id, last_error=report.error, failures=cursor.failures + 1
+            )
+        if isinstance(error, AuthFailed | Forbidden):
+            raise TenantRefused(report.error) from error
+        return report
+    async with ctx.sessionmaker.begin() as session:
+        await shared.fence.check(session)
+        await repository.update_cursor(
+            session, cursor.id, last_success_at=ctx.clock(), failures=0, last_error=None
+        )
+    metrics.PULL_ITEMS.labels(Stream.CLOSED.value, "withdrawn").inc(report.withdrawn)
+    return report
+
+
+async def _purged_members(app: LinkedInApp) -> list[str]:
+    members: list[str] = []
+    for page_number in range(PURGED_MAX_PAGES):
+        page = await app.list_purged_exported_candidates(start=page_number * PURGED_PAGE, count=PURGED_PAGE)
+        members += [m for m in (mapping.person_urn(e.member) for e in page.elements) if m]
+        if len(page.elements) < PURGED_PAGE:
+            break
+    return sorted(set(members))
+
+
+async def _forget_member(shared: _Tenant, member: str) -> int:
+    """Withdraw what the pull wrote about `member` from the ATS, then drop the member from our store."""
+    ctx, tenant = shared.ctx, shared.tenant
+    async with ctx.sessionmaker() as session:
+        items = await repository.of_members(session, tenant_id=tenant.id, member_urns=[member])
+        candidates = (
+            await link_service.candidates_of_members(session, tenant_id=tenant.id, member_urns=[member])
+        ).get(member, [])
+    if not items and not candidates:
+        return 0
+    withdrawn = []
+    for item in items:
+        if item.outcome != "written":
+            continue
+        with contextlib.suppress(AtsNotFound):
+            if item.stream == Stream.NOTES:
+                await shared.ats.withdraw_note(mapping.external_id(Stream.NOTES, item.item_id))
+            elif item.stream == Stream.INMAILS:
+                await shared.ats.withdraw_email(mapping.external_id(Stream.INMAILS, item.item_id))
+            else:
+                continue  # a stub's candidate stays; only its link goes
+        withdrawn.append(item.id)
+    now = ctx.clock()
+    async with ctx.sessionmaker.begin() as session:
+        await shared.fence.check(session)
+        await repository.mark_withdrawn(session, withdrawn, now=now)
+        await repository.forget_members(session, [item.id for item in items])
+        for candidate in candidates:
+            await link_service.set_link(
+                session,
+                tenant_id=tenant.id,
+                ats_candidate_id=candidate,
+                member_urn=None,
+                source=LinkSource.MANUAL,
+                now=now,
+            )
+    log.info("pull.member_forgotten", tenant_key=tenant.key, items=len(items), candidates=len(candidates))
+    return len(withdrawn)
 
 
 # ---- one stream ---------------------------------------------------------------------------------------
