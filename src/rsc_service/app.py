@@ -23,6 +23,7 @@ from rsc_service.linkedin_notifications import routes as linkedin_notification_r
 from rsc_service.links_api import routes as link_routes
 from rsc_service.onboarding import deactivation_routes, initial_sync_routes
 from rsc_service.onboarding import routes as onboarding_routes
+from rsc_service.pull import resync_routes
 from rsc_service.pull import routes as pull_routes
 from rsc_service.scheduler import Scheduler
 from rsc_service.seats import routes as seat_routes
@@ -123,6 +124,7 @@ def create_app(
     app.include_router(admin_routes.router)
     app.include_router(sync_routes.router)
     app.include_router(pull_routes.router)
+    app.include_router(resync_routes.router)
     app.include_router(seat_routes.router)
     app.include_router(linkedin_notification_routes.router)
     app.include_router(onboarding_routes.router)

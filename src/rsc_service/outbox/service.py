@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, insert, select
+from sqlalchemy import Select, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.db.session import rows_of
@@ -181,6 +181,35 @@ async def list_messages(
     session: AsyncSession, *, tenant_id: uuid.UUID, state: State | None = None
 ) -> Sequence[OutboxMessage]:
     return await repository.list_messages(session, tenant_id=tenant_id, state=state)
+
+
+async def send_again(
+    session: AsyncSession, *, tenant_id: uuid.UUID, resource: str, keys: Sequence[str], now: datetime
+) -> int:
+    """Rows LinkedIn already holds go out once more as they are, because LinkedIn asked for them again (a
+    RESYNC_JOBS push): each settled row is due now, as a new revision. Returns how many."""
+    if not keys:
+        return 0
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.tenant_id == tenant_id,
+            OutboxMessage.resource == resource,
+            OutboxMessage.key.in_(list(keys)),
+            OutboxMessage.state == State.DONE,
+        )
+        .values(
+            state=State.PENDING,
+            revision=OutboxMessage.revision + 1,
+            attempts=0,
+            task_ids=[],
+            next_attempt_at=now,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await wake.announce(session)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def has_backlog(session: AsyncSession, *, tenant_id: uuid.UUID, rows: int) -> bool:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rsc_service.db.leases import JobLease, Lease
 from rsc_service.db.session import insert_for
 from rsc_service.pull.models import PullCursor, PulledItem
+from rsc_service.tenants.models import Tenant
 
 _CHUNK = 400  # keys per statement, well inside both databases' limits on bound parameters
 
@@ -164,3 +165,7 @@ async def oldest_success(session: AsyncSession) -> dict[str, datetime | None]:
     for stream, oldest in rows.all():
         found[stream] = oldest
     return found
+
+
+async def tenant_by_app(session: AsyncSession, app_urn: str) -> Tenant | None:
+    return await session.scalar(select(Tenant).where(Tenant.linkedin_app_urn == app_urn))
