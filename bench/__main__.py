@@ -13,13 +13,14 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
-from . import ingest, initial_sync, push
+from . import in_ats, ingest, initial_sync, push
 from .common import ROOT, commit, results_dir
 
 BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, tuple[dict[str, Any], bool]]]] = {
     "push": push.run,
     "ingest": ingest.run,
     "initial_sync": initial_sync.run,
+    "in_ats": in_ats.run,
 }
 
 

@@ -8,7 +8,7 @@ tenant key get the same 401, so the answer says nothing of which tenants exist.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rsc_service.errors import Unauthorized
 from rsc_service.tenants import in_ats_credential
 from rsc_service.tenants import service as tenant_service
-from rsc_service.web.deps import Ctx, context_of
+from rsc_service.web.deps import context_of
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -42,7 +42,7 @@ def _unauthorized() -> Unauthorized:
     return error
 
 
-async def _resolve(request: Request) -> InAtsTenant:
+async def _resolve(request: Request, session: AsyncSession) -> InAtsTenant:
     found = getattr(request.state, "in_ats_tenant", None)
     if isinstance(found, InAtsTenant):
         return found
@@ -50,10 +50,8 @@ async def _resolve(request: Request) -> InAtsTenant:
     given = given.strip()
     if scheme.lower() != "bearer" or not given.startswith(in_ats_credential.PREFIX):
         raise _unauthorized()
-    ctx = context_of(request)
-    async with ctx.sessionmaker() as session:
-        tenant = await tenant_service.find_by_key(session, str(request.path_params.get("tenant_key", "")))
-    if tenant is None or not in_ats_credential.verify(tenant, given, cipher=ctx.cipher):
+    tenant = await tenant_service.find_by_key(session, str(request.path_params.get("tenant_key", "")))
+    if tenant is None or not in_ats_credential.verify(tenant, given, cipher=context_of(request).cipher):
         raise _unauthorized()
     found = InAtsTenant(tenant.id, tenant.key, tenant.candidate_url_template)
     request.state.in_ats_tenant = found
@@ -61,31 +59,42 @@ async def _resolve(request: Request) -> InAtsTenant:
 
 
 class InAtsRoute(APIRoute):
-    """Checks the credential against the path's tenant before the route runs; `InAtsPrincipal` gives it."""
+    """Checks the credential against the path's tenant before the route runs; `InAtsPrincipal` gives it.
+
+    One read-only session serves the check and the route (`ReadSession`), closed once the answer is built:
+    an In-ATS read is a few indexed queries, and a second session would cost as much as one of them.
+    """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def checked(request: Request) -> Response:
-            await _resolve(request)
-            return await handler(request)
+            async with context_of(request).sessionmaker() as session:
+                request.state.in_ats_session = session
+                await _resolve(request, session)
+                return await handler(request)
 
         return checked
+
+
+def _session_of(request: Request) -> AsyncSession:
+    session = getattr(request.state, "in_ats_session", None)
+    assert isinstance(session, AsyncSession), "an In-ATS route is declared with route_class=InAtsRoute"
+    return session
 
 
 async def _principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> InAtsTenant:
     del credentials  # declared for the OpenAPI security scheme; InAtsRoute has read the header already
-    return await _resolve(request)
+    return await _resolve(request, _session_of(request))
 
 
 InAtsPrincipal = Annotated[InAtsTenant, Depends(_principal)]
 
 
-async def _read_session(ctx: Ctx) -> AsyncIterator[AsyncSession]:
-    async with ctx.sessionmaker() as session:
-        yield session  # read only: nothing is written, nothing committed
+async def _read_session(request: Request) -> AsyncSession:
+    return _session_of(request)  # read only: nothing is written, nothing committed
 
 
 ReadSession = Annotated[AsyncSession, Depends(_read_session)]

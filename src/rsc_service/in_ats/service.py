@@ -130,7 +130,7 @@ def _job(job_id: str, record: AtsRecord | None) -> schemas.JobPreview:
     return schemas.JobPreview(id=job_id, title=job.title, status="deleted" if record.deleted else job.status)
 
 
-def _user_ids(records: Iterable[BaseModel]) -> set[tuple[str, str]]:
+def _user_ids(records: Iterable[BaseModel]) -> set[str]:
     found: set[str] = set()
     for record in records:
         if isinstance(record, ats.Note) and record.author_user_id:
@@ -139,23 +139,21 @@ def _user_ids(records: Iterable[BaseModel]) -> set[tuple[str, str]]:
             found.add(record.interviewer_user_id)
         elif isinstance(record, ats.Application):
             found |= {c.changed_by_user_id for c in record.stage_history if c.changed_by_user_id}
-    return {("user", user) for user in found}
+    return found
 
 
 async def preview(
     session: AsyncSession, *, tenant_id: uuid.UUID, member: str, url_template: str | None
 ) -> schemas.PreviewRead:
     """S3: each of the member's candidates with the jobs they were considered for, stage changes, notes and
-    interviews. Four reads whatever the history's size: the candidates, what lies under them, and the jobs
-    and users those name."""
-    candidates = [
-        parsed
-        for parsed in (
-            _parse(ats.Candidate, record.data)
-            for record in await repository.candidate_records(session, tenant_id=tenant_id, member=member)
-        )
-        if parsed is not None
-    ]
+    interviews. Three reads whatever the history's size, each by an index: the member's candidates, what
+    lies under them, and the jobs and users those name."""
+    found = await repository.candidates_of_member(session, tenant_id=tenant_id, member=member)
+    candidates = sorted(
+        (parsed for parsed in (_parse(ats.Candidate, record.data) for record in found) if parsed is not None),
+        key=lambda candidate: (candidate.updated_at, candidate.id),
+        reverse=True,
+    )
     if not candidates:
         raise MemberNotFound
     under = await repository.records_under(
@@ -174,13 +172,14 @@ async def preview(
     named = await repository.records_by_id(
         session,
         tenant_id=tenant_id,
-        wanted={("job", a.job_id) for a in applications} | _user_ids([*applications, *notes, *interviews]),
+        wanted={("job", a.job_id) for a in applications}
+        | {("user", user) for user in _user_ids([*applications, *notes, *interviews])},
     )
-    jobs = {record.ats_id: record for record in named if record.kind == "job"}
+    jobs = {ats_id: record for (kind, ats_id), record in named.items() if kind == "job"}
     users = {
-        record.ats_id: user
-        for record in named
-        if record.kind == "user" and (user := _parse(ats.User, record.data)) is not None
+        ats_id: user
+        for (kind, ats_id), record in named.items()
+        if kind == "user" and (user := _parse(ats.User, record.data)) is not None
     }
     return schemas.PreviewRead(
         member_urn=member,
