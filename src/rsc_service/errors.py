@@ -13,6 +13,8 @@ ServiceError
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
@@ -21,10 +23,12 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SqlAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger()
@@ -160,6 +164,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 HTTP_CODES: dict[int, str] = {
+    400: "bad_request",
     401: "unauthorized",
     404: "not_found",
     405: "method_not_allowed",
@@ -171,13 +176,33 @@ HTTP_CODES: dict[int, str] = {
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
+    headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route whose path matched; the path may have several.
+        headers = (headers or {}) | {"Allow": ", ".join(allowed_methods(request))}
     return problem_response(
         status=exc.status_code,
         code=HTTP_CODES.get(exc.status_code, "http_error"),
         detail=detail,
         instance=request.url.path,
-        headers=dict(exc.headers) if exc.headers else None,
+        headers=headers,
     )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app serves at the request's path."""
+    path = request.scope.get("path", "")
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        template = route.path_format
+        if template and route.methods and _template(template).match(path):
+            methods |= route.methods
+    return sorted(methods)
+
+
+@functools.lru_cache(maxsize=512)
+def _template(path_format: str) -> re.Pattern[str]:
+    return compile_path(path_format)[0]
 
 
 def internal_error(path: str, exc: BaseException) -> JSONResponse:
@@ -248,12 +273,41 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unhandled)
 
 
+# What each problem status means on this service, and the `code` it carries unless a route names a more
+# specific one (docs/architecture.md#21-the-openapi-document).
+_MEANING: dict[int, str] = {
+    400: "Malformed: the body is not JSON, or what the route names (`bad_request`, or a more specific code)",
+    401: "Missing or invalid credentials (`unauthorized`)",
+    403: "Not allowed (`forbidden`, or a more specific code)",
+    404: "Not found (`not_found`, or a more specific code)",
+    409: "Refused in the resource's current state (`conflict`, or a more specific code)",
+    410: "Gone for good (`gone`)",
+    413: "The body is over RSC_SERVER__MAX_BODY_BYTES (`payload_too_large`)",
+    422: "Invalid: `errors` names each field and the reason (`validation_error`, or a more specific code)",
+    431: "The headers are over RSC_SERVER__MAX_HEADER_BYTES (`request_headers_too_large`)",
+    502: "LinkedIn or the ATS did not answer what this request needed (`upstream_refused`)",
+    503: "The database (or what the answer needs) is unavailable; retry after Retry-After (`unavailable`)",
+}
+_HEADERS: dict[int, dict[str, Any]] = {
+    503: {
+        "Retry-After": {
+            "description": "Seconds to wait before retrying",
+            "required": True,
+            "schema": {"type": "string", "pattern": r"^[0-9]+$"},
+        }
+    },
+}
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entries so every route's problem answers appear in the OpenAPI document."""
+    """`responses=` entries so a route's problem answers appear in the OpenAPI document. A route names the
+    statuses its own logic answers; the plumbing's (auth, body, limits, database) are added to every operation
+    by web/answers.py."""
     return {
         status: {
-            "description": HTTPStatus(status).phrase,
+            "description": _MEANING.get(status, HTTPStatus(status).phrase),
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
+        | ({"headers": _HEADERS[status]} if status in _HEADERS else {})
         for status in statuses
     }

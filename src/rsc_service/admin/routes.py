@@ -33,13 +33,29 @@ router = APIRouter(
     prefix="/v1/admin", tags=["admin"], responses=problem_responses(401, 403), route_class=AdminRoute
 )
 
+# OpenAPI links: what a registration answers names the tenant every per-tenant admin route acts on.
+_TENANT_LINKS = {
+    link: {"operationId": operation, "parameters": {"tenant_key": "$response.body#/key"}}
+    for link, operation in {
+        "GetTenant": "admin-get_tenant",
+        "UpdateTenant": "admin-update_tenant",
+        "DeleteTenant": "admin-delete_tenant",
+        "ListStageChanges": "admin-list_stage_changes",
+        "ForceStage": "admin-force_stage",
+        "RotateWebhookSecret": "admin-rotate_webhook_secret",
+        "GetSyncHealth": "admin-get_sync_health",
+        "ListDeadLetters": "admin-list_dead_letters",
+        "DeactivateTenant": "admin-deactivate_tenant",
+    }.items()
+}
+
 
 @router.post(
     "/tenants",
     status_code=status.HTTP_201_CREATED,
     response_model=TenantCreated,
     summary="Register a tenant (active with an existing child app, else requested); secrets are shown once",
-    responses=problem_responses(409, 422),
+    responses=problem_responses(409, 422) | {201: {"description": "Registered", "links": _TENANT_LINKS}},
 )
 async def create_tenant(
     body: TenantCreate, session: WriteSession, ctx: Ctx, _: AdminPrincipal

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from rsc_service.errors import problem_responses
 from rsc_service.outbox import dead_letters
@@ -29,7 +29,15 @@ router = APIRouter(
 )
 
 MAX_ROW_ID = 2**31 - 1  # outbox ids are 32-bit integers on PostgreSQL
-RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+
+
+def _whole(value: object) -> object:
+    # Strict, so "7" and true are refused as the schema's `integer` refuses them; 7.0 is an integer to JSON
+    # Schema, so it is taken as 7.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+RowId = Annotated[int, Field(strict=True, ge=1, le=MAX_ROW_ID), BeforeValidator(_whole)]
 
 
 class QuotaRead(BaseModel):
@@ -89,10 +97,28 @@ class DeadLetterPageRead(BaseModel):
 
 
 class ReplayRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Exactly one of `ids` and `all: true`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["ids"], "properties": {"ids": {"type": "array"}, "all": {"const": False}}},
+                {"required": ["all"], "properties": {"all": {"const": True}, "ids": {"type": "null"}}},
+            ]
+        },
+    )
 
     ids: list[RowId] | None = Field(None, min_length=1, max_length=dead_letters.REPLAY_LIMIT)
-    all: bool = Field(False, description=f"Every dead letter, at most {dead_letters.REPLAY_LIMIT} a request")
+    all: bool = Field(
+        False, strict=True, description=f"Every dead letter, at most {dead_letters.REPLAY_LIMIT} a request"
+    )
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ReplayRequest:
+        if self.all == (self.ids is not None):
+            raise ValueError("exactly one of ids and all=true is required")
+        return self
 
 
 class ReplayResultRead(BaseModel):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from rsc_service.ats_webhooks.intake import Intake, SigningTenant
 from rsc_service.ats_webhooks.service import Delivery
@@ -26,6 +27,9 @@ from rsc_service.mirror import changes
 from rsc_service.mirror.changes import Change
 from rsc_service.tenants.models import Stage
 from rsc_service.web.deps import context_of
+
+# The record's ids the mirror stores and finds records by (mirror/changes.py).
+STORED_IDS = ("id", "candidate_id", "job_id", "application_id")
 
 
 def intake_of(request: Request) -> Intake:
@@ -48,9 +52,30 @@ class VerifiedEvent:
     intake: Intake
 
 
+# Strict, as the OpenAPI document describes the body: `"occurred_at": 0` or `"version": "3"` is refused
+# rather than coerced (JSON strings still parse as timestamps).
+_EVENTS: TypeAdapter[ats.WebhookEvent] = TypeAdapter(ats.WebhookEvent)
+
+
+def _strict(body: bytes | str) -> ats.WebhookEvent:
+    try:
+        return _EVENTS.validate_json(body, strict=True)
+    except ValidationError as error:
+        whole = [item for item in error.errors() if item["type"] == "int_type"]
+        if not any(isinstance(item["input"], float) for item in whole):
+            raise
+    # JSON Schema counts 3.0 as an integer and strict parsing does not: read such numbers as integers, once.
+    return _EVENTS.validate_json(json.dumps(json.loads(body, parse_float=_number)), strict=True)
+
+
+def _number(text: str) -> int | float:
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
 def _parse(body: bytes, webhook_id: str) -> ats.WebhookEvent:
     try:
-        event = ats.parse_event(body)
+        event = _strict(body)
     except ValidationError as error:
         if any(item["type"] == "json_invalid" for item in error.errors()):
             raise BadRequest("body is not valid JSON") from None
@@ -121,6 +146,12 @@ def _storable(event: ats.WebhookEvent, body: bytes) -> Change:
         FieldProblem(field=f"body.data.{path}", reason=reason)
         # A NUL can only be in JSON as the escape \u0000: walk the record for it only if the body has one.
         for path, reason in changes.unstorable(change, nul=b"\\u0000" in body)
+    ]
+    # The mirror finds records by their ids: an empty one names no record.
+    problems += [
+        FieldProblem(field=f"body.data.{name}", reason="empty")
+        for name in STORED_IDS
+        if change.data.get(name) == ""
     ]
     if len(event.id) > changes.MAX_ID:
         problems.append(FieldProblem(field="body.id", reason=f"longer than {changes.MAX_ID} characters"))

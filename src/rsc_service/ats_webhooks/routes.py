@@ -7,10 +7,13 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
-from rsc_service.ats_webhooks.deps import verified_event
+from rsc_service.ats_webhooks.deps import STORED_IDS, verified_event
 from rsc_service.errors import problem_responses
+from rsc_service.integrations.ats import wire as ats
+from rsc_service.mirror import changes
+from rsc_service.web import answers
 
 
 class _DirectRoute(APIRoute):
@@ -32,6 +35,51 @@ class _DirectRoute(APIRoute):
 
 
 router = APIRouter(prefix="/v1/webhooks", tags=["ats-webhooks"], route_class=_DirectRoute)
+_REF = "#/components/schemas/{model}"
+NO_NUL = r"^[^\x00]*$"
+
+
+def _storable(schema: dict[str, Any]) -> dict[str, Any]:
+    """The event schema with what the mirror can store (mirror/changes.py): the event's id up to MAX_ID
+    characters; the record's ids of 1 to MAX_ID characters and its version up to MAX_VERSION; no NUL in any
+    string."""
+    definitions = schema.get("$defs", {})
+    events = [definitions[ref.rsplit("/", 1)[-1]] for ref in schema["discriminator"]["mapping"].values()]
+    records = {event["properties"]["data"]["$ref"].rsplit("/", 1)[-1] for event in events}
+    for event in events:
+        event["properties"]["id"]["maxLength"] = changes.MAX_ID
+    for name in records:
+        for field, property_schema in definitions[name]["properties"].items():
+            for branch in [property_schema, *property_schema.get("anyOf", [])]:
+                if field in STORED_IDS and branch.get("type") == "string":
+                    branch.update(minLength=1, maxLength=changes.MAX_ID)
+                if field == "version" and branch.get("type") == "integer":
+                    branch["maximum"] = changes.MAX_VERSION
+    _no_nul(schema)
+    return schema
+
+
+def _no_nul(schema: Any) -> None:
+    if isinstance(schema, dict):
+        if schema.get("type") == "string" and "format" not in schema and "enum" not in schema:
+            schema.setdefault("pattern", NO_NUL)
+        for value in schema.values():
+            _no_nul(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            _no_nul(item)
+
+
+def _event_body() -> dict[str, Any]:
+    schema = _storable(TypeAdapter(ats.WebhookEvent).json_schema(ref_template=_REF))
+    return {
+        "requestBody": {
+            "required": True,
+            "description": "One ATS event (openapi/ats-api.yaml); its `id` equals the webhook-id header",
+            "content": {"application/json": {"schema": {k: v for k, v in schema.items() if k != "$defs"}}},
+        },
+        answers.COMPONENTS: schema.get("$defs", {}),
+    }
 
 
 class WebhookAccepted(BaseModel):
@@ -45,6 +93,7 @@ class WebhookAccepted(BaseModel):
     response_model=WebhookAccepted,
     summary="Receive a Standard Webhooks-signed ATS event (see openapi/ats-api.yaml for the event types)",
     responses=problem_responses(400, 401, 404, 410, 413, 422, 503),
+    openapi_extra=_event_body(),
 )
 async def receive_event(tenant_key: str, request: Request) -> Response:
     verified = await verified_event(tenant_key, request)

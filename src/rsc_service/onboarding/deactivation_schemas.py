@@ -12,10 +12,11 @@ from rsc_service.onboarding.schemas import AtsUserId
 from rsc_service.tenants.models import Stage
 
 _DELETE = Field(
+    strict=True,
     description=(
         "true: delete every record the service put at LinkedIn (jobs are closed), then purge our copy; "
         "false: LinkedIn keeps its copy, ours is purged at once"
-    )
+    ),
 )
 
 

@@ -52,8 +52,11 @@ async def get_progress(
     "`rsc-service backfill --tenant KEY --dry-run` shows the same while it goes.",
     responses=problem_responses(502),
 )
-async def post_dry_run(session: WriteSession, ctx: Ctx, principal: TenantPrincipal) -> schemas.DryRunResult:
-    tenant = await tenant_service.get(session, principal.id)
+async def post_dry_run(ctx: Ctx, principal: TenantPrincipal) -> schemas.DryRunResult:
+    # The tenant is read through a session closed before the walk: the walk reads through sessions of its
+    # own, and on SQLite the one connection would otherwise stay held by this request until the walk ends.
+    async with ctx.sessionmaker() as session:
+        tenant = await tenant_service.get(session, principal.id)
     try:
         report = await dry_run(ctx, tenant)
     except AtsError as failed:

@@ -39,14 +39,14 @@ class PluginContract(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     urn: Annotated[str, StringConstraints(pattern=r"^urn:li:contract:\d+$")]
-    type: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    type: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[^\x00]*$")]
 
 
 class PluginMember(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     id: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*$")]
-    seat_roles: list[Annotated[str, StringConstraints(max_length=60)]] = Field(
+    seat_roles: list[Annotated[str, StringConstraints(max_length=60, pattern=r"^[^\x00]*$")]] = Field(
         default_factory=list, alias="seatRoles", max_length=20
     )
 

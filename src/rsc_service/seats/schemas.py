@@ -80,7 +80,7 @@ class UserListRead(BaseModel):
 class AssignRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ats_user_id: str = Field(min_length=1, max_length=200, examples=["usr_000001"])
+    ats_user_id: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$", examples=["usr_000001"])
 
 
 def seat_read(seat: Seat) -> SeatRead:

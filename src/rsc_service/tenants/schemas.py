@@ -7,12 +7,23 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, model_validator
+from pydantic.config import JsonDict
 
 from rsc_service.tenants.models import Stage, Tenant
 
 ContractUrn = Annotated[str, StringConstraints(pattern=r"^urn:li:contract:\d+$")]
 OrganizationUrn = Annotated[str, StringConstraints(pattern=r"^urn:li:organization:\d+$")]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL cannot store a NUL in text
 AppUrn = Annotated[str, StringConstraints(pattern=r"^urn:li:developerApplication:\d+$")]
+# An absolute http(s) URL with a host and no credentials (urls.check_outbound also refuses http and non-public
+# hosts unless RSC_ALLOW_INSECURE_LOCAL is set); the pattern is what the schema and the service both enforce.
+AtsBaseUrl = Annotated[
+    str,
+    StringConstraints(max_length=500, pattern=r"^https?://[A-Za-z0-9._~-]+(:[0-9]{1,5})?(/[!-~]*)?$"),
+]
+_ATS_BASE_URL = (
+    "Base URL of this customer's ATS API: https (http only with RSC_ALLOW_INSECURE_LOCAL), a public host"
+)
 
 
 _LINKEDIN_FIELDS = (
@@ -24,19 +35,32 @@ _LINKEDIN_FIELDS = (
 )
 
 
+def _all_or_none_schema() -> JsonDict:
+    """The either/or of `TenantCreate._all_or_none`, for the OpenAPI document."""
+    none: JsonDict = {name: {"type": "null"} for name in _LINKEDIN_FIELDS}
+    every: JsonDict = {name: {"not": {"type": "null"}} for name in _LINKEDIN_FIELDS}
+    every["contracts"] = {"minItems": 1}
+    return {
+        "oneOf": [
+            {"properties": none},
+            {"required": [*_LINKEDIN_FIELDS, "contracts"], "properties": every},
+        ]
+    }
+
+
 class TenantCreate(BaseModel):
     """A customer: with an existing child application (every `linkedin_*` field and `contracts`), it starts
     `active`; with none of them, it starts `requested` and its ATS admin activates it (docs/onboarding.md)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_all_or_none_schema())
 
-    name: str = Field(min_length=1, max_length=200, examples=["Acme Staffing"])
-    ats_base_url: str = Field(max_length=500, description="Base URL of this customer's ATS API")
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL, examples=["Acme Staffing"])
+    ats_base_url: AtsBaseUrl = Field(description=_ATS_BASE_URL, examples=["https://ats.example.com/api"])
     ats_token: SecretStr = Field(description="Bearer token the service uses on the ATS API")
     linkedin_organization_urn: OrganizationUrn | None = Field(None, examples=["urn:li:organization:1001"])
     contracts: list[ContractUrn] = Field(default_factory=list, examples=[["urn:li:contract:2001"]])
     linkedin_client_id: str | None = Field(
-        None, min_length=1, max_length=200, description="Child application client id"
+        None, min_length=1, max_length=200, pattern=NO_NUL, description="Child application client id"
     )
     linkedin_client_secret: SecretStr | None = Field(None, description="Child application client secret")
     linkedin_app_urn: AppUrn | None = Field(None, examples=["urn:li:developerApplication:3001"])
@@ -44,6 +68,7 @@ class TenantCreate(BaseModel):
         None,
         min_length=1,
         max_length=200,
+        pattern=NO_NUL,
         description="uniqueForeignId the child application was provisioned with",
     )
 
@@ -67,8 +92,8 @@ class TenantCreate(BaseModel):
 class TenantUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=200)
-    ats_base_url: str | None = Field(None, max_length=500)
+    name: str | None = Field(None, min_length=1, max_length=200, pattern=NO_NUL)
+    ats_base_url: AtsBaseUrl | None = Field(None, description=_ATS_BASE_URL)
     ats_token: SecretStr | None = None
     contracts: list[ContractUrn] | None = Field(None, min_length=1)
     linkedin_client_secret: SecretStr | None = None
@@ -112,6 +137,7 @@ class WebhookSecretRotate(BaseModel):
 
     previous_valid_for_hours: float | None = Field(
         None,
+        strict=True,
         ge=0,
         le=24 * 30,
         description=(
