@@ -17,6 +17,7 @@ from rsc_service.admin import sync_routes
 from rsc_service.ats_webhooks import routes as ats_webhook_routes
 from rsc_service.bootstrap import Service
 from rsc_service.context import AppContext
+from rsc_service.exports import routes as export_routes
 from rsc_service.in_ats import admin_routes as in_ats_admin_routes
 from rsc_service.in_ats import routes as in_ats_routes
 from rsc_service.linkedin_notifications import routes as linkedin_notification_routes
@@ -134,4 +135,5 @@ def create_app(
     app.include_router(in_ats_routes.router)
     app.include_router(in_ats_admin_routes.router)
     app.include_router(link_routes.router)
+    app.include_router(export_routes.router)
     return app

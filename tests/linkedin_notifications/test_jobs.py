@@ -8,11 +8,12 @@ from datetime import timedelta
 
 import httpx
 from prometheus_client import REGISTRY
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from rsc_service import scheduler
 from rsc_service.bootstrap import Service
 from rsc_service.context import AppContext
+from rsc_service.exports.models import Export
 from rsc_service.linkedin_notifications import jobs as notification_jobs
 from rsc_service.linkedin_notifications import service as notification_service
 from rsc_service.linkedin_notifications.models import LinkedInNotification
@@ -182,7 +183,7 @@ class TestStatusChange:
 
 
 class TestOtherTypes:
-    async def test_exports_wait_and_unknown_types_are_ignored(
+    async def test_exports_go_to_the_export_feature_and_unknown_types_are_ignored(
         self, ctx: AppContext, running: Service, client: httpx.AsyncClient, provisioned: Tenant
     ) -> None:
         export, other = notification("EXPORT_CANDIDATE_PROFILE"), notification("SOMETHING_NEW")
@@ -197,15 +198,31 @@ class TestOtherTypes:
         await notification_jobs.process_pending_notifications(running)
 
         rows = {row.kind: row for row in await notifications(ctx, provisioned.id)}
-        waiting, ignored = rows["EXPORT_CANDIDATE_PROFILE"], rows["SOMETHING_NEW"]
+        acted, ignored = rows["EXPORT_CANDIDATE_PROFILE"], rows["SOMETHING_NEW"]
+        # LinkedIn serves no export for this request id: recorded as such, nothing written, notification done.
+        assert (acted.state, acted.attempts) == ("done", 0)
+        async with ctx.sessionmaker() as session:
+            found = await session.scalar(select(Export).where(Export.request_id == export["id"]))
+        assert found is not None and found.outcome == "not_found"
+        assert found.ats_candidate_id is None
+        assert ignored.state == "ignored"
+        assert ignored.last_error == "SOMETHING_NEW notifications are not acted on"
+        assert processed("ignored", kind="other") == ignored_before + 1
+
+    async def test_without_an_export_handler_exports_wait(
+        self, ctx: AppContext, running: Service, client: httpx.AsyncClient, provisioned: Tenant
+    ) -> None:
+        body, headers = signed(notification("EXPORT_CANDIDATE_PROFILE"))
+        await client.post(f"/v1/linkedin/notifications/{provisioned.key}", content=body, headers=headers)
+
+        await notification_service.process_pending(ctx.sessionmaker, running.tenant_apps, now=ctx.db_now)
+
+        (waiting,) = await notifications(ctx, provisioned.id)
         assert (waiting.state, waiting.attempts, waiting.next_attempt_at) == (
             "pending",
             0,
             waiting.received_at,
         )
-        assert ignored.state == "ignored"
-        assert ignored.last_error == "SOMETHING_NEW notifications are not acted on"
-        assert processed("ignored", kind="other") == ignored_before + 1
 
 
 class TestBackoff:

@@ -3,6 +3,7 @@
 from rsc_service.ats_webhooks.models import AtsWebhookEvent
 from rsc_service.db.base import Base
 from rsc_service.db.leases import JobLease, JobRun, Replica
+from rsc_service.exports.models import Export, ExportSettings
 from rsc_service.linkedin_notifications.models import LinkedInNotification
 from rsc_service.links.models import CandidateLink
 from rsc_service.links_api.models import LinkChange
@@ -27,6 +28,8 @@ __all__ = [
     "AtsWebhookEvent",
     "Base",
     "CandidateLink",
+    "Export",
+    "ExportSettings",
     "JobLease",
     "JobRun",
     "LinkChange",

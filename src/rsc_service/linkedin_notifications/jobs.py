@@ -7,11 +7,13 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Protocol
 
 import structlog
 
 from rsc_service.context import AppContext
+from rsc_service.exports import service as export_service
 from rsc_service.linkedin_notifications import service
 from rsc_service.tenants.apps import TenantApps
 
@@ -30,7 +32,16 @@ class Running(Protocol):
 
 async def process_pending_notifications(running: Running) -> None:
     ctx = running.ctx
-    outcomes = await service.process_pending(ctx.sessionmaker, running.tenant_apps, now=ctx.db_now)
+
+    async def export(tenant_id: uuid.UUID, request_id: str, fence: service.Fence) -> bool:
+        done = await export_service.process(
+            ctx, running.tenant_apps, tenant_id=tenant_id, request_id=request_id, fence=fence
+        )
+        return done is not None
+
+    outcomes = await service.process_pending(
+        ctx.sessionmaker, running.tenant_apps, now=ctx.db_now, exports=export
+    )
     if outcomes:
         log.info("linkedin_notifications.processed", **outcomes)
 

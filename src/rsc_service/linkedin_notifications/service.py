@@ -34,8 +34,13 @@ from rsc_service.tenants.models import Stage, Tenant
 log = structlog.get_logger()
 Now = Callable[[], Awaitable[datetime]]
 
-# Exports are acted on by a later feature: their rows wait, pending, and this job never claims them.
+# Without an export handler (exports/ acts on them) export rows wait, pending, and are never claimed.
 LEFT_FOR_LATER = frozenset({EXPORT_CANDIDATE_PROFILE})
+# Settles the claimed notification inside the caller's transaction: False when another worker has it now.
+Fence = Callable[[AsyncSession], Awaitable[bool]]
+# Acts on one export notification (tenant, request id), settling it through the fence in its own last
+# transaction; False when the fence said the notification was taken over.
+ExportHandler = Callable[[uuid.UUID, str, Fence], Awaitable[bool]]
 MAX_ATTEMPTS = 20
 BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(minutes=10)
@@ -116,6 +121,21 @@ async def _settle(
     return True
 
 
+def _closing(claimed: Claimed, now: Now) -> Fence:
+    """The fence of an export: in the handler's transaction, close the notification as done if the claim
+    still holds it."""
+
+    async def close(session: AsyncSession) -> bool:
+        row = await repository.lock_claimed(session, claimed)
+        if row is None:
+            return False
+        row.state, row.processed_at, row.last_error = State.DONE.value, await now(), None
+        await session.flush()
+        return True
+
+    return close
+
+
 async def _status_change(
     sessionmaker: async_sessionmaker[AsyncSession], apps: TenantApps, claimed: Claimed, now: Now
 ) -> bool:
@@ -168,10 +188,15 @@ async def _failed(
 
 
 async def _process(
-    sessionmaker: async_sessionmaker[AsyncSession], apps: TenantApps, claimed: Claimed, now: Now
+    sessionmaker: async_sessionmaker[AsyncSession],
+    apps: TenantApps,
+    claimed: Claimed,
+    now: Now,
+    exports: ExportHandler | None = None,
 ) -> str | None:
     at = await now()
-    if claimed.kind != INTEGRATION_STATUS_CHANGE:
+    acted_on = {INTEGRATION_STATUS_CHANGE} | ({EXPORT_CANDIDATE_PROFILE} if exports is not None else set())
+    if claimed.kind not in acted_on:
         note = f"{claimed.kind[:60]} notifications are not acted on"
         return (
             "ignored" if await _settle(sessionmaker, claimed, state=State.IGNORED, at=at, note=note) else None
@@ -182,6 +207,12 @@ async def _process(
             "failed" if await _settle(sessionmaker, claimed, state=State.FAILED, at=at, note=note) else None
         )
     try:
+        if exports is not None and claimed.kind == EXPORT_CANDIDATE_PROFILE:
+            return (
+                "done"
+                if await exports(claimed.tenant_id, claimed.request_id, _closing(claimed, now))
+                else None
+            )
         return "done" if await _status_change(sessionmaker, apps, claimed, now) else None
     except Exception as exc:
         log.warning(
@@ -202,20 +233,25 @@ async def process_pending(
     now: Now,
     batch: int = CLAIM_BATCH,
     max_batches: int = 5,
+    exports: ExportHandler | None = None,
 ) -> Counter[str]:
     """Claim due notifications a small batch at a time and process each in its own transaction:
     INTEGRATION_STATUS_CHANGE records what LinkedIn says of the integrations (actor `linkedin`), types this
-    service does not act on are closed as `ignored`, EXPORT_CANDIDATE_PROFILE is left pending for the
-    export feature. Returns the count of each outcome."""
+    service does not act on are closed as `ignored`, EXPORT_CANDIDATE_PROFILE goes to `exports` (left
+    pending without one). Returns the count of each outcome."""
     outcomes: Counter[str] = Counter()
     for _ in range(max_batches):
         at = await now()
         async with sessionmaker.begin() as session:
             claimed = await repository.claim_due(
-                session, now=at, claimed_until=at + CLAIM_FOR, limit=batch, left_for_others=LEFT_FOR_LATER
+                session,
+                now=at,
+                claimed_until=at + CLAIM_FOR,
+                limit=batch,
+                left_for_others=LEFT_FOR_LATER if exports is None else frozenset(),
             )
         for notification in claimed:
-            outcome = await _process(sessionmaker, apps, notification, now)
+            outcome = await _process(sessionmaker, apps, notification, now, exports)
             if outcome is None:
                 log.info("linkedin_notifications.taken_over", notification=notification.id)
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.mirror.models import AtsRecord
@@ -26,3 +26,36 @@ async def list_records(
     if kind is not None:
         query = query.where(AtsRecord.kind == kind)
     return (await session.scalars(query.order_by(AtsRecord.id))).all()
+
+
+async def candidates_named(
+    session: AsyncSession, *, tenant_id: uuid.UUID, first_name: str, last_name: str, limit: int
+) -> Sequence[AtsRecord]:
+    """Live candidates whose first and last names are these, case aside."""
+    first = func.lower(AtsRecord.data["first_name"].as_string())
+    last = func.lower(AtsRecord.data["last_name"].as_string())
+    query = select(AtsRecord).where(
+        AtsRecord.tenant_id == tenant_id,
+        AtsRecord.kind == "candidate",
+        AtsRecord.deleted.is_(False),
+        first == first_name.strip().lower(),
+        last == last_name.strip().lower(),
+    )
+    return (await session.scalars(query.order_by(AtsRecord.id).limit(limit))).all()
+
+
+async def has_application(
+    session: AsyncSession, *, tenant_id: uuid.UUID, candidate_id: str, job_id: str
+) -> bool:
+    found = await session.scalar(
+        select(AtsRecord.id)
+        .where(
+            AtsRecord.tenant_id == tenant_id,
+            AtsRecord.candidate_id == candidate_id,
+            AtsRecord.job_id == job_id,
+            AtsRecord.kind == "application",
+            AtsRecord.deleted.is_(False),
+        )
+        .limit(1)
+    )
+    return found is not None

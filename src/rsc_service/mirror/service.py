@@ -194,3 +194,21 @@ async def list_records(
     session: AsyncSession, *, tenant_id: uuid.UUID, kind: str | None = None
 ) -> Sequence[AtsRecord]:
     return await repository.list_records(session, tenant_id=tenant_id, kind=kind)
+
+
+async def candidates_named(
+    session: AsyncSession, *, tenant_id: uuid.UUID, first_name: str, last_name: str, limit: int = 20
+) -> Sequence[AtsRecord]:
+    """Live candidates of the tenant with this first and last name (case aside), oldest first."""
+    return await repository.candidates_named(
+        session, tenant_id=tenant_id, first_name=first_name, last_name=last_name, limit=limit
+    )
+
+
+async def has_application(
+    session: AsyncSession, *, tenant_id: uuid.UUID, candidate_id: str, job_id: str
+) -> bool:
+    """Whether the candidate has a live application on the job."""
+    return await repository.has_application(
+        session, tenant_id=tenant_id, candidate_id=candidate_id, job_id=job_id
+    )

@@ -59,3 +59,10 @@ async def members(session: AsyncSession, tenant_id: uuid.UUID, ats_user_ids: Seq
         rows = await session.execute(statement, {"tenant_id": tenant_id, "values": chunk})
         found.update((user, member) for user, member in rows.all() if user and member)
     return found
+
+
+async def by_linkedin_id(session: AsyncSession, tenant_id: uuid.UUID, seat_id: str) -> Seat | None:
+    """The seat LinkedIn knows as `seat_id`, on whichever of the tenant's contracts."""
+    return await session.scalar(
+        select(Seat).where(Seat.tenant_id == tenant_id, Seat.seat_id == seat_id).order_by(Seat.id).limit(1)
+    )

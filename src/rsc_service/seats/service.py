@@ -390,6 +390,11 @@ async def unassign(session: AsyncSession, tenant_id: uuid.UUID, seat_id: int, *,
     await acl.owe_assignees(session, tenant_id, acl.changed(before, {}), now=now)
 
 
+async def holder(session: AsyncSession, tenant_id: uuid.UUID, seat: str) -> Seat | None:
+    """The tenant's seat LinkedIn names `seat` (`urn:li:seat:…` or its id), with its connected ATS user."""
+    return await repository.by_linkedin_id(session, tenant_id, seat.removeprefix(SEAT_URN_PREFIX))
+
+
 # ---- for the push ----------------------------------------------------------------------------------------
 
 

@@ -198,6 +198,7 @@ class StubProfile(Read):
     email_address: list[str] = Field(default_factory=list)
     phone_numbers: list[PhoneNumber | str] = Field(default_factory=list)
     member: str | None = None  # urn:li:person:{id}
+    headline: str | None = None  # "Title at Employer"; inferred
 
     @field_validator("email_address", "phone_numbers", mode="before")
     @classmethod

@@ -1,0 +1,260 @@
+"""One-Click Export (R1, docs/exports.md): an EXPORT_CANDIDATE_PROFILE notification → the export read from
+LinkedIn → the linked candidate assigned to the job chosen, or a new candidate with only the member's name,
+current title and employer → linked to the member (source `export`), which the candidate's next PUT tells
+LinkedIn. Once per request id.
+
+`process()` owns its transactions: it reads, writes to the ATS (keyed by the request id, so a repeated try
+writes nothing twice), then records the outcome and settles the notification together, in one transaction,
+if `fence` says the notification is still this worker's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rsc_service.candidates import service as candidate_service
+from rsc_service.context import AppContext
+from rsc_service.exports import decide, repository
+from rsc_service.exports.models import Export, ExportSettings, Outcome
+from rsc_service.integrations.ats import wire as ats
+from rsc_service.integrations.linkedin import wire as li
+from rsc_service.links import service as link_service
+from rsc_service.links.models import LinkSource
+from rsc_service.mirror import service as mirror_service
+from rsc_service.seats import service as seat_service
+from rsc_service.tenants import ats as tenant_ats
+from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants.apps import TenantApps
+from rsc_service.tenants.models import Tenant
+
+log = structlog.get_logger()
+Fence = Callable[[AsyncSession], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What an export writes into the ATS (the tenant's settings, or the defaults)."""
+
+    source: str = decide.DEFAULT_SOURCE
+    stage: str | None = None  # None: the job's first stage
+    sourcer_user_id: str | None = None  # None: the exporting user
+
+
+@dataclass
+class _Plan:
+    outcome: Outcome
+    detail: str | None = None
+    member: str | None = None
+    seat: str | None = None
+    ats_user_id: str | None = None
+    job_id: str | None = None
+    candidate_id: str | None = None  # the linked candidate, for ASSIGNED and the like
+    create: ats.CandidateCreate | None = None
+    likely_duplicate_of: str | None = None
+
+
+async def choices(session: AsyncSession, tenant_id: uuid.UUID) -> Choices:
+    row = await repository.settings(session, tenant_id)
+    if row is None:
+        return Choices()
+    return Choices(row.source, row.stage, row.sourcer_user_id)
+
+
+async def set_choices(
+    session: AsyncSession, tenant_id: uuid.UUID, chosen: Choices, *, now: datetime
+) -> Choices:
+    row = await repository.settings(session, tenant_id)
+    if row is None:
+        row = ExportSettings(tenant_id=tenant_id)
+        session.add(row)
+    row.source, row.stage, row.sourcer_user_id, row.updated_at = (
+        chosen.source,
+        chosen.stage,
+        chosen.sourcer_user_id,
+        now,
+    )
+    await session.flush()
+    return chosen
+
+
+async def recent(
+    session: AsyncSession, tenant_id: uuid.UUID, *, outcome: str | None, likely_duplicates: bool, limit: int
+) -> Sequence[Export]:
+    return await repository.recent(
+        session, tenant_id, outcome=outcome, likely_duplicates=likely_duplicates, limit=limit
+    )
+
+
+async def process(
+    ctx: AppContext, apps: TenantApps, *, tenant_id: uuid.UUID, request_id: str, fence: Fence
+) -> Export | None:
+    """Act on one export notification. Returns what became of it, or None when `fence` says another worker
+    has the notification now (nothing of ours is written then; the ATS writes are keyed and safe)."""
+    async with ctx.sessionmaker() as session:
+        tenant = await tenant_service.get(session, tenant_id)
+        earlier = await repository.find(session, tenant_id, request_id)
+    if earlier is not None:  # acted on before; only the notification is left to close
+        async with ctx.sessionmaker.begin() as session:
+            return earlier if await fence(session) else None
+    tenant_app = await apps.for_tenant(tenant_id)
+    page = await tenant_app.app.get_exported_candidates(request_id)
+    now = await ctx.db_now()
+    async with ctx.sessionmaker() as session:
+        chosen = await choices(session, tenant_id)
+        plan = await _plan(
+            session, tenant, page.elements, chosen, key=decide.external_id(request_id), now=now
+        )
+    if plan.create is not None or plan.outcome is Outcome.ASSIGNED:
+        client = await tenant_ats.ats_client(ctx, tenant)
+        if plan.create is not None:
+            created = await client.create_candidate(plan.create)
+            plan.candidate_id = created.id
+        elif plan.candidate_id is not None and plan.job_id is not None:
+            await client.assign_candidate(
+                plan.candidate_id,
+                ats.ApplicationCreate(
+                    job_id=plan.job_id,
+                    stage=chosen.stage,
+                    source=chosen.source,
+                    sourcer_user_id=chosen.sourcer_user_id or plan.ats_user_id,
+                    external_id=decide.external_id(request_id),
+                ),
+            )
+    async with ctx.sessionmaker.begin() as session:
+        if not await fence(session):
+            return None
+        row = Export(
+            tenant_id=tenant_id,
+            request_id=request_id,
+            outcome=plan.outcome.value,
+            detail=plan.detail,
+            member_urn=plan.member,
+            seat_urn=plan.seat,
+            ats_user_id=plan.ats_user_id,
+            job_id=plan.job_id,
+            ats_candidate_id=plan.candidate_id,
+            likely_duplicate_of=plan.likely_duplicate_of,
+            month=decide.month_of(now),
+            processed_at=now,
+        )
+        session.add(row)
+        if plan.outcome is Outcome.CREATED and plan.candidate_id is not None and plan.member is not None:
+            await candidate_service.link(
+                session,
+                tenant=tenant,
+                ats_candidate_id=plan.candidate_id,
+                member_urn=plan.member,
+                source=LinkSource.EXPORT,
+                now=now,
+            )
+        await session.flush()
+    log.info(
+        "exports.processed",
+        tenant_id=str(tenant_id),
+        outcome=plan.outcome.value,
+        job_id=plan.job_id,
+        ats_candidate_id=plan.candidate_id,
+        likely_duplicate=plan.likely_duplicate_of is not None,
+    )
+    return row
+
+
+async def _plan(
+    session: AsyncSession,
+    tenant: Tenant,
+    elements: Sequence[li.ExportedCandidate],
+    chosen: Choices,
+    *,
+    key: str,
+    now: datetime,
+) -> _Plan:
+    """Decide what the export becomes, from LinkedIn's answer and what we hold; writes nothing."""
+    if not elements:
+        return _Plan(
+            Outcome.NOT_FOUND, "LinkedIn serves no export for this request: expired, or not this customer's"
+        )
+    export = elements[0]
+    if (
+        export.integration_context is not None
+        and export.integration_context != tenant.linkedin_organization_urn
+    ):
+        return _Plan(Outcome.WRONG_ORGANIZATION, "the export belongs to another LinkedIn organization")
+    stub, seat_urn = export.candidate, export.exporter
+    plan = _Plan(Outcome.CREATED, member=stub.member, seat=seat_urn, job_id=export.ats_job_posting_id)
+    if stub.member is None:
+        return _refused(plan, Outcome.NOT_FOUND, "the export names no LinkedIn member")
+    if seat_urn is not None:
+        seat = await seat_service.holder(session, tenant.id, seat_urn)
+        plan.ats_user_id = seat.ats_user_id if seat is not None else None
+        month = decide.month_of(now)
+        if await repository.count_month(session, tenant.id, seat_urn, month) >= decide.PER_SEAT_PER_MONTH:
+            return _refused(
+                plan,
+                Outcome.QUOTA,
+                f"the seat reached {decide.PER_SEAT_PER_MONTH} exports in {month}; nothing was written",
+            )
+    if plan.job_id is not None:
+        job = await mirror_service.find(session, tenant_id=tenant.id, kind="job", ats_id=plan.job_id)
+        if job is None or job.deleted:
+            return _refused(plan, Outcome.UNKNOWN_JOB, f"job {plan.job_id} is not a job of this ATS account")
+        if not decide.visible_to(job.data, plan.ats_user_id):
+            return _refused(plan, Outcome.NOT_VISIBLE, f"the exporting user may not see job {plan.job_id}")
+    linked = await _linked_candidate(session, tenant.id, stub.member)
+    if linked is not None:
+        plan.candidate_id = linked
+        if plan.job_id is None:
+            plan.outcome = Outcome.LINKED_ONLY
+        elif await mirror_service.has_application(
+            session, tenant_id=tenant.id, candidate_id=linked, job_id=plan.job_id
+        ):
+            plan.outcome = Outcome.ALREADY_ASSIGNED
+        else:
+            plan.outcome = Outcome.ASSIGNED
+        return plan
+    if not stub.first_name or not stub.last_name:
+        return _refused(plan, Outcome.NOT_FOUND, "the export carries no first and last name")
+    title, company = decide.title_and_company(stub.headline)
+    # Only the name, current title and employer: never the member's email or phone (docs/exports.md).
+    plan.create = ats.CandidateCreate(
+        first_name=stub.first_name[:200],
+        last_name=stub.last_name[:200],
+        current_title=title,
+        current_company=company,
+        source=chosen.source,
+        sourcer_user_id=chosen.sourcer_user_id or plan.ats_user_id,
+        job_id=plan.job_id,
+        stage=chosen.stage if plan.job_id is not None else None,
+        external_id=key,
+    )
+    for candidate in await mirror_service.candidates_named(
+        session, tenant_id=tenant.id, first_name=stub.first_name, last_name=stub.last_name
+    ):
+        if decide.likely_same_person(stub.first_name, stub.last_name, title, company, candidate.data):
+            plan.likely_duplicate_of = candidate.ats_id
+            break
+    return plan
+
+
+def _refused(plan: _Plan, outcome: Outcome, detail: str) -> _Plan:
+    plan.outcome, plan.detail = outcome, detail
+    return plan
+
+
+async def _linked_candidate(session: AsyncSession, tenant_id: uuid.UUID, member: str) -> str | None:
+    """The candidate the member is already, however linked: the first linked still in the ATS."""
+    linked = (
+        await link_service.candidates_of_members(session, tenant_id=tenant_id, member_urns=[member])
+    ).get(member, [])
+    for candidate_id in linked:
+        record = await mirror_service.find(
+            session, tenant_id=tenant_id, kind="candidate", ats_id=candidate_id
+        )
+        if record is None or not record.deleted:  # not yet in the mirror: made by an export moments ago
+            return candidate_id
+    return None
