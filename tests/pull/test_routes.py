@@ -65,6 +65,7 @@ class TestPullNow:
         assert all(s["failures"] == 0 and s["last_error"] is None for s in streams.values())
         assert all(s["lag_seconds"] == 0 for s in streams.values())  # read up to now, on the test clock
         assert _sample("rsc_pull_items_total", stream="notes", outcome="written") == written_before + 1
+        assert _sample("rsc_pull_lag_seconds", stream="notes") == 0  # set when the run ended
 
         pull.clock.advance(minutes=30)
         streams = await _streams(client, pull.tenancy.key)

@@ -35,7 +35,7 @@ async def pull_all(ctx: AppContext, apps: TenantApps) -> RunReport:
     if lease is None:
         raise LeaseLost("the pull lease is not held by this replica")
     report = await service.run(ctx, apps, Fence(ctx.sessionmaker, lease))
-    _log(report, epoch=lease.epoch)
+    await _finished(ctx, report, epoch=lease.epoch)
     return report
 
 
@@ -80,7 +80,7 @@ async def pull_now(
             await leases.finish_run(session, run_id, now=now, outcome=outcome, error=error)
             await leases.release(session, lease, now=now)
         metrics.JOB_RUNS.labels(LEASE_NAME, outcome).inc()
-    _log(report, epoch=lease.epoch)
+    await _finished(ctx, report, epoch=lease.epoch)
     return report
 
 
@@ -94,7 +94,9 @@ async def _keep_renewed(ctx: AppContext, lease: leases.Lease, ttl: timedelta) ->
                 return
 
 
-def _log(report: RunReport, *, epoch: int) -> None:
+async def _finished(ctx: AppContext, report: RunReport, *, epoch: int) -> None:
+    async with ctx.sessionmaker() as session:
+        await service.refresh_lag_gauges(session, now=ctx.clock())
     log.info(
         "pull.finished",
         epoch=epoch,

@@ -61,7 +61,7 @@ def _partner_secret(ctx: Ctx) -> str:
     summary="LinkedIn's ownership check of the job-postings webhook, signed with the partner secret",
     responses=problem_responses(503),
 )
-async def answer_challenge(
+async def answer_job_challenge(
     ctx: Ctx,
     challenge_code: Annotated[str, Query(alias="challengeCode", min_length=1, max_length=200)],
     application_id: Annotated[str | None, Query(alias="applicationId", max_length=40)] = None,
@@ -84,7 +84,7 @@ async def answer_challenge(
         }
     },
 )
-async def receive_resync(
+async def receive_job_resync(
     request: Request,
     ctx: Ctx,
     session: WriteSession,
