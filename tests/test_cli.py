@@ -291,11 +291,12 @@ class TestKeyCommands:
 
         assert rotated.returncode == 0, rotated.stderr
         report = json.loads(rotated.stdout)
-        assert (report["rotated"], report["already_current"], report["unreadable"]) == (4, 0, 0)
+        assert (report["rotated"], report["already_current"], report["unreadable"]) == (5, 0, 0)
         assert report["columns"]["webhook_secret"]["rotated"] == 2
         assert report["columns"]["ats_token"]["rotated"] == 1
+        assert report["columns"]["in_ats_credential"]["rotated"] == 1
         assert again.returncode == 0, again.stderr
-        assert "0 secrets re-encrypted under the newest key, 4 already were" in again.stderr
+        assert "0 secrets re-encrypted under the newest key, 5 already were" in again.stderr
         read = await _read_every_secret(url, new)
         assert sorted(read) == sorted(
             [

@@ -10,7 +10,7 @@ import typer
 from rsc_service.cli.base import app, console, read_settings, run_in_context
 from rsc_service.context import AppContext
 
-_COLUMNS = ("ats_token", "linkedin_client_secret", "webhook_secret")
+_COLUMNS = ("ats_token", "linkedin_client_secret", "in_ats_credential", "webhook_secret")
 
 
 @app.command("rotate-keys")

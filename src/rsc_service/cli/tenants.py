@@ -324,3 +324,28 @@ def tenant_advance(
             return str(tenant.stage.value)
 
     typer.echo(run_in_context(read_settings(), work))
+
+
+@tenant_app.command("in-ats-credential")
+def tenant_in_ats_credential(
+    tenant_key: Annotated[str, typer.Argument(help="The tenant's key (tn_...)")],
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="Issue a new one; the old one stops working at once")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+) -> None:
+    """Print the In-ATS credential LinkedIn's side presents on /v1/in-ats/{tenant_key}/… (docs/in-ats.md),
+    or with --rotate issue a new one (also for a tenant that has none yet)."""
+    from rsc_service.in_ats import operator
+    from rsc_service.tenants import service as tenant_service
+
+    async def work(ctx: AppContext) -> dict[str, Any]:
+        async with ctx.sessionmaker.begin() as session:
+            tenant = await tenant_service.get_by_key(session, tenant_key)
+            if rotate:
+                credential = await operator.rotate_credential(session, tenant, cipher=ctx.cipher)
+            else:
+                credential = operator.credential(tenant, cipher=ctx.cipher)
+            return {"tenant_key": tenant.key, "in_ats_credential": credential}
+
+    print_record(run_in_context(read_settings(), work), as_json)
