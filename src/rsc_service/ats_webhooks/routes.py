@@ -37,17 +37,20 @@ class _DirectRoute(APIRoute):
 router = APIRouter(prefix="/v1/webhooks", tags=["ats-webhooks"], route_class=_DirectRoute)
 _REF = "#/components/schemas/{model}"
 NO_NUL = r"^[^\x00]*$"
+# The event id equals the webhook-id header, so it is what a header can carry: visible Latin-1 characters,
+# with spaces and tabs only between them.
+HEADER_VALUE = r"^[!-~\u0080-\u00ff]([ \t!-~\u0080-\u00ff]*[!-~\u0080-\u00ff])?$"
 
 
 def _storable(schema: dict[str, Any]) -> dict[str, Any]:
     """The event schema with what the mirror can store (mirror/changes.py): the event's id up to MAX_ID
-    characters; the record's ids of 1 to MAX_ID characters and its version up to MAX_VERSION; no NUL in any
-    string."""
+    characters a header can carry; the record's ids of 1 to MAX_ID characters and its version up to
+    MAX_VERSION; no NUL in any string."""
     definitions = schema.get("$defs", {})
     events = [definitions[ref.rsplit("/", 1)[-1]] for ref in schema["discriminator"]["mapping"].values()]
     records = {event["properties"]["data"]["$ref"].rsplit("/", 1)[-1] for event in events}
     for event in events:
-        event["properties"]["id"]["maxLength"] = changes.MAX_ID
+        event["properties"]["id"].update(maxLength=changes.MAX_ID, pattern=HEADER_VALUE)
     for name in records:
         for field, property_schema in definitions[name]["properties"].items():
             for branch in [property_schema, *property_schema.get("anyOf", [])]:
