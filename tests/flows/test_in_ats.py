@@ -71,6 +71,15 @@ async def linked(
             "visibility": {"linkedin_contract": "urn:li:contract:2001"},
         },
     )
+    seeded["from_linkedin"] = world.create(
+        "note",
+        {
+            "candidate_id": seeded["candidate"]["id"],
+            "body": "Recruiter note copied from LinkedIn: asked about relocation.",
+            "author_name": "Bob Sourcer",
+            "external_id": "li-note-77",
+        },
+    )
     await fake_ats.flush()
     await drain(dispatcher, clock)
     read = await candidate_service.read_back_matches(
@@ -211,6 +220,18 @@ class TestPreview:
         assert restricted["body"] is None and restricted["restricted"] is True
         assert restricted["author"] == "Alice Recruiter"
         assert "open to move" not in response.text
+
+    async def test_a_note_written_from_linkedin_shows_no_body(
+        self, linked: Linked, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.get(
+            linked.path(f"/members/{DAN}/preview"), headers=_bearer(linked.credential)
+        )
+
+        (candidate,) = response.json()["candidates"]
+        copied = next(n for n in candidate["notes"] if n["id"] == linked.seeded["from_linkedin"]["id"])
+        assert (copied["body"], copied["restricted"], copied["author"]) == (None, True, "Bob Sourcer")
+        assert "relocation" not in response.text
 
     async def test_without_a_template_the_link_is_the_ats_record_url(
         self, linked: Linked, client: httpx.AsyncClient
