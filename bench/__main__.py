@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
-from . import in_ats, ingest, initial_sync, push
+from . import in_ats, ingest, initial_sync, pull, push
 from .common import ROOT, commit, results_dir
 
 BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, tuple[dict[str, Any], bool]]]] = {
@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, tuple[dict[str, Any], boo
     "ingest": ingest.run,
     "initial_sync": initial_sync.run,
     "in_ats": in_ats.run,
+    "pull": pull.run,
 }
 
 

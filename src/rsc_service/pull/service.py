@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -36,7 +35,7 @@ from rsc_service.integrations.linkedin import (
 )
 from rsc_service.links import service as link_service
 from rsc_service.links.models import LinkSource
-from rsc_service.pull import mapping, repository
+from rsc_service.pull import mapping, pacing, repository
 from rsc_service.pull.mapping import Skip, Stream, Window
 from rsc_service.pull.models import PullCursor, PulledItem
 from rsc_service.seats import service as seat_service
@@ -46,14 +45,12 @@ from rsc_service.tenants import ats as tenant_ats
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.apps import TenantApps
 from rsc_service.tenants.models import Stage, Tenant
-from rsc_service.throttle.service import Budget, DatabaseThrottle, ThrottleConfig
 from rsc_service.web import metrics
 
 log = structlog.get_logger()
 
 LEASE_NAME: Final = "pull"
 PULLED_STAGES: Final = frozenset({Stage.ACTIVE})
-MEMBER_RECORDS_PER_MINUTE: Final = 12  # conversationEvents, per member (docs/linkedin.md#throttles)
 RETRY_PAUSE: Final = 0.05  # seconds before a failed page is asked again, doubled each time
 CONTRACT_WIDE: Final = ""  # seat_id of the streams read for a whole contract
 
@@ -118,24 +115,6 @@ class Fence:
             await self.check(session)
 
 
-class _PerMember(Mapping[str, Budget]):
-    """Every group is one member's InMail records: 12 a minute each."""
-
-    def __getitem__(self, key: str) -> Budget:
-        return Budget(records_per_window=MEMBER_RECORDS_PER_MINUTE)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-
-def member_group(member_urn: str) -> str:
-    """The throttle group of one member's InMail records (throttle groups are at most 30 characters)."""
-    return "im:" + hashlib.sha256(member_urn.encode()).hexdigest()[:24]
-
-
 # ---- the run ------------------------------------------------------------------------------------------
 
 
@@ -154,7 +133,9 @@ async def run(
     if tenant_keys is not None:
         wanted = set(tenant_keys)
         tenants = [t for t in tenants if t.key in wanted]
-    gate = asyncio.Semaphore(ctx.settings.pull.concurrency)
+    # SQLite has one writer: tenants pulled side by side would only wait on each other's commits.
+    sqlite = ctx.engine.dialect.name == "sqlite"
+    gate = asyncio.Semaphore(1 if sqlite else ctx.settings.pull.concurrency)
 
     async def one(tenant: Tenant) -> TenantReport:
         async with gate:
@@ -185,7 +166,9 @@ class _Tenant:
     app: LinkedInApp
     ats: AtsClient
     seats: Sequence[Seat]
-    members: DatabaseThrottle
+    # conversationEvents is called only by the pull, one run fleet-wide at a time (the lease), so the run's
+    # own count of each member's records is the application's (docs/pull.md#budgets).
+    pace: pacing.MemberPace
     sleep: Callable[[float], Awaitable[None]]
 
     @property
@@ -220,14 +203,7 @@ async def pull_tenant(
         return report
     async with ctx.sessionmaker() as session:
         seats = [s for s in await seat_service.list_seats(session, tenant.id) if s.active]
-    members = DatabaseThrottle(
-        ctx.sessionmaker,
-        app=app.credentials.client_id,
-        config=ThrottleConfig(budgets=_PerMember(), max_wait=timedelta(seconds=61)),
-        now=ctx.db_now,
-        sleep=sleep,
-    )
-    shared = _Tenant(ctx, fence, tenant, app, ats, seats, members, sleep)
+    shared = _Tenant(ctx, fence, tenant, app, ats, seats, pacing.MemberPace(), sleep)
     try:
         for contract in [c.contract_urn for c in tenant.contracts]:
             for stream in mapping.STREAMS:
@@ -424,6 +400,9 @@ class _Walker:
         self.ctx = shared.ctx
         self.tenant = shared.tenant
         self.settings = shared.settings
+        self.now = self.ctx.clock()  # the present this walk reads up to, fixed when it starts
+        self.overlap = timedelta(minutes=self.settings.overlap_minutes)
+        self.last_counts: dict[str, int] = {}  # InMail records per member on the last page
 
     @property
     def page_size(self) -> int:
@@ -448,29 +427,29 @@ class _Walker:
                 session, found.id, last_error=error, failures=found.failures + 1, last_run_at=self.ctx.clock()
             )
 
-    async def walk(self) -> None:
-        overlap = timedelta(minutes=self.settings.overlap_minutes)
+    def _window(self, position: datetime) -> Window | None:
         size = mapping.MAX_WINDOW
         if self.stream is Stream.STUBS:
             size = timedelta(hours=self.settings.stub_window_hours)
+        return mapping.window(position, self.now, overlap=self.overlap, size=size)
+
+    async def walk(self) -> None:
+        self.now = self.ctx.clock()
+        self.overlap = timedelta(minutes=self.settings.overlap_minutes)
         async with self.ctx.sessionmaker.begin() as session:
             await self.shared.fence.check(session)
             cursor = await self._cursor(session)
-            await repository.update_cursor(session, cursor.id, last_run_at=self.ctx.clock())
-        now = self.ctx.clock()
-        previous_total = cursor.page_total
-        while True:
+            cursor.last_run_at = self.now
             if cursor.window_end is None:
-                position = cursor.position or now - timedelta(hours=self.settings.initial_lookback_hours)
-                opened = mapping.window(position, now, overlap=overlap, size=size)
-                if opened is None:
-                    break
-                cursor = await self._move(
-                    cursor, position=position, window_end=opened.end, page_start=0, page_total=None
-                )
-                previous_total = None
-            assert cursor.window_end is not None and cursor.position is not None
-            current = Window(cursor.position - overlap, cursor.window_end)
+                position = cursor.position or self.now - timedelta(hours=self.settings.initial_lookback_hours)
+                opened = self._window(position)
+                if opened is not None:
+                    cursor.position, cursor.window_end = position, opened.end
+                    cursor.page_start, cursor.page_total = 0, None
+        previous_total = cursor.page_total
+        while cursor.window_end is not None:
+            assert cursor.position is not None
+            current = Window(cursor.position - self.overlap, cursor.window_end)
             try:
                 page = await self._fetch(current, cursor.page_start)
             except Rejected as error:
@@ -478,6 +457,7 @@ class _Walker:
                 if self.stream is Stream.STUBS and error.status == 400 and half > cursor.position:
                     # Over LinkedIn's 20,000-result ceiling: the same start, half as long.
                     cursor = await self._move(cursor, window_end=half, page_start=0, page_total=None)
+                    previous_total = None
                     continue
                 raise
             start = cursor.page_start
@@ -488,11 +468,11 @@ class _Walker:
                 if shift and start:
                     start = max(0, start - shift)
                     page = await self._fetch(current, start)
-            previous_total = page.total
             self.report.pages += 1
             finished = len(page.elements) < self.page_size or (
                 page.total is not None and start + len(page.elements) >= page.total
             )
+            previous_total = None if finished else page.total
             cursor = await self._apply(
                 cursor, page.elements, start=start, total=page.total, finished=finished
             )
@@ -501,7 +481,12 @@ class _Walker:
         async with self.ctx.sessionmaker.begin() as session:
             await self.shared.fence.check(session)
             await repository.update_cursor(session, cursor.id, **values)
-            return await self._cursor(session)
+            return await self._reread(session, cursor)
+
+    async def _reread(self, session: AsyncSession, cursor: PullCursor) -> PullCursor:
+        found = await session.get(PullCursor, cursor.id, populate_existing=True)
+        assert found is not None
+        return found
 
     async def _fetch(self, current: Window, start: int) -> _Page:
         tries = self.settings.page_retries + 1
@@ -524,6 +509,7 @@ class _Walker:
             f"{mapping.SEAT_PREFIX}{s.seat_id}" for s in self.shared.seats if s.contract_urn == self.contract
         ]
         if self.stream is Stream.INMAILS:
+            await self._before_inmails()
             events = await app.list_conversation_events(
                 f"{mapping.SEAT_PREFIX}{self.seat_id}",
                 window_start=current.start_ms,
@@ -531,7 +517,7 @@ class _Walker:
                 start=start,
                 count=count,
             )
-            await self._pace_members(events.elements)
+            self._count_members(events.elements)
             return _Page(list(events.elements), events.paging.total)
         if self.stream is Stream.NOTES:
             notes = await app.list_prospect_notes(
@@ -553,16 +539,21 @@ class _Walker:
         )
         return _Page(list(stubs.elements), stubs.paging.total)
 
-    async def _pace_members(self, events: Sequence[wire.ConversationEvent]) -> None:
-        """Count each member's InMail records in the shared per-member budget, waiting while a member's
-        minute is full, so the next page does not ask LinkedIn for more than 12 of one member a minute."""
+    async def _before_inmails(self) -> None:
+        """Wait until the members of the last page could appear as often again within their minute: pages
+        follow time, so the next one is most likely with the same members (12 records each a minute)."""
+        wait = self.shared.pace.wait(self.last_counts, self.ctx.clock())
+        if wait > timedelta(0):
+            await self.shared.sleep(wait.total_seconds())
+
+    def _count_members(self, events: Sequence[wire.ConversationEvent]) -> None:
         counts: dict[str, int] = {}
         for event in events:
             member = mapping.person_urn(event.member)
             if member:
                 counts[member] = counts.get(member, 0) + 1
-        for member, records in counts.items():
-            await self.shared.members.acquire(member_group(member), records)
+        self.shared.pace.record(counts, self.ctx.clock())
+        self.last_counts = counts
 
     # ---- one page ----
 
@@ -571,6 +562,9 @@ class _Walker:
     ) -> PullCursor:
         ids = [self._id(e) for e in elements]
         members = [m for m in (self._member(e) for e in elements) if m]
+        if not elements:
+            move = self._moved(cursor, start=start, count=0, total=total, finished=finished)
+            return await self._commit(cursor, [], move)
         async with self.ctx.sessionmaker() as session:
             done = await repository.pulled(
                 session, tenant_id=self.tenant.id, stream=self.stream.value, item_ids=[i for i in ids if i]
@@ -593,12 +587,27 @@ class _Walker:
             # Keep what did land, without moving the cursor: the page is read again and those are skipped.
             await self._commit(cursor, outcomes, None)
             raise
-        if finished:
-            assert cursor.window_end is not None
-            move = {"position": cursor.window_end, "window_end": None, "page_start": 0, "page_total": None}
-        else:
-            move = {"page_start": start + len(elements), "page_total": total}
-        return await self._commit(cursor, outcomes, move)
+        return await self._commit(
+            cursor,
+            outcomes,
+            self._moved(cursor, start=start, count=len(elements), total=total, finished=finished),
+        )
+
+    def _moved(
+        self, cursor: PullCursor, *, start: int, count: int, total: int | None, finished: bool
+    ) -> dict[str, Any]:
+        """Where the cursor goes after a page: the next page, or the next window (opened in the same commit;
+        none once the walk reached the present)."""
+        if not finished:
+            return {"page_start": start + count, "page_total": total}
+        assert cursor.window_end is not None
+        following = self._window(cursor.window_end)
+        return {
+            "position": cursor.window_end,
+            "window_end": following.end if following else None,
+            "page_start": 0,
+            "page_total": None,
+        }
 
     async def _commit(
         self, cursor: PullCursor, outcomes: Sequence[_Outcome], move: dict[str, Any] | None
@@ -626,7 +635,7 @@ class _Walker:
                 if done:
                     values["last_success_at"] = now
                 await repository.update_cursor(session, cursor.id, **values)
-            fresh = await self._cursor(session)
+            fresh = await self._reread(session, cursor)
         for o in outcomes:
             if o.withdrawn is not None:
                 self.report.withdrawn += 1
