@@ -4,10 +4,12 @@ a member already linked; R5: a note by a seat holder with no ATS user is written
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from rsc_service.links.models import CandidateLink
 from rsc_service.seats.models import Seat
+from rsc_service.simulators.linkedin.config import SimConfig
 from tests.pull.conftest import Pull
 
 DAN, EVE = "urn:li:person:m1004", "urn:li:person:m1005"
@@ -104,3 +106,31 @@ class TestNoteAuthors:
         assert notes["Met at the robotics fair."]["author_name"] == f"{carol.first_name} {carol.last_name}"
         assert notes["Rita's own note."]["author_user_id"] == pull.rita
         assert notes["Rita's own note."]["author_name"] is None
+
+
+class TestStubWindows:
+    @pytest.fixture
+    def sim_config(self) -> SimConfig:
+        # LinkedIn refuses a mail-stub query matching more than this many (20,000 on the real one).
+        return SimConfig(
+            task_completion_seconds=1,
+            sync_records_per_window=None,
+            sync_requests_per_day=None,
+            mail_stub_result_ceiling=1,
+        )
+
+    async def test_a_window_matching_too_many_stubs_is_read_in_halves(self, pull: Pull) -> None:
+        pull.clock.advance(minutes=5)
+        for member in ("m1004", "m1005"):
+            inmail = await pull.inmail(3001, member)
+            await pull.reply(inmail, email=True, phone=False)
+            pull.clock.advance(minutes=25)
+
+        report = await pull.run()
+
+        assert report.failed == [], report
+        [stubs] = [s for s in report.tenants[0].streams if s.stream == "mail_stubs"]
+        assert stubs.written == 2 and stubs.error is None
+        assert sorted(c["first_name"] for c in created_by_pull(pull)) == ["Dan", "Eve"]
+        refused = await pull.linkedin.get("/_sim/requests", params={"pathPrefix": "/v2/mailStubs"})
+        assert any(r["status"] == 400 for r in refused.json()["elements"])  # halved after LinkedIn said so
