@@ -17,10 +17,11 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rsc_service.crypto import Cipher
 from rsc_service.errors import Unauthorized
 from rsc_service.tenants import in_ats_credential
 from rsc_service.tenants import service as tenant_service
-from rsc_service.web.deps import context_of
+from rsc_service.web.deps import Ctx, context_of
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -42,7 +43,7 @@ def _unauthorized() -> Unauthorized:
     return error
 
 
-async def _resolve(request: Request, session: AsyncSession) -> InAtsTenant:
+async def _resolve(request: Request, session: AsyncSession, cipher: Cipher) -> InAtsTenant:
     found = getattr(request.state, "in_ats_tenant", None)
     if isinstance(found, InAtsTenant):
         return found
@@ -51,7 +52,7 @@ async def _resolve(request: Request, session: AsyncSession) -> InAtsTenant:
     if scheme.lower() != "bearer" or not given.startswith(in_ats_credential.PREFIX):
         raise _unauthorized()
     tenant = await tenant_service.find_by_key(session, str(request.path_params.get("tenant_key", "")))
-    if tenant is None or not in_ats_credential.verify(tenant, given, cipher=context_of(request).cipher):
+    if tenant is None or not in_ats_credential.verify(tenant, given, cipher=cipher):
         raise _unauthorized()
     found = InAtsTenant(tenant.id, tenant.key, tenant.candidate_url_template)
     request.state.in_ats_tenant = found
@@ -69,9 +70,10 @@ class InAtsRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def checked(request: Request) -> Response:
-            async with context_of(request).sessionmaker() as session:
+            ctx = context_of(request)
+            async with ctx.sessionmaker() as session:
                 request.state.in_ats_session = session
-                await _resolve(request, session)
+                await _resolve(request, session, ctx.cipher)
                 return await handler(request)
 
         return checked
@@ -84,10 +86,10 @@ def _session_of(request: Request) -> AsyncSession:
 
 
 async def _principal(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request, ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> InAtsTenant:
     del credentials  # declared for the OpenAPI security scheme; InAtsRoute has read the header already
-    return await _resolve(request, _session_of(request))
+    return await _resolve(request, _session_of(request), ctx.cipher)
 
 
 InAtsPrincipal = Annotated[InAtsTenant, Depends(_principal)]
