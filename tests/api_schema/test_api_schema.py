@@ -42,6 +42,7 @@ POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "410", "429", "5x
 CONFIG = SchemathesisConfig.from_dict(
     {
         "seed": SEED,
+        "request-timeout": 60,  # a loaded CI machine is slow, not wrong
         "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
         # The walk follows links with valid requests; invalid ones are the per-operation run's.
         "phases": {"stateful": {"max-steps": STATEFUL_STEPS, "generation": {"mode": "positive"}}},
@@ -59,7 +60,24 @@ def credentials_for(case: Any, served: Served) -> dict[str, str]:
         return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     if path.startswith("/v1/integration"):
         return {"Authorization": f"Bearer {served.caller.api_key}"}
+    if path.startswith("/v1/in-ats"):
+        return {"Authorization": f"Bearer {_in_ats_credential(served)}"}
     return {}
+
+
+_IN_ATS: dict[str, str] = {}
+
+
+def _in_ats_credential(served: Served) -> str:
+    """LinkedIn's side's credential for the calling tenant, read back once through the operator API (the
+    admin routes act on the other tenant, so nothing rotates it meanwhile)."""
+    key = served.caller.key
+    if key not in _IN_ATS:
+        with served.admin() as admin:
+            answer = admin.get(f"/v1/admin/tenants/{key}/in-ats/credential")
+        assert answer.status_code == 200, answer.text
+        _IN_ATS[key] = answer.json()["credential"]
+    return _IN_ATS[key]
 
 
 def aim(case: Any, served: Served) -> None:
