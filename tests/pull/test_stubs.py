@@ -50,6 +50,8 @@ class TestReplyCandidates:
         # The InMail and the reply land on the new candidate as emails, once each.
         emails = sorted((e["direction"], e["candidate_id"]) for e in pull.records("email"))
         assert emails == [("inbound", candidate["id"]), ("outbound", candidate["id"])]
+        [thread] = {e["thread_id"] for e in pull.records("email")}  # the reply is in the InMail's thread
+        assert str(thread).startswith("urn:li:messagingThread:")
         assert pull.duplicates() == []
 
     async def test_a_reply_without_consent_to_the_email_carries_no_email(self, pull: Pull) -> None:

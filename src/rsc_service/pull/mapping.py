@@ -142,8 +142,7 @@ def note(
 def email(
     element: wire.ConversationEvent, *, contract_urn: str, sender: Author, now: datetime
 ) -> ats.EmailCreate | Skip:
-    """R6: an InMail becomes an ATS email (direction, subject, body, sent at); the thread is in the body's
-    external id family, one email per event."""
+    """R6: an InMail becomes an ATS email (direction, subject, body, sent at, thread), one per event."""
     identifier = item_id(element.id)
     body = (element.body or "").strip()
     if identifier is None or not body:
@@ -154,8 +153,9 @@ def email(
         subject=element.subject or None,
         body=body,
         direction="inbound" if inbound else "outbound",
-        sender_name=None if not inbound and sender.ats_user_id else (None if inbound else sender.name),
+        sender_name=None if inbound or sender.ats_user_id else sender.name,
         sender_user_id=None if inbound else sender.ats_user_id,
+        thread_id=(element.thread or None) and element.thread[:200],
         sent_at=from_ms(element.created_at) or now,
         visibility=visibility(contract_urn),
     )

@@ -173,6 +173,7 @@ class Email(_Record):
     direction: EmailDirection
     sender_name: str | None = None
     sender_user_id: str | None = None
+    thread_id: str | None = Field(default=None, max_length=200)
     sent_at: AwareDatetime
     visibility: Visibility | None = None
     external_id: str
@@ -243,6 +244,7 @@ class EmailCreate(_Create):
     direction: EmailDirection
     sender_name: str | None = None
     sender_user_id: str | None = None
+    thread_id: str | None = Field(default=None, max_length=200)
     sent_at: AwareDatetime
     visibility: Visibility | None = None
 

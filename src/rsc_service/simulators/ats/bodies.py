@@ -82,6 +82,7 @@ class EmailCreate(_Create):
     direction: Literal["outbound", "inbound"]
     sender_name: str | None = None
     sender_user_id: str | None = None
+    thread_id: str | None = Field(default=None, max_length=200)
     sent_at: AwareDatetime
     visibility: Visibility | None = None
 

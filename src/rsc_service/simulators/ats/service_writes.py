@@ -107,7 +107,7 @@ def create_email(world: World, candidate_id: str, body: Body) -> tuple[Record, b
     at = world.now()
     email = {"kind": "email", "id": world.next_id("email"), "version": 1, "created_at": at, "updated_at": at}
     email |= {"candidate_id": candidate_id, "subject": None, "sender_name": None, "sender_user_id": None}
-    email |= {"visibility": None} | body
+    email |= {"thread_id": None, "visibility": None} | body
     world.store(email)  # the contract has no email events
     _log(world, "create_email", email, body, status=201)
     return email, True
