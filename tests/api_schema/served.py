@@ -8,7 +8,6 @@ import asyncio
 import json
 import re
 import threading
-import uuid
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from rsc_service.app import create_app
 from rsc_service.ats_webhooks import routes
 from rsc_service.integrations.ats import signatures
 from rsc_service.linkedin_notifications import signing
+from rsc_service.mirror.changes import MAX_ID
 from rsc_service.simulators.ats.app import create_app as create_ats_sim
 from rsc_service.simulators.ats.config import AtsSimConfig, SeedOptions
 from rsc_service.simulators.linkedin.app import create_app as create_linkedin_sim
@@ -104,23 +104,34 @@ class Credentials(requests.auth.AuthBase):
         return request
 
     def _sign_webhook(self, request: requests.PreparedRequest, raw: bytes) -> None:
-        if signatures.HEADER_SIGNATURE in request.headers:
+        """The three Standard Webhooks headers, as generated, are replaced by a real signature when they are
+        valid as the document describes them; a header left out or generated invalid is sent as it is."""
+        msg_id = request.headers.get(signatures.HEADER_ID)
+        timestamp = request.headers.get(signatures.HEADER_TIMESTAMP)
+        signature = request.headers.get(signatures.HEADER_SIGNATURE)
+        if msg_id is None or timestamp is None or not signature:
+            return
+        if not (_header_safe(msg_id) and len(msg_id) <= MAX_ID and timestamp.isdigit()):
             return
         try:
             raw.decode()
         except UnicodeDecodeError:
-            return  # Standard Webhooks signs text: such a body goes unsigned and is refused as such
+            return  # Standard Webhooks signs text: such a body cannot be signed
         try:
             given = json.loads(raw) if raw else None
         except ValueError:
             given = None
         found = given.get("id") if isinstance(given, dict) else None
-        # The event's id when a header can carry it (the document's pattern), else one it cannot equal.
-        sendable = isinstance(found, str) and re.fullmatch(routes.HEADER_VALUE, found) is not None
-        msg_id = found if sendable and isinstance(found, str) else f"msg_{uuid.uuid4().hex}"
+        # The event's id when a header can carry it, as the ATS sends it; else the generated one.
+        if isinstance(found, str) and _header_safe(found):
+            msg_id = found
         request.headers.update(
             signatures.sign(raw, self.served.caller.webhook_secret, msg_id, datetime.now(UTC))
         )
+
+
+def _header_safe(value: str) -> bool:
+    return re.fullmatch(routes.HEADER_VALUE, value) is not None
 
 
 def _server(app: FastAPI, port: int) -> uvicorn.Server:

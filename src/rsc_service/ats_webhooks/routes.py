@@ -11,6 +11,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from rsc_service.ats_webhooks.deps import STORED_IDS, verified_event
 from rsc_service.errors import problem_responses
+from rsc_service.integrations.ats import signatures
 from rsc_service.integrations.ats import wire as ats
 from rsc_service.mirror import changes
 from rsc_service.web import answers
@@ -76,12 +77,32 @@ def _no_nul(schema: Any) -> None:
 def _event_body() -> dict[str, Any]:
     schema = _storable(TypeAdapter(ats.WebhookEvent).json_schema(ref_template=_REF))
     return {
+        "parameters": [
+            _header(signatures.HEADER_ID, "The event's id", pattern=HEADER_VALUE, maxLength=changes.MAX_ID),
+            _header(
+                signatures.HEADER_TIMESTAMP,
+                "Unix seconds; within RSC_ATS__WEBHOOK_TOLERANCE_SECONDS",
+                pattern=r"^[0-9]+$",
+            ),
+            _header(signatures.HEADER_SIGNATURE, "Space-separated `v1,<base64 HMAC-SHA256>`", minLength=1),
+        ],
         "requestBody": {
             "required": True,
             "description": "One ATS event (openapi/ats-api.yaml); its `id` equals the webhook-id header",
             "content": {"application/json": {"schema": {k: v for k, v in schema.items() if k != "$defs"}}},
         },
         answers.COMPONENTS: schema.get("$defs", {}),
+    }
+
+
+def _header(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    """A Standard Webhooks header: without it, or with a signature that does not verify, the answer is 401."""
+    return {
+        "name": name,
+        "in": "header",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", **schema},
     }
 
 
