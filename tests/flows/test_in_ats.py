@@ -71,6 +71,12 @@ async def linked(
             "visibility": {"linkedin_contract": "urn:li:contract:2001"},
         },
     )
+    seeded["secret_job"] = world.create(
+        "job", {"title": "Chief Robot Officer (confidential search)", "restricted": True}
+    )
+    seeded["secret_application"] = world.create(
+        "application", {"candidate_id": seeded["candidate"]["id"], "job_id": seeded["secret_job"]["id"]}
+    )
     seeded["from_linkedin"] = world.create(
         "note",
         {
@@ -184,12 +190,14 @@ class TestPreview:
             f"https://acme.ats.example/people/{seeded['candidate']['id']}?tab=profile"
         )
         assert (candidate["has_notes"], candidate["has_interviews"]) == (True, True)
-        (application,) = candidate["applications"]
-        assert application["id"] == seeded["application"]["id"]
+        applications = {a["id"]: a for a in candidate["applications"]}
+        assert set(applications) == {seeded["application"]["id"], seeded["secret_application"]["id"]}
+        application = applications[seeded["application"]["id"]]
         assert application["job"] == {
             "id": seeded["job"]["id"],
             "title": "Robotics Engineer",
             "status": "open",
+            "restricted": False,
         }
         assert application["stage"] == "Phone screen"
         stages = [change["stage"] for change in application["stage_changes"]]
@@ -220,6 +228,25 @@ class TestPreview:
         assert restricted["body"] is None and restricted["restricted"] is True
         assert restricted["author"] == "Alice Recruiter"
         assert "open to move" not in response.text
+
+    async def test_a_job_only_its_hiring_team_sees_shows_no_title(
+        self, linked: Linked, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.get(
+            linked.path(f"/members/{DAN}/preview"), headers=_bearer(linked.credential)
+        )
+
+        (candidate,) = response.json()["candidates"]
+        secret = next(
+            a for a in candidate["applications"] if a["id"] == linked.seeded["secret_application"]["id"]
+        )
+        assert secret["job"] == {
+            "id": linked.seeded["secret_job"]["id"],
+            "title": None,
+            "status": "open",
+            "restricted": True,
+        }
+        assert "confidential" not in response.text
 
     async def test_a_note_written_from_linkedin_shows_no_body(
         self, linked: Linked, client: httpx.AsyncClient

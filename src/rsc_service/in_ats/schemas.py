@@ -57,8 +57,13 @@ class StageChangePreview(BaseModel):
 
 class JobPreview(BaseModel):
     id: str
-    title: str | None = Field(description="Null when the ATS never told us the job")
+    title: str | None = Field(
+        description="Null when the ATS never told us the job, or when the job is `restricted`"
+    )
     status: str | None = Field(examples=["open", "closed", "deleted"])
+    restricted: bool = Field(
+        description="Only the job's hiring team may see it in the ATS: its title is not shown (P7)"
+    )
 
 
 class ApplicationPreview(BaseModel):

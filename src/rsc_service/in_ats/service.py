@@ -123,11 +123,18 @@ def _stage_changes(
 
 
 def _job(job_id: str, record: AtsRecord | None) -> schemas.JobPreview:
+    """The job an application is for. A job only its hiring team may see (P7) keeps its title to itself:
+    the preview does not know which Recruiter user is looking (docs/in-ats.md#privacy)."""
     job = _parse(ats.Job, record.data) if record is not None else None
-    if job is None:
-        return schemas.JobPreview(id=job_id, title=None, status="deleted" if record is not None else None)
-    assert record is not None
-    return schemas.JobPreview(id=job_id, title=job.title, status="deleted" if record.deleted else job.status)
+    if record is None or job is None:
+        status = "deleted" if record is not None else None
+        return schemas.JobPreview(id=job_id, title=None, status=status, restricted=False)
+    return schemas.JobPreview(
+        id=job_id,
+        title=None if job.restricted else job.title,
+        status="deleted" if record.deleted else job.status,
+        restricted=job.restricted,
+    )
 
 
 def _user_ids(records: Iterable[BaseModel]) -> set[str]:
