@@ -21,6 +21,7 @@ from rsc_service.exports import routes as export_routes
 from rsc_service.in_ats import admin_routes as in_ats_admin_routes
 from rsc_service.in_ats import routes as in_ats_routes
 from rsc_service.linkedin_notifications import routes as linkedin_notification_routes
+from rsc_service.linkedin_tab import routes as linkedin_tab_routes
 from rsc_service.links_api import routes as link_routes
 from rsc_service.onboarding import deactivation_routes, initial_sync_routes
 from rsc_service.onboarding import routes as onboarding_routes
@@ -136,4 +137,5 @@ def create_app(
     app.include_router(in_ats_admin_routes.router)
     app.include_router(link_routes.router)
     app.include_router(export_routes.router)
+    app.include_router(linkedin_tab_routes.router)
     return app

@@ -395,6 +395,12 @@ async def holder(session: AsyncSession, tenant_id: uuid.UUID, seat: str) -> Seat
     return await repository.by_linkedin_id(session, tenant_id, seat.removeprefix(SEAT_URN_PREFIX))
 
 
+async def connected_seat(session: AsyncSession, tenant_id: uuid.UUID, ats_user_id: str) -> Seat | None:
+    """The active seat `ats_user_id` is connected to, if any."""
+    seat = await repository.held_by(session, tenant_id, ats_user_id)
+    return seat if seat is not None and seat.active else None
+
+
 # ---- for the push ----------------------------------------------------------------------------------------
 
 
