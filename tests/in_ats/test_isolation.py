@@ -1,5 +1,6 @@
-"""Tenant isolation of the In-ATS routes, the operator's In-ATS routes and the ATS-facing link routes: each
-refuses another tenant's credential or key and never answers about another tenant's member or candidate.
+"""Tenant isolation of the In-ATS routes, the operator's In-ATS routes and the ATS-facing routes about one
+candidate (links, the LinkedIn tab): each refuses another tenant's credential or key and never answers
+about another tenant's member or candidate.
 
 The cases are checked against the app's route table: a new route under these prefixes without a case here
 fails `test_every_route_has_an_isolation_case`.
@@ -20,7 +21,7 @@ from tests.in_ats.conftest import Side
 PREFIXES = (
     "/v1/in-ats/",
     "/v1/admin/tenants/{tenant_key}/in-ats",
-    "/v1/integration/candidates/{candidate_id}/link",
+    "/v1/integration/candidates/",  # every route about one ATS candidate (links, the LinkedIn tab, …)
     "/v1/integration/links",
 )
 
@@ -105,6 +106,11 @@ async def _history(c: httpx.AsyncClient, _: Side, about: Side, h: dict[str, str]
     return await c.get(_link_path(about) + "/history", headers=h)
 
 
+async def _linkedin_tab(c: httpx.AsyncClient, _: Side, about: Side, h: dict[str, str]) -> httpx.Response:
+    path = f"/v1/integration/candidates/{about.candidate_id}/linkedin-tab"
+    return await c.get(path, params={"ats_user_id": "u_1"}, headers=h)
+
+
 async def _lookup(c: httpx.AsyncClient, _: Side, about: Side, h: dict[str, str]) -> httpx.Response:
     return await c.post(
         "/v1/integration/links/lookup", json={"candidate_ids": [about.candidate_id]}, headers=h
@@ -134,6 +140,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("PUT", "/v1/integration/candidates/{candidate_id}/link"): _ats(_put_link),
     ("DELETE", "/v1/integration/candidates/{candidate_id}/link"): _ats(_delete_link),
     ("GET", "/v1/integration/candidates/{candidate_id}/link/history"): _ats(_history),
+    ("GET", "/v1/integration/candidates/{candidate_id}/linkedin-tab"): _ats(_linkedin_tab),
     ("POST", "/v1/integration/links/lookup"): Case(_lookup, 200, 200, _api, _api, 200),
     ("GET", "/v1/admin/tenants/{tenant_key}/in-ats"): _operator(_settings),
     ("PUT", "/v1/admin/tenants/{tenant_key}/in-ats"): _operator(_set_template),
