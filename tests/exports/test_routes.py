@@ -70,6 +70,7 @@ class TestValidation:
             ({"source": "x" * 101}, "source"),
             ({"stage": ""}, "stage"),
             ({"sourcer": "usr_2"}, "sourcer"),
+            ({"source": "Recruiter\x00export"}, "source"),  # PostgreSQL cannot store a NUL: refused first
         ):
             answer = await client.put("/v1/integration/export-settings", json=bad, headers=mine)
             assert answer.status_code == 422, answer.text

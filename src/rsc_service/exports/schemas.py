@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rsc_service.exports.decide import DEFAULT_SOURCE
 from rsc_service.exports.models import Export, Outcome
+from rsc_service.tenants.schemas import NO_NUL
 
 
 class ExportRead(BaseModel):
@@ -36,12 +37,22 @@ class ExportListRead(BaseModel):
 class ExportSettingsBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    source: str = Field(DEFAULT_SOURCE, min_length=1, max_length=100, description="The candidate's source")
+    source: str = Field(
+        DEFAULT_SOURCE, min_length=1, max_length=100, pattern=NO_NUL, description="The candidate's source"
+    )
     stage: str | None = Field(
-        None, min_length=1, max_length=100, description="The first stage on the job; null: the job's first"
+        None,
+        min_length=1,
+        max_length=100,
+        pattern=NO_NUL,
+        description="The first stage on the job; null: the job's first",
     )
     sourcer_user_id: str | None = Field(
-        None, min_length=1, max_length=200, description="The sourcer; null: the exporting user"
+        None,
+        min_length=1,
+        max_length=200,
+        pattern=NO_NUL,
+        description="The sourcer; null: the exporting user",
     )
 
 

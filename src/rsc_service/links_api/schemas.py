@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from rsc_service.in_ats.schemas import MEMBER_PATTERN
 
@@ -37,7 +38,9 @@ class LinkRead(BaseModel):
 class LinkLookup(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    candidate_ids: list[str] = Field(
+    candidate_ids: list[
+        Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]+$")]
+    ] = Field(
         min_length=1,
         max_length=MAX_LOOKUP,
         description=f"ATS candidate ids, at most {MAX_LOOKUP} (the names of a list page)",

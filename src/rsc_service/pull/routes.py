@@ -57,7 +57,7 @@ def _run_read(report: RunReport) -> PullRunRead:
     "/pull",
     response_model=PullRunRead,
     summary="Pull LinkedIn notes, InMails and reply stubs into the ATS now; answers when the run ends",
-    responses=problem_responses(409, 422),
+    responses=problem_responses(404, 409, 422),
 )
 async def pull_now(body: PullRunRequest, ctx: Ctx, _: AdminPrincipal) -> PullRunRead:
     apps = TenantApps.with_database_throttle(
