@@ -45,11 +45,13 @@ openapi-check: $(STAMP)
 
 test-sqlite: $(STAMP)
 	@echo "== pytest on SQLite =="
+	./scripts/ensure-chromium.sh
 	RSC_TEST_DATABASE=sqlite $(BIN)/pytest -q -p no:cacheprovider --ignore=tests/conformance $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
 	@echo "== pytest on PostgreSQL =="
 	./scripts/ensure-postgres.sh
+	./scripts/ensure-chromium.sh
 	RSC_TEST_DATABASE=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider --ignore=tests/conformance $(PYTEST_ARGS)
 
 conformance: $(STAMP)

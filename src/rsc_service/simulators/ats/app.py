@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import httpx
 from fastapi import FastAPI
 
-from rsc_service.simulators.ats import api, control, problems, seed
+from rsc_service.simulators.ats import api, control, pages, problems, seed
 from rsc_service.simulators.ats.config import AtsSimConfig
 from rsc_service.simulators.ats.webhooks import WebhookSender
 from rsc_service.simulators.ats.world import World
@@ -55,4 +55,5 @@ def create_app(
     problems.install(app)
     app.include_router(api.router)
     app.include_router(control.router)
+    app.include_router(pages.router)
     return app

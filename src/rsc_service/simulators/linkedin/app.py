@@ -10,7 +10,7 @@ import httpx
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from . import actions, api, auth, control
+from . import actions, api, auth, control, pages
 from .config import SimConfig
 from .errors import OAuthError, RestliError
 from .faults import FaultMiddleware, Faults
@@ -67,6 +67,7 @@ def create_app(
     app.include_router(auth.router)
     app.include_router(control.router)
     app.include_router(actions.router)
+    app.include_router(pages.router)
     app.include_router(api.router)
     # Faults sit outside the tunnel, so a fault hits a request before anything in it is applied.
     app.add_middleware(TunnelMiddleware, config=config)

@@ -1,0 +1,58 @@
+"""The service and both simulators on real ports for a browser: uvicorn servers on the test's own event
+loop, so the service keeps the test's database session, clock and dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from tests.flows.conftest import (
+    FakeAts,
+    ats,
+    ctx_li,
+    dispatcher,
+    fake_ats,
+    linkedin_http,
+    linkedin_sim,
+    sim_config,
+)
+from tests.processes import free_port
+
+__all__ = ["ats", "ctx_li", "dispatcher", "fake_ats", "linkedin_http", "linkedin_sim", "sim_config"]
+
+
+@dataclass(frozen=True)
+class Urls:
+    service: str
+    ats: str
+    linkedin: str
+
+
+@pytest.fixture
+async def urls(app: FastAPI, fake_ats: FakeAts, linkedin_sim: FastAPI) -> AsyncIterator[Urls]:
+    """The three apps the in-process fixtures built, each served on 127.0.0.1 for as long as the test runs."""
+    apps = {"service": app, "ats": fake_ats.app, "linkedin": linkedin_sim}
+    servers: dict[str, uvicorn.Server] = {}
+    for name, served in apps.items():
+        config = uvicorn.Config(
+            served, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="off"
+        )
+        servers[name] = uvicorn.Server(config)
+    tasks = [asyncio.create_task(server.serve()) for server in servers.values()]
+    try:
+        for _ in range(300):
+            if all(server.started for server in servers.values()):
+                break
+            assert not any(task.done() for task in tasks), "a server stopped while starting"
+            await asyncio.sleep(0.02)
+        assert all(server.started for server in servers.values()), "the servers did not start"
+        yield Urls(**{name: f"http://127.0.0.1:{server.config.port}" for name, server in servers.items()})
+    finally:
+        for server in servers.values():
+            server.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
