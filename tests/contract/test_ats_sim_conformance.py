@@ -118,9 +118,15 @@ class TestConformance:
             "sent_at": "2026-03-01T17:02:00Z",
         }
         path = "/candidates/{candidate_id}/emails"
-        await call("post", path, f"/candidates/{cid}/emails", 201, json=email)
+        sent = await call("post", path, f"/candidates/{cid}/emails", 201, json=email)
         await call("post", path, f"/candidates/{cid}/emails", 200, json=email)
         await call("post", path, "/candidates/none/emails", 404, json=email)
+        read = await call("get", "/emails/{email_id}", f"/emails/{sent['id']}", 200)
+        assert (read["id"], read["body"], read["direction"]) == (sent["id"], "Hi", "inbound")
+        await call("get", "/emails/{email_id}", "/emails/nope", 404)
+        await call(
+            "get", "/emails/{email_id}", f"/emails/{sent['id']}", 401, headers={"authorization": "Bearer x"}
+        )
 
         message = {"external_id": "u:1", "subject": "Initial sync finished", "body": "Done."}
         path = "/users/{user_id}/emails"
@@ -134,6 +140,7 @@ class TestConformance:
             assert await call("post", path, path, 200, json={"external_id": external_id}) == withdrawn
             await call("post", path, path, 404, json={"external_id": "none"})
             await call("post", path, path, 422, json={"id": external_id})
+        await call("get", "/emails/{email_id}", f"/emails/{sent['id']}", 404)  # withdrawn: gone, as a note
 
         operations = {(p, m) for p, item in ats_contract["paths"].items() for m in item if m != "parameters"}
         assert {(p, m) for p, m, _ in checked} == operations

@@ -155,6 +155,9 @@ class AtsClient:
     async def get_note(self, note_id: str) -> wire.Note:
         return await self._get(f"/notes/{_segment(note_id)}", wire.Note)
 
+    async def get_email(self, email_id: str) -> wire.Email:
+        return await self._get(f"/emails/{_segment(email_id)}", wire.Email)
+
     async def get_interview_feedback(self, feedback_id: str) -> wire.InterviewFeedback:
         return await self._get(f"/interview_feedback/{_segment(feedback_id)}", wire.InterviewFeedback)
 

@@ -84,6 +84,9 @@ for _path, (_kind, _filters) in COLLECTIONS.items():
     router.add_api_route(f"/{_path}/{{record_id}}", _get_route(_kind), methods=["GET"], name=f"get_{_kind}")
 
 
+router.add_api_route("/emails/{record_id}", _get_route("email"), methods=["GET"], name="get_email")
+
+
 @router.get("/account")
 async def get_account(world: WorldDep) -> Record:
     return world.account
