@@ -178,6 +178,14 @@ class PullSettings(BaseModel):
     )
 
 
+class LinksSettings(BaseModel):
+    """The ATS's link routes (docs/in-ats.md#links)."""
+
+    connect_wait_seconds: float = Field(
+        5.0, gt=0, le=30, description="How long connect before alert waits for LinkedIn's email match"
+    )
+
+
 class SchedulerSettings(BaseModel):
     enabled: bool = Field(True, description="Run periodic jobs in this process")
     lease_ttl_seconds: float = Field(60.0, gt=0, description="Singleton job lease; renewed while running")
@@ -231,6 +239,7 @@ class Settings(BaseSettings):
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     onboarding: OnboardingSettings = Field(default_factory=OnboardingSettings)
     pull: PullSettings = Field(default_factory=PullSettings)
+    links: LinksSettings = Field(default_factory=LinksSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     admin: AdminSettings = Field(default_factory=AdminSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)

@@ -111,6 +111,11 @@ async def _linkedin_tab(c: httpx.AsyncClient, _: Side, about: Side, h: dict[str,
     return await c.get(path, params={"ats_user_id": "u_1"}, headers=h)
 
 
+async def _connect(c: httpx.AsyncClient, _: Side, about: Side, h: dict[str, str]) -> httpx.Response:
+    # The owner's candidate is linked already: answered at once, without waiting for LinkedIn.
+    return await c.post(f"/v1/integration/candidates/{about.candidate_id}/connect", headers=h)
+
+
 async def _lookup(c: httpx.AsyncClient, _: Side, about: Side, h: dict[str, str]) -> httpx.Response:
     return await c.post(
         "/v1/integration/links/lookup", json={"candidate_ids": [about.candidate_id]}, headers=h
@@ -141,6 +146,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("DELETE", "/v1/integration/candidates/{candidate_id}/link"): _ats(_delete_link),
     ("GET", "/v1/integration/candidates/{candidate_id}/link/history"): _ats(_history),
     ("GET", "/v1/integration/candidates/{candidate_id}/linkedin-tab"): _ats(_linkedin_tab),
+    ("POST", "/v1/integration/candidates/{candidate_id}/connect"): _ats(_connect),
     ("POST", "/v1/integration/links/lookup"): Case(_lookup, 200, 200, _api, _api, 200),
     ("GET", "/v1/admin/tenants/{tenant_key}/in-ats"): _operator(_settings),
     ("PUT", "/v1/admin/tenants/{tenant_key}/in-ats"): _operator(_set_template),

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rsc_service.integrations.linkedin import MAX_BATCH
@@ -14,6 +15,7 @@ from rsc_service.integrations.linkedin import wire as li
 from rsc_service.links import service as link_service
 from rsc_service.links.models import CandidateLink, LinkSource
 from rsc_service.outbox import service as outbox_service
+from rsc_service.outbox import tenant_rows
 from rsc_service.push import service as push_service
 from rsc_service.push.candidates import CANDIDATES
 from rsc_service.tenants import service as tenant_service
@@ -101,3 +103,50 @@ async def link(
     )
     await push_service.owe_again(session, tenant=tenant, kind="candidate", ats_id=ats_candidate_id, now=now)
     return made
+
+
+# ---- one candidate, now: connect before alert (docs/in-ats.md#connect-before-alert) ---------------------
+
+
+async def owe_unless_held(
+    session: AsyncSession, *, tenant: push_service.TenantRef, ats_candidate_id: str, now: datetime
+) -> bool:
+    """Owe LinkedIn the candidate unless the outbox holds a row for it already (its webhook usually made one,
+    and the drain sends it at once). Returns whether it was owed here."""
+    if await tenant_rows.present(session, tenant.id, [f"{CANDIDATES.name}:{ats_candidate_id}"]):
+        return False
+    owed = await push_service.owe_again(
+        session, tenant=tenant, kind="candidate", ats_id=ats_candidate_id, now=now
+    )
+    return owed is not None
+
+
+async def read_back_match(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    apps: TenantApps,
+    *,
+    tenant_id: uuid.UUID,
+    ats_candidate_id: str,
+    now: Callable[[], Awaitable[datetime]],
+) -> bool:
+    """`read_back_matches` for one candidate, at once: LinkedIn's email match read and recorded the same way
+    (a link made otherwise is kept). False while the candidate's newest write has not landed on LinkedIn, or
+    when LinkedIn could not answer for it: there was nothing to read yet."""
+    landed = outbox_service.landed(CANDIDATES.name).subquery()
+    async with sessionmaker() as session:
+        held = await session.scalar(
+            select(landed.c.key).where(landed.c.tenant_id == tenant_id, landed.c.key == ats_candidate_id)
+        )
+    if held is None:
+        return False
+    tenant = await apps.for_tenant(tenant_id)
+    key = li.CandidateKey(ats_candidate_id=ats_candidate_id, integration_context=tenant.integration_context)
+    result = await tenant.app.get_candidates([key])
+    match = result.ok.get(key)
+    if match is None:
+        return False
+    async with sessionmaker.begin() as session:
+        await link_service.record_matches(
+            session, tenant_id=tenant_id, matched={ats_candidate_id: match.matched_members}, now=await now()
+        )
+    return True

@@ -4,14 +4,17 @@ links of a list page's candidates. The tenant is the one whose API key is the be
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
 
 from rsc_service.errors import problem_responses
-from rsc_service.links_api import schemas, service
+from rsc_service.links_api import connect_schemas, schemas, service
 from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants.apps import TenantApps
 from rsc_service.tenants.deps import TenantPrincipal, TenantRoute
+from rsc_service.throttle import service as throttle
 from rsc_service.web.deps import Ctx, WriteSession
 
 router = APIRouter(
@@ -109,3 +112,35 @@ async def lookup_links(
     body: schemas.LinkLookup, session: WriteSession, tenant: TenantPrincipal
 ) -> schemas.LinkLookupRead:
     return await service.lookup(session, tenant_id=tenant.id, candidate_ids=body.candidate_ids)
+
+
+ConnectedCandidateId = Annotated[
+    str, Path(min_length=1, max_length=200, pattern=r"^[^\x00]+$", description="The ATS candidate id")
+]
+
+
+@router.post(
+    "/candidates/{candidate_id}/connect",
+    response_model=connect_schemas.ConnectLinked,
+    summary="Connect before alert: wait, bounded, for LinkedIn's email match of a new applicant; once "
+    "linked, the member's notes and InMails are written onto it at once",
+    responses={
+        202: {
+            "model": connect_schemas.ConnectPending,
+            "description": "No match within RSC_LINKS__CONNECT_WAIT_SECONDS: pending (ask again later)",
+        },
+        **problem_responses(404),
+    },
+)
+async def connect(candidate_id: ConnectedCandidateId, ctx: Ctx, caller: TenantPrincipal) -> Any:
+    apps = TenantApps.with_database_throttle(
+        ctx.sessionmaker,
+        linkedin=ctx.linkedin,
+        cipher=lambda: ctx.cipher,
+        config=throttle.config(ctx.settings.linkedin, lease_seconds=ctx.settings.outbox.lease_seconds),
+        now=ctx.db_now,
+    )
+    answer = await service.connect(ctx, apps, tenant_id=caller.id, candidate_id=candidate_id)
+    if isinstance(answer, connect_schemas.ConnectPending):
+        return JSONResponse(status_code=202, content=answer.model_dump(mode="json"))
+    return answer

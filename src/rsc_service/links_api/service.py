@@ -9,18 +9,25 @@ never commit.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.candidates import service as candidate_service
+from rsc_service.context import AppContext
 from rsc_service.errors import NotFound
+from rsc_service.integrations.ats import AtsError
+from rsc_service.integrations.linkedin import LinkedInError
 from rsc_service.links.models import CandidateLink, LinkSource
-from rsc_service.links_api import repository, schemas
+from rsc_service.links_api import connect_schemas, repository, schemas
 from rsc_service.links_api.models import LinkChange
 from rsc_service.mirror import service as mirror_service
+from rsc_service.pull import service as pull_service
+from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants.apps import TenantApps
 from rsc_service.tenants.models import Tenant
 
 
@@ -134,3 +141,96 @@ async def history(
             for row in rows
         ],
     )
+
+
+# ---- connect before alert (L5, docs/in-ats.md#connect-before-alert) --------------------------------------
+
+FIRST_PAUSE = 0.1  # seconds between reads of LinkedIn's match, doubled up to LAST_PAUSE
+LAST_PAUSE = 1.0
+
+
+def _linked(
+    candidate_id: str, link: CandidateLink, pulled: pull_service.MemberPulled, error: str | None
+) -> connect_schemas.ConnectLinked:
+    return connect_schemas.ConnectLinked(
+        candidate_id=candidate_id,
+        member_urn=link.member_urn or "",
+        source=link.source,
+        notes_written=pulled.notes_written,
+        inmails_written=pulled.inmails_written,
+        pull_error=error,
+    )
+
+
+def _failure(error: Exception) -> str:
+    if isinstance(error, LinkedInError):
+        status = f" {error.status}" if error.status else ""
+        return f"LinkedIn{status}: {error.message}"[:500]
+    return f"the ATS: {type(error).__name__}"
+
+
+async def connect(
+    ctx: AppContext,
+    apps: TenantApps,
+    *,
+    tenant_id: uuid.UUID,
+    candidate_id: str,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> connect_schemas.ConnectLinked | connect_schemas.ConnectPending:
+    """Link a new applicant before the ATS alerts anyone: wait, at most `links.connect_wait_seconds`, for
+    LinkedIn's email match of the candidate, read back for it alone and recorded as the read-back records
+    it; once linked, the member's notes and InMails are written onto it at once. A candidate linked already
+    is answered at once. Nothing but LinkedIn's match links here. Each step is a short transaction of its
+    own: no transaction is held while LinkedIn answers or while waiting."""
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    deadline = began + ctx.settings.links.connect_wait_seconds
+    async with ctx.sessionmaker.begin() as session:
+        await _live_candidate(session, tenant_id=tenant_id, candidate_id=candidate_id)
+        link = await repository.find(session, tenant_id=tenant_id, candidate_id=candidate_id)
+        if link is not None and link.member_urn is not None:
+            return _linked(candidate_id, link, pull_service.MemberPulled(), None)
+        if link is not None and link.source == LinkSource.MANUAL:
+            return connect_schemas.ConnectPending(
+                candidate_id=candidate_id, waited_seconds=0.0, reason="unlinked_by_hand"
+            )
+        tenant = await tenant_service.get(session, tenant_id)
+        await candidate_service.owe_unless_held(
+            session, tenant=tenant, ats_candidate_id=candidate_id, now=ctx.clock()
+        )
+    pause = FIRST_PAUSE
+    while True:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            break
+        try:
+            async with asyncio.timeout(remaining):
+                await candidate_service.read_back_match(
+                    ctx.sessionmaker, apps, tenant_id=tenant_id, ats_candidate_id=candidate_id, now=ctx.db_now
+                )
+        except TimeoutError:
+            break
+        async with ctx.sessionmaker() as session:
+            link = await repository.find(session, tenant_id=tenant_id, candidate_id=candidate_id)
+        if link is not None and link.member_urn is not None:
+            return await _pull(ctx, apps, tenant, candidate_id, link)
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            break
+        await sleep(min(pause, remaining))
+        pause = min(pause * 2, LAST_PAUSE)
+    return connect_schemas.ConnectPending(
+        candidate_id=candidate_id, waited_seconds=round(loop.time() - began, 3), reason="no_match_yet"
+    )
+
+
+async def _pull(
+    ctx: AppContext, apps: TenantApps, tenant: Tenant, candidate_id: str, link: CandidateLink
+) -> connect_schemas.ConnectLinked:
+    """The member's notes and InMails written now; the link stands whatever LinkedIn or the ATS answer."""
+    assert link.member_urn is not None
+    try:
+        pulled = await pull_service.pull_member(ctx, apps, tenant, member_urn=link.member_urn)
+    except (LinkedInError, AtsError) as error:
+        return _linked(candidate_id, link, pull_service.MemberPulled(), _failure(error))
+    return _linked(candidate_id, link, pulled, None)

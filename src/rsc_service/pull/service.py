@@ -787,3 +787,121 @@ async def refresh_lag_gauges(session: AsyncSession, *, now: datetime) -> None:
     """The pull lag per stream: now less the oldest last complete read among every tenant's cursors."""
     for stream, oldest in (await repository.oldest_success(session)).items():
         metrics.PULL_LAG.labels(stream).set((now - oldest).total_seconds() if oldest else float("nan"))
+
+
+# ---- one member, now: connect before alert (docs/pull.md#one-member-now) ---------------------------------
+
+
+@dataclass
+class MemberPulled:
+    notes_written: int = 0
+    inmails_written: int = 0
+
+
+class _Unfenced(Fence):
+    """The member pull runs outside the pull lease: it moves no cursor, and each item is kept once by its
+    unique `pulled_items` row and its `external_id`. Nothing of it may commit through a fence."""
+
+    async def check(self, session: AsyncSession) -> None:
+        raise AssertionError("the member pull commits without the pull lease")
+
+
+async def pull_member(
+    ctx: AppContext,
+    apps: TenantApps,
+    tenant: Tenant,
+    *,
+    member_urn: str,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> MemberPulled:
+    """One member's Recruiter notes and InMails of the last `initial_lookback_hours`, written now onto the
+    member's linked candidate (the first linked, as the pull does): items the pull recorded as skipped for
+    want of a linked candidate are taken again, items it has not reached yet are written and recorded (so
+    it skips them when it gets there), and nothing written already is written again. Every write carries
+    the item's `external_id`. The streams' cursors do not move. Raises what LinkedIn or the ATS raise;
+    what landed before is kept."""
+    app = (await apps.for_tenant(tenant.id)).app
+    ats = await tenant_ats.ats_client(ctx, tenant)
+    async with ctx.sessionmaker() as session:
+        seats = [s for s in await seat_service.list_seats(session, tenant.id) if s.active]
+        linked = await link_service.candidates_of_members(
+            session, tenant_id=tenant.id, member_urns=[member_urn]
+        )
+    done = MemberPulled()
+    if not linked.get(member_urn):
+        return done
+    fence = _Unfenced(ctx.sessionmaker, Lease(name=LEASE_NAME, holder="", epoch=-1))
+    shared = _Tenant(ctx, fence, tenant, app, ats, seats, pacing.MemberPace(), sleep)
+    until = ctx.clock()
+    since = until - timedelta(hours=ctx.settings.pull.initial_lookback_hours)
+    for contract in [c.contract_urn for c in tenant.contracts]:
+        streams = [(Stream.NOTES, CONTRACT_WIDE)]
+        streams += [(Stream.INMAILS, s.seat_id) for s in seats if s.contract_urn == contract]
+        for stream, seat_id in streams:
+            walker = _Walker(shared, stream, contract, seat_id, StreamReport(stream.value, contract, seat_id))
+            written = await _member_stream(walker, member_urn, linked, since=since, until=until)
+            if stream is Stream.NOTES:
+                done.notes_written += written
+            else:
+                done.inmails_written += written
+    return done
+
+
+async def _member_stream(
+    walker: _Walker, member: str, linked: dict[str, list[str]], *, since: datetime, until: datetime
+) -> int:
+    """Walk one stream's windows from `since` to `until`, page by page, taking the member's items."""
+    written = 0
+    position = since
+    while position < until:
+        current = Window(position, min(position + mapping.MAX_WINDOW, until))
+        start = 0
+        while True:
+            page = await walker._fetch(current, start)
+            mine = [e for e in page.elements if walker._member(e) == member]
+            written += await _take(walker, mine, linked)
+            start += len(page.elements)
+            if len(page.elements) < walker.page_size or (page.total is not None and start >= page.total):
+                break
+        position = current.end
+    return written
+
+
+async def _take(walker: _Walker, elements: Sequence[Any], linked: dict[str, list[str]]) -> int:
+    """Write the member's items of a page that are not written yet, each recorded once it landed."""
+    ctx, tenant, stream = walker.ctx, walker.tenant, walker.stream.value
+    ids = [i for i in (walker._id(e) for e in elements) if i]
+    if not ids:
+        return 0
+    async with ctx.sessionmaker() as session:
+        earlier = await repository.pulled(session, tenant_id=tenant.id, stream=stream, item_ids=ids)
+    written = 0
+    seen: set[str] = set()
+    for element in elements:
+        identifier = walker._id(element)
+        if identifier is None or identifier in seen:
+            continue
+        seen.add(identifier)
+        before = earlier.get(identifier)
+        retake = before is not None and before.outcome == "skipped" and before.reason == Skip.NO_CANDIDATE
+        if before is not None and not retake:
+            continue
+        outcome = await walker._item(element, identifier, None, linked)
+        if outcome is None or outcome.withdrawn is not None:
+            continue
+        row = outcome.row
+        if retake and row["outcome"] != "written":
+            continue  # still nothing to write: the row stays as the pull recorded it
+        async with ctx.sessionmaker.begin() as session:
+            if retake and before is not None:
+                found = await session.get(PulledItem, before.id)
+                if found is None:
+                    continue
+                for column, value in row.items():
+                    setattr(found, column, value)
+            else:
+                await repository.record(session, [row])
+        if row["outcome"] == "written":
+            written += 1
+            metrics.PULL_ITEMS.labels(stream, "written").inc()
+    return written

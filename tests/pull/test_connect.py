@@ -1,0 +1,137 @@
+"""L5 connect before alert: a new applicant is linked by LinkedIn's email match within a bounded wait, and
+the member's existing Recruiter notes and InMails land on it at once, each once; without a match the answer
+is pending within the wait."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from rsc_service.links.models import CandidateLink
+from rsc_service.outbox.dispatcher import Dispatcher
+from tests.flows.conftest import drain
+from tests.pull.conftest import Pull
+from tests.seats.conftest import delivered
+
+DAN = "urn:li:person:m1004"  # the simulator's member whose email is dan@candidates.example
+
+
+async def _arrives(pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, address: str) -> str:
+    """A new applicant in the fake ATS: its webhook reaches the service, and the outbox sends it."""
+    candidate = pull.candidate(emails=[{"address": address}])
+    ats_sim.state.webhooks.release()
+    await delivered(ats_sim)
+    # The notes and emails written next would be posted back as webhooks; nothing here reads them.
+    ats_sim.state.webhooks.pause()
+    await drain(dispatcher, pull.clock)
+    return candidate
+
+
+async def _connect(client: httpx.AsyncClient, pull: Pull, candidate: str) -> httpx.Response:
+    return await client.post(f"/v1/integration/candidates/{candidate}/connect", headers=pull.tenancy.auth)
+
+
+async def _link(pull: Pull, candidate: str) -> CandidateLink | None:
+    async with pull.ctx.sessionmaker() as session:
+        return await session.scalar(select(CandidateLink).where(CandidateLink.ats_candidate_id == candidate))
+
+
+class TestConnectBeforeAlert:
+    async def test_a_matched_applicant_gets_the_members_notes_and_inmails_once(
+        self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
+    ) -> None:
+        pull.clock.advance(minutes=5)
+        seen_note = await pull.note(3001, "m1004", "Strong in Rust; call back in May.")
+        seen_inmail = await pull.inmail(3001, "m1004", subject="Robotics role", body="Would you talk to us?")
+        pull.clock.advance(minutes=1)
+        assert (await pull.run()).failed == []  # no candidate yet: both recorded as skipped
+        assert {(i.item_id, i.outcome, i.reason) for i in await pull.items()} == {
+            (seen_note, "skipped", "no_linked_candidate"),
+            (seen_inmail, "skipped", "no_linked_candidate"),
+        }
+        pull.clock.advance(minutes=5)
+        unread_note = await pull.note(3002, "m1004", "Met at the meetup.")  # the pull has not reached it
+        pull.clock.advance(minutes=1)
+        dan = await _arrives(pull, ats_sim, dispatcher, "dan@candidates.example")
+
+        first = await _connect(client, pull, dan)
+        again = await _connect(client, pull, dan)
+        pull.clock.advance(minutes=40)
+        assert (await pull.run()).failed == []  # reaches the unread note, already written
+
+        assert first.status_code == 200, first.text
+        assert first.json() == {
+            "state": "linked",
+            "candidate_id": dan,
+            "member_urn": DAN,
+            "source": "email",
+            "notes_written": 2,
+            "inmails_written": 1,
+            "pull_error": None,
+        }
+        assert again.status_code == 200, again.text
+        assert (again.json()["notes_written"], again.json()["inmails_written"]) == (0, 0)
+        link = await _link(pull, dan)
+        assert link is not None and (link.member_urn, link.source) == (DAN, "email")
+        notes = sorted(
+            (n["candidate_id"], n["external_id"], n["body"])
+            for n in pull.records("note")
+            if n.get("external_id")
+        )
+        assert notes == sorted(
+            [
+                (dan, f"linkedin:notes:{seen_note}", "Strong in Rust; call back in May."),
+                (dan, f"linkedin:notes:{unread_note}", "Met at the meetup."),
+            ]
+        )
+        emails = [(e["candidate_id"], e["external_id"], e["subject"]) for e in pull.records("email")]
+        assert emails == [(dan, f"linkedin:inmails:{seen_inmail}", "Robotics role")]
+        assert pull.duplicates() == []  # no external_id was written twice
+        items = {i.item_id: i for i in await pull.items()}
+        assert {(i.outcome, i.ats_candidate_id) for i in items.values()} == {("written", dan)}
+        assert set(items) == {seen_note, seen_inmail, unread_note}
+
+    async def test_the_cursors_do_not_move(
+        self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
+    ) -> None:
+        pull.clock.advance(minutes=5)
+        await pull.note(3001, "m1004", "Strong in Rust.")
+        pull.clock.advance(minutes=1)
+        await pull.run()
+        before = [(c.stream, c.seat_id, c.position, c.window_end, c.page_start) for c in await pull.cursors()]
+        dan = await _arrives(pull, ats_sim, dispatcher, "dan@candidates.example")
+
+        answer = await _connect(client, pull, dan)
+
+        assert answer.status_code == 200 and answer.json()["notes_written"] == 1, answer.text
+        after = [(c.stream, c.seat_id, c.position, c.window_end, c.page_start) for c in await pull.cursors()]
+        assert after == before
+
+    async def test_without_a_match_the_answer_is_pending_within_the_wait(
+        self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
+    ) -> None:
+        pull.ctx.settings.links.connect_wait_seconds = 0.5
+        nobody = await _arrives(pull, ats_sim, dispatcher, "nobody@nowhere.example")
+
+        began = time.monotonic()
+        answer = await _connect(client, pull, nobody)
+        took = time.monotonic() - began
+
+        assert answer.status_code == 202, answer.text
+        body = answer.json()
+        assert (body["state"], body["candidate_id"], body["reason"]) == ("pending", nobody, "no_match_yet")
+        assert 0.5 <= body["waited_seconds"] <= took
+        assert took < 0.5 + 10  # bounded by the wait (the margin is a loaded machine's, not a speed target)
+        link = await _link(pull, nobody)
+        assert link is not None and link.member_urn is None  # LinkedIn's answer was read: no member
+        assert pull.records("note") == [] and pull.records("email") == []
+
+    async def test_a_candidate_not_in_the_mirror_is_404(self, pull: Pull, client: httpx.AsyncClient) -> None:
+        answer = await _connect(client, pull, "cand_never_arrived")
+
+        assert answer.status_code == 404, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert answer.json()["code"] == "candidate_not_found"
