@@ -20,6 +20,7 @@ from rsc_service.context import AppContext
 from rsc_service.exports import routes as export_routes
 from rsc_service.in_ats import admin_routes as in_ats_admin_routes
 from rsc_service.in_ats import routes as in_ats_routes
+from rsc_service.linkedin_activity import routes as linkedin_activity_routes
 from rsc_service.linkedin_notifications import routes as linkedin_notification_routes
 from rsc_service.linkedin_tab import routes as linkedin_tab_routes
 from rsc_service.links_api import routes as link_routes
@@ -138,4 +139,5 @@ def create_app(
     app.include_router(link_routes.router)
     app.include_router(export_routes.router)
     app.include_router(linkedin_tab_routes.router)
+    app.include_router(linkedin_activity_routes.router)
     return app

@@ -23,6 +23,7 @@ PREFIXES = (
     "/v1/admin/tenants/{tenant_key}/in-ats",
     "/v1/integration/candidates/",  # every route about one ATS candidate (links, the LinkedIn tab, …)
     "/v1/integration/links",
+    "/v1/integration/linkedin-activity",
 )
 
 # (client, the tenant whose route is called, the tenant the question is about, the headers sent)
@@ -111,6 +112,17 @@ async def _linkedin_tab(c: httpx.AsyncClient, _: Side, about: Side, h: dict[str,
     return await c.get(path, params={"ats_user_id": "u_1"}, headers=h)
 
 
+async def _linkedin_activity(c: httpx.AsyncClient, _: Side, about: Side, h: dict[str, str]) -> httpx.Response:
+    path = f"/v1/integration/candidates/{about.candidate_id}/linkedin-activity"
+    return await c.get(path, params={"ats_user_id": "u_1"}, headers=h)
+
+
+async def _activity_lookup(c: httpx.AsyncClient, _: Side, about: Side, h: dict[str, str]) -> httpx.Response:
+    return await c.post(
+        "/v1/integration/linkedin-activity/lookup", json={"candidate_ids": [about.candidate_id]}, headers=h
+    )
+
+
 async def _connect(c: httpx.AsyncClient, _: Side, about: Side, h: dict[str, str]) -> httpx.Response:
     # The owner's candidate is linked already: answered at once, without waiting for LinkedIn.
     return await c.post(f"/v1/integration/candidates/{about.candidate_id}/connect", headers=h)
@@ -148,6 +160,11 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/integration/candidates/{candidate_id}/linkedin-tab"): _ats(_linkedin_tab),
     ("POST", "/v1/integration/candidates/{candidate_id}/connect"): _ats(_connect),
     ("POST", "/v1/integration/links/lookup"): Case(_lookup, 200, 200, _api, _api, 200),
+    # A candidate nobody wrote LinkedIn activity on, or another tenant's, has none: an empty answer.
+    ("GET", "/v1/integration/candidates/{candidate_id}/linkedin-activity"): Case(
+        _linkedin_activity, 200, 200, _api, _api, 200
+    ),
+    ("POST", "/v1/integration/linkedin-activity/lookup"): Case(_activity_lookup, 200, 200, _api, _api, 200),
     ("GET", "/v1/admin/tenants/{tenant_key}/in-ats"): _operator(_settings),
     ("PUT", "/v1/admin/tenants/{tenant_key}/in-ats"): _operator(_set_template),
     ("GET", "/v1/admin/tenants/{tenant_key}/in-ats/credential"): _operator(_credential),

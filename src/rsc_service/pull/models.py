@@ -45,6 +45,7 @@ class PulledItem(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "stream", "item_id"),
         Index("ix_pulled_items_member", "tenant_id", "member_urn"),
+        Index("ix_pulled_items_candidate", "tenant_id", "ats_candidate_id"),  # R7, R8 read by candidate
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
@@ -60,3 +61,9 @@ class PulledItem(Base):
     ats_candidate_id: Mapped[str | None] = mapped_column(String(200))
     pulled_at: Mapped[datetime]
     withdrawn_at: Mapped[datetime | None]
+    # What R7 shows everyone of a written note or InMail (docs/linkedin-activity.md); the content stays in
+    # the ATS. The author is the seat's ATS user where connected, else a name; `direction` is an InMail's.
+    author_user_id: Mapped[str | None] = mapped_column(String(200))
+    author_name: Mapped[str | None] = mapped_column(String(200))
+    direction: Mapped[str | None] = mapped_column(String(10))
+    dated_at: Mapped[datetime | None]

@@ -169,3 +169,43 @@ async def oldest_success(session: AsyncSession) -> dict[str, datetime | None]:
 
 async def tenant_by_app(session: AsyncSession, app_urn: str) -> Tenant | None:
     return await session.scalar(select(Tenant).where(Tenant.linkedin_app_urn == app_urn))
+
+
+async def written_per_candidate(
+    session: AsyncSession, *, tenant_id: uuid.UUID, candidate_ids: Sequence[str], streams: Sequence[str]
+) -> dict[tuple[str, str], int]:
+    """Written (not withdrawn) items per (ATS candidate, stream), one grouped query per chunk of ids."""
+    found: dict[tuple[str, str], int] = {}
+    ids = sorted(set(candidate_ids))
+    for start in range(0, len(ids), _CHUNK):
+        rows = await session.execute(
+            select(PulledItem.ats_candidate_id, PulledItem.stream, func.count())
+            .where(
+                PulledItem.tenant_id == tenant_id,
+                PulledItem.ats_candidate_id.in_(ids[start : start + _CHUNK]),
+                PulledItem.stream.in_(list(streams)),
+                PulledItem.outcome == "written",
+            )
+            .group_by(PulledItem.ats_candidate_id, PulledItem.stream)
+        )
+        for candidate, stream, count in rows.all():
+            found[(str(candidate), str(stream))] = int(count)
+    return found
+
+
+async def written_on_candidate(
+    session: AsyncSession, *, tenant_id: uuid.UUID, candidate_id: str, streams: Sequence[str]
+) -> Sequence[PulledItem]:
+    """Written (not withdrawn) items on one ATS candidate, newest first."""
+    return (
+        await session.scalars(
+            select(PulledItem)
+            .where(
+                PulledItem.tenant_id == tenant_id,
+                PulledItem.ats_candidate_id == candidate_id,
+                PulledItem.stream.in_(list(streams)),
+                PulledItem.outcome == "written",
+            )
+            .order_by(PulledItem.dated_at.desc().nulls_last(), PulledItem.id.desc())
+        )
+    ).all()

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from rsc_service.context import AppContext
 from rsc_service.db.leases import Lease
 from rsc_service.integrations.ats import AtsClient, AtsError, AtsNotFound
+from rsc_service.integrations.ats import wire as ats_wire
 from rsc_service.integrations.linkedin import (
     AuthFailed,
     Forbidden,
@@ -664,8 +665,10 @@ class _Walker:
         reason: str | None = None,
         ats_id: str | None = None,
         candidate: str | None = None,
+        written: ats_wire.Note | ats_wire.Email | None = None,
     ) -> dict[str, Any]:
         return {
+            **_metadata(written),
             "tenant_id": self.tenant.id,
             "stream": self.stream.value,
             "item_id": identifier,
@@ -716,7 +719,14 @@ class _Walker:
             except AtsNotFound:
                 return _Outcome(self._row(identifier, member, outcome="skipped", reason=Skip.NO_CANDIDATE))
             return _Outcome(
-                self._row(identifier, member, outcome="written", ats_id=written.id, candidate=candidate)
+                self._row(
+                    identifier,
+                    member,
+                    outcome="written",
+                    ats_id=written.id,
+                    candidate=candidate,
+                    written=written,
+                )
             )
         sender = self.shared.author(self.seat_id)
         email = mapping.email(element, contract_urn=self.contract, sender=sender, now=now)
@@ -726,7 +736,11 @@ class _Walker:
             sent = await self.shared.ats.create_email(candidate, email)
         except AtsNotFound:
             return _Outcome(self._row(identifier, member, outcome="skipped", reason=Skip.NO_CANDIDATE))
-        return _Outcome(self._row(identifier, member, outcome="written", ats_id=sent.id, candidate=candidate))
+        return _Outcome(
+            self._row(
+                identifier, member, outcome="written", ats_id=sent.id, candidate=candidate, written=sent
+            )
+        )
 
     async def _stub(
         self, element: wire.MailStub, identifier: str, member: str | None, linked: dict[str, list[str]]
@@ -787,6 +801,65 @@ async def refresh_lag_gauges(session: AsyncSession, *, now: datetime) -> None:
     """The pull lag per stream: now less the oldest last complete read among every tenant's cursors."""
     for stream, oldest in (await repository.oldest_success(session)).items():
         metrics.PULL_LAG.labels(stream).set((now - oldest).total_seconds() if oldest else float("nan"))
+
+
+# ---- what was written, read back (R7, R8; docs/linkedin-activity.md) -------------------------------------
+
+
+def _metadata(written: ats_wire.Note | ats_wire.Email | None) -> dict[str, Any]:
+    """Who wrote a written note or InMail and when, kept beside the item; the content stays in the ATS."""
+    if isinstance(written, ats_wire.Note):
+        return {
+            "author_user_id": written.author_user_id,
+            "author_name": written.author_name,
+            "direction": None,
+            "dated_at": written.written_at,
+        }
+    if isinstance(written, ats_wire.Email):
+        return {
+            "author_user_id": written.sender_user_id,
+            "author_name": written.sender_name,
+            "direction": written.direction,
+            "dated_at": written.sent_at,
+        }
+    return {"author_user_id": None, "author_name": None, "direction": None, "dated_at": None}
+
+
+ACTIVITY_STREAMS: Final = (Stream.NOTES.value, Stream.INMAILS.value)
+
+
+@dataclass(frozen=True)
+class ActivityCount:
+    notes: int
+    inmails: int
+
+
+async def activity_counts(
+    session: AsyncSession, *, tenant_id: uuid.UUID, candidate_ids: Sequence[str]
+) -> dict[str, ActivityCount]:
+    """R8: per ATS candidate, how many LinkedIn notes and InMails the pull wrote on it and has not withdrawn;
+    candidates with none are absent."""
+    counts = await repository.written_per_candidate(
+        session, tenant_id=tenant_id, candidate_ids=candidate_ids, streams=ACTIVITY_STREAMS
+    )
+    found: dict[str, ActivityCount] = {}
+    for candidate in {candidate for candidate, _ in counts}:
+        found[candidate] = ActivityCount(
+            notes=counts.get((candidate, Stream.NOTES.value), 0),
+            inmails=counts.get((candidate, Stream.INMAILS.value), 0),
+        )
+    return found
+
+
+async def activity_of(session: AsyncSession, *, tenant_id: uuid.UUID, candidate_id: str) -> list[PulledItem]:
+    """R7: the LinkedIn notes and InMails the pull wrote on an ATS candidate and has not withdrawn, newest
+    first."""
+    return list(
+        await repository.written_on_candidate(
+            session, tenant_id=tenant_id, candidate_id=candidate_id, streams=ACTIVITY_STREAMS
+        )
+    )
+
 
 
 # ---- one member, now: connect before alert (docs/pull.md#one-member-now) ---------------------------------
