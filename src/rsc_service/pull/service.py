@@ -861,7 +861,6 @@ async def activity_of(session: AsyncSession, *, tenant_id: uuid.UUID, candidate_
     )
 
 
-
 # ---- one member, now: connect before alert (docs/pull.md#one-member-now) ---------------------------------
 
 
