@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from rsc_service.seats.models import Seat
+from tests.conftest import ADMIN_TOKEN
 from tests.pull.conftest import CONTRACT, Pull
 from tests.seats.conftest import register
 
@@ -241,3 +242,32 @@ class TestIsolation:
         assert activity.json()["items"] == []
         for text in CONTENT:
             assert text not in activity.text
+
+
+class TestOtherReadPaths:
+    async def test_the_in_ats_preview_shows_pulled_notes_without_their_text(
+        self, written: Written, client: httpx.AsyncClient
+    ) -> None:
+        # The ATS tells the service about the records the pull wrote, as it does for any record.
+        pull = written.pull
+        pull.ats.state.webhooks.release()
+        assert await pull.ats.state.webhooks.flush(within=30)
+        credential = await client.get(
+            f"/v1/admin/tenants/{pull.tenancy.key}/in-ats/credential",
+            headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
+        assert credential.status_code == 200, credential.text
+
+        response = await client.get(
+            f"/v1/in-ats/{pull.tenancy.key}/members/{DAN}/preview",
+            headers={"authorization": f"Bearer {credential.json()['credential']}"},
+        )
+
+        assert response.status_code == 200, response.text
+        (candidate,) = response.json()["candidates"]
+        notes = {n["id"]: n for n in candidate["notes"]}
+        assert notes[written.note["id"]]["body"] is None
+        assert notes[written.note["id"]]["restricted"] is True
+        assert notes[written.note["id"]]["written_at"] is not None
+        for text in CONTENT:
+            assert text not in response.text, text
