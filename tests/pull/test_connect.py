@@ -135,3 +135,62 @@ class TestConnectBeforeAlert:
         assert answer.status_code == 404, answer.text
         assert answer.headers["content-type"].startswith("application/problem+json")
         assert answer.json()["code"] == "candidate_not_found"
+
+
+class TestWhenSomethingFails:
+    async def test_a_failing_stream_is_named_and_the_others_still_land(
+        self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
+    ) -> None:
+        pull.clock.advance(minutes=5)
+        await pull.note(3001, "m1004", "Strong in Rust.")
+        inmail = await pull.inmail(3001, "m1004", subject="Robotics role", body="Would you talk to us?")
+        pull.clock.advance(minutes=1)
+        dan = await _arrives(pull, ats_sim, dispatcher, "dan@candidates.example")
+        fault = {"kind": "error", "status": 500, "pathPrefix": "/v2/prospectNotes"}
+        assert (await pull.linkedin.post("/_sim/faults", json=fault)).status_code in (200, 201)
+        pull.ctx.settings.pull.page_retries = 0
+
+        answer = await _connect(client, pull, dan)
+
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert (body["state"], body["member_urn"]) == ("linked", DAN)
+        assert (body["notes_written"], body["inmails_written"]) == (0, 1)
+        assert str(body["pull_error"]).startswith("LinkedIn 500")
+        assert [e["external_id"] for e in pull.records("email")] == [f"linkedin:inmails:{inmail}"]
+        assert [n for n in pull.records("note") if n.get("external_id")] == []
+        link = await _link(pull, dan)
+        assert link is not None and link.member_urn == DAN  # the link stands
+
+    async def test_linkedin_failing_the_match_read_ends_pending_within_the_wait(
+        self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
+    ) -> None:
+        dan = await _arrives(pull, ats_sim, dispatcher, "dan@candidates.example")
+        fault = {"kind": "error", "status": 500, "pathPrefix": "/v2/atsCandidates"}
+        assert (await pull.linkedin.post("/_sim/faults", json=fault)).status_code in (200, 201)
+        pull.ctx.settings.links.connect_wait_seconds = 0.5
+
+        began = time.monotonic()
+        answer = await _connect(client, pull, dan)
+        took = time.monotonic() - began
+
+        assert answer.status_code == 202, answer.text
+        assert (answer.json()["state"], answer.json()["reason"]) == ("pending", "no_match_yet")
+        assert took < 0.5 + 10  # bounded by the wait (the margin is a loaded machine's, not a speed target)
+        link = await _link(pull, dan)
+        assert link is None or link.member_urn is None
+
+    async def test_a_candidate_unlinked_by_hand_is_pending_at_once(
+        self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
+    ) -> None:
+        dan = await _arrives(pull, ats_sim, dispatcher, "dan@candidates.example")
+        unlinked = await client.delete(f"/v1/integration/candidates/{dan}/link", headers=pull.tenancy.auth)
+        assert unlinked.status_code == 200, unlinked.text
+
+        answer = await _connect(client, pull, dan)
+
+        assert answer.status_code == 202, answer.text
+        body = answer.json()
+        assert (body["state"], body["reason"], body["waited_seconds"]) == ("pending", "unlinked_by_hand", 0.0)
+        link = await _link(pull, dan)
+        assert link is not None and (link.member_urn, link.source) == (None, "manual")

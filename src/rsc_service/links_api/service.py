@@ -210,6 +210,8 @@ async def connect(
                 )
         except TimeoutError:
             break
+        except LinkedInError:
+            pass  # asked again within the wait; at its end the answer is pending
         async with ctx.sessionmaker() as session:
             link = await repository.find(session, tenant_id=tenant_id, candidate_id=candidate_id)
         if link is not None and link.member_urn is not None:
@@ -233,4 +235,4 @@ async def _pull(
         pulled = await pull_service.pull_member(ctx, apps, tenant, member_urn=link.member_urn)
     except (LinkedInError, AtsError) as error:
         return _linked(candidate_id, link, pull_service.MemberPulled(), _failure(error))
-    return _linked(candidate_id, link, pulled, None)
+    return _linked(candidate_id, link, pulled, pulled.error)

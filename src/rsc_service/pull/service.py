@@ -868,6 +868,7 @@ async def activity_of(session: AsyncSession, *, tenant_id: uuid.UUID, candidate_
 class MemberPulled:
     notes_written: int = 0
     inmails_written: int = 0
+    error: str | None = None  # the first stream's failure, as sync health shows one; the others went on
 
 
 class _Unfenced(Fence):
@@ -890,8 +891,9 @@ async def pull_member(
     member's linked candidate (the first linked, as the pull does): items the pull recorded as skipped for
     want of a linked candidate are taken again, items it has not reached yet are written and recorded (so
     it skips them when it gets there), and nothing written already is written again. Every write carries
-    the item's `external_id`. The streams' cursors do not move. Raises what LinkedIn or the ATS raise;
-    what landed before is kept."""
+    the item's `external_id`. The streams' cursors do not move.
+    A stream that fails is reported (`error`) and the others go on, unless LinkedIn refused the application
+    as a whole; what landed before is kept."""
     app = (await apps.for_tenant(tenant.id)).app
     ats = await tenant_ats.ats_client(ctx, tenant)
     async with ctx.sessionmaker() as session:
@@ -911,7 +913,13 @@ async def pull_member(
         streams += [(Stream.INMAILS, s.seat_id) for s in seats if s.contract_urn == contract]
         for stream, seat_id in streams:
             walker = _Walker(shared, stream, contract, seat_id, StreamReport(stream.value, contract, seat_id))
-            written = await _member_stream(walker, member_urn, linked, since=since, until=until)
+            try:
+                written = await _member_stream(walker, member_urn, linked, since=since, until=until)
+            except (LinkedInError, AtsError) as error:
+                done.error = done.error or _describe(error)
+                if isinstance(error, AuthFailed | Forbidden):
+                    return done
+                continue
             if stream is Stream.NOTES:
                 done.notes_written += written
             else:
