@@ -202,6 +202,23 @@ class TestActivity:
         for text in CONTENT:
             assert text not in response.text
 
+    async def test_only_a_reader_allowed_the_content_makes_the_ats_be_read(
+        self, written: Written, client: httpx.AsyncClient
+    ) -> None:
+        # The fake ATS stops accepting the service's token: any read of content now fails.
+        written.pull.ats.state.config.api_tokens.clear()
+
+        without_seat = await _activity(client, written.dan, "usr_without_seat", written.auth)
+        holder = await _activity(client, written.dan, written.pull.rita, written.auth)
+
+        assert without_seat.status_code == 200, without_seat.text
+        assert len(without_seat.json()["items"]) == 2
+        assert holder.status_code == 502, holder.text
+        assert holder.headers["content-type"].startswith("application/problem+json")
+        assert holder.json()["code"] == "upstream_refused"
+        for text in CONTENT:
+            assert text not in holder.text
+
     async def test_a_candidate_without_activity_has_none(
         self, written: Written, client: httpx.AsyncClient
     ) -> None:
