@@ -123,7 +123,7 @@ class TestConnectBeforeAlert:
         assert answer.status_code == 202, answer.text
         body = answer.json()
         assert (body["state"], body["candidate_id"], body["reason"]) == ("pending", nobody, "no_match_yet")
-        assert 0.5 <= body["waited_seconds"] <= took
+        assert 0.49 <= body["waited_seconds"] <= took  # the whole wait (timers may fire a hair early)
         assert took < 0.5 + 10  # bounded by the wait (the margin is a loaded machine's, not a speed target)
         link = await _link(pull, nobody)
         assert link is not None and link.member_urn is None  # LinkedIn's answer was read: no member
