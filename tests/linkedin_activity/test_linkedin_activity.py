@@ -11,10 +11,12 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from rsc_service.outbox.dispatcher import Dispatcher
 from rsc_service.seats.models import Seat
 from tests.conftest import ADMIN_TOKEN
+from tests.flows.conftest import drain
 from tests.pull.conftest import CONTRACT, Pull
-from tests.seats.conftest import register
+from tests.seats.conftest import delivered, register
 
 DAN, EVE = "urn:li:person:m1004", "urn:li:person:m1005"
 NOTE = "Strong in Rust; call back in May."
@@ -232,6 +234,58 @@ class TestActivity:
         response = await _activity(client, written.dan, "usr\x00x", written.auth)
         assert response.status_code == 422
         assert [e["field"] for e in response.json()["errors"]] == ["query.ats_user_id"]
+
+
+class TestConnectBeforeAlert:
+    async def test_what_connect_writes_at_once_is_shown_like_what_the_pull_writes(
+        self, pull: Pull, dispatcher: Dispatcher, client: httpx.AsyncClient
+    ) -> None:
+        pull.clock.advance(minutes=5)
+        await pull.note(3001, "m1004", NOTE)
+        await pull.inmail(3001, "m1004", subject=SUBJECT, body=BODY)
+        pull.clock.advance(minutes=1)
+        assert (await pull.run()).failed == []  # no candidate yet: nothing written
+        dan = pull.candidate(emails=[{"address": "dan@candidates.example"}])
+        pull.ats.state.webhooks.release()
+        await delivered(pull.ats)
+        pull.ats.state.webhooks.pause()
+        await drain(dispatcher, pull.clock)
+
+        connected = await client.post(f"/v1/integration/candidates/{dan}/connect", headers=pull.tenancy.auth)
+        assert connected.status_code == 200, connected.text
+        assert connected.json()["state"] == "linked"
+
+        response = await _activity(client, dan, pull.rita, pull.tenancy.auth)
+        items = sorted(response.json()["items"], key=lambda i: i["type"])
+        assert [(i["type"], i["author_user_id"], i["subject"], i["body"]) for i in items] == [
+            ("inmail", pull.rita, SUBJECT, BODY),
+            ("note", pull.rita, None, NOTE),
+        ]
+        assert all(i["date"] is not None for i in items)
+
+
+class TestWithdrawn:
+    async def test_a_closed_profiles_items_are_no_longer_shown_or_counted(
+        self, written: Written, client: httpx.AsyncClient
+    ) -> None:
+        pull = written.pull
+        exported = await pull.linkedin.post("/_sim/exports", json={"seat": 3001, "member": "m1005"})
+        assert exported.status_code == 200, exported.text
+        assert (await pull.linkedin.post("/_sim/members/m1005/close")).status_code == 200
+        pull.clock.advance(days=8)
+        assert (await pull.run()).failed == []
+        assert {i.outcome for i in await pull.items() if i.ats_candidate_id == written.eve} == {"withdrawn"}
+
+        lookup = await client.post(
+            "/v1/integration/linkedin-activity/lookup",
+            json={"candidate_ids": [written.eve, written.dan]},
+            headers=written.auth,
+        )
+        activity = await _activity(client, written.eve, pull.rita, written.auth)
+
+        assert [(c["notes"], c["inmails"]) for c in lookup.json()["candidates"]] == [(0, 0), (1, 1)]
+        assert activity.json()["items"] == []
+        assert EVE_NOTE not in activity.text
 
 
 class TestIsolation:
