@@ -8,10 +8,12 @@ import time
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from rsc_service.links.models import CandidateLink
 from rsc_service.outbox.dispatcher import Dispatcher
+from rsc_service.outbox.models import OutboxMessage
+from rsc_service.push.candidates import CANDIDATES
 from tests.flows.conftest import drain
 from tests.pull.conftest import Pull
 from tests.seats.conftest import delivered
@@ -28,6 +30,15 @@ async def _arrives(pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, address
     ats_sim.state.webhooks.pause()
     await drain(dispatcher, pull.clock)
     return candidate
+
+
+async def _outbox_row(pull: Pull, candidate: str) -> OutboxMessage | None:
+    async with pull.ctx.sessionmaker() as session:
+        return await session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.resource == CANDIDATES.name, OutboxMessage.key == candidate
+            )
+        )
 
 
 async def _connect(client: httpx.AsyncClient, pull: Pull, candidate: str) -> httpx.Response:
@@ -194,3 +205,43 @@ class TestWhenSomethingFails:
         assert (body["state"], body["reason"], body["waited_seconds"]) == ("pending", "unlinked_by_hand", 0.0)
         link = await _link(pull, dan)
         assert link is not None and (link.member_urn, link.source) == (None, "manual")
+
+
+class TestBeforeLinkedInHasTheCandidate:
+    async def test_a_candidate_not_sent_yet_is_pending_then_linked_once_it_lands(
+        self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
+    ) -> None:
+        pull.ctx.settings.links.connect_wait_seconds = 0.3
+        dan = pull.candidate(emails=[{"address": "dan@candidates.example"}])
+        ats_sim.state.webhooks.release()
+        await delivered(ats_sim)
+        ats_sim.state.webhooks.pause()
+
+        before_sent = await _connect(client, pull, dan)  # owed, not sent: nothing to read at LinkedIn yet
+        await drain(dispatcher, pull.clock)
+        after_sent = await _connect(client, pull, dan)
+
+        assert before_sent.status_code == 202, before_sent.text
+        assert after_sent.status_code == 200, after_sent.text
+        assert (after_sent.json()["member_urn"], after_sent.json()["source"]) == (DAN, "email")
+
+    async def test_a_candidate_the_outbox_does_not_hold_is_owed_to_linkedin(
+        self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
+    ) -> None:
+        pull.ctx.settings.links.connect_wait_seconds = 0.3
+        dan = await _arrives(pull, ats_sim, dispatcher, "dan@candidates.example")
+        async with pull.ctx.sessionmaker.begin() as session:
+            await session.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.resource == CANDIDATES.name, OutboxMessage.key == dan
+                )
+            )
+
+        pending = await _connect(client, pull, dan)
+        owed = await _outbox_row(pull, dan)
+        await drain(dispatcher, pull.clock)
+        linked = await _connect(client, pull, dan)
+
+        assert pending.status_code == 202, pending.text
+        assert owed is not None and owed.state == "pending"
+        assert linked.status_code == 200 and linked.json()["member_urn"] == DAN, linked.text
