@@ -930,11 +930,11 @@ async def pull_member(
 async def _member_stream(
     walker: _Walker, member: str, linked: dict[str, list[str]], *, since: datetime, until: datetime
 ) -> int:
-    """Walk one stream's windows from `since` to `until`, page by page, taking the member's items."""
+    """Walk one stream's windows from `since` to `until` as the pull opens them (each starting the overlap
+    before the last one ended), page by page, taking the member's items."""
     written = 0
     position = since
-    while position < until:
-        current = Window(position, min(position + mapping.MAX_WINDOW, until))
+    while (current := mapping.window(position, until, overlap=walker.overlap)) is not None:
         start = 0
         while True:
             page = await walker._fetch(current, start)
