@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.db.leases import JobLease, Lease
@@ -171,41 +171,54 @@ async def tenant_by_app(session: AsyncSession, app_urn: str) -> Tenant | None:
     return await session.scalar(select(Tenant).where(Tenant.linkedin_app_urn == app_urn))
 
 
+def written_per_candidate_query(
+    tenant_id: uuid.UUID, candidate_ids: Sequence[str], streams: Sequence[str]
+) -> Select[str | None, str, int]:
+    return (
+        select(PulledItem.ats_candidate_id, PulledItem.stream, func.count())
+        .where(
+            PulledItem.tenant_id == tenant_id,
+            PulledItem.ats_candidate_id.in_(list(candidate_ids)),
+            PulledItem.stream.in_(list(streams)),
+            PulledItem.outcome == "written",
+        )
+        .group_by(PulledItem.ats_candidate_id, PulledItem.stream)
+    )
+
+
 async def written_per_candidate(
     session: AsyncSession, *, tenant_id: uuid.UUID, candidate_ids: Sequence[str], streams: Sequence[str]
 ) -> dict[tuple[str, str], int]:
-    """Written (not withdrawn) items per (ATS candidate, stream), one grouped query per chunk of ids."""
+    """Written (not withdrawn) items per (ATS candidate, stream), one grouped query per chunk of ids, through
+    ix_pulled_items_candidate."""
     found: dict[tuple[str, str], int] = {}
     ids = sorted(set(candidate_ids))
     for start in range(0, len(ids), _CHUNK):
         rows = await session.execute(
-            select(PulledItem.ats_candidate_id, PulledItem.stream, func.count())
-            .where(
-                PulledItem.tenant_id == tenant_id,
-                PulledItem.ats_candidate_id.in_(ids[start : start + _CHUNK]),
-                PulledItem.stream.in_(list(streams)),
-                PulledItem.outcome == "written",
-            )
-            .group_by(PulledItem.ats_candidate_id, PulledItem.stream)
+            written_per_candidate_query(tenant_id, ids[start : start + _CHUNK], streams)
         )
         for candidate, stream, count in rows.all():
             found[(str(candidate), str(stream))] = int(count)
     return found
 
 
+def written_on_candidate_query(
+    tenant_id: uuid.UUID, candidate_id: str, streams: Sequence[str]
+) -> Select[PulledItem]:
+    return (
+        select(PulledItem)
+        .where(
+            PulledItem.tenant_id == tenant_id,
+            PulledItem.ats_candidate_id == candidate_id,
+            PulledItem.stream.in_(list(streams)),
+            PulledItem.outcome == "written",
+        )
+        .order_by(PulledItem.dated_at.desc().nulls_last(), PulledItem.id.desc())
+    )
+
+
 async def written_on_candidate(
     session: AsyncSession, *, tenant_id: uuid.UUID, candidate_id: str, streams: Sequence[str]
 ) -> Sequence[PulledItem]:
-    """Written (not withdrawn) items on one ATS candidate, newest first."""
-    return (
-        await session.scalars(
-            select(PulledItem)
-            .where(
-                PulledItem.tenant_id == tenant_id,
-                PulledItem.ats_candidate_id == candidate_id,
-                PulledItem.stream.in_(list(streams)),
-                PulledItem.outcome == "written",
-            )
-            .order_by(PulledItem.dated_at.desc().nulls_last(), PulledItem.id.desc())
-        )
-    ).all()
+    """Written (not withdrawn) items on one ATS candidate, newest first, through ix_pulled_items_candidate."""
+    return (await session.scalars(written_on_candidate_query(tenant_id, candidate_id, streams))).all()
