@@ -35,7 +35,10 @@ def upgrade() -> None:
         sa.Column("month", sa.String(length=7), nullable=False),
         sa.Column("processed_at", rsc_service.db.base.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["tenant_id"], ["tenants.id"], name=op.f("fk_linkedin_exports_tenant_id_tenants"), ondelete="CASCADE"
+            ["tenant_id"],
+            ["tenants.id"],
+            name=op.f("fk_linkedin_exports_tenant_id_tenants"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_linkedin_exports")),
         sa.UniqueConstraint("tenant_id", "request_id", name=op.f("uq_linkedin_exports_tenant_id_request_id")),
@@ -51,7 +54,10 @@ def upgrade() -> None:
         sa.Column("sourcer_user_id", sa.String(length=200), nullable=True),
         sa.Column("updated_at", rsc_service.db.base.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["tenant_id"], ["tenants.id"], name=op.f("fk_export_settings_tenant_id_tenants"), ondelete="CASCADE"
+            ["tenant_id"],
+            ["tenants.id"],
+            name=op.f("fk_export_settings_tenant_id_tenants"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("tenant_id", name=op.f("pk_export_settings")),
     )
