@@ -38,7 +38,14 @@ def _throttle(ctx: AppContext, clock: FrozenClock, sleeps: _Sleeps, **budget: in
     config = ThrottleConfig(
         budgets={"sync": Budget(**budget)}, margin=timedelta(0), max_wait=timedelta(minutes=2)
     )
-    return DatabaseThrottle(ctx.sessionmaker, app="sim-customer", config=config, now=now, sleep=sleeps)
+    return DatabaseThrottle(
+        ctx.sessionmaker,
+        app="sim-customer",
+        config=config,
+        now=now,
+        sleep=sleeps,
+        monotonic=lambda: clock().timestamp(),  # the test clock stands in for this process's monotonic one
+    )
 
 
 class TestDatabaseThrottle:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -61,6 +62,7 @@ class _Credit:
     day: str
     records: int
     requests: int
+    until: float  # the end of `second`, on this process's monotonic clock: spending needs no clock read
 
 
 def budgets(settings: LinkedInSettings) -> dict[str, Budget]:
@@ -93,6 +95,7 @@ class DatabaseThrottle(Throttle):
         now: Callable[[], Awaitable[datetime]],
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._app = app
@@ -102,6 +105,7 @@ class DatabaseThrottle(Throttle):
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
         self._paused: dict[str, datetime] = {}
         self._credits: dict[str, _Credit] = {}
+        self._monotonic = monotonic
         self._taking: dict[str, asyncio.Lock] = {}
 
     async def acquire(self, group: str, records: int) -> None:
@@ -109,16 +113,15 @@ class DatabaseThrottle(Throttle):
         if budget is None or (budget.records_per_window is None and budget.requests_per_day is None):
             await self._honour_local_pause(group)  # nothing to count: skip the database round trip
             return
-        if self._spend_credit(group, records, budget, await self._now()):
+        if self._spend_credit(group, records, budget):
             return
         # One take at a time per group in this process: the others then spend the credit it brings.
         async with self._taking.setdefault(group, asyncio.Lock()):
             waited = timedelta(0)
             while True:
-                now = await self._now()
-                if self._spend_credit(group, records, budget, now):
+                if self._spend_credit(group, records, budget):
                     return
-                wait = await self._try_take(group, records, budget, now)
+                wait = await self._try_take(group, records, budget, await self._now())
                 if wait is None:
                     return
                 if waited + wait > self._config.max_wait:
@@ -130,9 +133,9 @@ class DatabaseThrottle(Throttle):
                 await self._sleep(wait.total_seconds())
                 waited += wait
 
-    def _spend_credit(self, group: str, records: int, budget: Budget, now: datetime) -> bool:
+    def _spend_credit(self, group: str, records: int, budget: Budget) -> bool:
         credit = self._credits.get(group)
-        if credit is None or credit.second != int(now.timestamp()):
+        if credit is None or self._monotonic() >= credit.until:
             return False
         if budget.records_per_window is not None and credit.records < records:
             return False
@@ -203,7 +206,10 @@ class DatabaseThrottle(Throttle):
                     extra_requests = 0  # no room for another request of this size: no credit
                 await self._add_records(session, group, second, records + extra_records)
             bucket.requests_today += 1 + extra_requests
-        self._credits[group] = _Credit(second, now.date().isoformat(), extra_records, extra_requests)
+        # Valid for the rest of the second it was counted in, measured locally (the database's clock is a
+        # round trip on PostgreSQL).
+        until = self._monotonic() + max(0.0, second + 1 - now.timestamp())
+        self._credits[group] = _Credit(second, now.date().isoformat(), extra_records, extra_requests, until)
         return None
 
     async def _give_back(
