@@ -74,9 +74,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def _serve(app: FastAPI, service: Service) -> None:
-    """What the routes reach on the app: the context, and the webhook intake."""
+    """What the routes reach on the app: the context, the webhook intake and the tenants' LinkedIn apps."""
     app.state.ctx = service.ctx
     app.state.intake = service.intake
+    app.state.tenant_apps = service.tenant_apps
 
 
 def create_app(

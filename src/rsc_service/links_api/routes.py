@@ -12,9 +12,7 @@ from fastapi.responses import JSONResponse
 from rsc_service.errors import problem_responses
 from rsc_service.links_api import connect_schemas, schemas, service
 from rsc_service.tenants import service as tenant_service
-from rsc_service.tenants.apps import TenantApps
-from rsc_service.tenants.deps import TenantPrincipal, TenantRoute
-from rsc_service.throttle import service as throttle
+from rsc_service.tenants.deps import TenantAppsDep, TenantPrincipal, TenantRoute
 from rsc_service.web.deps import Ctx, WriteSession
 
 router = APIRouter(
@@ -132,14 +130,9 @@ ConnectedCandidateId = Annotated[
         **problem_responses(404),
     },
 )
-async def connect(candidate_id: ConnectedCandidateId, ctx: Ctx, caller: TenantPrincipal) -> Any:
-    apps = TenantApps.with_database_throttle(
-        ctx.sessionmaker,
-        linkedin=ctx.linkedin,
-        cipher=lambda: ctx.cipher,
-        config=throttle.config(ctx.settings.linkedin, lease_seconds=ctx.settings.outbox.lease_seconds),
-        now=ctx.db_now,
-    )
+async def connect(
+    candidate_id: ConnectedCandidateId, ctx: Ctx, apps: TenantAppsDep, caller: TenantPrincipal
+) -> Any:
     answer = await service.connect(ctx, apps, tenant_id=caller.id, candidate_id=candidate_id)
     if isinstance(answer, connect_schemas.ConnectPending):
         return JSONResponse(status_code=202, content=answer.model_dump(mode="json"))

@@ -16,8 +16,7 @@ from rsc_service.pull.schemas import (
 )
 from rsc_service.pull.service import RunReport
 from rsc_service.tenants import service as tenant_service
-from rsc_service.tenants.apps import TenantApps
-from rsc_service.throttle import service as throttle
+from rsc_service.tenants.deps import TenantAppsDep
 from rsc_service.web.admin_auth import AdminPrincipal, AdminRoute
 from rsc_service.web.deps import Ctx
 
@@ -59,14 +58,7 @@ def _run_read(report: RunReport) -> PullRunRead:
     summary="Pull LinkedIn notes, InMails and reply stubs into the ATS now; answers when the run ends",
     responses=problem_responses(404, 409, 422),
 )
-async def pull_now(body: PullRunRequest, ctx: Ctx, _: AdminPrincipal) -> PullRunRead:
-    apps = TenantApps.with_database_throttle(
-        ctx.sessionmaker,
-        linkedin=ctx.linkedin,
-        cipher=lambda: ctx.cipher,
-        config=throttle.config(ctx.settings.linkedin, lease_seconds=ctx.settings.outbox.lease_seconds),
-        now=ctx.db_now,
-    )
+async def pull_now(body: PullRunRequest, ctx: Ctx, apps: TenantAppsDep, _: AdminPrincipal) -> PullRunRead:
     if body.tenant_keys is not None:
         async with ctx.sessionmaker() as session:
             for key in body.tenant_keys:

@@ -14,10 +14,8 @@ from rsc_service.integrations.ats import AtsClient
 from rsc_service.integrations.linkedin import LinkedInApp
 from rsc_service.seats import service
 from rsc_service.tenants import service as tenant_service
-from rsc_service.tenants.apps import TenantApps
-from rsc_service.tenants.deps import TenantPrincipal
+from rsc_service.tenants.deps import TenantAppsDep, TenantPrincipal
 from rsc_service.tenants.models import Tenant
-from rsc_service.throttle import service as throttle
 from rsc_service.web.deps import Ctx
 
 
@@ -36,16 +34,7 @@ async def _ats(ctx: Ctx, tenant: CallingTenantRow) -> AtsClient:
 TenantAts = Annotated[AtsClient, Depends(_ats)]
 
 
-async def _linkedin(ctx: Ctx, tenant: CallingTenantRow) -> LinkedInApp:
-    # The tenant's app behind the database-kept throttle, as bootstrap builds it for the push: budgets live in
-    # the database, so they are shared whichever object spends them (docs/architecture.md#10-throttle).
-    apps = TenantApps.with_database_throttle(
-        ctx.sessionmaker,
-        linkedin=ctx.linkedin,
-        cipher=lambda: ctx.cipher,
-        config=throttle.config(ctx.settings.linkedin, lease_seconds=ctx.settings.outbox.lease_seconds),
-        now=ctx.db_now,
-    )
+async def _linkedin(apps: TenantAppsDep, tenant: CallingTenantRow) -> LinkedInApp:
     return (await apps.for_tenant(tenant.id)).app
 
 

@@ -18,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from rsc_service import crypto
 from rsc_service.errors import Unauthorized
 from rsc_service.tenants import repository
+from rsc_service.tenants.apps import TenantApps
 from rsc_service.tenants.models import Stage
 from rsc_service.web.deps import context_of
 
@@ -81,3 +82,13 @@ async def _principal(
 
 
 TenantPrincipal = Annotated[CallingTenant, Depends(_principal)]
+
+
+def _tenant_apps(request: Request) -> TenantApps:
+    apps: TenantApps = request.app.state.tenant_apps
+    return apps
+
+
+# The service's one TenantApps (bootstrap.py): each tenant's LinkedIn app, its token and its throttle credit
+# kept between requests, as the jobs keep them, instead of built again per request.
+TenantAppsDep = Annotated[TenantApps, Depends(_tenant_apps)]
