@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from rsc_service.errors import problem_responses
 from rsc_service.linkedin_activity import service
 from rsc_service.linkedin_activity.schemas import ActivityLookup, ActivityLookupRead, LinkedInActivityRead
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.deps import TenantPrincipal, TenantRoute
-from rsc_service.web.deps import Ctx, WriteSession
+from rsc_service.web.deps import CandidateIdPath, Ctx, WriteSession
 
 router = APIRouter(
     prefix="/v1/integration",
@@ -41,7 +41,7 @@ async def lookup_linkedin_activity(
     responses=problem_responses(502, 503),
 )
 async def get_linkedin_activity(
-    candidate_id: Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^\x00]+$")],
+    candidate_id: CandidateIdPath,
     ats_user_id: Annotated[
         str, Query(min_length=1, max_length=200, pattern=r"^[^\x00]+$", description="The ATS user reading")
     ],

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from rsc_service.errors import problem_responses
 from rsc_service.linkedin_tab import service
 from rsc_service.linkedin_tab.schemas import LinkedInTabRead
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.deps import TenantPrincipal, TenantRoute
-from rsc_service.web.deps import WriteSession
+from rsc_service.web.deps import CandidateIdPath, WriteSession
 
 router = APIRouter(
     prefix="/v1/integration",
@@ -29,7 +29,7 @@ router = APIRouter(
     responses=problem_responses(404, 409),
 )
 async def get_linkedin_tab(
-    candidate_id: Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^\x00]+$")],
+    candidate_id: CandidateIdPath,
     ats_user_id: Annotated[
         str, Query(min_length=1, max_length=200, pattern=r"^[^\x00]+$", description="The ATS user looking")
     ],

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from rsc_service.errors import problem_responses
 from rsc_service.links_api import connect_schemas, schemas, service
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.deps import TenantAppsDep, TenantPrincipal, TenantRoute
-from rsc_service.web.deps import Ctx, WriteSession
+from rsc_service.web.deps import CandidateIdPath, Ctx, WriteSession
 
 router = APIRouter(
     prefix="/v1/integration",
@@ -22,7 +22,6 @@ router = APIRouter(
     route_class=TenantRoute,
 )
 
-CandidateId = Annotated[str, Path(min_length=1, max_length=200, description="The ATS candidate id")]
 AtsUser = Annotated[
     str | None,
     Query(min_length=1, max_length=200, description="The ATS user who unlinked, for the audit trail"),
@@ -36,7 +35,7 @@ AtsUser = Annotated[
     responses=problem_responses(404),
 )
 async def get_link(
-    candidate_id: CandidateId, session: WriteSession, tenant: TenantPrincipal
+    candidate_id: CandidateIdPath, session: WriteSession, tenant: TenantPrincipal
 ) -> schemas.LinkRead:
     return await service.get(session, tenant_id=tenant.id, candidate_id=candidate_id)
 
@@ -48,7 +47,7 @@ async def get_link(
     responses=problem_responses(404),
 )
 async def put_link(
-    candidate_id: CandidateId,
+    candidate_id: CandidateIdPath,
     body: schemas.LinkRequest,
     session: WriteSession,
     ctx: Ctx,
@@ -72,7 +71,7 @@ async def put_link(
     responses=problem_responses(404),
 )
 async def delete_link(
-    candidate_id: CandidateId,
+    candidate_id: CandidateIdPath,
     session: WriteSession,
     ctx: Ctx,
     caller: TenantPrincipal,
@@ -96,7 +95,7 @@ async def delete_link(
     responses=problem_responses(404),
 )
 async def link_history(
-    candidate_id: CandidateId, session: WriteSession, tenant: TenantPrincipal
+    candidate_id: CandidateIdPath, session: WriteSession, tenant: TenantPrincipal
 ) -> schemas.LinkHistoryRead:
     return await service.history(session, tenant_id=tenant.id, candidate_id=candidate_id)
 
@@ -110,11 +109,6 @@ async def lookup_links(
     body: schemas.LinkLookup, session: WriteSession, tenant: TenantPrincipal
 ) -> schemas.LinkLookupRead:
     return await service.lookup(session, tenant_id=tenant.id, candidate_ids=body.candidate_ids)
-
-
-ConnectedCandidateId = Annotated[
-    str, Path(min_length=1, max_length=200, pattern=r"^[^\x00]+$", description="The ATS candidate id")
-]
 
 
 @router.post(
@@ -131,7 +125,7 @@ ConnectedCandidateId = Annotated[
     },
 )
 async def connect(
-    candidate_id: ConnectedCandidateId, ctx: Ctx, apps: TenantAppsDep, caller: TenantPrincipal
+    candidate_id: CandidateIdPath, ctx: Ctx, apps: TenantAppsDep, caller: TenantPrincipal
 ) -> Any:
     answer = await service.connect(ctx, apps, tenant_id=caller.id, candidate_id=candidate_id)
     if isinstance(answer, connect_schemas.ConnectPending):

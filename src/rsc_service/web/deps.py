@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.context import AppContext
@@ -32,3 +32,9 @@ async def _write_session(ctx: Ctx) -> AsyncIterator[AsyncSession]:
 
 # scope="function": the commit finishes before the response is sent.
 WriteSession = Annotated[AsyncSession, Depends(_write_session, scope="function")]
+
+
+# An ATS candidate id in a route's path; no NUL gets in (PostgreSQL cannot store one).
+CandidateIdPath = Annotated[
+    str, Path(min_length=1, max_length=200, pattern=r"^[^\x00]+$", description="The ATS candidate id")
+]
