@@ -5,6 +5,7 @@ flagged for a person to merge; a request id is acted on once."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC
 
 import httpx
@@ -300,27 +301,15 @@ class TestOncePerRequest:
         async def ours(_session: object) -> bool:
             return True
 
-        cut_off = await export_service.process(
-            ctx_seats,
-            recruiter.running.tenant_apps,
-            tenant_id=tenancy.tenant_id,
-            request_id=request_id,
-            fence=taken_over,
-        )
-        first = await export_service.process(
-            ctx_seats,
-            recruiter.running.tenant_apps,
-            tenant_id=tenancy.tenant_id,
-            request_id=request_id,
-            fence=ours,
-        )
-        again = await export_service.process(
-            ctx_seats,
-            recruiter.running.tenant_apps,
-            tenant_id=tenancy.tenant_id,
-            request_id=request_id,
-            fence=ours,
-        )
+        def process(fence: Callable[[object], Awaitable[bool]]) -> Awaitable[Export | None]:
+            apps = recruiter.running.tenant_apps
+            return export_service.process(
+                ctx_seats, apps, tenant_id=tenancy.tenant_id, request_id=request_id, fence=fence
+            )
+
+        cut_off = await process(taken_over)
+        first = await process(ours)
+        again = await process(ours)
 
         assert cut_off is None
         assert first is not None and again is not None and again.id == first.id
