@@ -1,5 +1,7 @@
 """The service and both simulators on real ports for a browser: uvicorn servers on the test's own event
-loop, so the service keeps the test's database session, clock and dispatcher."""
+loop, so the service keeps the test's database session, clock and dispatcher. The world is the seats'
+(tests/seats/conftest.py): the service reads LinkedIn's seats from the simulator and the ATS's users from
+the fake ATS, and the tenant's contract is the simulator's, so an ATS user can hold a Recruiter seat."""
 
 from __future__ import annotations
 
@@ -11,19 +13,22 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from tests.flows.conftest import (
-    FakeAts,
-    ats,
-    ctx_li,
-    dispatcher,
-    fake_ats,
-    linkedin_http,
-    linkedin_sim,
-    sim_config,
-)
+from tests.flows.conftest import ctx_li, dispatcher, linkedin_http, linkedin_sim, sim_config
 from tests.processes import free_port
+from tests.seats.conftest import app, ats_sim, ctx_seats, service_asgi, tenancy
 
-__all__ = ["ats", "ctx_li", "dispatcher", "fake_ats", "linkedin_http", "linkedin_sim", "sim_config"]
+__all__ = [
+    "app",
+    "ats_sim",
+    "ctx_li",
+    "ctx_seats",
+    "dispatcher",
+    "linkedin_http",
+    "linkedin_sim",
+    "service_asgi",
+    "sim_config",
+    "tenancy",
+]
 
 
 @dataclass(frozen=True)
@@ -34,9 +39,9 @@ class Urls:
 
 
 @pytest.fixture
-async def urls(app: FastAPI, fake_ats: FakeAts, linkedin_sim: FastAPI) -> AsyncIterator[Urls]:
+async def urls(app: FastAPI, ats_sim: FastAPI, linkedin_sim: FastAPI) -> AsyncIterator[Urls]:
     """The three apps the in-process fixtures built, each served on 127.0.0.1 for as long as the test runs."""
-    apps = {"service": app, "ats": fake_ats.app, "linkedin": linkedin_sim}
+    apps = {"service": app, "ats": ats_sim, "linkedin": linkedin_sim}
     servers: dict[str, uvicorn.Server] = {}
     for name, served in apps.items():
         config = uvicorn.Config(

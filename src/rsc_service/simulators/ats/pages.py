@@ -132,7 +132,11 @@ _PAGE = """<!DOCTYPE html>
 <h1 id="candidate-name">__NAME__</h1>
 <nav><span>Profile</span> · <strong>LinkedIn</strong></nav>
 <p id="link-status" data-state="loading">Loading…</p>
-<section id="seat" hidden></section>
+<section id="seat" hidden>
+  <h2>Your LinkedIn Recruiter seat</h2>
+  <p id="seat-holder"></p>
+  <ul id="seat-actions"></ul>
+</section>
 <div id="widget-slot"></div>
 <p id="error" hidden></p>
 <script>
@@ -145,6 +149,26 @@ function showLink(member, source) {
   status.dataset.member = member || "";
   status.textContent = member ? "Linked to LinkedIn member " + member + " (" + source + ")"
                               : "Not linked to a LinkedIn profile";
+}
+// What a seat holder can do beside the profile, as the tab route names it (docs/in-ats.md#the-linkedin-tab).
+var actionLabels = {
+  open_in_recruiter: "Open in Recruiter",
+  add_to_project: "Add to project",
+  send_inmail: "Send InMail",
+  add_note: "Add note"
+};
+function showSeat(holder) {
+  document.getElementById("seat-holder").textContent = "You hold Recruiter seat " + holder.seat_urn
+    + " as " + holder.member_urn + ": LinkedIn shows you the full profile.";
+  var list = document.getElementById("seat-actions");
+  holder.actions.forEach(function (action) {
+    var item = document.createElement("li");
+    item.className = "seat-action";
+    item.dataset.action = action;
+    item.textContent = actionLabels[action] || action;
+    list.appendChild(item);
+  });
+  document.getElementById("seat").hidden = false;
 }
 function fail(text) {
   var error = document.getElementById("error");
@@ -171,12 +195,7 @@ async function load() {
   var tab = await answer.json();
   if (!answer.ok) { fail("LinkedIn is not available here: " + (tab.detail || answer.status)); return; }
   showLink(tab.link.member_urn, tab.link.source);
-  if (tab.seat_holder) {
-    var seat = document.getElementById("seat");
-    seat.hidden = false;
-    var holder = tab.seat_holder;
-    seat.textContent = "Recruiter seat " + holder.seat_urn + ": " + holder.actions.join(", ");
-  }
+  if (tab.seat_holder) showSeat(tab.seat_holder);
   var attributes = tab.widget.attributes;
   window[attributes["data-onlink"]] = function (member) { send("PUT", {member_urn: member}); };
   window[attributes["data-onunlink"]] = function () { send("DELETE"); };

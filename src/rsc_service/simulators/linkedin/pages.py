@@ -4,6 +4,9 @@ page embeds, and a Recruiter profile page showing the In-ATS indicator and previ
 The widget is LinkedIn's `IN/HcmWidget` as the sample embed uses it: `in.js` finds each `IN/HcmWidget`
 script tag, puts an iframe served from here in its place, and calls the page's function named by
 `data-onlink` / `data-onunlink` with the member's URN when the person links or unlinks in the iframe.
+As LinkedIn's own, the widget renders only on a page whose origin is among the `validJsSdkDomains` of the
+application named by the SDK's `api_key` (docs/linkedin.md, RSC-105); elsewhere the frame shows why it
+refuses and offers nothing to link.
 
 The Recruiter page reads the In-ATS routes of the partner's service the way LinkedIn's servers would: the
 browser asks this simulator (same origin), which calls the service with the tenant's In-ATS credential, so
@@ -15,13 +18,14 @@ from __future__ import annotations
 import html
 import json
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from .models import App
 from .world import World
 
 router = APIRouter(tags=["pages"])
@@ -94,13 +98,17 @@ async def hcm_widget(
     candidate: Annotated[str, Query(min_length=1, max_length=200, alias="atsCandidateId")],
     context: Annotated[str, Query(min_length=1, max_length=200, alias="integrationContext")],
     parent_origin: Annotated[str, Query(alias="parentOrigin", pattern=r"^https?://[^/\s]+$")],
-    api_key: Annotated[str, Query(alias="apiKey")] = "",
+    api_key: Annotated[str, Query(alias="apiKey", max_length=200)] = "",
     show_unlink: Annotated[str, Query(alias="showUnlinkUrl")] = "true",
     confirm_unlink: Annotated[str, Query(alias="confirmUnlink")] = "true",
-) -> str:
+) -> Response:
     """The profile widget's frame: the member LinkedIn holds as this candidate (the ATS's manual link, else
-    its email match), and LinkedIn's members to link the candidate to."""
+    its email match), and LinkedIn's members to link the candidate to. 403 with LinkedIn's refusal, and
+    nothing to link, when the embedding page's origin may not host the application's widgets."""
     world = _world(request)
+    refusal = _refusal(world.apps.get(api_key), parent_origin, request.headers.get("referer"))
+    if refusal is not None:
+        return HTMLResponse(_refusal_page(*refusal), status_code=403)
     stored = world.record(
         "atsCandidates", atsCandidateId=candidate, dataProvider="ATS", integrationContext=context
     )
@@ -121,7 +129,47 @@ async def hcm_widget(
         "confirmUnlink": confirm_unlink == "true",
     }
     # `</` cannot close the script element from inside the JSON.
-    return _WIDGET_PAGE.replace("__STATE__", json.dumps(state).replace("</", "<\\/"))
+    return HTMLResponse(_WIDGET_PAGE.replace("__STATE__", json.dumps(state).replace("</", "<\\/")))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _domain_allowed(origin: str, domains: list[str]) -> bool:
+    """Whether `origin` (scheme://host[:port]) is one of an application's `validJsSdkDomains`: an entry
+    with a scheme names an origin, one without names a host (and port) on any scheme."""
+    origin = origin.lower()
+    host = urlsplit(origin).netloc
+    for domain in domains:
+        entry = domain.strip().lower().rstrip("/")
+        if entry and (entry == origin if "://" in entry else entry == host):
+            return True
+    return False
+
+
+def _refusal(app: App | None, parent_origin: str, referer: str | None) -> tuple[str, str] | None:
+    """Why the widget will not render for this page (a code and what the person reads), or None.
+
+    The page's origin is the `parentOrigin` the SDK read from `window.location`; the frame's request
+    names its embedding page in `Referer` too, and the two must agree. The callbacks are posted to
+    `parentOrigin` only, so a page claiming another origin would not hear them anyway."""
+    if app is None or app.kind != "child":
+        return "unknown_api_key", "The LinkedIn widget could not load: its api_key names no application."
+    if referer and _origin(referer) != parent_origin.lower():
+        return "origin_mismatch", "The LinkedIn widget could not load: the page is not where it says it is."
+    if not _domain_allowed(parent_origin, app.js_domains):
+        return (
+            "domain_not_allowed",
+            f"This domain is not allowed to show LinkedIn's profile widget: {parent_origin} is not one of "
+            "the application's JavaScript SDK domains.",
+        )
+    return None
+
+
+def _refusal_page(code: str, message: str) -> str:
+    return _REFUSED_PAGE.replace("__CODE__", code).replace("__MESSAGE__", html.escape(message))
 
 
 def _linked_member(stored: dict[str, Any] | None) -> str | None:
@@ -228,6 +276,15 @@ document.getElementById("unlink").onclick = function () {
 };
 show();
 </script>
+</body></html>
+"""
+
+_REFUSED_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>LinkedIn profile widget</title></head>
+<body>
+<div id="refused" role="alert" data-reason="__CODE__">
+  <p>__MESSAGE__</p>
+</div>
 </body></html>
 """
 
