@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,37 +20,16 @@ from rsc_service.tenants import lifecycle
 from rsc_service.tenants.models import Stage, Tenant
 from tests import processes
 from tests.conftest import make_settings
+from tests.processes import Sims
 
 FreshDatabase = Callable[[bool], Awaitable[str]]
 CANDIDATES = 40
 
 
-@dataclass
-class Sims:
-    ats: str
-    linkedin: str
-
-
 @pytest.fixture
 def sims(tmp_path: Path) -> Iterator[Sims]:
-    ats_port, linkedin_port = processes.free_port(), processes.free_port()
-    env = processes.env_for("sqlite+aiosqlite:///unused.db", RSC_ALLOW_INSECURE_LOCAL="true")
-    started = [
-        processes.start(
-            ["simulate", "ats", "--port", str(ats_port), "--candidates", str(CANDIDATES)],
-            env,
-            tmp_path / "ats.log",
-        ),
-        processes.start(["simulate", "linkedin", "--port", str(linkedin_port)], env, tmp_path / "li.log"),
-    ]
-    try:
-        sims = Sims(f"http://127.0.0.1:{ats_port}", f"http://127.0.0.1:{linkedin_port}")
-        processes.wait_for(f"{sims.ats}/_sim/state")
-        processes.wait_for(f"{sims.linkedin}/_sim/state")
+    with processes.simulators(tmp_path, candidates=CANDIDATES) as sims:
         yield sims
-    finally:
-        for process in started:
-            processes.stop(process)
 
 
 @pytest.fixture

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
@@ -32,7 +29,8 @@ from rsc_service.seats.models import Seat
 from rsc_service.tenants.models import Stage, Tenant
 from tests import processes
 from tests.conftest import make_settings
-from tests.test_cli_backfill import Sims, advance, env, partner_ready_tenant
+from tests.processes import Sims
+from tests.test_cli_backfill import advance, env, partner_ready_tenant
 
 CONTRACT = "urn:li:contract:2001"
 MEMBERS = 2000
@@ -88,26 +86,8 @@ def linkedin_seed(now: datetime) -> dict[str, Any]:
 
 @pytest.fixture
 def sims(tmp_path: Path) -> Iterator[Sims]:
-    ats_port, linkedin_port = processes.free_port(), processes.free_port()
-    environment = processes.env_for("sqlite+aiosqlite:///unused.db", RSC_ALLOW_INSECURE_LOCAL="true")
-    started = [
-        processes.start(
-            ["simulate", "ats", "--port", str(ats_port), "--candidates", "0"],
-            environment,
-            tmp_path / "ats.log",
-        ),
-        processes.start(
-            ["simulate", "linkedin", "--port", str(linkedin_port)], environment, tmp_path / "li.log"
-        ),
-    ]
-    try:
-        sims = Sims(f"http://127.0.0.1:{ats_port}", f"http://127.0.0.1:{linkedin_port}")
-        processes.wait_for(f"{sims.ats}/_sim/state")
-        processes.wait_for(f"{sims.linkedin}/_sim/state")
+    with processes.simulators(tmp_path) as sims:
         yield sims
-    finally:
-        for process in started:
-            processes.stop(process)
 
 
 @pytest.fixture
@@ -173,31 +153,11 @@ async def active_world(database: str, sims: Sims, environment: dict[str, str]) -
     return key
 
 
-class PullNow:
+class PullNow(processes.Group):
     """`rsc-service pull-now --tenant KEY` in a process group of its own, so all of it can be killed."""
 
     def __init__(self, key: str, environment: dict[str, str], log: Path) -> None:
-        self.out, self.err = log.with_suffix(".out"), log.with_suffix(".err")
-        with self.out.open("wb") as out, self.err.open("wb") as err:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "rsc_service", "pull-now", "--tenant", key],
-                env=environment,
-                cwd=processes.ROOT,
-                stdout=out,
-                stderr=err,
-                start_new_session=True,
-            )
-
-    def running(self) -> bool:
-        return self.process.poll() is None
-
-    def kill(self) -> int:
-        if self.running():
-            os.killpg(self.process.pid, signal.SIGKILL)
-        return self.process.wait(timeout=15)
-
-    def stderr(self) -> str:
-        return self.err.read_text(errors="replace")[-3000:]
+        super().__init__(["pull-now", "--tenant", key], environment, log)
 
 
 async def pulled(database: str) -> int:
