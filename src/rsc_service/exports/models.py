@@ -49,8 +49,39 @@ class Export(Base):
     ats_candidate_id: Mapped[str | None] = mapped_column(String(200))
     # An existing candidate with the same name and the same current employer or title: a person decides.
     likely_duplicate_of: Mapped[str | None] = mapped_column(String(200))
-    month: Mapped[str] = mapped_column(String(7))  # UTC "YYYY-MM" of processing: the seat's allowance
+    # UTC "YYYY-MM": of the seat allowance the export counted in; of processing when it counted in none.
+    month: Mapped[str] = mapped_column(String(7))
     processed_at: Mapped[datetime]
+
+
+class ExportAllowance(Base):
+    """How much of LinkedIn's allowance a seat has used in a calendar month: the exports counted against it,
+    those written and those being written. Taken one at a time with a conditional UPDATE, so two exports at
+    once cannot both take the last one (docs/exports.md#allowance)."""
+
+    __tablename__ = "export_allowances"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    seat_urn: Mapped[str] = mapped_column(String(100), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # UTC "YYYY-MM"
+    used: Mapped[int]
+
+
+class ExportReservation(Base):
+    """The one unit of a seat's allowance an export holds, by request id: a retried export counts once, and
+    an export whose ATS write failed gives it back (docs/exports.md#allowance)."""
+
+    __tablename__ = "export_reservations"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    request_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seat_urn: Mapped[str] = mapped_column(String(100))
+    month: Mapped[str] = mapped_column(String(7))  # the allowance it was taken from
+    reserved_at: Mapped[datetime]
 
 
 class ExportSettings(Base):

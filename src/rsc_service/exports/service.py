@@ -3,9 +3,11 @@ LinkedIn → the linked candidate assigned to the job chosen, or a new candidate
 current title and employer → linked to the member (source `export`), which the candidate's next PUT tells
 LinkedIn. Once per request id.
 
-`process()` owns its transactions: it reads, writes to the ATS (keyed by the request id, so a repeated try
-writes nothing twice), then records the outcome and settles the notification together, in one transaction,
-if `fence` says the notification is still this worker's.
+`process()` owns its transactions: it reads, takes one unit of the seat's monthly allowance for the request
+id (atomically, so two exports at once cannot both take the last; given back if the ATS write fails), writes
+to the ATS (keyed by the request id, so a repeated try writes nothing twice), then records the outcome and
+settles the notification together, in one transaction, if `fence` says the notification is still this
+worker's.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rsc_service.candidates import service as candidate_service
 from rsc_service.context import AppContext
 from rsc_service.exports import decide, repository
-from rsc_service.exports.models import Export, ExportSettings, Outcome
+from rsc_service.exports.models import DONE, Export, ExportSettings, Outcome
 from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.linkedin import wire as li
 from rsc_service.links import service as link_service
@@ -107,28 +109,49 @@ async def process(
     now = await ctx.db_now()
     async with ctx.sessionmaker() as session:
         chosen = await choices(session, tenant_id)
-        plan = await _plan(
-            session, tenant, page.elements, chosen, key=decide.external_id(request_id), now=now
-        )
-    if plan.create is not None or plan.outcome is Outcome.ASSIGNED:
-        client = await tenant_ats.ats_client(ctx, tenant)
-        if plan.create is not None:
-            created = await client.create_candidate(plan.create)
-            plan.candidate_id = created.id
-        elif plan.candidate_id is not None and plan.job_id is not None:
-            await client.assign_candidate(
-                plan.candidate_id,
-                ats.ApplicationCreate(
-                    job_id=plan.job_id,
-                    stage=chosen.stage,
-                    source=chosen.source,
-                    sourcer_user_id=chosen.sourcer_user_id or plan.ats_user_id,
-                    external_id=decide.external_id(request_id),
-                ),
+        plan = await _plan(session, tenant, page.elements, chosen, key=decide.external_id(request_id))
+    month = decide.month_of(now)
+    counted = plan.seat if plan.outcome in DONE else None  # the seat whose allowance the export uses
+    if counted is not None:
+        async with ctx.sessionmaker.begin() as session:
+            held = await repository.reserve(
+                session,
+                tenant_id=tenant_id,
+                request_id=request_id,
+                seat_urn=counted,
+                month=month,
+                now=now,
+                limit=decide.PER_SEAT_PER_MONTH,
             )
+        if held is None:
+            plan, counted = _over_allowance(plan, month), None
+        else:
+            month = held  # a retried export counts where its first try did
+    if plan.create is not None or plan.outcome is Outcome.ASSIGNED:
+        try:
+            await _write(ctx, tenant, plan, chosen, request_id)
+        except Exception:
+            if counted is not None:
+                await _give_back(ctx, tenant_id, request_id)
+            raise
     async with ctx.sessionmaker.begin() as session:
         if not await fence(session):
             return None
+        if counted is not None:
+            # Written, so counted whatever the allowance says: a worker that gave the unit back after the
+            # notification was taken over from it must not leave this export uncounted.
+            month = (
+                await repository.reserve(
+                    session,
+                    tenant_id=tenant_id,
+                    request_id=request_id,
+                    seat_urn=counted,
+                    month=month,
+                    now=now,
+                    limit=None,
+                )
+                or month
+            )
         row = Export(
             tenant_id=tenant_id,
             request_id=request_id,
@@ -140,7 +163,7 @@ async def process(
             job_id=plan.job_id,
             ats_candidate_id=plan.candidate_id,
             likely_duplicate_of=plan.likely_duplicate_of,
-            month=decide.month_of(now),
+            month=month,
             processed_at=now,
         )
         session.add(row)
@@ -165,6 +188,47 @@ async def process(
     return row
 
 
+async def _write(ctx: AppContext, tenant: Tenant, plan: _Plan, chosen: Choices, request_id: str) -> None:
+    """The export's ATS write: the new candidate, or the linked one's application on the job chosen."""
+    client = await tenant_ats.ats_client(ctx, tenant)
+    if plan.create is not None:
+        created = await client.create_candidate(plan.create)
+        plan.candidate_id = created.id
+    elif plan.candidate_id is not None and plan.job_id is not None:
+        await client.assign_candidate(
+            plan.candidate_id,
+            ats.ApplicationCreate(
+                job_id=plan.job_id,
+                stage=chosen.stage,
+                source=chosen.source,
+                sourcer_user_id=chosen.sourcer_user_id or plan.ats_user_id,
+                external_id=decide.external_id(request_id),
+            ),
+        )
+
+
+async def _give_back(ctx: AppContext, tenant_id: uuid.UUID, request_id: str) -> None:
+    """The ATS write failed: the export's unit of the allowance goes back, so a failed export uses none of
+    it; the notification's next try takes one again. Failing to give it back leaves it held for that try."""
+    try:
+        async with ctx.sessionmaker.begin() as session:
+            await repository.give_back(session, tenant_id=tenant_id, request_id=request_id)
+    except Exception as error:  # the ATS's failure is the one the notification records
+        log.warning("exports.give_back_failed", tenant_id=str(tenant_id), error=type(error).__name__)
+
+
+def _over_allowance(plan: _Plan, month: str) -> _Plan:
+    """The seat's allowance of `month` is spent: refused, nothing written."""
+    return _Plan(
+        Outcome.QUOTA,
+        f"the seat reached {decide.PER_SEAT_PER_MONTH} exports in {month}; nothing was written",
+        member=plan.member,
+        seat=plan.seat,
+        ats_user_id=plan.ats_user_id,
+        job_id=plan.job_id,
+    )
+
+
 async def _plan(
     session: AsyncSession,
     tenant: Tenant,
@@ -172,7 +236,6 @@ async def _plan(
     chosen: Choices,
     *,
     key: str,
-    now: datetime,
 ) -> _Plan:
     """Decide what the export becomes, from LinkedIn's answer and what we hold; writes nothing."""
     if not elements:
@@ -192,13 +255,6 @@ async def _plan(
     if seat_urn is not None:
         seat = await seat_service.holder(session, tenant.id, seat_urn)
         plan.ats_user_id = seat.ats_user_id if seat is not None else None
-        month = decide.month_of(now)
-        if await repository.count_month(session, tenant.id, seat_urn, month) >= decide.PER_SEAT_PER_MONTH:
-            return _refused(
-                plan,
-                Outcome.QUOTA,
-                f"the seat reached {decide.PER_SEAT_PER_MONTH} exports in {month}; nothing was written",
-            )
     if plan.job_id is not None:
         job = await mirror_service.find(session, tenant_id=tenant.id, kind="job", ats_id=plan.job_id)
         if job is None or job.deleted:
