@@ -20,7 +20,8 @@ class ConnectLinked(BaseModel):
     inmails_written: int = Field(description="The member's InMails written onto the candidate by this call")
     pull_error: str | None = Field(
         default=None,
-        description="Null, or why the member's notes and InMails could not all be written now (linked still)",
+        description="Null, or why the member's notes and InMails could not all be written now (linked "
+        "still; LinkedIn's status and message): the next connect for the candidate pulls the member again",
     )
 
 

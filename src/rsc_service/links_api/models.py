@@ -1,4 +1,5 @@
-"""LinkChange: the audit trail of links a person made or removed through the ATS (docs/in-ats.md#links)."""
+"""LinkChange: the audit trail of links a person made or removed through the ATS (docs/in-ats.md#links).
+MemberPullOwed: the member pulls connect before alert owes (docs/in-ats.md#connect-before-alert-l5)."""
 
 from __future__ import annotations
 
@@ -23,3 +24,21 @@ class LinkChange(Base):
     member_after: Mapped[str | None] = mapped_column(String(100))  # null: unlinked
     actor: Mapped[str] = mapped_column(String(200))  # "ats_user:<id>" or "ats" when no user was named
     at: Mapped[datetime]
+
+
+class MemberPullOwed(Base):
+    """Connect before alert linked the candidate, and its member's notes and InMails are owed to it: from
+    before the member pull starts until one succeeds. A pull that fails (all of it or a stream) or never
+    finished leaves the row, and the next connect for the candidate pulls the member again."""
+
+    __tablename__ = "member_pulls_owed"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    ats_candidate_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    member_urn: Mapped[str] = mapped_column(String(100))
+    owed_since: Mapped[datetime]
+    attempts: Mapped[int]  # pulls of the member for the candidate that failed
+    error: Mapped[str | None] = mapped_column(String(500))  # the last failure, as the connect answered it
+    failed_at: Mapped[datetime | None]

@@ -1,15 +1,18 @@
-"""Reads and writes of the link routes: links of live candidates, and the audit trail."""
+"""Reads and writes of the link routes: links of live candidates, the audit trail, and the member pulls
+connect before alert owes."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rsc_service.db.session import insert_for
 from rsc_service.links.models import CandidateLink
-from rsc_service.links_api.models import LinkChange
+from rsc_service.links_api.models import LinkChange, MemberPullOwed
 from rsc_service.mirror.models import AtsRecord
 
 
@@ -62,3 +65,67 @@ async def changes(session: AsyncSession, *, tenant_id: uuid.UUID, candidate_id: 
             .order_by(LinkChange.id)
         )
     ).all()
+
+
+async def pull_owed(
+    session: AsyncSession, *, tenant_id: uuid.UUID, candidate_id: str
+) -> MemberPullOwed | None:
+    return await session.get(MemberPullOwed, (tenant_id, candidate_id))
+
+
+async def owe_pull(
+    session: AsyncSession, *, tenant_id: uuid.UUID, candidate_id: str, member_urn: str, now: datetime
+) -> None:
+    """The candidate is owed its member's pull, unless it is already."""
+    await session.execute(
+        insert_for(session, MemberPullOwed)
+        .values(
+            tenant_id=tenant_id,
+            ats_candidate_id=candidate_id,
+            member_urn=member_urn,
+            owed_since=now,
+            attempts=0,
+        )
+        .on_conflict_do_nothing(index_elements=["tenant_id", "ats_candidate_id"])
+    )
+
+
+async def pull_failed(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    candidate_id: str,
+    member_urn: str,
+    error: str,
+    now: datetime,
+) -> None:
+    """The member pull failed: still owed, with why (one row per candidate whichever connect failed last;
+    ON CONFLICT DO UPDATE, so connects failing at once keep one row)."""
+    statement = insert_for(session, MemberPullOwed).values(
+        tenant_id=tenant_id,
+        ats_candidate_id=candidate_id,
+        member_urn=member_urn,
+        owed_since=now,
+        attempts=1,
+        error=error[:500],
+        failed_at=now,
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["tenant_id", "ats_candidate_id"],
+            set_={
+                "member_urn": statement.excluded.member_urn,
+                "error": statement.excluded.error,
+                "failed_at": statement.excluded.failed_at,
+                "attempts": MemberPullOwed.attempts + 1,
+            },
+        )
+    )
+
+
+async def pull_done(session: AsyncSession, *, tenant_id: uuid.UUID, candidate_id: str) -> None:
+    await session.execute(
+        delete(MemberPullOwed).where(
+            MemberPullOwed.tenant_id == tenant_id, MemberPullOwed.ats_candidate_id == candidate_id
+        )
+    )

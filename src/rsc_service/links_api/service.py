@@ -189,15 +189,20 @@ async def connect(
         await _live_candidate(session, tenant_id=tenant_id, candidate_id=candidate_id)
         link = await repository.find(session, tenant_id=tenant_id, candidate_id=candidate_id)
         if link is not None and link.member_urn is not None:
-            return _linked(candidate_id, link, pull_service.MemberPulled(), None)
-        if link is not None and link.source == LinkSource.MANUAL:
+            if await repository.pull_owed(session, tenant_id=tenant_id, candidate_id=candidate_id) is None:
+                return _linked(candidate_id, link, pull_service.MemberPulled(), None)
+        elif link is not None and link.source == LinkSource.MANUAL:
             return connect_schemas.ConnectPending(
                 candidate_id=candidate_id, waited_seconds=0.0, reason="unlinked_by_hand"
             )
         tenant = await tenant_service.get(session, tenant_id)
-        await candidate_service.owe_unless_held(
-            session, tenant=tenant, ats_candidate_id=candidate_id, now=ctx.clock()
-        )
+        if link is None or link.member_urn is None:
+            await candidate_service.owe_unless_held(
+                session, tenant=tenant, ats_candidate_id=candidate_id, now=ctx.clock()
+            )
+    if link is not None and link.member_urn is not None:
+        # Linked, and an earlier connect's member pull failed or never finished: pulled again now.
+        return await _pull(ctx, apps, tenant, candidate_id, link)
     pause = FIRST_PAUSE
     while True:
         remaining = deadline - loop.time()
@@ -229,10 +234,29 @@ async def connect(
 async def _pull(
     ctx: AppContext, apps: TenantApps, tenant: Tenant, candidate_id: str, link: CandidateLink
 ) -> connect_schemas.ConnectLinked:
-    """The member's notes and InMails written now; the link stands whatever LinkedIn or the ATS answer."""
-    assert link.member_urn is not None
+    """The member's notes and InMails written now; the link stands whatever LinkedIn or the ATS answer. The
+    pull is owed to the candidate from before it starts until it succeeds, so one that fails (or never
+    finishes) is pulled again by the next connect for the candidate, and the answer says it failed."""
+    member = link.member_urn
+    assert member is not None
+    async with ctx.sessionmaker.begin() as session:
+        await repository.owe_pull(
+            session, tenant_id=tenant.id, candidate_id=candidate_id, member_urn=member, now=ctx.clock()
+        )
     try:
-        pulled = await pull_service.pull_member(ctx, apps, tenant, member_urn=link.member_urn)
+        pulled = await pull_service.pull_member(ctx, apps, tenant, member_urn=member)
     except (LinkedInError, AtsError) as error:
-        return _linked(candidate_id, link, pull_service.MemberPulled(), _failure(error))
+        pulled = pull_service.MemberPulled(error=_failure(error))
+    async with ctx.sessionmaker.begin() as session:
+        if pulled.error is None:
+            await repository.pull_done(session, tenant_id=tenant.id, candidate_id=candidate_id)
+        else:
+            await repository.pull_failed(
+                session,
+                tenant_id=tenant.id,
+                candidate_id=candidate_id,
+                member_urn=member,
+                error=pulled.error,
+                now=ctx.clock(),
+            )
     return _linked(candidate_id, link, pulled, pulled.error)
