@@ -1,6 +1,7 @@
-"""L5 connect before alert when the member's pull fails (docs/in-ats.md#connect-before-alert-l5): the answer
-says so with LinkedIn's message, the pull stays owed to the candidate, and the next connect pulls the member
-again, writing to the ATS what did not land, each item once."""
+"""L5 connect before alert (docs/in-ats.md#connect-before-alert-l5) when the member's pull fails or never
+starts: a failed pull says so with LinkedIn's message, and a connect that answered pending left the
+candidate unlinked; either way the pull stays owed to the candidate, and the next connect once it is linked
+pulls the member, writing to the ATS what did not land, each item once."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from rsc_service.candidates import service as candidate_service
 from rsc_service.links_api.models import MemberPullOwed
 from rsc_service.outbox.dispatcher import Dispatcher
 from tests.flows.conftest import drain
@@ -49,7 +51,7 @@ async def heal(pull: Pull) -> None:
     assert (await pull.linkedin.delete("/_sim/faults")).status_code == 204
 
 
-async def owed(pull: Pull) -> list[tuple[str, str, int, str | None]]:
+async def owed(pull: Pull) -> list[tuple[str, str | None, int, str | None]]:
     async with pull.ctx.sessionmaker() as session:
         rows = (await session.scalars(select(MemberPullOwed))).all()
     return [(r.ats_candidate_id, r.member_urn, r.attempts, r.error) for r in rows]
@@ -136,4 +138,75 @@ class TestAFailedMemberPull:
 
         assert written(first) == (1, 0, None)
         assert written(again) == (0, 0, None)
+        assert await owed(pull) == []
+
+
+class TestAPendingConnect:
+    async def test_the_member_is_pulled_by_the_next_connect_once_the_read_back_linked_the_candidate(
+        self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
+    ) -> None:
+        pull.ctx.settings.links.connect_wait_seconds = 0.3
+        pull.clock.advance(minutes=5)
+        note = await pull.note(3001, "m1004", "Strong in Rust; call back in May.")
+        inmail = await pull.inmail(3001, "m1004", subject="Robotics role", body="Would you talk to us?")
+        pull.clock.advance(minutes=1)
+        assert (await pull.run()).failed == []  # no candidate yet: both recorded as skipped
+        dan = pull.candidate(emails=[{"address": "dan@candidates.example"}])
+        ats_sim.state.webhooks.release()
+        await delivered(ats_sim)
+        ats_sim.state.webhooks.pause()
+
+        pending = await client.post(f"/v1/integration/candidates/{dan}/connect", headers=pull.tenancy.auth)
+        owed_after_pending = await owed(pull)
+        await drain(dispatcher, pull.clock)
+        read = await candidate_service.read_back_matches(
+            pull.ctx.sessionmaker, pull.apps, now=pull.ctx.db_now
+        )
+        pull.clock.advance(minutes=5)
+        later = await pull.note(3002, "m1004", "Met at the meetup.")  # after the link: the pull writes it
+        pull.clock.advance(minutes=40)
+        assert (await pull.run()).failed == []
+        landed_before_connect = landed(pull)
+        linked = await connect(client, pull, dan)
+        again = await connect(client, pull, dan)
+
+        assert pending.status_code == 202, pending.text
+        assert (pending.json()["state"], pending.json()["reason"]) == ("pending", "no_match_yet")
+        assert read == 1  # the regular read-back linked the candidate, not a connect
+        assert landed_before_connect == ([(dan, f"linkedin:notes:{later}")], [])
+        assert written(linked) == (1, 1, None)  # what the pull skipped before the link, and only that
+        assert written(again) == (0, 0, None)  # nothing owed any more: answered at once
+        assert landed(pull) == (
+            sorted([(dan, f"linkedin:notes:{note}"), (dan, f"linkedin:notes:{later}")]),
+            [(dan, f"linkedin:inmails:{inmail}")],
+        )
+        assert pull.duplicates() == []  # no external_id was written twice
+        assert owed_after_pending == [(dan, None, 0, None)]
+        assert await owed(pull) == []
+        items = await pull.items()
+        assert sorted((i.item_id, i.outcome, i.ats_candidate_id) for i in items) == sorted(
+            [(note, "written", dan), (inmail, "written", dan), (later, "written", dan)]
+        )
+
+    async def test_unlinked_by_hand_the_member_is_pulled_by_the_next_connect_once_linked_by_hand(
+        self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
+    ) -> None:
+        pull.clock.advance(minutes=5)
+        note = await pull.note(3001, "m1004", "Strong in Rust.")
+        pull.clock.advance(minutes=1)
+        dan = await arrives(pull, ats_sim, dispatcher, "dan@candidates.example")
+        link = f"/v1/integration/candidates/{dan}/link"
+        assert (await client.delete(link, headers=pull.tenancy.auth)).status_code == 200
+
+        pending = await client.post(f"/v1/integration/candidates/{dan}/connect", headers=pull.tenancy.auth)
+        relinked = await client.put(link, json={"member_urn": DAN}, headers=pull.tenancy.auth)
+        linked = await connect(client, pull, dan)
+        again = await connect(client, pull, dan)
+
+        assert pending.status_code == 202, pending.text
+        assert (pending.json()["state"], pending.json()["reason"]) == ("pending", "unlinked_by_hand")
+        assert relinked.status_code == 200, relinked.text
+        assert (linked["source"], written(linked)) == ("manual", (1, 0, None))
+        assert written(again) == (0, 0, None)
+        assert landed(pull) == ([(dan, f"linkedin:notes:{note}")], [])
         assert await owed(pull) == []

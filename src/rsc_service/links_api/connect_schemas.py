@@ -26,7 +26,8 @@ class ConnectLinked(BaseModel):
 
 
 class ConnectPending(BaseModel):
-    """No match within the wait: the ATS sends its alert without LinkedIn's history, and may ask again."""
+    """No match within the wait: the ATS sends its alert without LinkedIn's history, and may ask again. The
+    member's notes and InMails stay owed to the candidate: the next connect once it is linked writes them."""
 
     state: Literal["pending"] = "pending"
     candidate_id: str

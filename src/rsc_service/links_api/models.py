@@ -27,9 +27,11 @@ class LinkChange(Base):
 
 
 class MemberPullOwed(Base):
-    """Connect before alert linked the candidate, and its member's notes and InMails are owed to it: from
-    before the member pull starts until one succeeds. A pull that fails (all of it or a stream) or never
-    finished leaves the row, and the next connect for the candidate pulls the member again."""
+    """A connect before alert for the candidate has not had its member's notes and InMails written onto it
+    yet: owed from the connect's start until a member pull succeeds. A connect that found the candidate
+    unlinked owes it before the member is known (member null until a pull starts), so one that answers
+    pending leaves the pull to the next connect once the candidate is linked; a pull that fails (all of it
+    or a stream) or never finished leaves the row, and the next connect pulls the member again."""
 
     __tablename__ = "member_pulls_owed"
 
@@ -37,7 +39,7 @@ class MemberPullOwed(Base):
         ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
     )
     ats_candidate_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    member_urn: Mapped[str] = mapped_column(String(100))
+    member_urn: Mapped[str | None] = mapped_column(String(100))  # null: not linked when it was owed
     owed_since: Mapped[datetime]
     attempts: Mapped[int]  # pulls of the member for the candidate that failed
     error: Mapped[str | None] = mapped_column(String(500))  # the last failure, as the connect answered it

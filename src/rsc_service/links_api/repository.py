@@ -74,20 +74,26 @@ async def pull_owed(
 
 
 async def owe_pull(
-    session: AsyncSession, *, tenant_id: uuid.UUID, candidate_id: str, member_urn: str, now: datetime
+    session: AsyncSession, *, tenant_id: uuid.UUID, candidate_id: str, member_urn: str | None, now: datetime
 ) -> None:
-    """The candidate is owed its member's pull, unless it is already."""
-    await session.execute(
-        insert_for(session, MemberPullOwed)
-        .values(
-            tenant_id=tenant_id,
-            ats_candidate_id=candidate_id,
-            member_urn=member_urn,
-            owed_since=now,
-            attempts=0,
-        )
-        .on_conflict_do_nothing(index_elements=["tenant_id", "ats_candidate_id"])
+    """The candidate is owed its member's pull (member None: the candidate is not linked yet), unless it is
+    already; a member named here is recorded on a pull owed already."""
+    statement = insert_for(session, MemberPullOwed).values(
+        tenant_id=tenant_id,
+        ats_candidate_id=candidate_id,
+        member_urn=member_urn,
+        owed_since=now,
+        attempts=0,
     )
+    key = ["tenant_id", "ats_candidate_id"]
+    if member_urn is None:
+        await session.execute(statement.on_conflict_do_nothing(index_elements=key))
+    else:
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=key, set_={"member_urn": statement.excluded.member_urn}
+            )
+        )
 
 
 async def pull_failed(

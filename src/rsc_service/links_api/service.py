@@ -180,8 +180,10 @@ async def connect(
     """Link a new applicant before the ATS alerts anyone: wait, at most `links.connect_wait_seconds`, for
     LinkedIn's email match of the candidate, read back for it alone and recorded as the read-back records
     it; once linked, the member's notes and InMails are written onto it at once. A candidate linked already
-    is answered at once. Nothing but LinkedIn's match links here. Each step is a short transaction of its
-    own: no transaction is held while LinkedIn answers or while waiting."""
+    is answered at once, unless an earlier connect left its member's pull owed: one that answered pending
+    (the pull is owed from the start of a connect that finds the candidate unlinked) or whose pull failed.
+    Nothing but LinkedIn's match links here. Each step is a short transaction of its own: no transaction is
+    held while LinkedIn answers or while waiting."""
     loop = asyncio.get_running_loop()
     began = loop.time()
     deadline = began + ctx.settings.links.connect_wait_seconds
@@ -191,17 +193,23 @@ async def connect(
         if link is not None and link.member_urn is not None:
             if await repository.pull_owed(session, tenant_id=tenant_id, candidate_id=candidate_id) is None:
                 return _linked(candidate_id, link, pull_service.MemberPulled(), None)
-        elif link is not None and link.source == LinkSource.MANUAL:
-            return connect_schemas.ConnectPending(
-                candidate_id=candidate_id, waited_seconds=0.0, reason="unlinked_by_hand"
+        else:
+            # Owed before the match is known: a connect answering pending leaves the member's pull to the
+            # next connect once the candidate is linked (by the read-back or by hand).
+            await repository.owe_pull(
+                session, tenant_id=tenant_id, candidate_id=candidate_id, member_urn=None, now=ctx.clock()
             )
+            if link is not None and link.source == LinkSource.MANUAL:
+                return connect_schemas.ConnectPending(
+                    candidate_id=candidate_id, waited_seconds=0.0, reason="unlinked_by_hand"
+                )
         tenant = await tenant_service.get(session, tenant_id)
         if link is None or link.member_urn is None:
             await candidate_service.owe_unless_held(
                 session, tenant=tenant, ats_candidate_id=candidate_id, now=ctx.clock()
             )
     if link is not None and link.member_urn is not None:
-        # Linked, and an earlier connect's member pull failed or never finished: pulled again now.
+        # Linked, and an earlier connect answered pending or its member pull failed or never finished.
         return await _pull(ctx, apps, tenant, candidate_id, link)
     pause = FIRST_PAUSE
     while True:
