@@ -4,8 +4,10 @@ writes to the fake ATS, whose webhooks come back to our app. Everything over htt
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 import httpx
@@ -16,6 +18,8 @@ from sqlalchemy import select
 from rsc_service import bootstrap
 from rsc_service.bootstrap import Service
 from rsc_service.context import AppContext
+from rsc_service.exports import decide
+from rsc_service.exports import service as export_service
 from rsc_service.exports.models import Export
 from rsc_service.integrations.linkedin import wire as li
 from rsc_service.linkedin_notifications import jobs as notification_jobs
@@ -47,6 +51,11 @@ from tests.seats.conftest import (  # noqa: F401 - the seats world: tenant, fake
 MEMBER_ID = "m7001"
 MEMBER = f"urn:li:person:{MEMBER_ID}"
 MEMBER_EMAIL, MEMBER_PHONE = "dana.private@example.org", "+1 512 555 0199"
+# A second member to export, with no contact details (the `other_member` fixture adds it).
+OTHER_ID = "m7002"
+OTHER = f"urn:li:person:{OTHER_ID}"
+
+Fence = Callable[[object], Awaitable[bool]]
 
 
 @pytest.fixture
@@ -74,6 +83,14 @@ def linkedin_sim(clock: FrozenClock, callbacks: httpx.AsyncClient) -> FastAPI:
 
 
 @pytest.fixture
+def other_member(linkedin_sim: FastAPI) -> str:
+    """Fox Mulder, a second member of the simulator to export: his member URN."""
+    world: LinkedInWorld = linkedin_sim.state.world
+    world.members[OTHER_ID] = Member(OTHER_ID, "Fox", "Mulder", [], None, "Analyst at Initech")
+    return OTHER
+
+
+@pytest.fixture
 def running(ctx_seats: AppContext) -> Service:  # noqa: F811
     return bootstrap.build(ctx_seats)
 
@@ -86,6 +103,7 @@ class Recruiter:
     running: Service
     seat: int
     ats: FastAPI
+    tenant_id: uuid.UUID
 
     async def export(self, job: str | None, *, member: str = MEMBER) -> str:
         answer = await self.sim.post("/_sim/exports", json={"seat": self.seat, "member": member, "job": job})
@@ -93,6 +111,23 @@ class Recruiter:
         delivery = answer.json()["delivery"]
         assert delivery["attempts"][-1].get("status") == 200, delivery
         return str(answer.json()["requestId"])
+
+    async def requested(self, job: str) -> str:
+        """An export of the member to `job` in the simulator: its request id, whatever became of its
+        notification."""
+        answer = await self.sim.post("/_sim/exports", json={"seat": self.seat, "member": MEMBER, "job": job})
+        return str(answer.json()["requestId"])
+
+    def process(self, request_id: str, fence: Fence) -> Awaitable[Export | None]:
+        """The service acts on the export itself, with `fence` saying whether the notification is still its
+        own when it records what became of it."""
+        return export_service.process(
+            self.running.ctx,
+            self.running.tenant_apps,
+            tenant_id=self.tenant_id,
+            request_id=request_id,
+            fence=fence,
+        )
 
     async def act(self) -> None:
         """Run the notification job. The fake ATS holds the webhooks our writes raise until `deliver()`: the
@@ -137,7 +172,50 @@ async def recruiter(
     assert written.all_ok, written.errors
     world: LinkedInWorld = linkedin_sim.state.world
     seat = next(seat.seat_id for seat in world.seats.values() if seat.member == "m1001")
-    return Recruiter(linkedin_http, running, seat, ats_sim)
+    return Recruiter(linkedin_http, running, seat, ats_sim, tenancy.tenant_id)
+
+
+async def ours(_session: object) -> bool:
+    """A fence: the notification is still this worker's."""
+    return True
+
+
+async def taken_over(_session: object) -> bool:
+    """A fence: another worker has the notification now, so this try records nothing (it may have written
+    to the ATS already)."""
+    return False
+
+
+@dataclass
+class SeatMonth:
+    """The recruiter's seat and the month of the test's clock: what a seat's allowance counts by."""
+
+    ctx: AppContext
+    tenant_id: uuid.UUID
+    urn: str
+    month: str
+
+    async def used(self, count: int) -> None:
+        """The seat's first `count` exports this month, recorded before."""
+        async with self.ctx.sessionmaker.begin() as session:
+            session.add_all(
+                Export(
+                    tenant_id=self.tenant_id,
+                    request_id=f"urn:li:request:earlier-{n}",
+                    outcome="created",
+                    seat_urn=self.urn,
+                    month=self.month,
+                    processed_at=self.ctx.clock().astimezone(UTC),
+                )
+                for n in range(count)
+            )
+
+
+@pytest.fixture
+def seat(ctx_seats: AppContext, recruiter: Recruiter, clock: FrozenClock) -> SeatMonth:  # noqa: F811
+    return SeatMonth(
+        ctx_seats, recruiter.tenant_id, f"urn:li:seat:{recruiter.seat}", decide.month_of(clock())
+    )
 
 
 async def synced_job(ats_sim: FastAPI, dispatcher: Dispatcher, clock: FrozenClock, **fields: Any) -> str:  # noqa: F811
@@ -154,6 +232,21 @@ async def synced_job(ats_sim: FastAPI, dispatcher: Dispatcher, clock: FrozenCloc
     await delivered(ats_sim)
     await drain(dispatcher, clock, rounds=20)
     return str(job["id"])
+
+
+def candidates(ats_sim: FastAPI) -> list[dict[str, object]]:  # noqa: F811
+    return list(ats_world(ats_sim).stores["candidate"].live())
+
+
+@pytest.fixture
+async def job(
+    recruiter: Recruiter,
+    ats_sim: FastAPI,  # noqa: F811
+    dispatcher: Dispatcher,  # noqa: F811
+    clock: FrozenClock,
+) -> str:
+    """A job of the fake ATS synced to LinkedIn once the recruiter is set up: `synced_job` as it comes."""
+    return await synced_job(ats_sim, dispatcher, clock)
 
 
 async def exports(ctx: AppContext) -> dict[str, Export]:

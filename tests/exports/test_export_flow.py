@@ -5,29 +5,31 @@ flagged for a person to merge; a request id is acted on once."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import UTC
-
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from rsc_service.context import AppContext
 from rsc_service.exports import decide
-from rsc_service.exports import service as export_service
-from rsc_service.exports.models import Export
 from rsc_service.linkedin_notifications.models import LinkedInNotification
 from rsc_service.links.models import CandidateLink
 from rsc_service.outbox.dispatcher import Dispatcher
 from rsc_service.simulators.linkedin.world import World as LinkedInWorld
 from tests.conftest import FrozenClock
-from tests.exports.conftest import MEMBER, MEMBER_EMAIL, MEMBER_PHONE, Recruiter, exports, synced_job
+from tests.exports.conftest import (
+    MEMBER,
+    MEMBER_EMAIL,
+    MEMBER_PHONE,
+    Recruiter,
+    SeatMonth,
+    candidates,
+    exports,
+    ours,
+    synced_job,
+    taken_over,
+)
 from tests.flows.conftest import assert_all_done, drain
 from tests.seats.conftest import BOB, Tenancy, add_user, ats_world, delivered
-
-
-def candidates(ats_sim: FastAPI) -> list[dict[str, object]]:
-    return list(ats_world(ats_sim).stores["candidate"].live())
 
 
 def applications_of(ats_sim: FastAPI, candidate_id: str) -> list[dict[str, object]]:
@@ -184,60 +186,34 @@ class TestRefused:
         assert listed.json()["exports"][0]["detail"] == row.detail
 
     async def test_a_job_the_exporting_user_may_not_see_writes_nothing(
-        self,
-        ctx_seats: AppContext,
-        recruiter: Recruiter,
-        ats_sim: FastAPI,
-        dispatcher: Dispatcher,
-        clock: FrozenClock,
+        self, ctx_seats: AppContext, recruiter: Recruiter, job: str, ats_sim: FastAPI
     ) -> None:
-        job_id = await synced_job(ats_sim, dispatcher, clock)
         bob = add_user(ats_sim, BOB)
         # Restricted to Bob's team in the ATS; LinkedIn has not heard yet, so Recruiter still offers it.
         ats_world(ats_sim).update(
-            "job", job_id, {"restricted": True, "hiring_team": [{"user_id": bob, "role": "recruiter"}]}
+            "job", job, {"restricted": True, "hiring_team": [{"user_id": bob, "role": "recruiter"}]}
         )
         await delivered(ats_sim)
         before = len(candidates(ats_sim))
 
-        request_id = await recruiter.export(job_id)
+        request_id = await recruiter.export(job)
         await recruiter.act()
 
         assert len(candidates(ats_sim)) == before
         assert (await exports(ctx_seats))[request_id].outcome == "not_visible"
 
     async def test_the_301st_export_of_a_seat_in_a_month_writes_nothing(
-        self,
-        ctx_seats: AppContext,
-        tenancy: Tenancy,
-        recruiter: Recruiter,
-        ats_sim: FastAPI,
-        dispatcher: Dispatcher,
-        clock: FrozenClock,
+        self, ctx_seats: AppContext, recruiter: Recruiter, seat: SeatMonth, job: str, ats_sim: FastAPI
     ) -> None:
-        job_id = await synced_job(ats_sim, dispatcher, clock)
-        seat = f"urn:li:seat:{recruiter.seat}"
-        month = decide.month_of(clock())
-        async with ctx_seats.sessionmaker.begin() as session:  # the seat's first 300 this month
-            session.add_all(
-                Export(
-                    tenant_id=tenancy.tenant_id,
-                    request_id=f"urn:li:request:earlier-{n}",
-                    outcome="created",
-                    seat_urn=seat,
-                    month=month,
-                    processed_at=clock().astimezone(UTC),
-                )
-                for n in range(decide.PER_SEAT_PER_MONTH)
-            )
+        await seat.used(decide.PER_SEAT_PER_MONTH)  # the seat's first 300 this month
         before = len(candidates(ats_sim))
 
-        request_id = await recruiter.export(job_id)
+        request_id = await recruiter.export(job)
         await recruiter.act()
 
         row = (await exports(ctx_seats))[request_id]
         assert row.outcome == "quota"
-        assert row.detail == f"the seat reached 300 exports in {month}; nothing was written"
+        assert row.detail == f"the seat reached 300 exports in {seat.month}; nothing was written"
         assert len(candidates(ats_sim)) == before
 
 
@@ -248,11 +224,9 @@ class TestLookAlikes:
         tenancy: Tenancy,
         client: httpx.AsyncClient,
         recruiter: Recruiter,
+        job: str,
         ats_sim: FastAPI,
-        dispatcher: Dispatcher,
-        clock: FrozenClock,
     ) -> None:
-        job_id = await synced_job(ats_sim, dispatcher, clock)
         existing = ats_world(ats_sim).create(
             "candidate",
             {
@@ -264,7 +238,7 @@ class TestLookAlikes:
         )
         await delivered(ats_sim)
 
-        request_id = await recruiter.export(job_id)
+        request_id = await recruiter.export(job)
         await recruiter.act()
 
         row = (await exports(ctx_seats))[request_id]
@@ -279,37 +253,15 @@ class TestLookAlikes:
 
 class TestOncePerRequest:
     async def test_a_try_cut_off_before_it_recorded_anything_writes_nothing_twice(
-        self,
-        ctx_seats: AppContext,
-        tenancy: Tenancy,
-        recruiter: Recruiter,
-        ats_sim: FastAPI,
-        dispatcher: Dispatcher,
-        clock: FrozenClock,
+        self, ctx_seats: AppContext, recruiter: Recruiter, job: str, ats_sim: FastAPI
     ) -> None:
-        job_id = await synced_job(ats_sim, dispatcher, clock)
-        answer = await recruiter.sim.post(
-            "/_sim/exports", json={"seat": recruiter.seat, "member": MEMBER, "job": job_id}
-        )
-        request_id = answer.json()["requestId"]
+        request_id = await recruiter.requested(job)
         before = len(candidates(ats_sim))
         recruiter.hold()
 
-        async def taken_over(_session: object) -> bool:
-            return False  # another worker has the notification now: this one records nothing
-
-        async def ours(_session: object) -> bool:
-            return True
-
-        def process(fence: Callable[[object], Awaitable[bool]]) -> Awaitable[Export | None]:
-            apps = recruiter.running.tenant_apps
-            return export_service.process(
-                ctx_seats, apps, tenant_id=tenancy.tenant_id, request_id=request_id, fence=fence
-            )
-
-        cut_off = await process(taken_over)
-        first = await process(ours)
-        again = await process(ours)
+        cut_off = await recruiter.process(request_id, taken_over)
+        first = await recruiter.process(request_id, ours)
+        again = await recruiter.process(request_id, ours)
 
         assert cut_off is None
         assert first is not None and again is not None and again.id == first.id

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC
 
 import pytest
 from fastapi import FastAPI
@@ -16,20 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from rsc_service.context import AppContext
 from rsc_service.db.session import create_engine, create_sessionmaker
 from rsc_service.exports import decide, repository
-from rsc_service.exports import service as export_service
-from rsc_service.exports.models import Export, ExportAllowance, ExportReservation
-from rsc_service.outbox.dispatcher import Dispatcher
+from rsc_service.exports.models import ExportAllowance, ExportReservation
 from rsc_service.settings import Settings
-from rsc_service.simulators.linkedin.models import Member
-from rsc_service.simulators.linkedin.world import World as LinkedInWorld
-from tests.conftest import FrozenClock, make_settings
-from tests.exports.conftest import MEMBER, Recruiter, exports, synced_job
+from tests.conftest import make_settings
+from tests.exports.conftest import MEMBER, Recruiter, SeatMonth, candidates, exports
 from tests.factories import make_tenant
-from tests.seats.conftest import Tenancy, ats_world
 
 FreshDatabase = Callable[[bool], Awaitable[str]]
-OTHER_ID = "m7002"
-OTHER = f"urn:li:person:{OTHER_ID}"
 
 
 # Committed data on a database of this test's own, with the service's own pool: each process() below takes
@@ -56,44 +48,18 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return create_sessionmaker(engine)
 
 
-def candidates(ats_sim: FastAPI) -> list[dict[str, object]]:
-    return list(ats_world(ats_sim).stores["candidate"].live())
-
-
-async def seat_used(ctx: AppContext, tenancy: Tenancy, seat: str, month: str, count: int) -> None:
-    """The seat's first `count` exports this month, recorded before."""
-    async with ctx.sessionmaker.begin() as session:
-        session.add_all(
-            Export(
-                tenant_id=tenancy.tenant_id,
-                request_id=f"urn:li:request:earlier-{n}",
-                outcome="created",
-                seat_urn=seat,
-                month=month,
-                processed_at=ctx.clock().astimezone(UTC),
-            )
-            for n in range(count)
-        )
-
-
 class TestTheLastExportOfTheMonth:
     async def test_two_at_once_write_one_and_refuse_the_other(
         self,
         ctx_seats: AppContext,
-        tenancy: Tenancy,
         recruiter: Recruiter,
+        seat: SeatMonth,
+        job: str,
+        other_member: str,
         ats_sim: FastAPI,
-        linkedin_sim: FastAPI,
-        dispatcher: Dispatcher,
-        clock: FrozenClock,
     ) -> None:
-        world: LinkedInWorld = linkedin_sim.state.world
-        world.members[OTHER_ID] = Member(OTHER_ID, "Fox", "Mulder", [], None, "Analyst at Initech")
-        job_id = await synced_job(ats_sim, dispatcher, clock)
-        seat = f"urn:li:seat:{recruiter.seat}"
-        month = decide.month_of(clock())
-        await seat_used(ctx_seats, tenancy, seat, month, decide.PER_SEAT_PER_MONTH - 1)
-        requests = [await recruiter.export(job_id), await recruiter.export(job_id, member=OTHER)]
+        await seat.used(decide.PER_SEAT_PER_MONTH - 1)
+        requests = [await recruiter.export(job), await recruiter.export(job, member=other_member)]
         before = {c["id"] for c in candidates(ats_sim)}
         recruiter.hold()
         # Neither records what became of it before both have done what comes before: the window in which
@@ -104,20 +70,14 @@ class TestTheLastExportOfTheMonth:
             await asyncio.wait_for(both_there.wait(), timeout=60)
             return True
 
-        async def act(request_id: str) -> Export | None:
-            apps = recruiter.running.tenant_apps
-            return await export_service.process(
-                ctx_seats, apps, tenant_id=tenancy.tenant_id, request_id=request_id, fence=ours
-            )
-
-        done = await asyncio.gather(*(act(r) for r in requests))
+        done = await asyncio.gather(*(recruiter.process(r, ours) for r in requests))
 
         assert all(row is not None for row in done)
         rows = await exports(ctx_seats)
         outcomes = sorted(rows[r].outcome for r in requests)
         assert outcomes == ["created", "quota"]
         refused = next(rows[r] for r in requests if rows[r].outcome == "quota")
-        assert refused.detail == f"the seat reached 300 exports in {month}; nothing was written"
+        assert refused.detail == f"the seat reached 300 exports in {seat.month}; nothing was written"
         assert refused.ats_candidate_id is None
         written = next(rows[r] for r in requests if rows[r].outcome == "created")
         made = [c for c in candidates(ats_sim) if c["id"] not in before]

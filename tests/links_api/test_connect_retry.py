@@ -13,25 +13,15 @@ from rsc_service.candidates import service as candidate_service
 from rsc_service.links_api.models import MemberPullOwed
 from rsc_service.outbox.dispatcher import Dispatcher
 from tests.flows.conftest import drain
+from tests.links_api.connecting import DAN, applies, arrives, connect, fail, heal, history, noted
 from tests.pull.conftest import Pull
-from tests.seats.conftest import delivered
 
-DAN = "urn:li:person:m1004"  # the simulator's member whose email is dan@candidates.example
 FAILED = "LinkedIn 500: Internal Server Error"  # what the simulator's injected 500 says
 
 
-async def arrives(pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, address: str) -> str:
-    """A new applicant in the fake ATS: its webhook reaches the service, and the outbox sends it."""
-    candidate = pull.candidate(emails=[{"address": address}])
-    ats_sim.state.webhooks.release()
-    await delivered(ats_sim)
-    ats_sim.state.webhooks.pause()  # the notes and emails written next would come back; nothing reads them
-    await drain(dispatcher, pull.clock)
-    return candidate
-
-
-async def connect(client: httpx.AsyncClient, pull: Pull, candidate: str) -> dict[str, object]:
-    answer = await client.post(f"/v1/integration/candidates/{candidate}/connect", headers=pull.tenancy.auth)
+async def linked(client: httpx.AsyncClient, pull: Pull, candidate: str) -> dict[str, object]:
+    """Connect, answered linked to Dan's member: the answer's body."""
+    answer = await connect(client, pull, candidate)
     assert answer.status_code == 200, answer.text
     body: dict[str, object] = answer.json()
     assert (body["state"], body["candidate_id"], body["member_urn"]) == ("linked", candidate, DAN)
@@ -40,15 +30,6 @@ async def connect(client: httpx.AsyncClient, pull: Pull, candidate: str) -> dict
 
 def written(body: dict[str, object]) -> tuple[object, object, object]:
     return body["notes_written"], body["inmails_written"], body["pull_error"]
-
-
-async def fail(pull: Pull, path: str) -> None:
-    fault = {"kind": "error", "status": 500, "pathPrefix": path}
-    assert (await pull.linkedin.post("/_sim/faults", json=fault)).status_code in (200, 201)
-
-
-async def heal(pull: Pull) -> None:
-    assert (await pull.linkedin.delete("/_sim/faults")).status_code == 204
 
 
 async def owed(pull: Pull) -> list[tuple[str, str | None, int, str | None]]:
@@ -65,25 +46,27 @@ def landed(pull: Pull) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return notes, emails
 
 
+async def items(pull: Pull) -> list[tuple[str, str, str | None]]:
+    """The items the pull recorded: id, outcome and the candidate written on."""
+    return sorted((i.item_id, i.outcome, i.ats_candidate_id) for i in await pull.items())
+
+
 class TestAFailedMemberPull:
     async def test_is_pulled_again_by_the_next_connect_and_lands_once(
         self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
     ) -> None:
-        pull.clock.advance(minutes=5)
-        note = await pull.note(3001, "m1004", "Strong in Rust; call back in May.")
-        inmail = await pull.inmail(3001, "m1004", subject="Robotics role", body="Would you talk to us?")
-        pull.clock.advance(minutes=1)
+        note, inmail = await history(pull, "Strong in Rust; call back in May.")
         dan = await arrives(pull, ats_sim, dispatcher, "dan@candidates.example")
         pull.ctx.settings.pull.page_retries = 0
         await fail(pull, "/v2/prospectNotes")
         await fail(pull, "/v2/conversationEvents")
 
-        first = await connect(client, pull, dan)
+        first = await linked(client, pull, dan)
         owed_after_first = await owed(pull)
         landed_after_first = landed(pull)
         await heal(pull)
-        second = await connect(client, pull, dan)
-        third = await connect(client, pull, dan)
+        second = await linked(client, pull, dan)
+        third = await linked(client, pull, dan)
 
         assert written(first) == (0, 0, FAILED)  # linked, and says the pull failed: not a success
         assert landed_after_first == ([], [])
@@ -96,26 +79,20 @@ class TestAFailedMemberPull:
         assert pull.duplicates() == []  # no external_id was written twice
         assert owed_after_first == [(dan, DAN, 1, FAILED)]
         assert await owed(pull) == []
-        items = await pull.items()
-        assert sorted((i.item_id, i.outcome, i.ats_candidate_id) for i in items) == sorted(
-            [(note, "written", dan), (inmail, "written", dan)]
-        )
+        assert await items(pull) == sorted([(note, "written", dan), (inmail, "written", dan)])
 
     async def test_a_failing_stream_is_pulled_again_and_what_landed_is_not_written_twice(
         self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
     ) -> None:
-        pull.clock.advance(minutes=5)
-        note = await pull.note(3001, "m1004", "Strong in Rust.")
-        inmail = await pull.inmail(3001, "m1004", subject="Robotics role", body="Would you talk to us?")
-        pull.clock.advance(minutes=1)
+        note, inmail = await history(pull)
         dan = await arrives(pull, ats_sim, dispatcher, "dan@candidates.example")
         pull.ctx.settings.pull.page_retries = 0
         await fail(pull, "/v2/prospectNotes")
 
-        first = await connect(client, pull, dan)
-        still_failing = await connect(client, pull, dan)
+        first = await linked(client, pull, dan)
+        still_failing = await linked(client, pull, dan)
         await heal(pull)
-        healed = await connect(client, pull, dan)
+        healed = await linked(client, pull, dan)
 
         assert written(first) == (0, 1, FAILED)  # the InMail landed, the notes failed
         assert written(still_failing) == (0, 0, FAILED)  # tried again, and says it failed again
@@ -127,14 +104,12 @@ class TestAFailedMemberPull:
     async def test_a_pull_that_succeeds_leaves_nothing_owed(
         self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
     ) -> None:
-        pull.clock.advance(minutes=5)
-        await pull.note(3001, "m1004", "Strong in Rust.")
-        pull.clock.advance(minutes=1)
+        await noted(pull)
         dan = await arrives(pull, ats_sim, dispatcher, "dan@candidates.example")
 
-        first = await connect(client, pull, dan)
+        first = await linked(client, pull, dan)
         await fail(pull, "/v2/")  # LinkedIn fails everything now: a connect that read anything would say so
-        again = await connect(client, pull, dan)
+        again = await linked(client, pull, dan)
 
         assert written(first) == (1, 0, None)
         assert written(again) == (0, 0, None)
@@ -146,17 +121,11 @@ class TestAPendingConnect:
         self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
     ) -> None:
         pull.ctx.settings.links.connect_wait_seconds = 0.3
-        pull.clock.advance(minutes=5)
-        note = await pull.note(3001, "m1004", "Strong in Rust; call back in May.")
-        inmail = await pull.inmail(3001, "m1004", subject="Robotics role", body="Would you talk to us?")
-        pull.clock.advance(minutes=1)
+        note, inmail = await history(pull, "Strong in Rust; call back in May.")
         assert (await pull.run()).failed == []  # no candidate yet: both recorded as skipped
-        dan = pull.candidate(emails=[{"address": "dan@candidates.example"}])
-        ats_sim.state.webhooks.release()
-        await delivered(ats_sim)
-        ats_sim.state.webhooks.pause()
+        dan = await applies(pull, ats_sim, "dan@candidates.example")  # not sent: no match to read yet
 
-        pending = await client.post(f"/v1/integration/candidates/{dan}/connect", headers=pull.tenancy.auth)
+        pending = await connect(client, pull, dan)
         owed_after_pending = await owed(pull)
         await drain(dispatcher, pull.clock)
         read = await candidate_service.read_back_matches(
@@ -167,14 +136,14 @@ class TestAPendingConnect:
         pull.clock.advance(minutes=40)
         assert (await pull.run()).failed == []
         landed_before_connect = landed(pull)
-        linked = await connect(client, pull, dan)
-        again = await connect(client, pull, dan)
+        pulled = await linked(client, pull, dan)
+        again = await linked(client, pull, dan)
 
         assert pending.status_code == 202, pending.text
         assert (pending.json()["state"], pending.json()["reason"]) == ("pending", "no_match_yet")
         assert read == 1  # the regular read-back linked the candidate, not a connect
         assert landed_before_connect == ([(dan, f"linkedin:notes:{later}")], [])
-        assert written(linked) == (1, 1, None)  # what the pull skipped before the link, and only that
+        assert written(pulled) == (1, 1, None)  # what the pull skipped before the link, and only that
         assert written(again) == (0, 0, None)  # nothing owed any more: answered at once
         assert landed(pull) == (
             sorted([(dan, f"linkedin:notes:{note}"), (dan, f"linkedin:notes:{later}")]),
@@ -183,30 +152,27 @@ class TestAPendingConnect:
         assert pull.duplicates() == []  # no external_id was written twice
         assert owed_after_pending == [(dan, None, 0, None)]
         assert await owed(pull) == []
-        items = await pull.items()
-        assert sorted((i.item_id, i.outcome, i.ats_candidate_id) for i in items) == sorted(
+        assert await items(pull) == sorted(
             [(note, "written", dan), (inmail, "written", dan), (later, "written", dan)]
         )
 
     async def test_unlinked_by_hand_the_member_is_pulled_by_the_next_connect_once_linked_by_hand(
         self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
     ) -> None:
-        pull.clock.advance(minutes=5)
-        note = await pull.note(3001, "m1004", "Strong in Rust.")
-        pull.clock.advance(minutes=1)
+        note = await noted(pull)
         dan = await arrives(pull, ats_sim, dispatcher, "dan@candidates.example")
         link = f"/v1/integration/candidates/{dan}/link"
         assert (await client.delete(link, headers=pull.tenancy.auth)).status_code == 200
 
-        pending = await client.post(f"/v1/integration/candidates/{dan}/connect", headers=pull.tenancy.auth)
+        pending = await connect(client, pull, dan)
         relinked = await client.put(link, json={"member_urn": DAN}, headers=pull.tenancy.auth)
-        linked = await connect(client, pull, dan)
-        again = await connect(client, pull, dan)
+        pulled = await linked(client, pull, dan)
+        again = await linked(client, pull, dan)
 
         assert pending.status_code == 202, pending.text
         assert (pending.json()["state"], pending.json()["reason"]) == ("pending", "unlinked_by_hand")
         assert relinked.status_code == 200, relinked.text
-        assert (linked["source"], written(linked)) == ("manual", (1, 0, None))
+        assert (pulled["source"], written(pulled)) == ("manual", (1, 0, None))
         assert written(again) == (0, 0, None)
         assert landed(pull) == ([(dan, f"linkedin:notes:{note}")], [])
         assert await owed(pull) == []

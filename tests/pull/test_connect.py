@@ -15,21 +15,10 @@ from rsc_service.outbox.dispatcher import Dispatcher
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.push.candidates import CANDIDATES
 from tests.flows.conftest import drain
+from tests.links_api.connecting import DAN, applies, fail, history, noted
+from tests.links_api.connecting import arrives as _arrives
+from tests.links_api.connecting import connect as _connect
 from tests.pull.conftest import Pull
-from tests.seats.conftest import delivered
-
-DAN = "urn:li:person:m1004"  # the simulator's member whose email is dan@candidates.example
-
-
-async def _arrives(pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, address: str) -> str:
-    """A new applicant in the fake ATS: its webhook reaches the service, and the outbox sends it."""
-    candidate = pull.candidate(emails=[{"address": address}])
-    ats_sim.state.webhooks.release()
-    await delivered(ats_sim)
-    # The notes and emails written next would be posted back as webhooks; nothing here reads them.
-    ats_sim.state.webhooks.pause()
-    await drain(dispatcher, pull.clock)
-    return candidate
 
 
 async def _outbox_row(pull: Pull, candidate: str) -> OutboxMessage | None:
@@ -41,10 +30,6 @@ async def _outbox_row(pull: Pull, candidate: str) -> OutboxMessage | None:
         )
 
 
-async def _connect(client: httpx.AsyncClient, pull: Pull, candidate: str) -> httpx.Response:
-    return await client.post(f"/v1/integration/candidates/{candidate}/connect", headers=pull.tenancy.auth)
-
-
 async def _link(pull: Pull, candidate: str) -> CandidateLink | None:
     async with pull.ctx.sessionmaker() as session:
         return await session.scalar(select(CandidateLink).where(CandidateLink.ats_candidate_id == candidate))
@@ -54,10 +39,7 @@ class TestConnectBeforeAlert:
     async def test_a_matched_applicant_gets_the_members_notes_and_inmails_once(
         self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
     ) -> None:
-        pull.clock.advance(minutes=5)
-        seen_note = await pull.note(3001, "m1004", "Strong in Rust; call back in May.")
-        seen_inmail = await pull.inmail(3001, "m1004", subject="Robotics role", body="Would you talk to us?")
-        pull.clock.advance(minutes=1)
+        seen_note, seen_inmail = await history(pull, "Strong in Rust; call back in May.")
         assert (await pull.run()).failed == []  # no candidate yet: both recorded as skipped
         assert {(i.item_id, i.outcome, i.reason) for i in await pull.items()} == {
             (seen_note, "skipped", "no_linked_candidate"),
@@ -108,9 +90,7 @@ class TestConnectBeforeAlert:
     async def test_the_cursors_do_not_move(
         self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
     ) -> None:
-        pull.clock.advance(minutes=5)
-        await pull.note(3001, "m1004", "Strong in Rust.")
-        pull.clock.advance(minutes=1)
+        await noted(pull)
         await pull.run()
         before = [(c.stream, c.seat_id, c.position, c.window_end, c.page_start) for c in await pull.cursors()]
         dan = await _arrives(pull, ats_sim, dispatcher, "dan@candidates.example")
@@ -152,13 +132,9 @@ class TestWhenSomethingFails:
     async def test_a_failing_stream_is_named_and_the_others_still_land(
         self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
     ) -> None:
-        pull.clock.advance(minutes=5)
-        await pull.note(3001, "m1004", "Strong in Rust.")
-        inmail = await pull.inmail(3001, "m1004", subject="Robotics role", body="Would you talk to us?")
-        pull.clock.advance(minutes=1)
+        _, inmail = await history(pull)
         dan = await _arrives(pull, ats_sim, dispatcher, "dan@candidates.example")
-        fault = {"kind": "error", "status": 500, "pathPrefix": "/v2/prospectNotes"}
-        assert (await pull.linkedin.post("/_sim/faults", json=fault)).status_code in (200, 201)
+        await fail(pull, "/v2/prospectNotes")
         pull.ctx.settings.pull.page_retries = 0
 
         answer = await _connect(client, pull, dan)
@@ -177,8 +153,7 @@ class TestWhenSomethingFails:
         self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
     ) -> None:
         dan = await _arrives(pull, ats_sim, dispatcher, "dan@candidates.example")
-        fault = {"kind": "error", "status": 500, "pathPrefix": "/v2/atsCandidates"}
-        assert (await pull.linkedin.post("/_sim/faults", json=fault)).status_code in (200, 201)
+        await fail(pull, "/v2/atsCandidates")
         pull.ctx.settings.links.connect_wait_seconds = 0.5
 
         began = time.monotonic()
@@ -212,10 +187,7 @@ class TestBeforeLinkedInHasTheCandidate:
         self, pull: Pull, ats_sim: FastAPI, dispatcher: Dispatcher, client: httpx.AsyncClient
     ) -> None:
         pull.ctx.settings.links.connect_wait_seconds = 0.3
-        dan = pull.candidate(emails=[{"address": "dan@candidates.example"}])
-        ats_sim.state.webhooks.release()
-        await delivered(ats_sim)
-        ats_sim.state.webhooks.pause()
+        dan = await applies(pull, ats_sim, "dan@candidates.example")
 
         before_sent = await _connect(client, pull, dan)  # owed, not sent: nothing to read at LinkedIn yet
         await drain(dispatcher, pull.clock)
