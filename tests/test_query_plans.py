@@ -30,7 +30,7 @@ from rsc_service import bootstrap
 from rsc_service.app import create_app
 from rsc_service.ats_webhooks.intake import Intake
 from rsc_service.context import open_context
-from rsc_service.db import migrate
+from rsc_service.db import migrate, statistics
 from rsc_service.links import repository as link_repository
 from rsc_service.mirror import unit
 from rsc_service.outbox import repository as outbox_repository
@@ -107,14 +107,14 @@ class TestTheCheckItself:
             _searched(plan, "sqlite_autoindex_outbox_messages_1")
 
 
-PLANNED = ("ats_webhook_events", "ats_records", "outbox_messages", "candidate_links")
-_ANALYZED = text(
+PLANNED = statistics.PLANNED
+ANALYZED = text(
     "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(:names) "
     "AND (last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL)"
 )
 
 
-async def _pg_plan(connection: AsyncConnection, statement: Any, **values: Any) -> str:
+async def pg_plan(connection: AsyncConnection, statement: Any, **values: Any) -> str:
     compiled = statement.compile(dialect=connection.dialect)
     bound = {**compiled.params, **values}
     parameters = tuple(
@@ -133,12 +133,13 @@ class TestANewPostgresqlDatabase:
     async def test_the_writer_analyzes_its_tables_so_keys_are_index_searches(
         self, fresh_database: Callable[[bool], Awaitable[str]], clock: FrozenClock
     ) -> None:
-        settings = make_settings(await fresh_database(True))
+        url = await fresh_database(True)
+        settings = make_settings(url, database={"url": url, "analyze_after_rows": 100})
         async with open_context(settings) as ctx:
             ctx.clock = clock
             async with ctx.sessionmaker.begin() as session:
                 registered = await make_tenant(session, ctx)
-            intake = Intake(ctx, analyze_after=100)
+            intake = Intake(ctx)
             app = create_app(settings, service=bootstrap.build(ctx, intake=intake))
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://rsc.test"
@@ -153,7 +154,7 @@ class TestANewPostgresqlDatabase:
                 analyzed: set[str] = set()
                 deadline = time.monotonic() + 30
                 # PostgreSQL counts live rows a moment after each commit: keep writing until the writer saw
-                # enough of them (it looks every `analyze_after` webhooks), as a first sync would.
+                # enough of them (it looks every `analyze_after_rows` webhooks), as a first sync would.
                 while analyzed != set(PLANNED) - {"candidate_links"} and time.monotonic() < deadline:
                     batch = [
                         ats.send("candidate.created", candidate(f"cand_{n:05d}"))
@@ -163,20 +164,20 @@ class TestANewPostgresqlDatabase:
                     sent += 50
                     await asyncio.sleep(0.2)
                     async with ctx.engine.connect() as connection:
-                        found = await connection.scalars(_ANALYZED, {"names": list(PLANNED)})
+                        found = await connection.scalars(ANALYZED, {"names": list(PLANNED)})
                         analyzed = set(found)
             # candidate_links holds no rows yet: nothing to learn from it, so it waits for rows of its own.
             assert analyzed == {"ats_webhook_events", "ats_records", "outbox_messages"}, (sent, analyzed)
             async with ctx.engine.connect() as connection:
                 wanted = ["cand_00007", "cand_00042"]
-                by_id = await _pg_plan(
+                by_id = await pg_plan(
                     connection,
                     unit._BY_ID.postgresql,
                     tenant_id=registered.tenant.id,
                     kind="candidate",
                     values=wanted,
                 )
-                by_key = await _pg_plan(
+                by_key = await pg_plan(
                     connection,
                     outbox_repository._BY_KEY.postgresql,
                     tenant_id=registered.tenant.id,

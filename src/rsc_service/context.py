@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from rsc_service import urls
 from rsc_service.crypto import Cipher, SecretsUnavailable
+from rsc_service.db import statistics
 from rsc_service.db.session import create_engine, create_sessionmaker
 from rsc_service.errors import ServiceUnavailable
 from rsc_service.integrations.linkedin import LinkedInClient
@@ -50,6 +51,12 @@ class AppContext:
             return Cipher([key.get_secret_value() for key in self.settings.security.encryption_keys])
         except SecretsUnavailable as error:
             raise ServiceUnavailable(str(error)) from None
+
+    @functools.cached_property
+    def planner_statistics(self) -> statistics.Watch:
+        """Analyzes the tables this process fills while PostgreSQL has no statistics for them
+        (db/statistics.py): the webhook writer and the initial sync report the rows they commit to it."""
+        return statistics.Watch(self.engine, min_rows=self.settings.database.analyze_after_rows)
 
     async def db_now(self) -> datetime:
         """`now` for coordination SQL: the database server's clock, unless a test clock stands in."""

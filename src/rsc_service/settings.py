@@ -32,6 +32,12 @@ class DatabaseSettings(BaseModel):
     pool_size: int = Field(10, ge=1, le=200, description="PostgreSQL connection pool size")
     busy_timeout_ms: int = Field(5000, ge=1000, description="SQLite busy timeout")
     echo: bool = Field(False, description="Log every SQL statement (development only)")
+    analyze_after_rows: int = Field(
+        1000,
+        ge=1,
+        description="PostgreSQL: a table the service fills that has no planner statistics yet is analyzed"
+        " once it holds this many rows (autovacuum would, if it is on)",
+    )
 
     @field_validator("url")
     @classmethod

@@ -33,7 +33,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from rsc_service.ats_webhooks import service
 from rsc_service.ats_webhooks.service import Delivery
 from rsc_service.context import AppContext
-from rsc_service.db import statistics
 from rsc_service.errors import NotFound
 from rsc_service.push.registry import RESOURCES, Registry
 from rsc_service.tenants import service as tenant_service
@@ -49,10 +48,6 @@ _ATTEMPTS = 3
 # A commit starts beside one already running only for at least this many webhooks: each costs a dozen round
 # trips whatever its size, so a few webhooks are better off waiting for the running one to finish.
 _BESIDE_AT_LEAST = 16
-# Every this many webhooks written, until each has statistics, the tables a batch reads are analyzed if
-# PostgreSQL has not yet (db/statistics.py); once they hold this many rows.
-ANALYZE_AFTER = 1000
-_PLANNED = ("ats_webhook_events", "ats_records", "outbox_messages", "candidate_links")
 
 
 @dataclass(frozen=True)
@@ -189,7 +184,6 @@ class GroupWriter:
         gate: asyncio.Lock | None,
         resources: Registry,
         writers: int = 1,
-        analyze_after: int = ANALYZE_AFTER,
     ) -> None:
         self._ctx = ctx
         self._resources = resources
@@ -201,10 +195,6 @@ class GroupWriter:
         self._arriving = 0  # requests being read and verified, about to be written
         self._arrived = asyncio.Event()
         self._moved = asyncio.Event()  # a delivery queued or a commit finished
-        self._analyze_after = analyze_after
-        self._unanalyzed = ctx.engine.dialect.name == "postgresql"  # until each planned table has statistics
-        self._written_since = 0
-        self._analyzing: asyncio.Task[None] | None = None
 
     @contextlib.contextmanager
     def arriving(self) -> Iterator[None]:
@@ -265,7 +255,9 @@ class GroupWriter:
     async def _write(self, batch: list[_Waiting]) -> None:
         try:
             answers: Sequence[bool | BaseException] = await self._commit([w.delivery for w in batch])
-            self._count(len(batch))
+            # Until PostgreSQL has statistics for the tables a batch reads, they are analyzed beside the
+            # writes once they hold rows (db/statistics.py).
+            self._ctx.planner_statistics.wrote(len(batch))
         except Exception as error:
             if len(batch) == 1:
                 answers = [error]
@@ -279,24 +271,6 @@ class GroupWriter:
                 waiting.answer.set_exception(answer)
             else:
                 waiting.answer.set_result(answer)
-
-    def _count(self, written: int) -> None:
-        if not self._unanalyzed:
-            return
-        self._written_since += written
-        if self._written_since >= self._analyze_after and (self._analyzing is None or self._analyzing.done()):
-            self._written_since = 0
-            self._analyzing = asyncio.create_task(self._analyze(), name="ats-webhook-statistics")
-
-    async def _analyze(self) -> None:
-        try:
-            done = await statistics.analyze_new(self._ctx.engine, _PLANNED, min_rows=self._analyze_after)
-        except Exception as error:  # statistics only speed the writes up; the next count tries again
-            log.warning("ats_webhooks.analyze_failed", error=type(error).__name__)
-            return
-        if done.analyzed:
-            log.info("ats_webhooks.analyzed", tables=done.analyzed)
-        self._unanalyzed = not done.done
 
     async def _alone(self, delivery: Delivery) -> bool | BaseException:
         try:
@@ -335,7 +309,6 @@ class Intake:
         *,
         resources: Registry = RESOURCES,
         monotonic: Callable[[], float] = time.monotonic,
-        analyze_after: int = ANALYZE_AFTER,
     ) -> None:
         # Where every session shares one connection (SQLite's pool of one, or a sessionmaker bound to a
         # connection), key reads and writes take turns on it; elsewhere key reads never wait for a commit.
@@ -348,7 +321,6 @@ class Intake:
             gate=gate if shared else None,
             resources=resources,
             writers=1 if shared else ctx.settings.ats.ingest_writers,
-            analyze_after=analyze_after,
         )
 
     async def receive(self, delivery: Delivery, tenant_key: str) -> bool:

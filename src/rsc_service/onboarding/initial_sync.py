@@ -152,6 +152,9 @@ async def continue_initial_sync(
         if committed is None:
             return Step("not_syncing", pages)
         pages += committed
+        # A first sync fills a new database: its tables are analyzed once they hold rows, or every look-up
+        # by tenant and keys slows as they grow (db/statistics.py).
+        ctx.planner_statistics.wrote(len(page.records) if committed else 0)
     return Step(await _finish(ctx, tenant_id, client), pages)
 
 
