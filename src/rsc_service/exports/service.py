@@ -112,17 +112,16 @@ async def process(
         plan = await _plan(session, tenant, page.elements, chosen, key=decide.external_id(request_id))
     month = decide.month_of(now)
     counted = plan.seat if plan.outcome in DONE else None  # the seat whose allowance the export uses
+
+    async def reserve(session: AsyncSession, seat: str, limit: int | None) -> str | None:
+        return await repository.reserve(
+            session, tenant_id=tenant_id, request_id=request_id, seat_urn=seat, month=month, now=now,
+            limit=limit,
+        )  # fmt: skip
+
     if counted is not None:
         async with ctx.sessionmaker.begin() as session:
-            held = await repository.reserve(
-                session,
-                tenant_id=tenant_id,
-                request_id=request_id,
-                seat_urn=counted,
-                month=month,
-                now=now,
-                limit=decide.PER_SEAT_PER_MONTH,
-            )
+            held = await reserve(session, counted, decide.PER_SEAT_PER_MONTH)
         if held is None:
             plan, counted = _over_allowance(plan, month), None
         else:
@@ -140,18 +139,7 @@ async def process(
         if counted is not None:
             # Written, so counted whatever the allowance says: a worker that gave the unit back after the
             # notification was taken over from it must not leave this export uncounted.
-            month = (
-                await repository.reserve(
-                    session,
-                    tenant_id=tenant_id,
-                    request_id=request_id,
-                    seat_urn=counted,
-                    month=month,
-                    now=now,
-                    limit=None,
-                )
-                or month
-            )
+            month = await reserve(session, counted, None) or month
         row = Export(
             tenant_id=tenant_id,
             request_id=request_id,
