@@ -102,6 +102,36 @@ class TestDatabaseThrottle:
         await throttle.acquire("sync", 1)
         assert 15 <= sleeps.slept[-1] <= 30  # 30 s base with jitter, no Retry-After given
 
+    async def test_the_429s_of_requests_in_flight_together_back_off_once(
+        self, ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        sleeps = _Sleeps(clock)
+        throttle = _throttle(ctx, clock, sleeps, records_per_window=10_000)
+        for _ in range(8):  # eight batches in flight, all refused at once
+            await throttle.note_retry_after("sync", None)
+
+        await throttle.acquire("sync", 1)
+
+        # One refusal's backoff (30 s base with jitter), not the eighth's (capped at 15 minutes).
+        assert 15 <= sum(sleeps.slept) <= 30, sleeps.slept
+
+    async def test_a_record_taken_late_in_a_second_leaves_the_window_a_full_second_after_linkedins(
+        self, ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        sleeps = _Sleeps(clock)
+        throttle = _throttle(ctx, clock, sleeps, records_per_window=1000)
+        throttle._config = ThrottleConfig(budgets=throttle._config.budgets, max_wait=timedelta(minutes=2))
+        clock.now = clock.now.replace(microsecond=900_000)  # late in its second
+        taken = clock()
+        await throttle.acquire("sync", 1000)  # the whole window's budget
+        clock.now = taken + timedelta(seconds=60.1)  # the first second of our 61 s window after it
+
+        await throttle.acquire("sync", 1)  # waits until the first have surely left LinkedIn's window
+
+        # Sent and counted by LinkedIn up to a second after they were taken, the first records have left
+        # LinkedIn's 60 s window before the next one reaches it.
+        assert clock() - taken >= timedelta(seconds=61), clock() - taken
+
     async def test_a_long_wait_gives_the_claim_back(self, ctx: AppContext, clock: FrozenClock) -> None:
         sleeps = _Sleeps(clock)
         throttle = _throttle(ctx, clock, sleeps, records_per_window=10_000)

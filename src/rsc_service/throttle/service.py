@@ -38,9 +38,11 @@ class Budget:
 class ThrottleConfig:
     budgets: Mapping[str, Budget]
     window: timedelta = timedelta(seconds=60)
-    # Sends leave a little after their budget is taken; a margin keeps LinkedIn's own window from seeing two
-    # windows' worth of records inside its 60 s.
-    margin: timedelta = timedelta(seconds=1)
+    # Sends reach LinkedIn a little after their budget is taken, and our window counts whole seconds: a record
+    # taken late in one second is out of a 61 s window at the start of the 61st second after, when it may
+    # have reached LinkedIn only a moment before its window began. Two seconds leave at least a full second
+    # between a take and LinkedIn's count (docs/architecture.md#10-throttle).
+    margin: timedelta = timedelta(seconds=2)
     max_wait: timedelta = timedelta(seconds=30)
     backoff_base: timedelta = timedelta(seconds=30)
     backoff_cap: timedelta = timedelta(minutes=15)
@@ -159,6 +161,10 @@ class DatabaseThrottle(Throttle):
                 until = next_midnight(now)
             elif retry_after is not None:
                 until = now + timedelta(seconds=clamp_retry_after(retry_after))
+            elif bucket.paused_until is not None and bucket.paused_until > now:
+                # The answer to a request sent before this pause began (several are in flight at once): the
+                # same refusal, which neither lengthens the pause nor raises the backoff.
+                until = bucket.paused_until
             else:
                 step = self._config.backoff_base * 2**bucket.backoff_level
                 until = now + min(step, self._config.backoff_cap) * (0.5 + self._rng.random() / 2)
