@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -20,7 +21,7 @@ from tests import databases
 from tests.conftest import FrozenClock, make_settings
 from tests.flows.conftest import clocked_dispatcher
 from tests.onboarding.conftest import PARTNER, RSC_URL, World
-from tests.onboarding.test_initial_sync import enabled_tenant, linkedin_seed, run_until_active
+from tests.onboarding.test_initial_sync import enabled_tenant, run_until_active
 from tests.test_query_plans import ANALYZED, pg_plan
 
 pytestmark = pytest.mark.skipif(
@@ -29,7 +30,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 FILLED = ("ats_records", "outbox_messages")
-__all__ = ["linkedin_seed"]  # LinkedIn's default world, pre-enabled, as the initial sync's tests use
+
+
+@pytest.fixture
+def linkedin_seed() -> dict[str, Any]:
+    return {}  # LinkedIn's default world, pre-enabled, as the initial sync's tests use
 
 
 @pytest.fixture
