@@ -18,12 +18,15 @@ class OutboxMessage(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "resource", "key"),
         Index("ix_outbox_messages_due", "state", "next_attempt_at"),
+        # A tenant's rows by state: what it still owes (the initial sync's pace) and its depth are counted
+        # from the index alone, however many rows have landed.
+        Index("ix_outbox_messages_tenant_state", "tenant_id", "state"),
         # A record's sub-collection (an application's stages), read when the record is owed again.
         Index("ix_outbox_messages_parent", "tenant_id", "resource", "path_parent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     resource: Mapped[str] = mapped_column(String(60))
     key: Mapped[str] = mapped_column(String(200))
     path_parent: Mapped[str | None] = mapped_column(String(200))
