@@ -107,31 +107,45 @@ async def _follow(ctx: AppContext, tenant: Tenant, quiet: bool) -> Overview:
         rows: dict[str, TaskID] = {
             kind: bars.add_task(kind, total=None, counts="", detail="") for kind in KINDS
         }
+        shown_until = 0.0
         while True:
             step = await initial_sync.continue_initial_sync(ctx, tenant.id, until=time.monotonic() + 2)
-            async with ctx.sessionmaker() as session:
-                view = await initial_sync.overview(session, ctx, await tenant_service.get(session, tenant.id))
-            for kind in view.kinds:
-                walked = f"walked {kind.walked}" + ("" if kind.finished else "…")
-                bars.update(
-                    rows[kind.kind],
-                    total=kind.owed or None,
-                    completed=kind.landed + kind.dead,
-                    counts=f"{kind.landed + kind.dead}/{kind.owed}",
-                    detail=f"{walked}, skipped {kind.skipped}, dead {kind.dead}",
-                )
             finished = step.state in ("activated", "not_syncing")
-            bars.update(
-                eta,
-                description=f"ETA {_eta(view.eta_seconds, view.eta_partial)}",
-                total=1 if finished else None,
-                completed=1 if finished else 0,
-                detail=view.stage.value if finished else step.state,
-            )
-            if finished:
-                return view
+            if finished or (not quiet and time.monotonic() >= shown_until):
+                began = time.monotonic()
+                async with ctx.sessionmaker() as session:
+                    found = await tenant_service.get(session, tenant.id)
+                    view = await initial_sync.overview(session, ctx, found)
+                # The overview counts every outbox row of the tenant (most of a second at 100,000
+                # candidates on SQLite), and this process also walks and sends: it is refreshed no oftener
+                # than five times what it costs, and with --json only at the end.
+                shown_until = time.monotonic() + 5 * (time.monotonic() - began)
+                _show(bars, rows, eta, view, step.state, finished)
+                if finished:
+                    return view
             if step.state in ("paced", "sending"):
                 await asyncio.sleep(1)
+
+
+def _show(
+    bars: Progress, rows: dict[str, TaskID], eta: TaskID, view: Overview, state: str, finished: bool
+) -> None:
+    for kind in view.kinds:
+        walked = f"walked {kind.walked}" + ("" if kind.finished else "…")
+        bars.update(
+            rows[kind.kind],
+            total=kind.owed or None,
+            completed=kind.landed + kind.dead,
+            counts=f"{kind.landed + kind.dead}/{kind.owed}",
+            detail=f"{walked}, skipped {kind.skipped}, dead {kind.dead}",
+        )
+    bars.update(
+        eta,
+        description=f"ETA {_eta(view.eta_seconds, view.eta_partial)}",
+        total=1 if finished else None,
+        completed=1 if finished else 0,
+        detail=view.stage.value if finished else state,
+    )
 
 
 def _eta(seconds: float | None, partial: bool) -> str:
