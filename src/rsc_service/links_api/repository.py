@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,22 +79,7 @@ async def owe_pull(
 ) -> None:
     """The candidate is owed its member's pull (member None: the candidate is not linked yet), unless it is
     already; a member named here is recorded on a pull owed already."""
-    statement = insert_for(session, MemberPullOwed).values(
-        tenant_id=tenant_id,
-        ats_candidate_id=candidate_id,
-        member_urn=member_urn,
-        owed_since=now,
-        attempts=0,
-    )
-    key = ["tenant_id", "ats_candidate_id"]
-    if member_urn is None:
-        await session.execute(statement.on_conflict_do_nothing(index_elements=key))
-    else:
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=key, set_={"member_urn": statement.excluded.member_urn}
-            )
-        )
+    await _owed(session, tenant_id=tenant_id, candidate_id=candidate_id, member_urn=member_urn, now=now)
 
 
 async def pull_failed(
@@ -107,26 +93,45 @@ async def pull_failed(
 ) -> None:
     """The member pull failed: still owed, with why (one row per candidate whichever connect failed last;
     ON CONFLICT DO UPDATE, so connects failing at once keep one row)."""
+    await _owed(
+        session, tenant_id=tenant_id, candidate_id=candidate_id, member_urn=member_urn, now=now, error=error
+    )
+
+
+async def _owed(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    candidate_id: str,
+    member_urn: str | None,
+    now: datetime,
+    error: str | None = None,
+) -> None:
+    """One row per candidate owed a pull: a member named is recorded, a failure counted with its reason."""
+    failed = error is not None
     statement = insert_for(session, MemberPullOwed).values(
         tenant_id=tenant_id,
         ats_candidate_id=candidate_id,
         member_urn=member_urn,
         owed_since=now,
-        attempts=1,
-        error=error[:500],
-        failed_at=now,
+        attempts=1 if failed else 0,
+        error=error[:500] if error is not None else None,
+        failed_at=now if failed else None,
     )
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["tenant_id", "ats_candidate_id"],
-            set_={
-                "member_urn": statement.excluded.member_urn,
-                "error": statement.excluded.error,
-                "failed_at": statement.excluded.failed_at,
-                "attempts": MemberPullOwed.attempts + 1,
-            },
-        )
-    )
+    changed: dict[str, Any] = {}
+    if member_urn is not None:
+        changed["member_urn"] = statement.excluded.member_urn
+    if failed:
+        changed |= {
+            "error": statement.excluded.error,
+            "failed_at": statement.excluded.failed_at,
+            "attempts": MemberPullOwed.attempts + 1,
+        }
+    key = ["tenant_id", "ats_candidate_id"]
+    if changed:
+        await session.execute(statement.on_conflict_do_update(index_elements=key, set_=changed))
+    else:
+        await session.execute(statement.on_conflict_do_nothing(index_elements=key))
 
 
 async def pull_done(session: AsyncSession, *, tenant_id: uuid.UUID, candidate_id: str) -> None:
