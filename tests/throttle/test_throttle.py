@@ -14,7 +14,7 @@ from sqlalchemy import event, select
 from rsc_service.context import AppContext
 from rsc_service.integrations.linkedin.errors import Throttled
 from rsc_service.throttle.models import ThrottleSlot
-from rsc_service.throttle.service import Budget, DatabaseThrottle, ThrottleConfig, remaining
+from rsc_service.throttle.service import Budget, DatabaseThrottle, ThrottleConfig, remaining, tick_of
 from rsc_service.web import metrics
 from tests.conftest import FrozenClock
 
@@ -115,22 +115,25 @@ class TestDatabaseThrottle:
         # One refusal's backoff (30 s base with jitter), not the eighth's (capped at 15 minutes).
         assert 15 <= sum(sleeps.slept) <= 30, sleeps.slept
 
-    async def test_a_record_taken_late_in_a_second_leaves_the_window_a_full_second_after_linkedins(
-        self, ctx: AppContext, clock: FrozenClock
+    @pytest.mark.parametrize("microsecond", [0, 990_000], ids=["start of a second", "end of a tick"])
+    async def test_a_record_leaves_the_window_a_full_second_after_linkedins_and_little_more(
+        self, ctx: AppContext, clock: FrozenClock, microsecond: int
     ) -> None:
         sleeps = _Sleeps(clock)
         throttle = _throttle(ctx, clock, sleeps, records_per_window=1000)
         throttle._config = ThrottleConfig(budgets=throttle._config.budgets, max_wait=timedelta(minutes=2))
-        clock.now = clock.now.replace(microsecond=900_000)  # late in its second
+        clock.now = clock.now.replace(microsecond=microsecond)
         taken = clock()
         await throttle.acquire("sync", 1000)  # the whole window's budget
-        clock.now = taken + timedelta(seconds=60.1)  # the first second of our 61 s window after it
+        clock.now = taken + timedelta(seconds=60.1)
 
         await throttle.acquire("sync", 1)  # waits until the first have surely left LinkedIn's window
 
         # Sent and counted by LinkedIn up to a second after they were taken, the first records have left
-        # LinkedIn's 60 s window before the next one reaches it.
-        assert clock() - taken >= timedelta(seconds=61), clock() - taken
+        # LinkedIn's 60 s window before the next one reaches it; and the wait is no longer than that and a
+        # tick (whole seconds made it up to two seconds).
+        waited = clock() - taken
+        assert timedelta(seconds=61) <= waited <= timedelta(seconds=61.1), waited
 
     async def test_a_long_wait_gives_the_claim_back(self, ctx: AppContext, clock: FrozenClock) -> None:
         sleeps = _Sleeps(clock)
@@ -154,8 +157,8 @@ class TestDatabaseThrottle:
 def _slots(ctx: AppContext) -> Any:
     async def read() -> dict[int, int]:
         async with ctx.sessionmaker() as session:
-            rows = await session.execute(select(ThrottleSlot.second, ThrottleSlot.records))
-            return {int(second): int(records) for second, records in rows.all()}
+            rows = await session.execute(select(ThrottleSlot.tick, ThrottleSlot.records))
+            return {int(tick): int(records) for tick, records in rows.all()}
 
     return read
 
@@ -177,9 +180,9 @@ def bucket_takes(ctx: AppContext) -> Iterator[list[str]]:
 
 
 class TestCredit:
-    """A take reserves room for the next requests of the second; the rest is given back by the next take."""
+    """A take reserves room for the next requests of the tick; the rest is given back by the next take."""
 
-    async def test_small_requests_of_one_second_share_one_take(
+    async def test_small_requests_of_one_tick_share_one_take(
         self, ctx: AppContext, clock: FrozenClock
     ) -> None:
         throttle = _throttle(ctx, clock, _Sleeps(clock), records_per_window=6000, requests_per_day=100_000)
@@ -189,22 +192,22 @@ class TestCredit:
                 await throttle.acquire("sync", 3)  # an application's stages: a few records a request
 
         assert len(takes) == 1
-        assert await _slots(ctx)() == {int(clock().timestamp()): 16 * 3}
+        assert await _slots(ctx)() == {tick_of(clock()): 16 * 3}
 
     async def test_what_is_left_of_a_credit_is_given_back_by_the_next_take(
         self, ctx: AppContext, clock: FrozenClock
     ) -> None:
         throttle = _throttle(ctx, clock, _Sleeps(clock), records_per_window=6000, requests_per_day=1000)
-        first = int(clock().timestamp())
+        first = tick_of(clock())
         for _ in range(3):
             await throttle.acquire("sync", 10)
-        clock.advance(seconds=1)
+        clock.advance(seconds=0.1)
 
         await throttle.acquire("sync", 10)
 
         slots = await _slots(ctx)()
         assert slots[first] == 30  # only what was sent stays counted
-        assert slots[first + 1] == 10 + 15 * 10  # the new take and its credit
+        assert slots[first + 1] == 10 + 15 * 10  # the new take and its credit, in the next tick
         async with ctx.sessionmaker() as session:
             _, requests_left = await remaining(
                 session, app="sim-customer", group="sync", now=clock(), window=timedelta(seconds=60),
@@ -231,7 +234,7 @@ class TestCredit:
     async def test_a_429_drops_the_credit(self, ctx: AppContext, clock: FrozenClock) -> None:
         sleeps = _Sleeps(clock)
         throttle = _throttle(ctx, clock, sleeps, records_per_window=6000)
-        await throttle.acquire("sync", 10)  # takes a credit for the rest of the second
+        await throttle.acquire("sync", 10)  # takes a credit for the rest of the tick
 
         await throttle.note_retry_after("sync", 5)
         await throttle.acquire("sync", 10)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rsc_service.db.base import Base
@@ -25,11 +25,12 @@ class ThrottleBucket(Base):
 
 
 class ThrottleSlot(Base):
-    """Records sent in one second, for the sliding 60-second record budget."""
+    """Records sent in one tick (a tenth of a second since the epoch), for the sliding 60-second record
+    budget."""
 
     __tablename__ = "throttle_slots"
 
     app: Mapped[str] = mapped_column(String(200), primary_key=True)
     group: Mapped[str] = mapped_column(String(30), primary_key=True)
-    second: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    tick: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     records: Mapped[int] = mapped_column(default=0)

@@ -1,10 +1,11 @@
 """LinkedIn's budgets in the database, shared by every replica (docs/architecture.md#10-throttle).
 
-Per (application, group): records in a sliding 60 s window (one row per second) and requests per UTC day,
-plus a pause set by 429s. Taking from the budget is one short transaction that locks the bucket row.
+Per (application, group): records in a sliding 60 s window (one row per tenth of a second, a tick) and
+requests per UTC day, plus a pause set by 429s. Taking from the budget is one short transaction that locks
+the bucket row.
 
 A take may reserve a little more than the request needs, a credit this process spends on its next
-requests within the same second without a transaction; what is left of it is given back by the next take
+requests within the same tick without a transaction; what is left of it is given back by the next take
 (docs/architecture.md#10-throttle).
 """
 
@@ -38,33 +39,36 @@ class Budget:
 class ThrottleConfig:
     budgets: Mapping[str, Budget]
     window: timedelta = timedelta(seconds=60)
-    # Sends reach LinkedIn a little after their budget is taken, and our window counts whole seconds: a record
-    # taken late in one second is out of a 61 s window at the start of the 61st second after, when it may
-    # have reached LinkedIn only a moment before its window began. Two seconds leave at least a full second
-    # between a take and LinkedIn's count (docs/architecture.md#10-throttle).
-    margin: timedelta = timedelta(seconds=2)
+    # Sends reach LinkedIn a little after their budget is taken, and our window counts whole ticks: a record
+    # counted in a tick leaves our window `window + margin` after the tick began, so up to a tick less after
+    # it was taken. 1.1 s keep a full second between a take and LinkedIn's count, at 1.8 % of the budget
+    # (docs/architecture.md#10-throttle).
+    margin: timedelta = timedelta(seconds=1.1)
     max_wait: timedelta = timedelta(seconds=30)
     backoff_base: timedelta = timedelta(seconds=30)
     backoff_cap: timedelta = timedelta(minutes=15)
 
 
 WINDOW = timedelta(seconds=60)
+# The window's unit: records are counted per tick, so a record leaves the window at most a tick early.
+TICK = timedelta(milliseconds=100)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A take reserves room for up to this many requests of its size, and at most a twentieth of the window's
-# records: the next requests of the second go without a transaction, and other replicas keep their share.
+# records: the next requests of the tick go without a transaction, and other replicas keep their share.
 CREDIT_REQUESTS = 16
 CREDIT_SHARE = 20
 
 
 @dataclass
 class _Credit:
-    """Budget this process took and has not spent yet: records counted in `second`'s slot, requests in
-    the day's count."""
+    """Budget this process took and has not spent yet: records counted in `tick`'s slot, requests in the
+    day's count."""
 
-    second: int
+    tick: int
     day: str
     records: int
     requests: int
-    until: float  # the end of `second`, on this process's monotonic clock: spending needs no clock read
+    until: float  # the end of `tick`, on this process's monotonic clock: spending needs no clock read
 
 
 def budgets(settings: LinkedInSettings) -> dict[str, Budget]:
@@ -81,6 +85,11 @@ def budgets(settings: LinkedInSettings) -> dict[str, Budget]:
 def config(settings: LinkedInSettings, *, lease_seconds: float) -> ThrottleConfig:
     # A sender waits for its budget at most a quarter of its lease, so it settles before the lease runs out.
     return ThrottleConfig(budgets=budgets(settings), max_wait=timedelta(seconds=min(30.0, lease_seconds / 4)))
+
+
+def tick_of(now: datetime) -> int:
+    """The tick `now` falls in, counted exactly from the epoch (no float rounding at a tick's edge)."""
+    return (now - _EPOCH) // TICK
 
 
 def next_midnight(now: datetime) -> datetime:
@@ -152,11 +161,11 @@ class DatabaseThrottle(Throttle):
     ) -> None:
         metrics.LINKEDIN_429.labels(group).inc()
         now = await self._now()
-        window = int((self._config.window + self._config.margin).total_seconds())
+        window = (self._config.window + self._config.margin) // TICK
         async with self._sessionmaker.begin() as session:
             bucket = await self._bucket(session, group, now)
             # LinkedIn said stop: nothing more goes on what was taken before, and it is given back.
-            await self._give_back(session, group, bucket, int(now.timestamp()) - window)
+            await self._give_back(session, group, bucket, tick_of(now) - window)
             if daily_limit:
                 until = next_midnight(now)
             elif retry_after is not None:
@@ -185,11 +194,11 @@ class DatabaseThrottle(Throttle):
     async def _try_take(self, group: str, records: int, budget: Budget, now: datetime) -> timedelta | None:
         """Take `records` and one request, and a credit beside them where the budget has room; or say how long
         until it would have room."""
-        second = int(now.timestamp())
-        window = int((self._config.window + self._config.margin).total_seconds())
+        tick = tick_of(now)
+        window = (self._config.window + self._config.margin) // TICK
         async with self._sessionmaker.begin() as session:
             bucket = await self._bucket(session, group, now)
-            await self._give_back(session, group, bucket, second - window)
+            await self._give_back(session, group, bucket, tick - window)
             if bucket.paused_until is not None and bucket.paused_until > now:
                 return bucket.paused_until - now
             bucket.backoff_level = 0
@@ -202,20 +211,21 @@ class DatabaseThrottle(Throttle):
             extra_records = 0
             if budget.records_per_window is not None:
                 limit = budget.records_per_window
-                used = await self._window_used(session, group, second, window)
-                wait = _window_wait(used, second, window, records, limit)
-                if wait is not None:
-                    return wait
-                room = limit - sum(count for _, count in used) - records
+                used = await self._window_total(session, group, tick, window)
+                if used + records > limit and not (used == 0 and records > limit):
+                    slots = await self._window_slots(session, group)
+                    return _window_wait(slots, tick, window, records, limit)
+                room = limit - used - records
                 extra_records = max(0, min((CREDIT_REQUESTS - 1) * records, limit // CREDIT_SHARE, room))
                 if records > 0 and extra_records < records:
                     extra_requests = 0  # no room for another request of this size: no credit
-                await self._add_records(session, group, second, records + extra_records)
+                await self._add_records(session, group, tick, records + extra_records)
             bucket.requests_today += 1 + extra_requests
-        # Valid for the rest of the second it was counted in, measured locally (the database's clock is a
+        # Valid for the rest of the tick it was counted in, measured locally (the database's clock is a
         # round trip on PostgreSQL).
-        until = self._monotonic() + max(0.0, second + 1 - now.timestamp())
-        self._credits[group] = _Credit(second, now.date().isoformat(), extra_records, extra_requests, until)
+        left = (_EPOCH + (tick + 1) * TICK - now).total_seconds()
+        until = self._monotonic() + max(0.0, left)
+        self._credits[group] = _Credit(tick, now.date().isoformat(), extra_records, extra_requests, until)
         return None
 
     async def _give_back(
@@ -225,45 +235,52 @@ class DatabaseThrottle(Throttle):
         credit = self._credits.pop(group, None)
         if credit is None:
             return
-        if credit.records and credit.second > expired:
+        if credit.records and credit.tick > expired:
             slot = ThrottleSlot.records
             await session.execute(
                 update(ThrottleSlot)
                 .where(
                     ThrottleSlot.app == self._app,
                     ThrottleSlot.group == group,
-                    ThrottleSlot.second == credit.second,
+                    ThrottleSlot.tick == credit.tick,
                 )
                 .values(records=case((slot > credit.records, slot - credit.records), else_=0))
             )
         if credit.requests and bucket.day == credit.day:
             bucket.requests_today = max(0, bucket.requests_today - credit.requests)
 
-    async def _window_used(
-        self, session: AsyncSession, group: str, second: int, window: int
-    ) -> list[tuple[int, int]]:
-        """(second, records) of the slots still in the window, oldest first; older slots are dropped."""
+    async def _window_total(self, session: AsyncSession, group: str, tick: int, window: int) -> int:
+        """The records counted in the window; older slots are dropped."""
         await session.execute(
             delete(ThrottleSlot).where(
                 ThrottleSlot.app == self._app,
                 ThrottleSlot.group == group,
-                ThrottleSlot.second <= second - window,
+                ThrottleSlot.tick <= tick - window,
             )
         )
+        total = await session.scalar(
+            select(func.coalesce(func.sum(ThrottleSlot.records), 0)).where(
+                ThrottleSlot.app == self._app, ThrottleSlot.group == group
+            )
+        )
+        return int(total or 0)
+
+    async def _window_slots(self, session: AsyncSession, group: str) -> list[tuple[int, int]]:
+        """(tick, records) of the slots in the window, oldest first (read only when a take must wait)."""
         slots = await session.execute(
-            select(ThrottleSlot.second, ThrottleSlot.records)
+            select(ThrottleSlot.tick, ThrottleSlot.records)
             .where(ThrottleSlot.app == self._app, ThrottleSlot.group == group)
-            .order_by(ThrottleSlot.second)
+            .order_by(ThrottleSlot.tick)
         )
         return [(int(at), int(count)) for at, count in slots.all()]
 
-    async def _add_records(self, session: AsyncSession, group: str, second: int, records: int) -> None:
+    async def _add_records(self, session: AsyncSession, group: str, tick: int, records: int) -> None:
         insert = insert_for(session, ThrottleSlot).values(
-            app=self._app, group=group, second=second, records=records
+            app=self._app, group=group, tick=tick, records=records
         )
         await session.execute(
             insert.on_conflict_do_update(
-                index_elements=["app", "group", "second"], set_={"records": ThrottleSlot.records + records}
+                index_elements=["app", "group", "tick"], set_={"records": ThrottleSlot.records + records}
             )
         )
 
@@ -287,28 +304,29 @@ class DatabaseThrottle(Throttle):
 
 
 def _window_wait(
-    slots: list[tuple[int, int]], second: int, window: int, records: int, limit: int
+    slots: list[tuple[int, int]], tick: int, window: int, records: int, limit: int
 ) -> timedelta | None:
-    """None when `records` fit in the window beside `slots`; else how long until enough have left it."""
+    """None when `records` fit in the window beside `slots` (ticks); else how long until enough have left
+    it."""
     used = sum(count for _, count in slots)
     if used + records <= limit or (used == 0 and records > limit):
         return None
     freed = 0
-    for slot_second, count in slots:  # the earliest second at which enough has left the window
+    for slot_tick, count in slots:  # the earliest tick at which enough has left the window
         freed += count
         if used - freed + records <= limit:
-            return timedelta(seconds=slot_second + window - second)
-    return timedelta(seconds=window)
+            return (slot_tick + window - tick) * TICK
+    return window * TICK
 
 
 async def remaining(
     session: AsyncSession, *, app: str, group: str, budget: Budget, now: datetime, window: timedelta
 ) -> tuple[int | None, int | None]:
     """(records left in the window, requests left today), for metrics and sync health."""
-    since = int(now.timestamp()) - int(window.total_seconds())
+    since = tick_of(now) - window // TICK
     used = await session.scalar(
         select(func.coalesce(func.sum(ThrottleSlot.records), 0)).where(
-            ThrottleSlot.app == app, ThrottleSlot.group == group, ThrottleSlot.second > since
+            ThrottleSlot.app == app, ThrottleSlot.group == group, ThrottleSlot.tick > since
         )
     )
     bucket = await session.get(ThrottleBucket, (app, group))
