@@ -48,6 +48,11 @@ class ThrottleConfig:
     backoff_base: timedelta = timedelta(seconds=30)
     backoff_cap: timedelta = timedelta(minutes=15)
 
+    @property
+    def window_ticks(self) -> int:
+        """The window we count, margin included, in ticks."""
+        return (self.window + self.margin) // TICK
+
 
 WINDOW = timedelta(seconds=60)
 # The window's unit: records are counted per tick, so a record leaves the window at most a tick early.
@@ -161,11 +166,10 @@ class DatabaseThrottle(Throttle):
     ) -> None:
         metrics.LINKEDIN_429.labels(group).inc()
         now = await self._now()
-        window = (self._config.window + self._config.margin) // TICK
         async with self._sessionmaker.begin() as session:
             bucket = await self._bucket(session, group, now)
             # LinkedIn said stop: nothing more goes on what was taken before, and it is given back.
-            await self._give_back(session, group, bucket, tick_of(now) - window)
+            await self._give_back(session, group, bucket, tick_of(now) - self._config.window_ticks)
             if daily_limit:
                 until = next_midnight(now)
             elif retry_after is not None:
@@ -195,7 +199,7 @@ class DatabaseThrottle(Throttle):
         """Take `records` and one request, and a credit beside them where the budget has room; or say how long
         until it would have room."""
         tick = tick_of(now)
-        window = (self._config.window + self._config.margin) // TICK
+        window = self._config.window_ticks
         async with self._sessionmaker.begin() as session:
             bucket = await self._bucket(session, group, now)
             await self._give_back(session, group, bucket, tick - window)
@@ -212,9 +216,9 @@ class DatabaseThrottle(Throttle):
             if budget.records_per_window is not None:
                 limit = budget.records_per_window
                 used = await self._window_total(session, group, tick, window)
-                if used + records > limit and not (used == 0 and records > limit):
+                if not _fits(used, records, limit):
                     slots = await self._window_slots(session, group)
-                    return _window_wait(slots, tick, window, records, limit)
+                    return _window_wait(slots, tick, window, used + records - limit)
                 room = limit - used - records
                 extra_records = max(0, min((CREDIT_REQUESTS - 1) * records, limit // CREDIT_SHARE, room))
                 if records > 0 and extra_records < records:
@@ -303,18 +307,18 @@ class DatabaseThrottle(Throttle):
         return bucket
 
 
-def _window_wait(
-    slots: list[tuple[int, int]], tick: int, window: int, records: int, limit: int
-) -> timedelta | None:
-    """None when `records` fit in the window beside `slots` (ticks); else how long until enough have left
-    it."""
-    used = sum(count for _, count in slots)
-    if used + records <= limit or (used == 0 and records > limit):
-        return None
+def _fits(used: int, records: int, limit: int) -> bool:
+    """Whether `records` fit beside the `used` records of the window; a request larger than the whole
+    budget goes alone into an empty window."""
+    return used + records <= limit or used == 0
+
+
+def _window_wait(slots: list[tuple[int, int]], tick: int, window: int, excess: int) -> timedelta:
+    """How long until `excess` records of `slots` (tick, records; oldest first) have left the window."""
     freed = 0
     for slot_tick, count in slots:  # the earliest tick at which enough has left the window
         freed += count
-        if used - freed + records <= limit:
+        if freed >= excess:
             return (slot_tick + window - tick) * TICK
     return window * TICK
 
