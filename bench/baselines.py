@@ -10,6 +10,9 @@ as the service's webhook route does), FastAPI's telemetry off, and `gc.freeze()`
   connection serialises them; on PostgreSQL up to the pool's connections commit side by side).
 - `group-commit`: requests hand their row to one writer task, which inserts everything waiting in one
   statement and one commit, then answers each request (the service's ingest design, without its work).
+- `raw-group-commit` (SQLite only): the same group commit with the leanest store Python has, the standard
+  library's `sqlite3` on one writer thread (no SQLAlchemy, no aiosqlite), with the service's pragmas: how
+  near the ceiling any endpoint that stores a webhook on this machine can come.
 - `no-database`: reads the body and answers; verifies and stores nothing: this machine's HTTP ceiling.
 
 `python -m bench.baselines MODE DATABASE_URL PORT` serves one of them (the benchmark starts it so).
@@ -20,8 +23,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import sqlite3
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -29,11 +34,14 @@ from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.schema import CreateTable
 
 from rsc_service.db.session import create_engine
 from rsc_service.settings import load_settings
 
-MODES = ("per-request", "group-commit", "no-database")
+MODES = ("per-request", "group-commit", "raw-group-commit", "no-database")
 GROUP_LIMIT = 256  # most rows per commit, as the service's `ats.ingest_batch`
 NO_TELEMETRY: Any = {"tracing": False, "metrics": False, "logs": False}
 ACCEPTED = b'{"status":"accepted"}'
@@ -113,14 +121,43 @@ class GroupWriter:
                 answer.set_result(None)
 
 
+class RawStore:
+    """SQLite through the standard library on one thread of its own: a batch is one executemany and one
+    commit, with the pragmas the service sets (db/session.py)."""
+
+    def __init__(self, path: str) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="raw-store")
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.execute(str(CreateTable(events, if_not_exists=True).compile(dialect=sqlite.dialect())))
+        named = sqlite.dialect(paramstyle="named")
+        self._insert = str(INSERT.compile(dialect=named, column_keys=["event_id", "event_type", "body"]))
+
+    def _commit(self, rows: list[dict[str, str]]) -> None:
+        self._db.execute("BEGIN")
+        try:
+            self._db.executemany(self._insert, rows)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    async def write(self, rows: list[dict[str, str]]) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._commit, rows)
+
+
 def create_app(mode: str, database_url: str) -> FastAPI:
     if mode not in MODES:
         raise SystemExit(f"mode must be one of {', '.join(MODES)}")
+    url = make_url(database_url)
+    if mode == "raw-group-commit" and url.get_backend_name() != "sqlite":
+        raise SystemExit("raw-group-commit runs on SQLite only")
     engine = create_engine(load_settings(database={"url": database_url}).database)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if mode != "no-database":
+        if mode in ("per-request", "group-commit"):
             async with engine.begin() as connection:
                 await connection.run_sync(metadata.create_all)
         yield
@@ -131,6 +168,7 @@ def create_app(mode: str, database_url: str) -> FastAPI:
             await connection.execute(INSERT, rows)
 
     writer = GroupWriter(write)
+    raw = GroupWriter(RawStore(str(url.database)).write) if mode == "raw-group-commit" else None
 
     async def per_request(request: Request) -> Response:
         await write([_row(await request.body())])
@@ -140,6 +178,11 @@ def create_app(mode: str, database_url: str) -> FastAPI:
         await writer.add(_row(await request.body()))
         return _accepted()
 
+    async def raw_group_commit(request: Request) -> Response:
+        assert raw is not None
+        await raw.add(_row(await request.body()))
+        return _accepted()
+
     async def no_database(request: Request) -> Response:
         await request.body()
         return _accepted()
@@ -147,6 +190,7 @@ def create_app(mode: str, database_url: str) -> FastAPI:
     endpoints: dict[str, Endpoint] = {
         "per-request": per_request,
         "group-commit": group_commit,
+        "raw-group-commit": raw_group_commit,
         "no-database": no_database,
     }
     app = FastAPI(lifespan=lifespan, telemetry=NO_TELEMETRY)

@@ -1,9 +1,10 @@
-"""The ingest benchmark (issue 6): signed webhooks/s into the service beside three baselines.
+"""The ingest benchmark (issue 6): signed webhooks/s into the service beside its baselines.
 
 The baselines (bench/baselines.py) take the same webhooks with the service's own speed-ups: a bare endpoint
-committing one INSERT per request, a bare group-commit endpoint, and a no-database endpoint (this machine's
-HTTP ceiling). The service and the baselines run alternately, in rounds, each on a new database; a figure is
-the median of its rounds with their range, and ratios are taken between medians.
+committing one INSERT per request, a bare group-commit endpoint, on SQLite the same group commit through the
+standard library's sqlite3, and a no-database endpoint (this machine's HTTP ceiling). The service and the
+baselines run alternately, in rounds, each on a new database; a figure is the median of its rounds with their
+range, and ratios are taken between medians.
 
 Sizes come from the environment so a quick run is possible; the defaults are the full benchmark:
 BENCH_DATABASES=sqlite,postgresql  BENCH_INGEST_SECONDS=15 (per server and round)  BENCH_INGEST_SENDERS=32
@@ -46,7 +47,13 @@ from .workload import candidate
 
 WARM_UP_REQUESTS = 200
 SERVICE = "service"
-BASELINES = ("per-request", "group-commit", "no-database")
+BASELINES = ("per-request", "group-commit", "raw-group-commit", "no-database")
+STORES = ("group-commit", "raw-group-commit")  # bare endpoints that store a webhook with one commit per batch
+
+
+def baselines(kind: str) -> tuple[str, ...]:
+    """The standard library's sqlite3 store is SQLite's only."""
+    return tuple(name for name in BASELINES if kind == "sqlite" or name != "raw-group-commit")
 
 
 @dataclass
@@ -301,7 +308,7 @@ def figures(runs: list[Run]) -> dict[str, Any]:
 
 
 async def one_database(kind: str, senders: int, seconds: float, rounds: int) -> dict[str, Any]:
-    servers = (SERVICE, *BASELINES)
+    servers = (SERVICE, *baselines(kind))
     runs: dict[str, list[Run]] = {name: [] for name in servers}
     with tempfile.TemporaryDirectory(prefix="rsc-bench-ingest-") as tmp_name:
         tmp = Path(tmp_name)
@@ -319,9 +326,12 @@ async def one_database(kind: str, senders: int, seconds: float, rounds: int) -> 
     result: dict[str, Any] = {"senders": senders, "seconds": seconds, "rounds": rounds}
     result |= {name.replace("-", "_"): figures(runs[name]) for name in servers}
     service_rps = result[SERVICE]["rps"]["median"]
-    for name in BASELINES:
+    for name in baselines(kind):
         key = name.replace("-", "_")
         result[f"ratio_{key}"] = common.ratio(service_rps, result[key]["rps"]["median"])
+    # How near the ceiling storing a webhook can come here at all: the faster bare store against it.
+    fastest_store = max(result[name.replace("-", "_")]["rps"]["median"] for name in STORES if name in servers)
+    result["bare_store_to_ceiling"] = common.ratio(fastest_store, result["no_database"]["rps"]["median"])
     return result
 
 
@@ -336,7 +346,11 @@ def targets(kind: str, result: dict[str, Any]) -> list[common.Check]:
     if kind == "sqlite":
         checks += [
             common.below("p99", service["p99_ms"]["median"], 100, " ms"),
-            common.at_least("ratio to the no-database ceiling", result["ratio_no_database"], 0.5),
+            common.at_least(
+                f"ratio to the no-database ceiling (fastest bare store: {result['bare_store_to_ceiling']})",
+                result["ratio_no_database"],
+                0.5,
+            ),
         ]
     return checks
 
