@@ -38,7 +38,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.schema import CreateTable
 
-from rsc_service.db.session import create_engine
+from rsc_service.db.session import SQLITE_PRAGMAS, create_engine
 from rsc_service.settings import load_settings
 
 MODES = ("per-request", "group-commit", "raw-group-commit", "no-database")
@@ -123,12 +123,12 @@ class GroupWriter:
 
 class RawStore:
     """SQLite through the standard library on one thread of its own: a batch is one executemany and one
-    commit, with the pragmas the service sets (db/session.py)."""
+    commit, with the pragmas the service sets."""
 
     def __init__(self, path: str) -> None:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="raw-store")
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+        for pragma in SQLITE_PRAGMAS:
             self._db.execute(f"PRAGMA {pragma}")
         self._db.execute(str(CreateTable(events, if_not_exists=True).compile(dialect=sqlite.dialect())))
         named = sqlite.dialect(paramstyle="named")
@@ -167,8 +167,8 @@ def create_app(mode: str, database_url: str) -> FastAPI:
         async with engine.begin() as connection:
             await connection.execute(INSERT, rows)
 
-    writer = GroupWriter(write)
-    raw = GroupWriter(RawStore(str(url.database)).write) if mode == "raw-group-commit" else None
+    # The two group-commit modes differ only in the store the one writer task commits to.
+    writer = GroupWriter(RawStore(str(url.database)).write if mode == "raw-group-commit" else write)
 
     async def per_request(request: Request) -> Response:
         await write([_row(await request.body())])
@@ -178,11 +178,6 @@ def create_app(mode: str, database_url: str) -> FastAPI:
         await writer.add(_row(await request.body()))
         return _accepted()
 
-    async def raw_group_commit(request: Request) -> Response:
-        assert raw is not None
-        await raw.add(_row(await request.body()))
-        return _accepted()
-
     async def no_database(request: Request) -> Response:
         await request.body()
         return _accepted()
@@ -190,7 +185,7 @@ def create_app(mode: str, database_url: str) -> FastAPI:
     endpoints: dict[str, Endpoint] = {
         "per-request": per_request,
         "group-commit": group_commit,
-        "raw-group-commit": raw_group_commit,
+        "raw-group-commit": group_commit,
         "no-database": no_database,
     }
     app = FastAPI(lifespan=lifespan, telemetry=NO_TELEMETRY)

@@ -48,7 +48,7 @@ from .workload import candidate
 WARM_UP_REQUESTS = 200
 SERVICE = "service"
 BASELINES = ("per-request", "group-commit", "raw-group-commit", "no-database")
-STORES = ("group-commit", "raw-group-commit")  # bare endpoints that store a webhook with one commit per batch
+STORES = ("group_commit", "raw_group_commit")  # bare endpoints that store a webhook with one commit per batch
 
 
 def baselines(kind: str) -> tuple[str, ...]:
@@ -330,7 +330,7 @@ async def one_database(kind: str, senders: int, seconds: float, rounds: int) -> 
         key = name.replace("-", "_")
         result[f"ratio_{key}"] = common.ratio(service_rps, result[key]["rps"]["median"])
     # How near the ceiling storing a webhook can come here at all: the faster bare store against it.
-    fastest_store = max(result[name.replace("-", "_")]["rps"]["median"] for name in STORES if name in servers)
+    fastest_store = max(result[key]["rps"]["median"] for key in STORES if key in result)
     result["bare_store_to_ceiling"] = common.ratio(fastest_store, result["no_database"]["rps"]["median"])
     return result
 
