@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import pytest
+from sqlalchemy import func, select
+
 from rsc_service import bootstrap
-from rsc_service.context import open_context
+from rsc_service.context import AppContext, open_context
 from rsc_service.outbox import service as outbox_service
+from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Intent, Op
 from rsc_service.outbox.wake import Wake
 from tests import databases
@@ -40,6 +44,32 @@ class TestWake:
 
                 assert writer.wake.event.is_set()
                 if databases.is_postgres():  # another replica hears the commit through LISTEN/NOTIFY
+                    await asyncio.wait_for(other.wake.event.wait(), timeout=2)
+
+    async def test_other_replicas_hear_a_commit_that_only_changed_rows_and_one_that_only_inserted(
+        self, fresh_database: FreshDatabase
+    ) -> None:
+        """Inserting outbox rows notifies through the table's trigger on PostgreSQL; re-owing rows that exist
+        (no insert, so no trigger) sends the NOTIFY itself. Each is heard by another replica."""
+        if not databases.is_postgres():
+            pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite has one process")
+        settings = make_settings(await fresh_database(True))
+        async with open_context(settings) as writer_ctx, open_context(settings) as other_ctx:
+            bootstrap.build(writer_ctx)
+            other = bootstrap.build(other_ctx)
+            async with other.wake.listening(other_ctx.engine):
+                await asyncio.wait_for(_until(lambda: other.wake.hearing), timeout=5)
+                async with writer_ctx.sessionmaker.begin() as session:
+                    tenant = (await make_tenant(session, writer_ctx)).tenant
+                for first_name in ("Ada", "Grace", "Edith"):
+                    other.wake.event.clear()
+                    async with writer_ctx.sessionmaker.begin() as session:
+                        intent = Intent("atsCandidates", "cand_1", Op.UPSERT, {"firstName": first_name})
+                        await outbox_service.enqueue(
+                            session, [outbox_service.Owed(tenant.id, [intent], 1)], now=writer_ctx.clock()
+                        )
+                    rows = await _outbox_rows(writer_ctx)
+                    assert rows == 1  # one key: the first commit inserted it, the others changed it
                     await asyncio.wait_for(other.wake.event.wait(), timeout=2)
 
     async def test_a_rolled_back_transaction_wakes_nobody_and_other_sessionmakers_are_left_alone(
@@ -86,3 +116,13 @@ class TestWake:
 
         assert len(session_class.__mro__) < 10  # one class of its own, not one per attach
         assert all(wake.event.is_set() for wake in wakes)
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    while not condition():
+        await asyncio.sleep(0.01)
+
+
+async def _outbox_rows(ctx: AppContext) -> int:
+    async with ctx.sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)

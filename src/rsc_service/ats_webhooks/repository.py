@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import uuid
 from collections.abc import Sequence
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, update
+from sqlalchemy import String, Table, Text, Uuid, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,15 +30,39 @@ class InboxEntry:
     received_at: datetime
 
 
+_COLUMNS = [f.name for f in dataclasses.fields(InboxEntry)]
+
+
 @functools.cache
 def _add_events(dialect: str) -> Any:
-    """The inbox INSERT, built once per dialect (a statement object keeps its compiled form)."""
+    """The inbox INSERT, built once per dialect (a statement object keeps its compiled form).
+
+    On PostgreSQL the rows go as one array per column, unnested by the server: the statement's text is the
+    same for every batch size, so one prepared statement serves them all (a multi-row VALUES would be new
+    text, prepared anew, for each size). On SQLite, one parameter set per entry, sent by SQLAlchemy as one
+    multi-row INSERT ("insertmanyvalues").
+    """
     table = cast(Table, AtsWebhookEvent.__table__)
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
-        .returning(table.c.id, table.c.tenant_id, table.c.event_id)
+    if dialect == "postgresql":
+        # tenant_id is typed by hand: the foreign key that types the column resolves once every model is
+        # loaded. Strings go as text, not varchar(n): an explicit cast to varchar(n) would cut a longer value
+        # where inserting it into the column refuses it.
+        types = {
+            name: Uuid()
+            if name == "tenant_id"
+            else Text()
+            if isinstance(column.type, String)
+            else column.type
+            for name in _COLUMNS
+            for column in [table.c[name]]
+        }
+        arrays = [bindparam(name, type_=postgresql.ARRAY(types[name])) for name in _COLUMNS]
+        rows = select(func.unnest(*arrays).table_valued(*_COLUMNS).render_derived(with_types=False))
+        statement: Any = postgresql.insert(table).from_select(_COLUMNS, rows)
+    else:
+        statement = sqlite.insert(table)
+    return statement.on_conflict_do_nothing(index_elements=["tenant_id", "event_id"]).returning(
+        table.c.id, table.c.tenant_id, table.c.event_id
     )
 
 
@@ -47,11 +72,11 @@ async def add_events(
     """Insert every entry not received before, in one statement; the new rows' ids by (tenant, webhook id)."""
     if not entries:
         return {}
-    # One parameter set per entry: SQLAlchemy sends them as one multi-row INSERT ("insertmanyvalues").
-    rows = await session.execute(
-        _add_events(session.get_bind().dialect.name),
-        rows_of(entries),
-    )
+    dialect = session.get_bind().dialect.name
+    values: Any = rows_of(entries)
+    if dialect == "postgresql":  # one array per column
+        values = {name: [getattr(entry, name) for entry in entries] for name in _COLUMNS}
+    rows = await session.execute(_add_events(dialect), values)
     return {(tenant_id, event_id): row_id for row_id, tenant_id, event_id in rows.all()}
 
 

@@ -54,7 +54,6 @@ async def enqueue(session: AsyncSession, owed: Sequence[Owed], *, now: datetime)
     """
     if not any(o.intents or o.prune for o in owed):
         return []
-    await wake.announce(session)
     rows = _Rows(
         await repository.lock_for_enqueue(
             session,
@@ -75,7 +74,8 @@ async def enqueue(session: AsyncSession, owed: Sequence[Owed], *, now: datetime)
                 gone = Intent(resource, row.key, Op.DELETE, None, path_parent=parent)
                 touched.append(rows.upsert(item.tenant_id, gone, item.source_version, now))
     if rows.new:
-        await session.execute(_INSERT, rows_of(rows.new))
+        await session.execute(_INSERT, rows_of(rows.new))  # on PostgreSQL its trigger sends the NOTIFY
+    await wake.announce(session, inserted=bool(rows.new))
     for tenant_id, refs in rows.revived.items():  # sent again: what waited for them is due again too
         await repository.release_blocked(session, tenant_id=tenant_id, refs=refs, now=now)
     return touched

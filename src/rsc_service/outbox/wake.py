@@ -1,6 +1,7 @@
 """Waking the dispatcher the moment outbox rows are committed: in this process, and on other replicas.
 
-`announce()` marks a transaction that wrote outbox rows (and, on PostgreSQL, sends NOTIFY inside it). A
+`announce()` marks a transaction that wrote outbox rows (and, on PostgreSQL, sends NOTIFY inside it, unless
+the statement that inserted them already did: a trigger on `outbox_messages` notifies on insert). A
 Wake attached to a sessionmaker sets its event when such a transaction commits, and `listening()` sets it
 when another replica's NOTIFY arrives. One Wake is built at start-up (bootstrap.py) and handed to the
 drain loop; nothing here is installed at import.
@@ -29,12 +30,16 @@ Connect = Callable[[str], Awaitable[Any]]  # asyncpg.connect, or a stand-in
 _TOUCHED = "outbox_touched"  # session.info flag: this transaction wrote outbox rows
 
 
-async def announce(session: AsyncSession) -> None:
-    """Wake dispatchers when this transaction commits: in-process by flag, other replicas by NOTIFY."""
+async def announce(session: AsyncSession, *, inserted: bool = False) -> None:
+    """Wake dispatchers when this transaction commits: in-process by flag, other replicas by NOTIFY.
+
+    `inserted`: this transaction inserted outbox rows, whose statement's trigger sent the NOTIFY on
+    PostgreSQL (migration 3f7a9c1e5b28), so no statement of its own is needed.
+    """
     if session.info.get(_TOUCHED):
         return
     session.info[_TOUCHED] = True
-    if session.get_bind().dialect.name == "postgresql":
+    if not inserted and session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 
 
