@@ -94,6 +94,28 @@ class TestIngestLookups:
         _searched(_plan(planner, statement, tenant_id=TENANT, values=["a", "b"], **values), index)
 
 
+class TestMirrorReadTogether:
+    def test_records_by_id_and_the_records_under_them_are_index_searches_in_one_statement(
+        self, planner: sqlite3.Connection
+    ) -> None:
+        plan = _plan(
+            planner,
+            unit._together(2, ("candidate_id", "job_id")).sqlite,
+            tenant_id=TENANT,
+            kind_0="candidate",
+            ids_0=["a", "b"],
+            kind_1="user",
+            ids_1=["u"],
+            under_candidate_id=["a", "b"],
+            under_job_id=["j"],
+        )
+        searches = [step for step in plan if step.startswith("SEARCH")]
+        assert plan[0] == "MULTI-INDEX OR" and len(searches) == 4, plan
+        assert not [step for step in plan if step.startswith("SCAN")], plan
+        # Each branch searches by the tenant and its keys, not by the tenant alone (every row of it).
+        assert all("(tenant_id=? AND " in step for step in searches), plan
+
+
 class TestOwedCount:
     def test_what_a_tenant_owes_is_counted_from_the_index_alone(self, planner: sqlite3.Connection) -> None:
         # The initial sync counts it before each page; read from the rows, it cost ~100 ms a page once the
@@ -190,6 +212,14 @@ class TestANewPostgresqlDatabase:
                     kind="candidate",
                     values=wanted,
                 )
+                together = await pg_plan(
+                    connection,
+                    unit._together(1, ("candidate_id",)).postgresql,
+                    tenant_id=registered.tenant.id,
+                    kind_0="candidate",
+                    ids_0=wanted,
+                    under_candidate_id=wanted,
+                )
                 by_key = await pg_plan(
                     connection,
                     outbox_repository._BY_KEY.postgresql,
@@ -201,5 +231,8 @@ class TestANewPostgresqlDatabase:
         assert '"Index Name": "uq_ats_records_tenant_id_kind_ats_id"' in by_id, by_id
         assert "ats_id)::text = ANY" in by_id.split('"Index Cond"')[1].split('",')[0], by_id
         assert '"Filter"' not in by_id, by_id
+        assert "Seq Scan" not in together, together
+        assert '"Index Name": "uq_ats_records_tenant_id_kind_ats_id"' in together, together
+        assert '"Index Name": "ix_ats_records_candidate"' in together, together
         assert '"Index Name": "uq_outbox_messages_tenant_id_resource_key"' in by_key, by_key
         assert '"Filter"' not in by_key, by_key

@@ -53,9 +53,7 @@ async def load_for(unit: MirrorUnit, tenant_id: uuid.UUID, changes: Sequence[Cha
             under[_EMBEDDED[change.kind]].add(change.ats_id)
         elif change.kind == "application" and change.deleted:
             under["application_id"].add(change.ats_id)
-    await unit.load_records(tenant_id, keys)
-    for field, values in under.items():
-        await unit.load_related(tenant_id, field, values)
+    await unit.load(tenant_id, keys, under)
     around: set[tuple[str, str]] = set()
     for record in unit.loaded(tenant_id):
         around |= set(_parents(record.candidate_id, record.job_id, None))

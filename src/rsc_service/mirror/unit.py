@@ -10,13 +10,14 @@ read is locked for the transaction, so a version check made here holds until com
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import Select, Table, Uuid, bindparam, insert, select
+from sqlalchemy import Select, Table, Uuid, and_, bindparam, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.db.lookups import Lookup
@@ -74,6 +75,24 @@ def _under(field: str) -> Lookup[Select[AtsRecord]]:
 _UNDER = {field: _under(field) for field in ("candidate_id", "job_id", "application_id")}
 
 
+@functools.cache
+def _together(kinds: int, fields: tuple[ParentField, ...]) -> Lookup[Select[AtsRecord]]:
+    """Records of `kinds` kinds by id (`kind_0` and `ids_0`, …) and the records under each of `fields`
+    (`under_candidate_id`, …), in one statement. Each branch of the OR names the tenant itself, so each is
+    a search of its own index (SQLite walks the tenant's rows for a tenant outside the OR)."""
+
+    def build(among: Any) -> Select[AtsRecord]:
+        tenant = AtsRecord.tenant_id == bindparam("tenant_id", type_=Uuid())
+        by_id = [
+            and_(tenant, AtsRecord.kind == bindparam(f"kind_{i}"), among(AtsRecord.ats_id, f"ids_{i}"))
+            for i in range(kinds)
+        ]
+        under = [and_(tenant, among(getattr(AtsRecord, field), f"under_{field}")) for field in fields]
+        return select(AtsRecord).where(or_(*by_id, *under))
+
+    return Lookup(build, lock_on_postgresql=True)
+
+
 def _chunks(items: list[str]) -> Iterable[list[str]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
@@ -96,21 +115,66 @@ class MirrorUnit:
         for record in await self.session.scalars(lookup.on(self._dialect), values):
             self._keep(record)
 
+    def _unread(self, tenant_id: uuid.UUID, keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+        """The ATS ids of `keys` not read yet, by kind."""
+        wanted = sorted({key for key in keys if key[1] and (tenant_id, *key) not in self._records})
+        by_kind: dict[str, list[str]] = {}
+        for kind, ats_id in wanted:
+            by_kind.setdefault(kind, []).append(ats_id)
+        return by_kind
+
+    def _read_as(self, tenant_id: uuid.UUID, by_kind: dict[str, list[str]]) -> None:
+        """Keys just read and not found are remembered as absent."""
+        for kind, ats_ids in by_kind.items():
+            for ats_id in ats_ids:
+                self._records.setdefault((tenant_id, kind, ats_id), None)
+
+    def _incomplete(self, tenant_id: uuid.UUID, field: ParentField, values: Iterable[str]) -> list[str]:
+        return sorted({v for v in values if v and (tenant_id, field, v) not in self._complete})
+
     async def load_records(self, tenant_id: uuid.UUID, keys: Iterable[tuple[str, str]]) -> None:
         """Read the records (kind, ats_id) not read yet; absent ones are remembered as absent."""
-        wanted = sorted({key for key in keys if key[1] and (tenant_id, *key) not in self._records})
-        for kind in sorted({kind for kind, _ in wanted}):
-            for chunk in _chunks([ats_id for k, ats_id in wanted if k == kind]):
+        wanted = self._unread(tenant_id, keys)
+        for kind, ats_ids in wanted.items():
+            for chunk in _chunks(ats_ids):
                 await self._read(_BY_ID, {"tenant_id": tenant_id, "kind": kind, "values": chunk})
-        for kind, ats_id in wanted:
-            self._records.setdefault((tenant_id, kind, ats_id), None)
+        self._read_as(tenant_id, wanted)
 
     async def load_related(self, tenant_id: uuid.UUID, field: ParentField, values: Iterable[str]) -> None:
         """Read every record whose `field` is one of `values` (a job's applications, say)."""
-        wanted = sorted({v for v in values if v and (tenant_id, field, v) not in self._complete})
+        wanted = self._incomplete(tenant_id, field, values)
         for chunk in _chunks(wanted):
             await self._read(_UNDER[field], {"tenant_id": tenant_id, "values": chunk})
         self._complete.update((tenant_id, field, value) for value in wanted)
+
+    async def load(
+        self,
+        tenant_id: uuid.UUID,
+        keys: Iterable[tuple[str, str]],
+        under: Mapping[ParentField, Iterable[str]],
+    ) -> None:
+        """load_records() and load_related() for each field at once: in one statement where they fit one
+        (each is a round trip on PostgreSQL, and a batch of webhooks asks for both)."""
+        keys = list(keys)
+        wanted = self._unread(tenant_id, keys)
+        related = {
+            field: found
+            for field in sorted(under)
+            if (found := self._incomplete(tenant_id, field, under[field]))
+        }
+        count = sum(map(len, wanted.values())) + sum(map(len, related.values()))
+        if len(wanted) + len(related) < 2 or count > _CHUNK:
+            await self.load_records(tenant_id, keys)
+            for field, found in related.items():
+                await self.load_related(tenant_id, field, found)
+            return
+        params: dict[str, Any] = {"tenant_id": tenant_id}
+        for i, (kind, ats_ids) in enumerate(wanted.items()):
+            params |= {f"kind_{i}": kind, f"ids_{i}": ats_ids}
+        params |= {f"under_{field}": found for field, found in related.items()}
+        await self._read(_together(len(wanted), tuple(related)), params)
+        self._read_as(tenant_id, wanted)
+        self._complete.update((tenant_id, field, v) for field, found in related.items() for v in found)
 
     async def find(self, tenant_id: uuid.UUID, kind: str, ats_id: str) -> Record | None:
         if not ats_id:

@@ -1,0 +1,92 @@
+"""MirrorUnit: a batch's records and the records under them are read together, and answered from memory."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from rsc_service.context import AppContext
+from rsc_service.mirror.models import AtsRecord
+from rsc_service.mirror.unit import MirrorUnit
+from tests.factories import make_tenant
+
+
+@contextmanager
+def mirror_reads(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The statements that read the mirror while the block runs."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().startswith("SELECT") and "FROM ats_records" in statement:
+            seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+def _record(tenant_id: uuid.UUID, kind: str, ats_id: str, ctx: AppContext, **parents: str) -> AtsRecord:
+    now = ctx.clock()
+    return AtsRecord(
+        tenant_id=tenant_id,
+        kind=kind,
+        ats_id=ats_id,
+        version=1,
+        deleted=False,
+        data={"id": ats_id, **parents},
+        occurred_at=now,
+        updated_at=now,
+        **parents,
+    )
+
+
+class TestLoad:
+    async def test_records_by_id_and_the_records_under_them_come_in_one_statement(
+        self, ctx: AppContext
+    ) -> None:
+        async with ctx.sessionmaker.begin() as session:
+            tenant = (await make_tenant(session, ctx)).tenant
+            other = (await make_tenant(session, ctx)).tenant
+            session.add_all(
+                [
+                    _record(tenant.id, "candidate", "cand_1", ctx),
+                    _record(tenant.id, "job", "cand_2", ctx),  # another kind with a wanted id: not wanted
+                    _record(tenant.id, "application", "app_1", ctx, candidate_id="cand_1", job_id="job_1"),
+                    _record(tenant.id, "application", "app_2", ctx, candidate_id="cand_2", job_id="job_1"),
+                    _record(tenant.id, "application", "app_3", ctx, candidate_id="cand_3", job_id="job_1"),
+                    _record(other.id, "candidate", "cand_2", ctx),  # another tenant's
+                ]
+            )
+
+        async with ctx.sessionmaker.begin() as session:
+            unit = MirrorUnit(session)
+            with mirror_reads(ctx.engine) as reads:
+                await unit.load(
+                    tenant.id,
+                    [("candidate", "cand_1"), ("candidate", "cand_2"), ("user", "u_1")],
+                    {"candidate_id": ["cand_1", "cand_2"], "job_id": []},
+                )
+                loaded = len(reads)
+                first = await unit.find(tenant.id, "candidate", "cand_1")
+                absent = await unit.find(tenant.id, "candidate", "cand_2")
+                user = await unit.find(tenant.id, "user", "u_1")
+                under = {c: await unit.related(tenant.id, "candidate_id", c) for c in ("cand_1", "cand_2")}
+                answered_from_memory = len(reads) == loaded
+
+        assert loaded == 1
+        assert answered_from_memory
+        assert first is not None and first.kind == "candidate"
+        assert absent is None and user is None
+        assert {c: [r.ats_id for r in found] for c, found in under.items()} == {
+            "cand_1": ["app_1"],
+            "cand_2": ["app_2"],
+        }
+        # What was read is what was asked for: not the job that shares an id, not cand_3's application.
+        assert sorted(r.ats_id for r in unit.loaded(tenant.id)) == ["app_1", "app_2", "cand_1"]
