@@ -45,7 +45,7 @@ _MAX_TENANTS = 10_000  # tenant keys remembered, unknown ones included
 _RECHECK_SECONDS = 1.0  # fresh secrets are read at most this often per tenant after a failed signature
 _USABLE_FOR = 3  # a kept copy older than the cache time serves (while it is re-read) up to this many times it
 _ATTEMPTS = 3
-# A commit starts beside one already running only for at least this many webhooks: each costs a dozen round
+# A commit starts beside one already running only for at least this many webhooks: each costs about ten round
 # trips whatever its size, so a few webhooks are better off waiting for the running one to finish.
 _BESIDE_AT_LEAST = 16
 
@@ -287,14 +287,15 @@ class GroupWriter:
                     )
             except (IntegrityError, DBAPIError) as error:
                 # A concurrent first insert of the same key, a deadlock or a serialisation failure between
-                # replicas: a new transaction sees the winner's rows.
+                # replicas (a new transaction sees the winner's rows), or a connection that was lost.
                 if attempt == _ATTEMPTS or not _retryable(error):
                     raise
         raise AssertionError("unreachable")
 
 
 def _retryable(error: DBAPIError) -> bool:
-    if isinstance(error, IntegrityError):
+    if isinstance(error, IntegrityError) or error.connection_invalidated:
+        # The connection was lost (the server restarted or closed it): the pool replaces it.
         return True
     code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
     return code in {"40001", "40P01"}  # serialization_failure, deadlock_detected
