@@ -45,7 +45,7 @@ _MAX_TENANTS = 10_000  # tenant keys remembered, unknown ones included
 _RECHECK_SECONDS = 1.0  # fresh secrets are read at most this often per tenant after a failed signature
 _USABLE_FOR = 3  # a kept copy older than the cache time serves (while it is re-read) up to this many times it
 _ATTEMPTS = 3
-# A commit starts beside one already running only for at least this many webhooks: each costs about ten round
+# A commit starts beside one already running only for at least this many webhooks: each costs eight round
 # trips whatever its size, so a few webhooks are better off waiting for the running one to finish.
 _BESIDE_AT_LEAST = 16
 
