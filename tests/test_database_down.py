@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -15,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from rsc_service.app import create_app
-from rsc_service.context import open_context
+from rsc_service.context import AppContext, open_context
 from rsc_service.errors import database_unreachable
 from rsc_service.mirror.models import AtsRecord
 from tests import databases
@@ -63,82 +64,82 @@ class TestDatabaseDown:
         assert "database unreachable" in response.json()["detail"]
 
 
+@dataclass
+class Served:
+    url: str
+    ctx: AppContext
+    client: httpx.AsyncClient
+    sender: Ats
+
+
+@pytest.fixture
+async def served(
+    fresh_database: Callable[[bool], Awaitable[str]], clock: FrozenClock
+) -> AsyncIterator[Served]:
+    """The service on a new database with a pool of its own, and a tenant's ATS sending to it."""
+    url = await fresh_database(True)
+    settings = make_settings(url)
+    async with open_context(settings) as ctx:
+        ctx.clock = clock
+        async with ctx.sessionmaker.begin() as session:
+            registered = await make_tenant(session, ctx)
+        transport = httpx.ASGITransport(app=create_app(settings, context=ctx), raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://rsc.test") as client:
+            sender = Ats(
+                client=client, clock=clock, tenant_key=registered.tenant.key, secret=registered.webhook_secret
+            )
+            yield Served(url, ctx, client, sender)
+
+
+async def _version(ctx: AppContext, ats_id: str) -> int | None:
+    async with ctx.sessionmaker() as session:
+        return await session.scalar(select(AtsRecord.version).where(AtsRecord.ats_id == ats_id))
+
+
 @pytest.mark.skipif(not databases.is_postgres(), reason="a server that closes its connections: PostgreSQL's")
 class TestConnectionsTheServerClosed:
-    async def test_are_replaced_at_checkout_so_no_request_fails(
-        self, fresh_database: Callable[[bool], Awaitable[str]], clock: FrozenClock
-    ) -> None:
-        url = await fresh_database(True)
-        settings = make_settings(url)
+    async def test_are_replaced_at_checkout_so_no_request_fails(self, served: Served) -> None:
         admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-        async with open_context(settings) as ctx:
-            ctx.clock = clock
-            async with ctx.sessionmaker.begin() as session:
-                registered = await make_tenant(session, ctx)
-            transport = httpx.ASGITransport(app=create_app(settings, context=ctx), raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url="http://rsc.test") as client:
-                sender = Ats(
-                    client=client,
-                    clock=clock,
-                    tenant_key=registered.tenant.key,
-                    secret=registered.webhook_secret,
-                )
-                assert (await sender.send("candidate.created", candidate("cand_1"))).status_code == 202
-                assert (await client.get("/v1/admin/tenants", headers=admin)).status_code == 200
+        assert (await served.sender.send("candidate.created", candidate("cand_1"))).status_code == 202
+        assert (await served.client.get("/v1/admin/tenants", headers=admin)).status_code == 200
 
-                # A restart, a failover or an idle timeout: the server closes every pooled connection.
-                server = await asyncpg.connect(
-                    make_url(url).set(drivername="postgresql").render_as_string(False)
-                )
-                try:
-                    closed = await server.fetchval(
-                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    )
-                finally:
-                    await server.close()
-                await asyncio.sleep(0.2)  # the closed sockets are seen by the event loop
+        # A restart, a failover or an idle timeout: the server closes every pooled connection.
+        server = await asyncpg.connect(
+            make_url(served.url).set(drivername="postgresql").render_as_string(False)
+        )
+        try:
+            closed = await server.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await server.close()
+        await asyncio.sleep(0.2)  # the closed sockets are seen by the event loop
 
-                listed = await client.get("/v1/admin/tenants", headers=admin)
-                updated = await sender.send("candidate.updated", candidate("cand_1", version=2))
-            async with ctx.sessionmaker() as session:
-                stored = await session.scalar(select(AtsRecord.version).where(AtsRecord.ats_id == "cand_1"))
+        listed = await served.client.get("/v1/admin/tenants", headers=admin)
+        updated = await served.sender.send("candidate.updated", candidate("cand_1", version=2))
 
         assert closed >= 1
         assert listed.status_code == 200, listed.text
         assert updated.status_code == 202, updated.text
-        assert stored == 2
+        assert await _version(served.ctx, "cand_1") == 2
 
     async def test_a_connection_lost_inside_a_webhook_batch_is_retried_on_a_new_one(
-        self, fresh_database: Callable[[bool], Awaitable[str]], clock: FrozenClock
+        self, served: Served
     ) -> None:
-        url = await fresh_database(True)
-        settings = make_settings(url)
-        async with open_context(settings) as ctx:
-            ctx.clock = clock
-            async with ctx.sessionmaker.begin() as session:
-                registered = await make_tenant(session, ctx)
-            # The server ends the first inbox INSERT's connection while the batch's transaction is open
-            # (a sequence, because it is not rolled back with the transaction).
-            async with ctx.engine.begin() as connection:
-                for statement in _DIES_ONCE:
-                    await connection.exec_driver_sql(statement)
-            transport = httpx.ASGITransport(app=create_app(settings, context=ctx), raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url="http://rsc.test") as client:
-                sender = Ats(
-                    client=client,
-                    clock=clock,
-                    tenant_key=registered.tenant.key,
-                    secret=registered.webhook_secret,
-                )
-                created = await sender.send("candidate.created", candidate("cand_1"))
-            async with ctx.sessionmaker() as session:
-                stored = await session.scalar(select(AtsRecord.version).where(AtsRecord.ats_id == "cand_1"))
-                died = await session.scalar(text("SELECT last_value FROM inbox_dies"))
+        # The server ends the first inbox INSERT's connection while the batch's transaction is open
+        # (a sequence, because it is not rolled back with the transaction).
+        async with served.ctx.engine.begin() as connection:
+            for statement in _DIES_ONCE:
+                await connection.exec_driver_sql(statement)
 
+        created = await served.sender.send("candidate.created", candidate("cand_1"))
+
+        async with served.ctx.sessionmaker() as session:
+            died = await session.scalar(text("SELECT last_value FROM inbox_dies"))
         assert died >= 2  # the first attempt's connection was ended, and another attempt ran
         assert created.status_code == 202, created.text
-        assert stored == 1
+        assert await _version(served.ctx, "cand_1") == 1
 
 
 _DIES_ONCE = [

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from rsc_service import bootstrap
@@ -17,6 +14,7 @@ from rsc_service.outbox.dispatcher import Dispatcher
 from rsc_service.tenants import lifecycle
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Stage
+from tests import observe
 from tests.conftest import FrozenClock
 from tests.factories import Ats, candidate, make_tenant
 from tests.flows.conftest import drain
@@ -92,17 +90,10 @@ class TestReadBackCost:
             address = "dan@candidates.example" if n == 0 else f"c{n}@nowhere.example"
             await ats.send("candidate.created", candidate(f"cand_{n:03d}", emails=[{"address": address}]))
         await drain(dispatcher, clock)
-        statements: list[str] = []
-
-        def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            if "candidate_links" in statement:
-                statements.append(statement)
-
-        sa_event.listen(ctx_li.engine.sync_engine, "before_cursor_execute", count)
-        try:
+        with observe.statements(
+            ctx_li.engine, lambda statement: "candidate_links" in statement
+        ) as statements:
             read = await _read_back(ctx_li)
-        finally:
-            sa_event.remove(ctx_li.engine.sync_engine, "before_cursor_execute", count)
 
         assert read == 100
         assert len(statements) <= 5, statements  # one statement per candidate would be 100 and more

@@ -4,17 +4,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import httpx
 from prometheus_client import REGISTRY
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from rsc_service.context import AppContext
 from rsc_service.tenants.models import Tenant
+from tests.observe import reads, statements
 
 from .conftest import CHILD_APP_ID, CHILD_SECRET, notification, notifications, sign, signed
 
@@ -23,21 +20,6 @@ PROBLEM = "application/problem+json"
 
 def url(tenant: Tenant | str) -> str:
     return f"/v1/linkedin/notifications/{tenant if isinstance(tenant, str) else tenant.key}"
-
-
-@contextmanager
-def selects(engine: AsyncEngine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 class TestChallenge:
@@ -58,7 +40,7 @@ class TestChallenge:
     async def test_costs_one_read(
         self, client: httpx.AsyncClient, engine: AsyncEngine, provisioned: Tenant
     ) -> None:
-        with selects(engine) as seen:
+        with statements(engine, reads()) as seen:
             answer = await client.get(url(provisioned), params={"challengeCode": "abc"})
         assert answer.status_code == 200
         assert len(seen) == 1, seen

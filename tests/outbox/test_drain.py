@@ -18,6 +18,7 @@ from rsc_service.outbox.jobs import DrainHealth, supervise
 from rsc_service.outbox.wake import Wake
 from rsc_service.scheduler import Scheduler
 from tests.conftest import make_settings
+from tests.observe import until
 
 
 class FakeListenConnection:
@@ -54,12 +55,6 @@ class FlakyDatabase:
         return self.connections[-1]
 
 
-async def _until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await asyncio.sleep(0.01)
-
-
 class TestListening:
     async def test_a_database_down_at_start_is_retried_and_a_lost_connection_reconnects(self) -> None:
         engine = create_async_engine("postgresql+asyncpg://postgres@127.0.0.1:1/test")  # never connected
@@ -67,7 +62,7 @@ class TestListening:
         wake = Wake()
 
         async with wake.listening(engine, connect=database.connect, max_delay=0.01):
-            await _until(lambda: wake.hearing)
+            await until(lambda: wake.hearing)
             assert database.attempts == 3  # two refusals, then up
             assert wake.event.is_set()  # what was committed while nobody listened is looked for now
             wake.event.clear()
@@ -77,7 +72,7 @@ class TestListening:
             assert wake.event.is_set()  # another replica's commit
 
             first.on_lost(first)
-            await _until(lambda: len(database.connections) == 2 and wake.hearing)
+            await until(lambda: len(database.connections) == 2 and wake.hearing)
             assert first.closed
         assert not wake.hearing
         await engine.dispose()
@@ -95,7 +90,7 @@ class TestSupervision:
                     service.dispatcher, service.wake, stop, health, poll=0.01, fill=0, restart_after=0.01
                 )
             )
-            await _until(lambda: health.restarts >= 3)
+            await until(lambda: health.restarts >= 3)
             alive = (health.running, health.problem())
             stop.set()
             await asyncio.wait_for(running, 5)
@@ -126,7 +121,7 @@ class TestReadiness:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://rsc.test") as client:
             scheduler.start()
-            await _until(lambda: scheduler.drain.running)
+            await until(lambda: scheduler.drain.running)
             running = await client.get("/readyz")
             await scheduler.stop()
             stopped = await client.get("/readyz")

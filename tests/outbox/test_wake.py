@@ -17,6 +17,7 @@ from rsc_service.outbox.wake import Wake
 from tests import databases
 from tests.conftest import make_settings
 from tests.factories import make_tenant
+from tests.observe import until
 
 FreshDatabase = Callable[[bool], Awaitable[str]]
 
@@ -58,7 +59,7 @@ class TestWake:
             bootstrap.build(writer_ctx)
             other = bootstrap.build(other_ctx)
             async with other.wake.listening(other_ctx.engine):
-                await asyncio.wait_for(_until(lambda: other.wake.hearing), timeout=5)
+                await until(lambda: other.wake.hearing)
                 async with writer_ctx.sessionmaker.begin() as session:
                     tenant = (await make_tenant(session, writer_ctx)).tenant
                 for first_name in ("Ada", "Grace", "Edith"):
@@ -116,11 +117,6 @@ class TestWake:
 
         assert len(session_class.__mro__) < 10  # one class of its own, not one per attach
         assert all(wake.event.is_set() for wake in wakes)
-
-
-async def _until(condition: Callable[[], bool]) -> None:
-    while not condition():
-        await asyncio.sleep(0.01)
 
 
 async def _outbox_rows(ctx: AppContext) -> int:

@@ -4,15 +4,11 @@ the push reads who holds a seat once per batch, never once per record."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from rsc_service.context import AppContext
 from rsc_service.integrations.ats import parse_event
@@ -25,6 +21,7 @@ from rsc_service.tenants import service as tenant_service
 from tests.conftest import FrozenClock
 from tests.factories import job, tombstone
 from tests.flows.conftest import assert_all_done, drain
+from tests.observe import statements
 from tests.seats.conftest import (
     ALICE,
     BOB,
@@ -187,20 +184,8 @@ class TestSeatsChangingHands:
         assert [row for row in rows if row.resource == "atsEntityAclAssignees"] == []
 
 
-@contextmanager
-def seat_reads(engine: AsyncEngine) -> Iterator[list[str]]:
-    """The statements that read the seats table while the block runs."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if "FROM seats" in statement:
-            seen.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
+def _seat_reads(statement: str) -> bool:
+    return "FROM seats" in statement
 
 
 def _change(event_type: str, data: dict[str, Any], ctx: AppContext) -> changes.Change:
@@ -225,14 +210,16 @@ class TestOneReadPerBatch:
         plain = [_change("job.created", job(f"open_{n}"), ctx) for n in range(20)]
         deleted = [_change("job.deleted", tombstone("job", f"job_{n}", 2), ctx) for n in range(20)]
 
-        with seat_reads(ctx.engine) as restricted_reads:
+        with statements(ctx.engine, _seat_reads) as restricted_reads:
             async with ctx.sessionmaker.begin() as session:
                 await push_service.apply_ats_changes(session, [(tenant, c) for c in jobs], now=ctx.clock())
-        with seat_reads(ctx.engine) as plain_reads:
+        with statements(ctx.engine, _seat_reads) as plain_reads:
             async with ctx.sessionmaker.begin() as session:
                 await push_service.apply_ats_changes(session, [(tenant, c) for c in plain], now=ctx.clock())
 
-        with seat_reads(ctx.engine) as deletion_reads:  # a deletion names no team: the stored job does
+        with statements(
+            ctx.engine, _seat_reads
+        ) as deletion_reads:  # a deletion names no team: the stored job does
             async with ctx.sessionmaker.begin() as session:
                 await push_service.apply_ats_changes(session, [(tenant, c) for c in deleted], now=ctx.clock())
 

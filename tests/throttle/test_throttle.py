@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from rsc_service.context import AppContext
 from rsc_service.integrations.linkedin.errors import Throttled
@@ -17,6 +15,7 @@ from rsc_service.throttle.models import ThrottleSlot
 from rsc_service.throttle.service import Budget, DatabaseThrottle, ThrottleConfig, remaining, tick_of
 from rsc_service.web import metrics
 from tests.conftest import FrozenClock
+from tests.observe import reads, statements
 
 
 class _Sleeps:
@@ -163,22 +162,6 @@ def _slots(ctx: AppContext) -> Any:
     return read
 
 
-@contextmanager
-def bucket_takes(ctx: AppContext) -> Iterator[list[str]]:
-    """The takes from the budget while the block runs: each locks the bucket row once."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "FROM throttle_buckets" in statement:
-            seen.append(statement)
-
-    event.listen(ctx.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(ctx.engine.sync_engine, "before_cursor_execute", record)
-
-
 class TestCredit:
     """A take reserves room for the next requests of the tick; the rest is given back by the next take."""
 
@@ -187,7 +170,7 @@ class TestCredit:
     ) -> None:
         throttle = _throttle(ctx, clock, _Sleeps(clock), records_per_window=6000, requests_per_day=100_000)
 
-        with bucket_takes(ctx) as takes:
+        with statements(ctx.engine, reads("throttle_buckets")) as takes:  # each locks the bucket row once
             for _ in range(16):
                 await throttle.acquire("sync", 3)  # an application's stages: a few records a request
 
