@@ -64,21 +64,41 @@ def _searched(plan: list[str], index: str) -> None:
 
 
 LOOKUPS = [
-    ("mirror by id", unit._BY_ID.sqlite, {"kind": "candidate"}, "sqlite_autoindex_ats_records_1"),
-    ("mirror by candidate", unit._UNDER["candidate_id"].sqlite, {}, "ix_ats_records_candidate"),
-    ("mirror by job", unit._UNDER["job_id"].sqlite, {}, "ix_ats_records_job"),
-    ("mirror by application", unit._UNDER["application_id"].sqlite, {}, "ix_ats_records_application"),
-    ("candidate links", link_repository._MANUAL.sqlite, {}, "sqlite_autoindex_candidate_links_1"),
+    (
+        "mirror by id",
+        unit._reads(1, ()).sqlite,
+        {"kind_0": "candidate", "ids_0": ["a", "b"]},
+        "sqlite_autoindex_ats_records_1",
+    ),
+    (
+        "mirror by candidate",
+        unit._reads(0, ("candidate_id",)).sqlite,
+        {"under_candidate_id": ["a", "b"]},
+        "ix_ats_records_candidate",
+    ),
+    ("mirror by job", unit._reads(0, ("job_id",)).sqlite, {"under_job_id": ["a", "b"]}, "ix_ats_records_job"),
+    (
+        "mirror by application",
+        unit._reads(0, ("application_id",)).sqlite,
+        {"under_application_id": ["a", "b"]},
+        "ix_ats_records_application",
+    ),
+    (
+        "candidate links",
+        link_repository._MANUAL.sqlite,
+        {"values": ["a", "b"]},
+        "sqlite_autoindex_candidate_links_1",
+    ),
     (
         "outbox by key",
         outbox_repository._BY_KEY.sqlite,
-        {"resources": ["atsCandidates"]},
+        {"resources": ["atsCandidates"], "values": ["a", "b"]},
         "sqlite_autoindex_outbox_messages_1",
     ),
     (
         "outbox by parent",
         outbox_repository._UNDER.sqlite,
-        {"resource": "atsApplications/stages"},
+        {"resource": "atsApplications/stages", "values": ["a", "b"]},
         "ix_outbox_messages_parent",
     ),
 ]
@@ -91,7 +111,7 @@ class TestIngestLookups:
     def test_is_an_index_search(
         self, planner: sqlite3.Connection, statement: Any, values: dict[str, Any], index: str
     ) -> None:
-        _searched(_plan(planner, statement, tenant_id=TENANT, values=["a", "b"], **values), index)
+        _searched(_plan(planner, statement, tenant_id=TENANT, **values), index)
 
 
 class TestMirrorReadTogether:
@@ -100,7 +120,7 @@ class TestMirrorReadTogether:
     ) -> None:
         plan = _plan(
             planner,
-            unit._together(2, ("candidate_id", "job_id")).sqlite,
+            unit._reads(2, ("candidate_id", "job_id")).sqlite,
             tenant_id=TENANT,
             kind_0="candidate",
             ids_0=["a", "b"],
@@ -207,18 +227,10 @@ class TestANewPostgresqlDatabase:
                 wanted = ["cand_00007", "cand_00042"]
                 by_id = await pg_plan(
                     connection,
-                    unit._BY_ID.postgresql,
-                    tenant_id=registered.tenant.id,
-                    kind="candidate",
-                    values=wanted,
-                )
-                together = await pg_plan(
-                    connection,
-                    unit._together(1, ("candidate_id",)).postgresql,
+                    unit._reads(1, ()).postgresql,
                     tenant_id=registered.tenant.id,
                     kind_0="candidate",
                     ids_0=wanted,
-                    under_candidate_id=wanted,
                 )
                 by_key = await pg_plan(
                     connection,
@@ -226,6 +238,14 @@ class TestANewPostgresqlDatabase:
                     tenant_id=registered.tenant.id,
                     resources=["atsCandidates"],
                     values=wanted,
+                )
+                together = await pg_plan(
+                    connection,
+                    unit._reads(1, ("candidate_id",)).postgresql,
+                    tenant_id=registered.tenant.id,
+                    kind_0="candidate",
+                    ids_0=wanted,
+                    under_candidate_id=wanted,
                 )
         # Each key is looked up in the unique index, not filtered from every row of the tenant.
         assert '"Index Name": "uq_ats_records_tenant_id_kind_ats_id"' in by_id, by_id

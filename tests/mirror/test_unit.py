@@ -3,33 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from rsc_service.context import AppContext
 from rsc_service.mirror.models import AtsRecord
 from rsc_service.mirror.unit import MirrorUnit
 from tests.factories import make_tenant
-
-
-@contextmanager
-def mirror_reads(engine: AsyncEngine) -> Iterator[list[str]]:
-    """The statements that read the mirror while the block runs."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().startswith("SELECT") and "FROM ats_records" in statement:
-            seen.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
+from tests.observe import reads, statements
 
 
 def _record(tenant_id: uuid.UUID, kind: str, ats_id: str, ctx: AppContext, **parents: str) -> AtsRecord:
@@ -67,18 +46,18 @@ class TestLoad:
 
         async with ctx.sessionmaker.begin() as session:
             unit = MirrorUnit(session)
-            with mirror_reads(ctx.engine) as reads:
+            with statements(ctx.engine, reads("ats_records")) as read:
                 await unit.load(
                     tenant.id,
                     [("candidate", "cand_1"), ("candidate", "cand_2"), ("user", "u_1")],
                     {"candidate_id": ["cand_1", "cand_2"], "job_id": []},
                 )
-                loaded = len(reads)
+                loaded = len(read)
                 first = await unit.find(tenant.id, "candidate", "cand_1")
                 absent = await unit.find(tenant.id, "candidate", "cand_2")
                 user = await unit.find(tenant.id, "user", "u_1")
                 under = {c: await unit.related(tenant.id, "candidate_id", c) for c in ("cand_1", "cand_2")}
-                answered_from_memory = len(reads) == loaded
+                answered_from_memory = len(read) == loaded
 
         assert loaded == 1
         assert answered_from_memory
@@ -90,3 +69,29 @@ class TestLoad:
         }
         # What was read is what was asked for: not the job that shares an id, not cand_3's application.
         assert sorted(r.ats_id for r in unit.loaded(tenant.id)) == ["app_1", "app_2", "cand_1"]
+
+    async def test_more_values_than_one_statement_takes_are_read_in_chunks(self, ctx: AppContext) -> None:
+        async with ctx.sessionmaker.begin() as session:
+            tenant = (await make_tenant(session, ctx)).tenant
+            session.add_all(
+                [
+                    _record(tenant.id, "candidate", "cand_0000", ctx),
+                    _record(tenant.id, "candidate", "cand_0399", ctx),
+                    _record(tenant.id, "application", "app_1", ctx, candidate_id="cand_0399", job_id="job_1"),
+                ]
+            )
+        ids = [f"cand_{n:04d}" for n in range(400)]  # with the 400 under them: twice what one statement takes
+
+        async with ctx.sessionmaker.begin() as session:
+            unit = MirrorUnit(session)
+            with statements(ctx.engine, reads("ats_records")) as read:
+                await unit.load(tenant.id, [("candidate", i) for i in ids], {"candidate_id": ids})
+                loaded = len(read)
+                found = [i for i in ids if await unit.find(tenant.id, "candidate", i) is not None]
+                under = await unit.related(tenant.id, "candidate_id", "cand_0399")
+                answered_from_memory = len(read) == loaded
+
+        assert loaded == 2  # the ids, then the values under them
+        assert answered_from_memory
+        assert found == ["cand_0000", "cand_0399"]
+        assert [r.ats_id for r in under] == ["app_1"]

@@ -81,10 +81,10 @@ async def test_a_first_sync_analyzes_what_it_fills_so_keys_stay_index_searches(
     async with world.ctx.engine.connect() as connection:
         plan = await pg_plan(
             connection,
-            unit._BY_ID.postgresql,
+            unit._reads(1, ()).postgresql,
             tenant_id=customer.id,
-            kind="application",
-            values=[application],
+            kind_0="application",
+            ids_0=[application],
         )
     # The application is found in the unique index by its id, not filtered from every application.
     assert "ats_id)::text = ANY" in plan.split('"Index Cond"')[1].split('",')[0], plan

@@ -58,7 +58,7 @@ async def load_for(unit: MirrorUnit, tenant_id: uuid.UUID, changes: Sequence[Cha
     for record in unit.loaded(tenant_id):
         around |= set(_parents(record.candidate_id, record.job_id, None))
         around |= {("user", user) for user in user_ids(record.data)}
-    await unit.load_records(tenant_id, around)
+    await unit.load(tenant_id, around)
 
 
 def _parents(

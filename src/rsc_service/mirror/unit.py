@@ -1,6 +1,6 @@
 """MirrorUnit: the mirror records a run of changes reads, loaded in bulk and kept in memory.
 
-Every look-up of the mirror service goes through one unit. `load_*` fetch, in a few statements, what a
+Every look-up of the mirror service goes through one unit. `load()` fetches, in a few statements, what a
 batch of changes will ask for; a look-up outside what was loaded is a query of its own, so answers are
 always those of the database plus this transaction's changes, and loading only decides how many statements
 they cost. Records read are ORM objects, changed in place for the session's flush; records created are
@@ -50,36 +50,14 @@ _INSERT = insert(cast(Table, AtsRecord.__table__))  # a Core INSERT: no ORM book
 _CHUNK = 400  # keys per statement, well inside both databases' limits on bound parameters
 
 
-# Built once (db/lookups.py), so a batch only binds values. On PostgreSQL every record read is locked.
-# tenant_id is typed by hand: the foreign key that types the column resolves once every model is loaded.
-_BY_ID = Lookup(
-    lambda among: select(AtsRecord).where(
-        AtsRecord.tenant_id == bindparam("tenant_id", type_=Uuid()),
-        AtsRecord.kind == bindparam("kind"),
-        among(AtsRecord.ats_id, "values"),
-    ),
-    lock_on_postgresql=True,
-)
-
-
-def _under(field: str) -> Lookup[Select[AtsRecord]]:
-    return Lookup(
-        lambda among: select(AtsRecord).where(
-            AtsRecord.tenant_id == bindparam("tenant_id", type_=Uuid()),
-            among(getattr(AtsRecord, field), "values"),
-        ),
-        lock_on_postgresql=True,
-    )
-
-
-_UNDER = {field: _under(field) for field in ("candidate_id", "job_id", "application_id")}
-
-
 @functools.cache
-def _together(kinds: int, fields: tuple[ParentField, ...]) -> Lookup[Select[AtsRecord]]:
+def _reads(kinds: int, fields: tuple[ParentField, ...]) -> Lookup[Select[AtsRecord]]:
     """Records of `kinds` kinds by id (`kind_0` and `ids_0`, …) and the records under each of `fields`
     (`under_candidate_id`, …), in one statement. Each branch of the OR names the tenant itself, so each is
-    a search of its own index (SQLite walks the tenant's rows for a tenant outside the OR)."""
+    a search of its own index (SQLite walks the tenant's rows for a tenant outside the OR). Built once per
+    shape (db/lookups.py), so a batch only binds values; on PostgreSQL every record read is locked.
+    tenant_id is typed by hand: the foreign key that types the column resolves once every model is loaded.
+    """
 
     def build(among: Any) -> Select[AtsRecord]:
         tenant = AtsRecord.tenant_id == bindparam("tenant_id", type_=Uuid())
@@ -115,83 +93,61 @@ class MirrorUnit:
         for record in await self.session.scalars(lookup.on(self._dialect), values):
             self._keep(record)
 
-    def _unread(self, tenant_id: uuid.UUID, keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-        """The ATS ids of `keys` not read yet, by kind."""
-        wanted = sorted({key for key in keys if key[1] and (tenant_id, *key) not in self._records})
-        by_kind: dict[str, list[str]] = {}
-        for kind, ats_id in wanted:
-            by_kind.setdefault(kind, []).append(ats_id)
-        return by_kind
-
-    def _read_as(self, tenant_id: uuid.UUID, by_kind: dict[str, list[str]]) -> None:
-        """Keys just read and not found are remembered as absent."""
-        for kind, ats_ids in by_kind.items():
-            for ats_id in ats_ids:
-                self._records.setdefault((tenant_id, kind, ats_id), None)
-
-    def _incomplete(self, tenant_id: uuid.UUID, field: ParentField, values: Iterable[str]) -> list[str]:
-        return sorted({v for v in values if v and (tenant_id, field, v) not in self._complete})
-
-    async def load_records(self, tenant_id: uuid.UUID, keys: Iterable[tuple[str, str]]) -> None:
-        """Read the records (kind, ats_id) not read yet; absent ones are remembered as absent."""
-        wanted = self._unread(tenant_id, keys)
-        for kind, ats_ids in wanted.items():
-            for chunk in _chunks(ats_ids):
-                await self._read(_BY_ID, {"tenant_id": tenant_id, "kind": kind, "values": chunk})
-        self._read_as(tenant_id, wanted)
-
-    async def load_related(self, tenant_id: uuid.UUID, field: ParentField, values: Iterable[str]) -> None:
-        """Read every record whose `field` is one of `values` (a job's applications, say)."""
-        wanted = self._incomplete(tenant_id, field, values)
-        for chunk in _chunks(wanted):
-            await self._read(_UNDER[field], {"tenant_id": tenant_id, "values": chunk})
-        self._complete.update((tenant_id, field, value) for value in wanted)
-
     async def load(
         self,
         tenant_id: uuid.UUID,
-        keys: Iterable[tuple[str, str]],
-        under: Mapping[ParentField, Iterable[str]],
+        keys: Iterable[tuple[str, str]] = (),
+        under: Mapping[ParentField, Iterable[str]] | None = None,
     ) -> None:
-        """load_records() and load_related() for each field at once: in one statement where they fit one
-        (each is a round trip on PostgreSQL, and a batch of webhooks asks for both)."""
-        keys = list(keys)
-        wanted = self._unread(tenant_id, keys)
+        """Read the records (kind, ats_id) not read yet, and every record whose field in `under` is one of
+        its values (a job's applications, say), in one statement where they fit one: a batch of webhooks asks
+        for both, and each statement is a round trip on PostgreSQL. Keys not found are remembered as absent.
+        """
+        wanted: dict[str, list[str]] = {}
+        for kind, ats_id in sorted(
+            {key for key in keys if key[1] and (tenant_id, *key) not in self._records}
+        ):
+            wanted.setdefault(kind, []).append(ats_id)
         related = {
             field: found
-            for field in sorted(under)
-            if (found := self._incomplete(tenant_id, field, under[field]))
+            for field, values in sorted((under or {}).items())
+            if (found := sorted({v for v in values if v and (tenant_id, field, v) not in self._complete}))
         }
         count = sum(map(len, wanted.values())) + sum(map(len, related.values()))
-        if len(wanted) + len(related) < 2 or count > _CHUNK:
-            await self.load_records(tenant_id, keys)
-            for field, found in related.items():
-                await self.load_related(tenant_id, field, found)
+        if not count:
             return
-        params: dict[str, Any] = {"tenant_id": tenant_id}
-        for i, (kind, ats_ids) in enumerate(wanted.items()):
-            params |= {f"kind_{i}": kind, f"ids_{i}": ats_ids}
-        params |= {f"under_{field}": found for field, found in related.items()}
-        await self._read(_together(len(wanted), tuple(related)), params)
-        self._read_as(tenant_id, wanted)
-        self._complete.update((tenant_id, field, v) for field, found in related.items() for v in found)
+        if count <= _CHUNK:
+            parts = [(wanted, related)]
+        else:  # too many values for one statement: each kind's ids and each field's values in chunks
+            parts = [({kind: chunk}, {}) for kind, ids in wanted.items() for chunk in _chunks(ids)]
+            parts += [({}, {field: chunk}) for field, values in related.items() for chunk in _chunks(values)]
+        for by_kind, by_field in parts:
+            params: dict[str, Any] = {"tenant_id": tenant_id}
+            for i, (kind, ats_ids) in enumerate(by_kind.items()):
+                params |= {f"kind_{i}": kind, f"ids_{i}": ats_ids}
+            params |= {f"under_{field}": values for field, values in by_field.items()}
+            await self._read(_reads(len(by_kind), tuple(by_field)), params)
+        for kind, ids in wanted.items():
+            for ats_id in ids:
+                self._records.setdefault((tenant_id, kind, ats_id), None)
+        self._complete.update((tenant_id, field, v) for field, values in related.items() for v in values)
 
     async def find(self, tenant_id: uuid.UUID, kind: str, ats_id: str) -> Record | None:
         if not ats_id:
             return None
         if (tenant_id, kind, ats_id) not in self._records:
-            await self.load_records(tenant_id, [(kind, ats_id)])
+            await self.load(tenant_id, [(kind, ats_id)])
         return self._records[(tenant_id, kind, ats_id)]
 
     async def find_many(self, tenant_id: uuid.UUID, kind: str, ats_ids: Iterable[str]) -> list[Record]:
         ids = sorted(set(ats_ids))
-        await self.load_records(tenant_id, [(kind, ats_id) for ats_id in ids])
+        await self.load(tenant_id, [(kind, ats_id) for ats_id in ids])
         return [r for r in (self._records[(tenant_id, kind, ats_id)] for ats_id in ids if ats_id) if r]
 
     async def related(self, tenant_id: uuid.UUID, field: ParentField, value: str) -> list[Record]:
         """Every record whose `field` is `value`, including this transaction's new ones; oldest first."""
         if (tenant_id, field, value) not in self._complete:
-            await self.load_related(tenant_id, field, [value])
+            await self.load(tenant_id, under={field: [value]})
         found = [r for r in self.loaded(tenant_id) if getattr(r, field) == value]
         # Stored ones by id, then this run's new ones in the order they were created (add() puts each at the
         # end of _records, and the sort is stable): as the ids will be.
