@@ -22,7 +22,7 @@ from tests.conftest import FrozenClock, make_settings
 from tests.flows.conftest import clocked_dispatcher
 from tests.onboarding.conftest import PARTNER, RSC_URL, World
 from tests.onboarding.test_initial_sync import enabled_tenant, run_until_active
-from tests.test_query_plans import ANALYZED, pg_plan
+from tests.test_query_plans import ANALYZED, autovacuum_off, pg_plan
 
 pytestmark = pytest.mark.skipif(
     not databases.is_postgres(),
@@ -40,6 +40,7 @@ def linkedin_seed() -> dict[str, Any]:
 @pytest.fixture
 async def engine(fresh_database: Callable[[bool], Awaitable[str]]) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(make_settings(await fresh_database(True)).database)
+    await autovacuum_off(engine, FILLED)
     yield engine
     await engine.dispose()
 
