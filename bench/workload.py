@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import Row, insert, select, text, update
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from rsc_service.context import linkedin_client, outbound_http
@@ -21,7 +21,6 @@ from rsc_service.integrations.linkedin import AppCredentials
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Op, State
 from rsc_service.outbox.sending import Target
-from rsc_service.outbox.wake import CHANNEL
 from rsc_service.push.candidates import CANDIDATES
 from rsc_service.push.fields import PushContext
 from rsc_service.push.registry import RESOURCES
@@ -115,10 +114,9 @@ async def fill_backlog(
     now = datetime.now(UTC)
     rows = [_row(tenant_id, ats_id, now) for ats_id in ids]
     async with sessionmaker.begin() as session:
+        # On PostgreSQL the outbox's insert trigger sends the dispatchers' NOTIFY.
         for start in range(0, len(rows), 2000):
             await session.execute(insert(OutboxMessage), rows[start : start + 2000])
-        if session.get_bind().dialect.name == "postgresql":
-            await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
     return time.time()
 
 

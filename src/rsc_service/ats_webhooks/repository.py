@@ -33,6 +33,16 @@ class InboxEntry:
 _COLUMNS = [f.name for f in dataclasses.fields(InboxEntry)]
 
 
+def _item_type(table: Table, name: str) -> Any:
+    """A column's type inside an array. tenant_id is typed by hand: the foreign key that types the column
+    resolves once every model is loaded. Strings go as text, not varchar(n): an explicit cast to varchar(n)
+    would cut a longer value where inserting it into the column refuses it."""
+    if name == "tenant_id":
+        return Uuid()
+    column_type = table.c[name].type
+    return Text() if isinstance(column_type, String) else column_type
+
+
 @functools.cache
 def _add_events(dialect: str) -> Any:
     """The inbox INSERT, built once per dialect (a statement object keeps its compiled form).
@@ -44,19 +54,7 @@ def _add_events(dialect: str) -> Any:
     """
     table = cast(Table, AtsWebhookEvent.__table__)
     if dialect == "postgresql":
-        # tenant_id is typed by hand: the foreign key that types the column resolves once every model is
-        # loaded. Strings go as text, not varchar(n): an explicit cast to varchar(n) would cut a longer value
-        # where inserting it into the column refuses it.
-        types = {
-            name: Uuid()
-            if name == "tenant_id"
-            else Text()
-            if isinstance(column.type, String)
-            else column.type
-            for name in _COLUMNS
-            for column in [table.c[name]]
-        }
-        arrays = [bindparam(name, type_=postgresql.ARRAY(types[name])) for name in _COLUMNS]
+        arrays = [bindparam(name, type_=postgresql.ARRAY(_item_type(table, name))) for name in _COLUMNS]
         rows = select(func.unnest(*arrays).table_valued(*_COLUMNS).render_derived(with_types=False))
         statement: Any = postgresql.insert(table).from_select(_COLUMNS, rows)
     else:
@@ -73,9 +71,11 @@ async def add_events(
     if not entries:
         return {}
     dialect = session.get_bind().dialect.name
-    values: Any = rows_of(entries)
-    if dialect == "postgresql":  # one array per column
-        values = {name: [getattr(entry, name) for entry in entries] for name in _COLUMNS}
+    values: Any = (
+        {name: [getattr(entry, name) for entry in entries] for name in _COLUMNS}  # one array per column
+        if dialect == "postgresql"
+        else rows_of(entries)
+    )
     rows = await session.execute(_add_events(dialect), values)
     return {(tenant_id, event_id): row_id for row_id, tenant_id, event_id in rows.all()}
 
