@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 BENCH ?= all
 PYTEST_ARGS ?=
+# Test processes per pass. Many tests wait on subprocesses, servers and the database, so a pass on two
+# workers takes about half the time of one on a 2-core machine; more workers than cores gained nothing.
+TEST_WORKERS ?= auto
 
 .PHONY: demo test lint fmt typecheck architecture openapi openapi-check test-sqlite test-postgres conformance bench audit clean
 
@@ -46,13 +49,13 @@ openapi-check: $(STAMP)
 test-sqlite: $(STAMP)
 	@echo "== pytest on SQLite =="
 	./scripts/ensure-chromium.sh
-	RSC_TEST_DATABASE=sqlite $(BIN)/pytest -q -p no:cacheprovider --ignore=tests/conformance $(PYTEST_ARGS)
+	RSC_TEST_DATABASE=sqlite $(BIN)/pytest -q -p no:cacheprovider --ignore=tests/conformance -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
 	@echo "== pytest on PostgreSQL =="
 	./scripts/ensure-postgres.sh
 	./scripts/ensure-chromium.sh
-	RSC_TEST_DATABASE=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider --ignore=tests/conformance $(PYTEST_ARGS)
+	RSC_TEST_DATABASE=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider --ignore=tests/conformance -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 conformance: $(STAMP)
 	@echo "== LinkedIn's Postman collection against the simulator (newman) =="
