@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
+import pydantic_core
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError
@@ -51,12 +52,22 @@ def _discard_closed(engine: AsyncEngine) -> None:
             raise DisconnectionError("the server closed this connection")
 
 
+def _json_text(value: Any) -> str:
+    """A JSON column's value as text: the same document as `json.dumps` writes, compact, in about a sixth
+    of the time (an ingested record writes four such documents; docs/architecture.md#14-ingest)."""
+    return pydantic_core.to_json(value).decode()
+
+
+# Every engine reads and writes JSON columns with pydantic's JSON codec rather than the standard library's.
+_JSON = {"json_serializer": _json_text, "json_deserializer": pydantic_core.from_json}
+
+
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     if settings.is_sqlite:
         # One connection: SQLite has one writer anyway, and queueing for it here is fair and immediate,
         # where several connections would sleep in SQLite's busy handler (seconds of tail latency).
         engine = create_async_engine(
-            settings.url, echo=settings.echo, hide_parameters=True, pool_size=1, max_overflow=0
+            settings.url, echo=settings.echo, hide_parameters=True, pool_size=1, max_overflow=0, **_JSON
         )
         _sqlite_pragmas(engine, settings.busy_timeout_ms)
         return engine
@@ -66,6 +77,7 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
         hide_parameters=True,
         pool_size=settings.pool_size,
         max_overflow=settings.pool_size,
+        **_JSON,
     )
     _discard_closed(engine)
     return engine
