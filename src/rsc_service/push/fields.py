@@ -63,14 +63,21 @@ class Source:
     record came with it.
     """
 
-    __slots__ = ("_parsed", "data", "deleted", "kind", "tombstone")
+    __slots__ = ("_parsed", "_tombstone", "data", "deleted", "kind")
 
     def __init__(self, kind: str, data: Mapping[str, Any], *, deleted: bool) -> None:
         self.kind = kind
         self.data = data
         self.deleted = deleted
-        self.tombstone = Tombstone.model_validate(data)
+        self._tombstone: Tombstone | None = None
         self._parsed: dict[type[BaseModel], BaseModel | None] = {}
+
+    @property
+    def tombstone(self) -> Tombstone:
+        """The ids, read when first asked for: a live record is described from its full model instead."""
+        if self._tombstone is None:
+            self._tombstone = Tombstone.model_validate(self.data)
+        return self._tombstone
 
     @property
     def id(self) -> str:
