@@ -3,6 +3,7 @@ export or from a stub, after which the candidate is owed to LinkedIn again (docs
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -128,10 +129,15 @@ async def read_back_match(
     tenant_id: uuid.UUID,
     ats_candidate_id: str,
     now: Callable[[], Awaitable[datetime]],
+    deadline: float | None = None,
 ) -> bool:
     """`read_back_matches` for one candidate, at once: LinkedIn's email match read and recorded the same way
     (a link made otherwise is kept). False while the candidate's newest write has not landed on LinkedIn, or
-    when LinkedIn could not answer for it: there was nothing to read yet."""
+    when LinkedIn could not answer for it: there was nothing to read yet.
+
+    With a `deadline` (the event loop's clock), TimeoutError if LinkedIn has not answered by then. Only the
+    wait for LinkedIn is bounded: a statement cut off half-way would cost its connection, and an answer
+    that arrived in time is recorded."""
     landed = outbox_service.landed(CANDIDATES.name).subquery()
     async with sessionmaker() as session:
         held = await session.scalar(
@@ -141,7 +147,8 @@ async def read_back_match(
         return False
     tenant = await apps.for_tenant(tenant_id)
     key = li.CandidateKey(ats_candidate_id=ats_candidate_id, integration_context=tenant.integration_context)
-    result = await tenant.app.get_candidates([key])
+    async with asyncio.timeout_at(deadline):
+        result = await tenant.app.get_candidates([key])
     match = result.ok.get(key)
     if match is None:
         return False

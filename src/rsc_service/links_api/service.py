@@ -217,10 +217,14 @@ async def connect(
         if remaining <= 0:
             break
         try:
-            async with asyncio.timeout(remaining):
-                await candidate_service.read_back_match(
-                    ctx.sessionmaker, apps, tenant_id=tenant_id, ats_candidate_id=candidate_id, now=ctx.db_now
-                )
+            await candidate_service.read_back_match(
+                ctx.sessionmaker,
+                apps,
+                tenant_id=tenant_id,
+                ats_candidate_id=candidate_id,
+                now=ctx.db_now,
+                deadline=deadline,
+            )
         except TimeoutError:
             break
         except LinkedInError:
