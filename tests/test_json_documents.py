@@ -33,34 +33,22 @@ class TestRoundTrip:
         now = ctx.clock()
         async with ctx.sessionmaker.begin() as session:
             tenant = (await make_tenant(session, ctx)).tenant
-            session.add(
-                AtsRecord(
-                    tenant_id=tenant.id,
-                    kind="candidate",
-                    ats_id="by_orm",
-                    version=1,
-                    deleted=False,
-                    data=DOCUMENT,
-                    occurred_at=now,
-                    updated_at=now,
-                )
-            )
+            # One record twice but for its id: through the ORM's flush, and through the Core INSERT.
+            record: dict[str, Any] = {
+                "tenant_id": tenant.id,
+                "kind": "candidate",
+                "version": 1,
+                "deleted": False,
+                "candidate_id": None,
+                "job_id": None,
+                "application_id": None,
+                "data": DOCUMENT,
+                "occurred_at": now,
+                "updated_at": now,
+            }
+            session.add(AtsRecord(ats_id="by_orm", **record))
             unit = MirrorUnit(session)
-            unit.add(
-                NewRecord(
-                    tenant_id=tenant.id,
-                    kind="candidate",
-                    ats_id="by_core",
-                    version=1,
-                    deleted=False,
-                    candidate_id=None,
-                    job_id=None,
-                    application_id=None,
-                    data=DOCUMENT,
-                    occurred_at=now,
-                    updated_at=now,
-                )
-            )
+            unit.add(NewRecord(ats_id="by_core", **record))
             await unit.write()
 
         async with ctx.sessionmaker() as session:

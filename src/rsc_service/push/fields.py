@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -63,21 +63,21 @@ class Source:
     record came with it.
     """
 
-    __slots__ = ("_parsed", "_tombstone", "data", "deleted", "kind")
+    __slots__ = ("_parsed", "data", "deleted", "kind")
 
     def __init__(self, kind: str, data: Mapping[str, Any], *, deleted: bool) -> None:
         self.kind = kind
         self.data = data
         self.deleted = deleted
-        self._tombstone: Tombstone | None = None
         self._parsed: dict[type[BaseModel], BaseModel | None] = {}
 
     @property
     def tombstone(self) -> Tombstone:
-        """The ids, read when first asked for: a live record is described from its full model instead."""
-        if self._tombstone is None:
-            self._tombstone = Tombstone.model_validate(self.data)
-        return self._tombstone
+        """The ids, parsed when first asked for (kept with the other parsed models): a live record is
+        described from its full model instead. Every record carries them, deleted or not."""
+        if Tombstone not in self._parsed:
+            self._parsed[Tombstone] = Tombstone.model_validate(self.data)
+        return cast(Tombstone, self._parsed[Tombstone])
 
     @property
     def id(self) -> str:
