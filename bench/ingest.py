@@ -4,7 +4,9 @@ The baselines (bench/baselines.py) take the same webhooks with the service's own
 committing one INSERT per request, a bare group-commit endpoint, on SQLite the same group commit through the
 standard library's sqlite3, and a no-database endpoint (this machine's HTTP ceiling). The service and the
 baselines run alternately, in rounds, each on a new database; a figure is the median of its rounds with their
-range, and ratios are taken between medians.
+range, and ratios are taken between medians. Beside each figure, the CPU time each server process spent per
+acknowledged webhook (and on PostgreSQL, its server processes'), so where a ratio comes from shows: on this
+machine every endpoint runs one Python process, and the one that spends less per webhook answers more.
 
 Sizes come from the environment so a quick run is possible; the defaults are the full benchmark:
 BENCH_DATABASES=sqlite,postgresql  BENCH_INGEST_SECONDS=15 (per server and round)  BENCH_INGEST_SENDERS=32
@@ -64,6 +66,8 @@ class Load:
     latencies_ms: list[float] = field(default_factory=list)
     acknowledged: dict[str, str] = field(default_factory=dict)  # event id → the candidate's ATS id
     refused: dict[int, int] = field(default_factory=dict)
+    server_cpu_s: float = 0.0  # CPU time the server process used meanwhile
+    database_cpu_s: float | None = None  # and PostgreSQL's processes (SQLite works inside the server)
 
 
 @dataclass
@@ -75,17 +79,26 @@ class Run:
     p99_ms: float
     requests: int
     refused: int
+    server_cpu_us: float | None = None  # CPU per acknowledged webhook: the server process's
+    database_cpu_us: float | None = None  # and PostgreSQL's
     lost: dict[str, int] | None = None  # the service only: acknowledged events missing from each table
     mean_batch: float | None = None
 
     @classmethod
     def of(cls, load: Load) -> Run:
+        acknowledged = len(load.acknowledged)
+
+        def per_webhook(seconds: float | None) -> float | None:
+            return seconds * 1e6 / acknowledged if seconds is not None and acknowledged else None
+
         return cls(
-            rps=len(load.acknowledged) / load.seconds,
+            rps=acknowledged / load.seconds,
             p50_ms=measure.percentile(load.latencies_ms, 0.50),
             p99_ms=measure.percentile(load.latencies_ms, 0.99),
             requests=len(load.latencies_ms),
             refused=sum(load.refused.values()),
+            server_cpu_us=per_webhook(load.server_cpu_s),
+            database_cpu_us=per_webhook(load.database_cpu_s),
         )
 
 
@@ -168,11 +181,24 @@ async def drive(url: str, secret: str, prefix: str, *, senders: int, until: Call
     return load
 
 
-async def measured(url: str, secret: str, prefix: str, senders: int, seconds: float) -> Load:
-    """A warm-up outside the figures, then `seconds` of load at `senders` concurrency."""
+async def measured(
+    url: str, secret: str, prefix: str, senders: int, seconds: float, *, pid: int, kind: str
+) -> Load:
+    """A warm-up outside the figures, then `seconds` of load at `senders` concurrency, with the CPU time the
+    server (process `pid`) and, on PostgreSQL, the database spent meanwhile: where a ratio comes from."""
     await drive(url, secret, f"{prefix}w", senders=senders, until=lambda sent: sent >= WARM_UP_REQUESTS)
+
+    def database() -> float | None:
+        return common.postgres_cpu_seconds() if kind == "postgresql" else None
+
+    server_before, database_before = common.cpu_seconds(pid), database()
     deadline = time.monotonic() + seconds
-    return await drive(url, secret, prefix, senders=senders, until=lambda _: time.monotonic() >= deadline)
+    load = await drive(url, secret, prefix, senders=senders, until=lambda _: time.monotonic() >= deadline)
+    load.server_cpu_s = common.cpu_seconds(pid) - server_before
+    database_after = database()
+    if database_after is not None and database_before is not None:
+        load.database_cpu_s = database_after - database_before
+    return load
 
 
 def service_env(database_url: str, encryption_key: str) -> dict[str, str]:
@@ -259,7 +285,9 @@ async def service_run(kind: str, tmp: Path, senders: int, seconds: float, label:
             async with server(args, service_env(url, key), log, f"{base}/readyz") as pid:
                 target = f"{base}/v1/webhooks/ats/{registered.tenant.key}"
                 with profiled(pid, f"ingest-{kind}-{label}"):
-                    load = await measured(target, registered.webhook_secret, "svc", senders, seconds)
+                    load = await measured(
+                        target, registered.webhook_secret, "svc", senders, seconds, pid=pid, kind=kind
+                    )
                 batch = await mean_batch(f"{base}/metrics")
         finally:
             keep_logs(log)
@@ -275,16 +303,20 @@ async def baseline_run(mode: str, kind: str, tmp: Path, senders: int, seconds: f
         port = free_port()
         args = [sys.executable, "-m", "bench.baselines", mode, url, str(port)]
         base = f"http://127.0.0.1:{port}"
-        async with server(args, dict(os.environ), tmp / f"{mode}.log", f"{base}/readyz"):
-            load = await measured(f"{base}/events", "whsec_" + "A" * 32, "bare", senders, seconds)
+        async with server(args, dict(os.environ), tmp / f"{mode}.log", f"{base}/readyz") as pid:
+            secret = "whsec_" + "A" * 32
+            load = await measured(f"{base}/events", secret, "bare", senders, seconds, pid=pid, kind=kind)
     return Run.of(load)
 
 
 def summary(name: str, run: Run) -> str:
+    cpu = f"  cpu/webhook {run.server_cpu_us or 0:5.0f} µs"
+    if run.database_cpu_us is not None:
+        cpu += f" + database {run.database_cpu_us:4.0f} µs"
     extra = f", refused {run.refused}" if run.refused else ""
     if run.lost is not None:
         extra += f", lost {run.lost['lost']}, mean batch {run.mean_batch}"
-    return f"{name:>12}: {run.rps:7.1f}/s  p50 {run.p50_ms:6.1f} ms  p99 {run.p99_ms:6.1f} ms{extra}"
+    return f"{name:>12}: {run.rps:7.1f}/s  p50 {run.p50_ms:6.1f} ms  p99 {run.p99_ms:6.1f} ms{cpu}{extra}"
 
 
 def figures(runs: list[Run]) -> dict[str, Any]:
@@ -295,7 +327,11 @@ def figures(runs: list[Run]) -> dict[str, Any]:
         "p99_ms": common.spread([run.p99_ms for run in runs]),
         "requests": sum(run.requests for run in runs),
         "refused": sum(run.refused for run in runs),
+        "server_cpu_us_per_webhook": common.spread([run.server_cpu_us or 0.0 for run in runs], 0),
     }
+    database = [run.database_cpu_us for run in runs if run.database_cpu_us is not None]
+    if database:
+        result["database_cpu_us_per_webhook"] = common.spread(database, 0)
     losses = [run.lost for run in runs if run.lost is not None]
     if losses:
         result["lost"] = sum(loss["lost"] for loss in losses)
