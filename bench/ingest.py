@@ -2,7 +2,8 @@
 
 The baselines (bench/baselines.py) take the same webhooks with the service's own speed-ups: a bare endpoint
 committing one INSERT per request, a bare group-commit endpoint, on SQLite the same group commit through the
-standard library's sqlite3, and a no-database endpoint (this machine's HTTP ceiling). The service and the
+standard library's sqlite3, and a no-database endpoint (this machine's HTTP ceiling). Beside them runs the
+service committing each webhook alone, so the group commit's worth on the service's own work shows too. The service and the
 baselines run alternately, in rounds, each on a new database; a figure is the median of its rounds with their
 range, and ratios are taken between medians. Beside each figure, the CPU time each server process spent per
 acknowledged webhook (and on PostgreSQL, its server processes'), so where a ratio comes from shows: on this
@@ -49,6 +50,9 @@ from .workload import candidate
 
 WARM_UP_REQUESTS = 200
 SERVICE = "service"
+# The service committing each webhook alone (RSC_ATS__INGEST_BATCH=1): what its group commit is worth on
+# its own work, where the per-request endpoint's one INSERT is far cheaper work. A figure, not a target.
+ALONE = "service-alone"
 BASELINES = ("per-request", "group-commit", "raw-group-commit", "no-database")
 STORES = ("group_commit", "raw_group_commit")  # bare endpoints that store a webhook with one commit per batch
 
@@ -268,8 +272,11 @@ async def lost(database_url: str, tenant_id: uuid.UUID, acknowledged: Mapping[st
     }
 
 
-async def service_run(kind: str, tmp: Path, senders: int, seconds: float, label: str) -> Run:
-    """The service under load on a new database, and what of the acknowledged it really stored."""
+async def service_run(
+    kind: str, tmp: Path, senders: int, seconds: float, label: str, settings: Mapping[str, str] | None = None
+) -> Run:
+    """The service (with `settings` besides the benchmark's) under load on a new database, and what of the
+    acknowledged it really stored."""
     key = Fernet.generate_key().decode()
     async with fresh_database(kind, tmp) as url:
         engine = create_engine(load_settings(database={"url": url}).database)
@@ -282,7 +289,8 @@ async def service_run(kind: str, tmp: Path, senders: int, seconds: float, label:
         base = f"http://127.0.0.1:{port}"
         log = tmp / f"service-{label}.log"
         try:
-            async with server(args, service_env(url, key), log, f"{base}/readyz") as pid:
+            env = service_env(url, key) | dict(settings or {})
+            async with server(args, env, log, f"{base}/readyz") as pid:
                 target = f"{base}/v1/webhooks/ats/{registered.tenant.key}"
                 with profiled(pid, f"ingest-{kind}-{label}"):
                     load = await measured(
@@ -344,7 +352,7 @@ def figures(runs: list[Run]) -> dict[str, Any]:
 
 
 async def one_database(kind: str, senders: int, seconds: float, rounds: int) -> dict[str, Any]:
-    servers = (SERVICE, *baselines(kind))
+    servers = (SERVICE, ALONE, *baselines(kind))
     runs: dict[str, list[Run]] = {name: [] for name in servers}
     with tempfile.TemporaryDirectory(prefix="rsc-bench-ingest-") as tmp_name:
         tmp = Path(tmp_name)
@@ -355,6 +363,9 @@ async def one_database(kind: str, senders: int, seconds: float, rounds: int) -> 
             for name in order:
                 if name == SERVICE:
                     run = await service_run(kind, tmp, senders, seconds, f"r{number + 1}")
+                elif name == ALONE:
+                    alone = {"RSC_ATS__INGEST_BATCH": "1"}
+                    run = await service_run(kind, tmp, senders, seconds, f"alone-r{number + 1}", alone)
                 else:
                     run = await baseline_run(name, kind, tmp, senders, seconds)
                 print(f"  {summary(name, run)}", flush=True)
@@ -362,7 +373,7 @@ async def one_database(kind: str, senders: int, seconds: float, rounds: int) -> 
     result: dict[str, Any] = {"senders": senders, "seconds": seconds, "rounds": rounds}
     result |= {name.replace("-", "_"): figures(runs[name]) for name in servers}
     service_rps = result[SERVICE]["rps"]["median"]
-    for name in baselines(kind):
+    for name in (ALONE, *baselines(kind)):
         key = name.replace("-", "_")
         result[f"ratio_{key}"] = common.ratio(service_rps, result[key]["rps"]["median"])
     # How near the ceiling storing a webhook can come here at all: the faster bare store against it.
