@@ -3,11 +3,12 @@
 The baselines (bench/baselines.py) take the same webhooks with the service's own speed-ups: a bare endpoint
 committing one INSERT per request, a bare group-commit endpoint, on SQLite the same group commit through the
 standard library's sqlite3, and a no-database endpoint (this machine's HTTP ceiling). Beside them runs the
-service committing each webhook alone, so the group commit's worth on the service's own work shows too. The service and the
-baselines run alternately, in rounds, each on a new database; a figure is the median of its rounds with their
-range, and ratios are taken between medians. Beside each figure, the CPU time each server process spent per
-acknowledged webhook (and on PostgreSQL, its server processes'), so where a ratio comes from shows: on this
-machine every endpoint runs one Python process, and the one that spends less per webhook answers more.
+service committing each webhook alone, so the group commit's worth on the service's own work shows too. The
+service and the baselines run alternately, in rounds, each on a new database; a figure is the median of its
+rounds with their range, and ratios are taken between medians. Beside each figure, the CPU time each server
+process spent per acknowledged webhook (and on PostgreSQL, its server processes'), so where a ratio comes
+from shows: on this machine every endpoint runs one Python process, and the one that spends less per webhook
+answers more.
 
 Sizes come from the environment so a quick run is possible; the defaults are the full benchmark:
 BENCH_DATABASES=sqlite,postgresql  BENCH_INGEST_SECONDS=15 (per server and round)  BENCH_INGEST_SENDERS=32

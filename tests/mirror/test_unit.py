@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 
 from rsc_service.context import AppContext
+from rsc_service.mirror import service as mirror_service
+from rsc_service.mirror.changes import Change
 from rsc_service.mirror.models import AtsRecord
-from rsc_service.mirror.unit import MirrorUnit
+from rsc_service.mirror.unit import MirrorUnit, NewRecord
 from tests.factories import make_tenant
 from tests.observe import reads, statements
 
@@ -95,3 +97,60 @@ class TestLoad:
         assert answered_from_memory
         assert found == ["cand_0000", "cand_0399"]
         assert [r.ats_id for r in under] == ["app_1"]
+
+
+def _new(tenant_id: uuid.UUID, ats_id: str, ctx: AppContext, **parents: str) -> NewRecord:
+    now = ctx.clock()
+    return NewRecord(
+        tenant_id=tenant_id,
+        kind="application",
+        ats_id=ats_id,
+        version=1,
+        deleted=False,
+        candidate_id=parents.get("candidate_id"),
+        job_id=parents.get("job_id"),
+        application_id=None,
+        data={"id": ats_id, **parents},
+        occurred_at=now,
+        updated_at=now,
+    )
+
+
+class TestRelated:
+    async def test_a_record_moved_to_another_parent_is_found_under_the_new_one_only(
+        self, ctx: AppContext
+    ) -> None:
+        async with ctx.sessionmaker.begin() as session:
+            tenant = (await make_tenant(session, ctx)).tenant
+            # Inserted one after the other, so app_1 has the smaller id.
+            for ats_id, candidate in (("app_1", "cand_A"), ("app_0", "cand_B")):
+                parents = {"candidate_id": candidate, "job_id": "job_1"}
+                session.add(_record(tenant.id, "application", ats_id, ctx, **parents))
+                await session.flush()
+
+        async with ctx.sessionmaker.begin() as session:
+            unit = MirrorUnit(session)
+            await unit.load(tenant.id, [("application", "app_1")], {"candidate_id": ["cand_A", "cand_B"]})
+            moved = Change(
+                kind="application",
+                ats_id="app_1",
+                version=2,
+                deleted=False,
+                data={"id": "app_1", "version": 2, "candidate_id": "cand_B", "job_id": "job_1"},
+                occurred_at=ctx.clock(),
+                candidate_id="cand_B",
+                job_id="job_1",
+            )
+            with session.no_autoflush:  # as a batch runs: the unit answers what it changed
+                stored = await mirror_service.store(unit, tenant.id, moved, now=ctx.clock())
+                unit.add(_new(tenant.id, "app_3", ctx, candidate_id="cand_B", job_id="job_1"))
+                unit.add(_new(tenant.id, "app_2", ctx, candidate_id="cand_B", job_id="job_1"))
+                under_a = [r.ats_id for r in await unit.related(tenant.id, "candidate_id", "cand_A")]
+                under_b = [r.ats_id for r in await unit.related(tenant.id, "candidate_id", "cand_B")]
+                under_job = [r.ats_id for r in await unit.related(tenant.id, "job_id", "job_1")]
+
+        assert stored is not None and stored.record.ats_id == "app_1"
+        assert under_a == []
+        # Stored ones by id, then this run's new ones in the order they were created.
+        assert under_b == ["app_1", "app_0", "app_3", "app_2"]
+        assert under_job == ["app_1", "app_0", "app_3", "app_2"]

@@ -119,6 +119,7 @@ async def _store(unit: MirrorUnit, tenant_id: uuid.UUID, change: Change, *, now:
         record.candidate_id = change.candidate_id
         record.job_id = change.job_id
         record.application_id = change.application_id
+        unit.moved(record)
     return record
 
 

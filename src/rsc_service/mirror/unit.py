@@ -25,6 +25,7 @@ from rsc_service.db.session import rows_of
 from rsc_service.mirror.models import AtsRecord
 
 ParentField = Literal["candidate_id", "job_id", "application_id"]
+PARENT_FIELDS: tuple[ParentField, ...] = ("candidate_id", "job_id", "application_id")
 
 
 @dataclass(slots=True, eq=False)
@@ -83,11 +84,26 @@ class MirrorUnit:
         self._records: dict[tuple[uuid.UUID, str, str], Record | None] = {}
         self._complete: set[tuple[uuid.UUID, ParentField, str]] = set()  # every record under it is loaded
         self._new: list[NewRecord] = []
+        # The records held, filed by (tenant, parent field, value): related() reads its one bucket, not every
+        # record held, which a batch of n records asking n times would make n² steps
+        # (docs/architecture.md#14-ingest). A record whose parent fields change in place is filed again
+        # (moved()); the bucket of its old value still lists it, and related() checks the value.
+        self._under: dict[tuple[uuid.UUID, ParentField, str], list[Record]] = {}
+        self._created: dict[NewRecord, int] = {}  # this run's new records, in the order they were created
+
+    def _file(self, record: Record) -> None:
+        for field in PARENT_FIELDS:
+            value = getattr(record, field)
+            if value:
+                bucket = self._under.setdefault((record.tenant_id, field, value), [])
+                if all(filed is not record for filed in bucket):
+                    bucket.append(record)
 
     def _keep(self, record: AtsRecord) -> None:
         key = (record.tenant_id, record.kind, record.ats_id)
         if self._records.get(key) is None:
             self._records[key] = record
+            self._file(record)
 
     async def _read(self, lookup: Lookup[Select[AtsRecord]], values: dict[str, Any]) -> None:
         for record in await self.session.scalars(lookup.on(self._dialect), values):
@@ -148,10 +164,9 @@ class MirrorUnit:
         """Every record whose `field` is `value`, including this transaction's new ones; oldest first."""
         if (tenant_id, field, value) not in self._complete:
             await self.load(tenant_id, under={field: [value]})
-        found = [r for r in self.loaded(tenant_id) if getattr(r, field) == value]
-        # Stored ones by id, then this run's new ones in the order they were created (add() puts each at the
-        # end of _records, and the sort is stable): as the ids will be.
-        return sorted(found, key=lambda r: (r.id is None, r.id or 0))
+        found = [r for r in self._under.get((tenant_id, field, value), ()) if getattr(r, field) == value]
+        # Stored ones by id, then this run's new ones in the order they were created: as the ids will be.
+        return sorted(found, key=lambda r: (True, self._created[r]) if r.id is None else (False, r.id))
 
     def add(self, record: NewRecord) -> None:
         """A new record: kept here, inserted by write() with every other new one."""
@@ -159,6 +174,12 @@ class MirrorUnit:
         self._records.pop(key, None)  # a key first read as absent moves to the end: creation order
         self._records[key] = record
         self._new.append(record)
+        self._created[record] = len(self._created)
+        self._file(record)
+
+    def moved(self, record: Record) -> None:
+        """`record`'s parent fields were changed in place: related() finds it under their new values."""
+        self._file(record)
 
     async def write(self) -> None:
         """Insert the new records in one statement; changed ones are the session's to flush."""
