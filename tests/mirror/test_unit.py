@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from rsc_service.context import AppContext
 from rsc_service.mirror import service as mirror_service
@@ -13,19 +14,26 @@ from tests.factories import make_tenant
 from tests.observe import reads, statements
 
 
-def _record(tenant_id: uuid.UUID, kind: str, ats_id: str, ctx: AppContext, **parents: str) -> AtsRecord:
+def _fields(tenant_id: uuid.UUID, kind: str, ats_id: str, ctx: AppContext, **parents: str) -> dict[str, Any]:
+    """A record's columns, for a stored AtsRecord or for this run's NewRecord alike."""
     now = ctx.clock()
-    return AtsRecord(
-        tenant_id=tenant_id,
-        kind=kind,
-        ats_id=ats_id,
-        version=1,
-        deleted=False,
-        data={"id": ats_id, **parents},
-        occurred_at=now,
-        updated_at=now,
-        **parents,
-    )
+    return {
+        "tenant_id": tenant_id,
+        "kind": kind,
+        "ats_id": ats_id,
+        "version": 1,
+        "deleted": False,
+        "candidate_id": parents.get("candidate_id"),
+        "job_id": parents.get("job_id"),
+        "application_id": parents.get("application_id"),
+        "data": {"id": ats_id, **parents},
+        "occurred_at": now,
+        "updated_at": now,
+    }
+
+
+def _record(tenant_id: uuid.UUID, kind: str, ats_id: str, ctx: AppContext, **parents: str) -> AtsRecord:
+    return AtsRecord(**_fields(tenant_id, kind, ats_id, ctx, **parents))
 
 
 class TestLoad:
@@ -99,23 +107,6 @@ class TestLoad:
         assert [r.ats_id for r in under] == ["app_1"]
 
 
-def _new(tenant_id: uuid.UUID, ats_id: str, ctx: AppContext, **parents: str) -> NewRecord:
-    now = ctx.clock()
-    return NewRecord(
-        tenant_id=tenant_id,
-        kind="application",
-        ats_id=ats_id,
-        version=1,
-        deleted=False,
-        candidate_id=parents.get("candidate_id"),
-        job_id=parents.get("job_id"),
-        application_id=None,
-        data={"id": ats_id, **parents},
-        occurred_at=now,
-        updated_at=now,
-    )
-
-
 class TestRelated:
     async def test_a_record_moved_to_another_parent_is_found_under_the_new_one_only(
         self, ctx: AppContext
@@ -143,8 +134,9 @@ class TestRelated:
             )
             with session.no_autoflush:  # as a batch runs: the unit answers what it changed
                 stored = await mirror_service.store(unit, tenant.id, moved, now=ctx.clock())
-                unit.add(_new(tenant.id, "app_3", ctx, candidate_id="cand_B", job_id="job_1"))
-                unit.add(_new(tenant.id, "app_2", ctx, candidate_id="cand_B", job_id="job_1"))
+                for ats_id in ("app_3", "app_2"):
+                    parents = {"candidate_id": "cand_B", "job_id": "job_1"}
+                    unit.add(NewRecord(**_fields(tenant.id, "application", ats_id, ctx, **parents)))
                 under_a = [r.ats_id for r in await unit.related(tenant.id, "candidate_id", "cand_A")]
                 under_b = [r.ats_id for r in await unit.related(tenant.id, "candidate_id", "cand_B")]
                 under_job = [r.ats_id for r in await unit.related(tenant.id, "job_id", "job_1")]

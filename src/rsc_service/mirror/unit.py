@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
 from sqlalchemy import Select, Table, Uuid, and_, bindparam, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +25,7 @@ from rsc_service.db.session import rows_of
 from rsc_service.mirror.models import AtsRecord
 
 ParentField = Literal["candidate_id", "job_id", "application_id"]
-PARENT_FIELDS: tuple[ParentField, ...] = ("candidate_id", "job_id", "application_id")
+_PARENT_FIELDS: tuple[ParentField, ...] = get_args(ParentField)
 
 
 @dataclass(slots=True, eq=False)
@@ -87,17 +87,15 @@ class MirrorUnit:
         # The records held, filed by (tenant, parent field, value): related() reads its one bucket, not every
         # record held, which a batch of n records asking n times would make n² steps
         # (docs/architecture.md#14-ingest). A record whose parent fields change in place is filed again
-        # (moved()); the bucket of its old value still lists it, and related() checks the value.
-        self._under: dict[tuple[uuid.UUID, ParentField, str], list[Record]] = {}
+        # (moved()); the bucket of its old value still lists it, and related() checks the value. A bucket is
+        # an ordered set: filing a record again under the same value keeps its place.
+        self._under: dict[tuple[uuid.UUID, ParentField, str], dict[Record, None]] = {}
         self._created: dict[NewRecord, int] = {}  # this run's new records, in the order they were created
 
     def _file(self, record: Record) -> None:
-        for field in PARENT_FIELDS:
-            value = getattr(record, field)
-            if value:
-                bucket = self._under.setdefault((record.tenant_id, field, value), [])
-                if all(filed is not record for filed in bucket):
-                    bucket.append(record)
+        for field in _PARENT_FIELDS:
+            if value := getattr(record, field):
+                self._under.setdefault((record.tenant_id, field, value), {})[record] = None
 
     def _keep(self, record: AtsRecord) -> None:
         key = (record.tenant_id, record.kind, record.ats_id)
