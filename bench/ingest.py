@@ -192,17 +192,14 @@ async def measured(
     """A warm-up outside the figures, then `seconds` of load at `senders` concurrency, with the CPU time the
     server (process `pid`) and, on PostgreSQL, the database spent meanwhile: where a ratio comes from."""
     await drive(url, secret, f"{prefix}w", senders=senders, until=lambda sent: sent >= WARM_UP_REQUESTS)
-
-    def database() -> float | None:
-        return common.postgres_cpu_seconds() if kind == "postgresql" else None
-
-    server_before, database_before = common.cpu_seconds(pid), database()
+    postgresql = kind == "postgresql"  # SQLite works inside the server process
+    server_before = common.cpu_seconds(pid)
+    database_before = common.postgres_cpu_seconds() if postgresql else 0.0
     deadline = time.monotonic() + seconds
     load = await drive(url, secret, prefix, senders=senders, until=lambda _: time.monotonic() >= deadline)
     load.server_cpu_s = common.cpu_seconds(pid) - server_before
-    database_after = database()
-    if database_after is not None and database_before is not None:
-        load.database_cpu_s = database_after - database_before
+    if postgresql:
+        load.database_cpu_s = common.postgres_cpu_seconds() - database_before
     return load
 
 
