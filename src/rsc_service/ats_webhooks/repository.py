@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import String, Table, Text, Uuid, bindparam, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.ats_webhooks.models import AtsWebhookEvent
-from rsc_service.db.session import rows_of
+from rsc_service.db import bulk
 
 
 @dataclass(frozen=True)
@@ -30,37 +29,17 @@ class InboxEntry:
     received_at: datetime
 
 
-_COLUMNS = [f.name for f in dataclasses.fields(InboxEntry)]
-
-
-def _item_type(table: Table, name: str) -> Any:
-    """A column's type inside an array. tenant_id is typed by hand: the foreign key that types the column
-    resolves once every model is loaded. Strings go as text, not varchar(n): an explicit cast to varchar(n)
-    would cut a longer value where inserting it into the column refuses it."""
-    if name == "tenant_id":
-        return Uuid()
-    column_type = table.c[name].type
-    return Text() if isinstance(column_type, String) else column_type
+_COLUMNS = tuple(f.name for f in dataclasses.fields(InboxEntry))
 
 
 @functools.cache
 def _add_events(dialect: str) -> Any:
-    """The inbox INSERT, built once per dialect (a statement object keeps its compiled form).
-
-    On PostgreSQL the rows go as one array per column, unnested by the server: the statement's text is the
-    same for every batch size, so one prepared statement serves them all (a multi-row VALUES would be new
-    text, prepared anew, for each size). On SQLite, one parameter set per entry, sent by SQLAlchemy as one
-    multi-row INSERT ("insertmanyvalues").
-    """
+    """The inbox INSERT of many entries in one statement (db/bulk.py), skipping those received before."""
     table = cast(Table, AtsWebhookEvent.__table__)
-    if dialect == "postgresql":
-        arrays = [bindparam(name, type_=postgresql.ARRAY(_item_type(table, name))) for name in _COLUMNS]
-        rows = select(func.unnest(*arrays).table_valued(*_COLUMNS).render_derived(with_types=False))
-        statement: Any = postgresql.insert(table).from_select(_COLUMNS, rows)
-    else:
-        statement = sqlite.insert(table)
-    return statement.on_conflict_do_nothing(index_elements=["tenant_id", "event_id"]).returning(
-        table.c.id, table.c.tenant_id, table.c.event_id
+    return (
+        bulk.insert_statement(table, _COLUMNS, dialect)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
+        .returning(table.c.id, table.c.tenant_id, table.c.event_id)
     )
 
 
@@ -71,12 +50,8 @@ async def add_events(
     if not entries:
         return {}
     dialect = session.get_bind().dialect.name
-    values: Any = (
-        {name: [getattr(entry, name) for entry in entries] for name in _COLUMNS}  # one array per column
-        if dialect == "postgresql"
-        else rows_of(entries)
-    )
-    rows = await session.execute(_add_events(dialect), values)
+    table = cast(Table, AtsWebhookEvent.__table__)
+    rows = await session.execute(_add_events(dialect), bulk.values(table, entries, _COLUMNS, dialect))
     return {(tenant_id, event_id): row_id for row_id, tenant_id, event_id in rows.all()}
 
 

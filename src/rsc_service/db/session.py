@@ -6,8 +6,6 @@ would otherwise carry mirrored personal data and secrets into logs (docs/archite
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Sequence
 from typing import Any
 
 import pydantic_core
@@ -52,14 +50,14 @@ def _discard_closed(engine: AsyncEngine) -> None:
             raise DisconnectionError("the server closed this connection")
 
 
-def _json_text(value: Any) -> str:
+def json_text(value: Any) -> str:
     """A JSON column's value as text: the same document as `json.dumps` writes, compact, in about a sixth
     of the time (an ingested record writes four such documents; docs/architecture.md#14-ingest)."""
     return pydantic_core.to_json(value).decode()
 
 
 # Every engine reads and writes JSON columns with pydantic's JSON codec rather than the standard library's.
-_JSON = {"json_serializer": _json_text, "json_deserializer": pydantic_core.from_json}
+_JSON = {"json_serializer": json_text, "json_deserializer": pydantic_core.from_json}
 
 
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
@@ -91,11 +89,3 @@ def insert_for(session: AsyncSession, model: type[Any]) -> Any:
     """The dialect's own INSERT, for ON CONFLICT upserts; PostgreSQL and SQLite speak the same subset."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(model)
-
-
-def rows_of(items: Sequence[Any]) -> list[dict[str, Any]]:
-    """Dataclass instances as INSERT parameter sets: every field but `id` (the database gives it)."""
-    if not items:
-        return []
-    names = [f.name for f in dataclasses.fields(items[0]) if f.name != "id"]
-    return [{name: getattr(item, name) for name in names} for item in items]

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast, get_args
 
-from sqlalchemy import Select, Table, Uuid, and_, bindparam, insert, or_, select
+from sqlalchemy import Select, Table, Uuid, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rsc_service.db import bulk
 from rsc_service.db.lookups import Lookup
-from rsc_service.db.session import rows_of
 from rsc_service.mirror.models import AtsRecord
 
 ParentField = Literal["candidate_id", "job_id", "application_id"]
@@ -47,7 +47,7 @@ class NewRecord:
 
 
 Record = AtsRecord | NewRecord
-_INSERT = insert(cast(Table, AtsRecord.__table__))  # a Core INSERT: no ORM bookkeeping per row
+_TABLE = cast(Table, AtsRecord.__table__)  # inserted with Core (db/bulk.py): no ORM bookkeeping per row
 _CHUNK = 400  # keys per statement, well inside both databases' limits on bound parameters
 
 
@@ -183,7 +183,7 @@ class MirrorUnit:
         """Insert the new records in one statement; changed ones are the session's to flush."""
         new, self._new = self._new, []
         if new:
-            await self.session.execute(_INSERT, rows_of(new))
+            await bulk.insert_all(self.session, _TABLE, new)
 
     def loaded(self, tenant_id: uuid.UUID) -> list[Record]:
         return [r for (tenant, _, _), r in self._records.items() if r is not None and tenant == tenant_id]

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, insert, select, update
+from sqlalchemy import Select, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rsc_service.db.session import rows_of
+from rsc_service.db import bulk
 from rsc_service.outbox import repository, wake
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Intent, Op, State
@@ -74,7 +74,7 @@ async def enqueue(session: AsyncSession, owed: Sequence[Owed], *, now: datetime)
                 gone = Intent(resource, row.key, Op.DELETE, None, path_parent=parent)
                 touched.append(rows.upsert(item.tenant_id, gone, item.source_version, now))
     if rows.new:
-        await session.execute(_INSERT, rows_of(rows.new))  # on PostgreSQL its trigger sends the NOTIFY
+        await bulk.insert_all(session, _TABLE, rows.new)  # on PostgreSQL its trigger sends the NOTIFY
     await wake.announce(session, inserted=bool(rows.new))
     for tenant_id, refs in rows.revived.items():  # sent again: what waited for them is due again too
         await repository.release_blocked(session, tenant_id=tenant_id, refs=refs, now=now)
@@ -106,7 +106,7 @@ class NewMessage:
     id: None = None  # given by the database on insert
 
 
-_INSERT = insert(cast(Table, OutboxMessage.__table__))  # a Core INSERT: no ORM bookkeeping per row
+_TABLE = cast(Table, OutboxMessage.__table__)  # inserted with Core (db/bulk.py): no ORM bookkeeping per row
 Message = OutboxMessage | NewMessage
 
 
