@@ -265,3 +265,67 @@ class TestANewPostgresqlDatabase:
         assert '"Index Name": "ix_ats_records_candidate"' in together, together
         assert '"Index Name": "uq_outbox_messages_tenant_id_resource_key"' in by_key, by_key
         assert '"Filter"' not in by_key, by_key
+
+
+# How many times ANALYZE ran on ats_records (autovacuum is off), and its live rows as PostgreSQL counts them.
+_ANALYSES = text("SELECT analyze_count, n_live_tup FROM pg_stat_user_tables WHERE relname = 'ats_records'")
+_ADD_RECORDS = text(
+    "INSERT INTO ats_records (tenant_id, kind, ats_id, version, deleted, data, occurred_at, updated_at) "
+    "SELECT :tenant, 'candidate', :prefix || n, 1, false, '{}'::jsonb, now(), now() "
+    "FROM generate_series(1, :count) AS n"
+)
+
+
+@pytest.mark.skipif(not databases.is_postgres(), reason="PostgreSQL's statistics; SQLite's plans are above")
+class TestAGrowingPostgresqlTable:
+    async def test_a_table_is_analyzed_again_each_time_it_doubles(
+        self, fresh_database: Callable[[bool], Awaitable[str]]
+    ) -> None:
+        """Statistics from a small table make plans that scan it, and a prepared statement keeps its generic
+        plan until the next analysis: a table filled faster than autovacuum looks is analyzed again by the
+        writers' watch once it holds twice the rows it had at its last analysis, and not before."""
+        url = await fresh_database(True)
+        settings = make_settings(url, database={"url": url})
+        async with open_context(settings) as ctx:
+            await autovacuum_off(ctx.engine, PLANNED)
+            async with ctx.sessionmaker.begin() as session:
+                tenant = (await make_tenant(session, ctx)).tenant
+
+            async def grow_to(rows: int) -> None:
+                async with ctx.engine.begin() as connection:
+                    count = rows - await counted(0)
+                    await connection.execute(
+                        _ADD_RECORDS, {"tenant": tenant.id, "prefix": f"c{rows}_", "count": count}
+                    )
+                await counted(rows)
+
+            async def counted(rows: int) -> int:
+                """Live rows once PostgreSQL's counts show at least `rows` (they lag the commits a moment)."""
+                deadline = time.monotonic() + 10
+                while True:
+                    async with ctx.engine.connect() as connection:
+                        live = (await connection.execute(_ANALYSES)).one()[1]
+                    if live >= rows or time.monotonic() > deadline:
+                        return int(live)
+                    await asyncio.sleep(0.1)
+
+            async def analyses() -> int:
+                async with ctx.engine.connect() as connection:
+                    return int((await connection.execute(_ANALYSES)).one()[0])
+
+            async def due() -> list[str]:
+                done = await statistics.analyze_due(ctx.engine, ["ats_records"], min_rows=100)
+                return done.analyzed
+
+            await grow_to(60)
+            assert (await due(), await analyses()) == ([], 0)  # too few rows to learn from
+            await grow_to(150)
+            assert (await due(), await analyses()) == (["ats_records"], 1)  # never analyzed
+            await grow_to(290)
+            assert (await due(), await analyses()) == ([], 1)  # not yet twice the 150 analyzed
+            await grow_to(300)
+            assert (await due(), await analyses()) == (["ats_records"], 2)
+            await grow_to(590)
+            assert (await due(), await analyses()) == ([], 2)
+            await grow_to(610)
+            assert (await due(), await analyses()) == (["ats_records"], 3)

@@ -33,10 +33,10 @@ class DatabaseSettings(BaseModel):
     busy_timeout_ms: int = Field(5000, ge=1000, description="SQLite busy timeout")
     echo: bool = Field(False, description="Log every SQL statement (development only)")
     analyze_after_rows: int = Field(
-        1000,
+        200,
         ge=1,
-        description="PostgreSQL: a table the service fills that has no planner statistics yet is analyzed"
-        " once it holds this many rows (autovacuum would, if it is on)",
+        description="PostgreSQL: a table the service fills is analyzed once it holds this many rows, and"
+        " again each time it has doubled since (autovacuum would, later, if it is on)",
     )
 
     @field_validator("url")
