@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import JSON, String, Table, Text, bindparam, cast, func, select
@@ -47,34 +48,75 @@ def _item_type(table: Table, name: str) -> TypeEngine[Any]:
 
 
 @functools.cache
-def insert_statement(table: Table, columns: tuple[str, ...], dialect: str) -> Any:
-    """The dialect's INSERT of `columns` (ON CONFLICT can be added); bind it with `values()`."""
+def insert_statement(table: Table, columns: tuple[str, ...], dialect: str, prefix: str = "") -> Any:
+    """The dialect's INSERT of `columns` (ON CONFLICT can be added); bind it with `values()` and the same
+    `prefix` (on PostgreSQL, its parameters are the columns' names after it)."""
     if dialect != "postgresql":
         return sqlite.insert(table)
-    arrays = [bindparam(name, type_=postgresql.ARRAY(_item_type(table, name))) for name in columns]
+    arrays = [bindparam(prefix + name, type_=postgresql.ARRAY(_item_type(table, name))) for name in columns]
     rows = func.unnest(*arrays).table_valued(*columns).render_derived(with_types=False)
     read = [cast(rows.c[name], JSONB) if name in _json_columns(table) else rows.c[name] for name in columns]
     return postgresql.insert(table).from_select(list(columns), select(*read))
 
 
-def values(table: Table, items: Sequence[Any], columns: tuple[str, ...], dialect: str) -> Any:
+def values(
+    table: Table, items: Sequence[Any], columns: tuple[str, ...], dialect: str, prefix: str = ""
+) -> Any:
     """What `insert_statement()` binds: one list per column on PostgreSQL, one dict per row elsewhere."""
     if dialect != "postgresql":
         return [{name: getattr(item, name) for name in columns} for item in items]
     json = _json_columns(table)
     return {
         # None in a JSON column is JSON's null, as the column's own type stores it.
-        name: [json_text(getattr(item, name)) for item in items]
+        prefix + name: [json_text(getattr(item, name)) for item in items]
         if name in json
         else [getattr(item, name) for item in items]
         for name in columns
     }
 
 
+@dataclass(frozen=True)
+class Rows:
+    """Rows for one table: dataclass instances, all of one class."""
+
+    table: Table
+    items: Sequence[Any]
+
+
+@functools.cache
+def _together(shapes: tuple[tuple[Table, tuple[str, ...]], ...]) -> Any:
+    """On PostgreSQL, one statement inserting into several tables: each INSERT but the last in a WITH of the
+    last, which PostgreSQL runs once, whether or not the statement reads it."""
+    *first, last = [
+        insert_statement(table, columns, "postgresql", f"t{i}_") for i, (table, columns) in enumerate(shapes)
+    ]
+    for i, statement in enumerate(first):
+        last = last.add_cte(statement.cte(f"inserted_{i}"))
+    return last
+
+
 async def insert_all(session: AsyncSession, table: Table, items: Sequence[Any]) -> None:
     """Insert dataclass rows (`items`, all of one class) in one statement."""
-    if not items:
+    await insert_together(session, [Rows(table, items)])
+
+
+async def insert_together(session: AsyncSession, groups: Sequence[Rows]) -> None:
+    """Insert every group's rows: in one statement on PostgreSQL, one round trip however many tables; one
+    statement per table on SQLite, where a statement costs no round trip. Sent on the session's connection
+    as Core statements, without the session's own bookkeeping for each."""
+    groups = [group for group in groups if group.items]
+    if not groups:
         return
-    dialect = session.get_bind().dialect.name
-    columns = columns_of(items[0])
-    await session.execute(insert_statement(table, columns, dialect), values(table, items, columns, dialect))
+    connection = await session.connection()
+    dialect = connection.dialect.name
+    shapes = tuple((group.table, columns_of(group.items[0])) for group in groups)
+    if dialect != "postgresql":
+        for group, (table, columns) in zip(groups, shapes, strict=True):
+            await connection.execute(
+                insert_statement(table, columns, dialect), values(table, group.items, columns, dialect)
+            )
+        return
+    bound: dict[str, Any] = {}
+    for i, (group, (table, columns)) in enumerate(zip(groups, shapes, strict=True)):
+        bound |= values(table, group.items, columns, dialect, f"t{i}_")
+    await connection.execute(_together(shapes), bound)

@@ -181,9 +181,12 @@ class MirrorUnit:
 
     async def write(self) -> None:
         """Insert the new records in one statement; changed ones are the session's to flush."""
+        await bulk.insert_together(self.session, [self.take_new()])
+
+    def take_new(self) -> bulk.Rows:
+        """The new records not written yet, for the caller to insert with rows of its own (db/bulk.py)."""
         new, self._new = self._new, []
-        if new:
-            await bulk.insert_all(self.session, _TABLE, new)
+        return bulk.Rows(_TABLE, new)
 
     def loaded(self, tenant_id: uuid.UUID) -> list[Record]:
         return [r for (tenant, _, _), r in self._records.items() if r is not None and tenant == tenant_id]

@@ -43,16 +43,20 @@ class Owed:
     prune: tuple[str, str] | None = None
 
 
-async def enqueue(session: AsyncSession, owed: Sequence[Owed], *, now: datetime) -> list[Message]:
+async def enqueue(
+    session: AsyncSession, owed: Sequence[Owed], *, now: datetime, along: Sequence[bulk.Rows] = ()
+) -> list[Message]:
     """Upsert every intent's row, in order. A changed payload is a new revision; a settled row is due again.
 
     The rows concerned are read (locked on PostgreSQL) in one statement and changed in memory for the
     session's flush; new rows are inserted together in one statement, outside the session. An in-flight
     row keeps its lease: its settle sees `revision > sent_revision` and leaves it pending. A refused intent
     is a dead letter at once, with its reason. A concurrent first insert of the same key fails that
-    statement with IntegrityError; the caller's transaction is retried as a whole.
+    statement with IntegrityError; the caller's transaction is retried as a whole. Rows of other tables in
+    `along` are inserted with the new rows, in the same statement on PostgreSQL (db/bulk.py).
     """
     if not any(o.intents or o.prune for o in owed):
+        await bulk.insert_together(session, along)
         return []
     rows = _Rows(
         await repository.lock_for_enqueue(
@@ -73,8 +77,8 @@ async def enqueue(session: AsyncSession, owed: Sequence[Owed], *, now: datetime)
                     continue
                 gone = Intent(resource, row.key, Op.DELETE, None, path_parent=parent)
                 touched.append(rows.upsert(item.tenant_id, gone, item.source_version, now))
-    if rows.new:
-        await bulk.insert_all(session, _TABLE, rows.new)  # on PostgreSQL its trigger sends the NOTIFY
+    # On PostgreSQL the outbox INSERT's trigger sends the NOTIFY.
+    await bulk.insert_together(session, [*along, bulk.Rows(_TABLE, rows.new)])
     await wake.announce(session, inserted=bool(rows.new))
     for tenant_id, refs in rows.revived.items():  # sent again: what waited for them is due again too
         await repository.release_blocked(session, tenant_id=tenant_id, refs=refs, now=now)
