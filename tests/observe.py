@@ -12,6 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 @contextmanager
+def _listening(engine: AsyncEngine, record: Callable[..., None]) -> Iterator[None]:
+    """`record(connection, cursor, statement, parameters, context, executemany)` before each statement."""
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+@contextmanager
 def statements(engine: AsyncEngine, keep: Callable[[str], bool] = lambda _: True) -> Iterator[list[str]]:
     """The statements `engine` sends while the block runs, those `keep` accepts."""
     seen: list[str] = []
@@ -20,11 +30,21 @@ def statements(engine: AsyncEngine, keep: Callable[[str], bool] = lambda _: True
         if keep(statement):
             seen.append(statement)
 
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with _listening(engine, record):
         yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def executemany_flags(engine: AsyncEngine) -> Iterator[list[bool]]:
+    """For each statement `engine` sends while the block runs, whether it went as a list of parameter sets
+    (on PostgreSQL, asyncpg's executemany: one execution per row)."""
+    seen: list[bool] = []
+
+    def record(_conn: Any, _cursor: Any, _statement: str, _params: Any, _context: Any, many: bool) -> None:
+        seen.append(many)
+
+    with _listening(engine, record):
+        yield seen
 
 
 def reads(table: str | None = None) -> Callable[[str], bool]:

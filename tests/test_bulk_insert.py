@@ -3,12 +3,9 @@ PostgreSQL the server runs it once, not once per row."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, cast
 
-from sqlalchemy import Table, event, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Table, select, text
 
 from rsc_service.context import AppContext
 from rsc_service.db import bulk
@@ -16,6 +13,7 @@ from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Op, State
 from rsc_service.outbox.service import NewMessage
 from tests.factories import make_tenant
+from tests.observe import executemany_flags
 
 TABLE = cast(Table, OutboxMessage.__table__)
 
@@ -45,35 +43,20 @@ def _columns(tenant_id: Any, now: Any, key: str, **changes: Any) -> dict[str, An
     return fields | changes
 
 
-@contextmanager
-def executions(engine: AsyncEngine) -> Iterator[list[bool]]:
-    """Whether each statement sent went as a list of parameter sets (one execution per row)."""
-    seen: list[bool] = []
-
-    def before(_conn: Any, _cursor: Any, _statement: Any, _params: Any, _context: Any, many: bool) -> None:
-        seen.append(many)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", before)
-
-
-class TestInsertAll:
+class TestInsertTogether:
     async def test_rows_read_back_as_the_orm_stores_them(self, ctx: AppContext) -> None:
         now = ctx.clock()
         async with ctx.sessionmaker.begin() as session:
             tenant = (await make_tenant(session, ctx)).tenant
-            # The same rows twice but for their keys: through the ORM's flush and through insert_all.
+            # The same rows twice but for their keys: through the ORM's flush and through insert_together.
             rows = [
                 _columns(tenant.id, now, "a"),
                 _columns(tenant.id, now, "b", op=Op.DELETE, payload=None, depends_on=[], path_parent="p"),
             ]
             session.add_all(OutboxMessage(**(row | {"key": f"orm-{row['key']}"})) for row in rows)
             await session.flush()
-            with executions(ctx.engine) as seen:
-                await bulk.insert_all(session, TABLE, [NewMessage(**row) for row in rows])
+            with executemany_flags(ctx.engine) as seen:
+                await bulk.insert_together(session, [bulk.Rows(TABLE, [NewMessage(**row) for row in rows])])
 
         async with ctx.sessionmaker() as session:
             mine = select(OutboxMessage).where(OutboxMessage.tenant_id == tenant.id)
@@ -97,8 +80,8 @@ class TestInsertAll:
 
     async def test_nothing_to_insert_sends_nothing(self, ctx: AppContext) -> None:
         async with ctx.sessionmaker.begin() as session:
-            with executions(ctx.engine) as seen:
-                await bulk.insert_all(session, TABLE, [])
+            with executemany_flags(ctx.engine) as seen:
+                await bulk.insert_together(session, [bulk.Rows(TABLE, [])])
         assert seen == []
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from rsc_service.context import AppContext
+from rsc_service.db import bulk
 from rsc_service.mirror import repository
 from rsc_service.mirror.models import AtsRecord
 from rsc_service.mirror.unit import MirrorUnit, NewRecord
@@ -49,7 +50,7 @@ class TestRoundTrip:
             session.add(AtsRecord(ats_id="by_orm", **record))
             unit = MirrorUnit(session)
             unit.add(NewRecord(ats_id="by_core", **record))
-            await unit.write()
+            await bulk.insert_together(session, [unit.take_new()])
 
         async with ctx.sessionmaker() as session:
             stored = {

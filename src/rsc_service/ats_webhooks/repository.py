@@ -30,16 +30,16 @@ class InboxEntry:
 
 
 _COLUMNS = tuple(f.name for f in dataclasses.fields(InboxEntry))
+_TABLE = cast(Table, AtsWebhookEvent.__table__)
 
 
 @functools.cache
 def _add_events(dialect: str) -> Any:
     """The inbox INSERT of many entries in one statement (db/bulk.py), skipping those received before."""
-    table = cast(Table, AtsWebhookEvent.__table__)
     return (
-        bulk.insert_statement(table, _COLUMNS, dialect)
+        bulk.insert_statement(_TABLE, _COLUMNS, dialect)
         .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
-        .returning(table.c.id, table.c.tenant_id, table.c.event_id)
+        .returning(_TABLE.c.id, _TABLE.c.tenant_id, _TABLE.c.event_id)
     )
 
 
@@ -50,8 +50,7 @@ async def add_events(
     if not entries:
         return {}
     dialect = session.get_bind().dialect.name
-    table = cast(Table, AtsWebhookEvent.__table__)
-    rows = await session.execute(_add_events(dialect), bulk.values(table, entries, _COLUMNS, dialect))
+    rows = await session.execute(_add_events(dialect), bulk.values(_TABLE, entries, _COLUMNS, dialect))
     return {(tenant_id, event_id): row_id for row_id, tenant_id, event_id in rows.all()}
 
 

@@ -95,11 +95,6 @@ def _together(shapes: tuple[tuple[Table, tuple[str, ...]], ...]) -> Any:
     return last
 
 
-async def insert_all(session: AsyncSession, table: Table, items: Sequence[Any]) -> None:
-    """Insert dataclass rows (`items`, all of one class) in one statement."""
-    await insert_together(session, [Rows(table, items)])
-
-
 async def insert_together(session: AsyncSession, groups: Sequence[Rows]) -> None:
     """Insert every group's rows: in one statement on PostgreSQL, one round trip however many tables; one
     statement per table on SQLite, where a statement costs no round trip. Sent on the session's connection

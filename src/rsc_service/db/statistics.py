@@ -10,9 +10,9 @@ fraction of its speed, slower the more it has stored; where autovacuum is off, f
 Statistics taken while a table was small go stale as it fills: a plan made from a few hundred rows can scan
 the table (the cheaper plan at that size), and PostgreSQL keeps a prepared statement's generic plan until
 the table is analyzed again; filled faster than autovacuum looks (a minute between its rounds), the table is
-scanned on every batch, ever longer (20 ms a batch at a few thousand rows). `due()` names the tables that
-hold at least `min_rows` rows and were never analyzed or have doubled since they were last, and `Watch`
-analyzes them beside whoever writes many rows (the webhook writer, the initial sync's walk): a table is
+scanned on every batch, ever longer (5 ms a statement at 5,000 rows). `analyze_due()` analyzes the tables
+that hold at least `min_rows` rows and were never analyzed or have doubled since they were last, and
+`Watch` calls it beside whoever writes many rows (the webhook writer, the initial sync's walk): a table is
 analyzed a few times while small, then ever more rarely. SQLite needs none of this: its look-ups are
 planned from the indexes alone (tests/test_query_plans.py).
 """

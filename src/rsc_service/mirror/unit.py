@@ -4,8 +4,8 @@ Every look-up of the mirror service goes through one unit. `load()` fetches, in 
 batch of changes will ask for; a look-up outside what was loaded is a query of its own, so answers are
 always those of the database plus this transaction's changes, and loading only decides how many statements
 they cost. Records read are ORM objects, changed in place for the session's flush; records created are
-plain NewRecords, which write() inserts together in one statement. On PostgreSQL every record
-read is locked for the transaction, so a version check made here holds until commit.
+plain NewRecords, which the caller takes (take_new()) and inserts together in one statement. On
+PostgreSQL every record read is locked for the transaction, so a version check made here holds until commit.
 """
 
 from __future__ import annotations
@@ -179,12 +179,9 @@ class MirrorUnit:
         """`record`'s parent fields were changed in place: related() finds it under their new values."""
         self._file(record)
 
-    async def write(self) -> None:
-        """Insert the new records in one statement; changed ones are the session's to flush."""
-        await bulk.insert_together(self.session, [self.take_new()])
-
     def take_new(self) -> bulk.Rows:
-        """The new records not written yet, for the caller to insert with rows of its own (db/bulk.py)."""
+        """The new records not written yet, for the caller to insert (`bulk.insert_together`) with rows of
+        its own; changed ones are the session's to flush."""
         new, self._new = self._new, []
         return bulk.Rows(_TABLE, new)
 
