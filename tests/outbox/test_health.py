@@ -54,6 +54,7 @@ class TestSyncHealth:
         assert (health.paused_until, health.paused_reason) == (None, None)
         assert [(q.group, q.records_left, q.requests_left) for q in health.quotas] == [
             ("sync", 10_000, 100_000),
+            ("acls", 10_000, 100_000),
             ("prospect", None, 100_000),
             ("job_tasks", None, 300_000),
         ]

@@ -82,6 +82,10 @@ def budgets(settings: LinkedInSettings) -> dict[str, Budget]:
         Group.SYNC: Budget(
             records_per_window=settings.records_per_minute, requests_per_day=settings.requests_per_day
         ),
+        # ACLs have LinkedIn budgets of their own, as large as the sync group's.
+        Group.ACLS: Budget(
+            records_per_window=settings.records_per_minute, requests_per_day=settings.requests_per_day
+        ),
         Group.PROSPECT: Budget(requests_per_day=settings.prospect_requests_per_day),
         Group.JOB_TASKS: Budget(requests_per_day=settings.job_task_requests_per_day),
     }

@@ -66,7 +66,7 @@ class TestThrottled:
             await app.list_seats(["urn:li:contract:1"])
 
         assert raised.value.retry_after == 45.0
-        assert throttle.retry_afters == [("seats", 45.0, False)]
+        assert throttle.retry_afters == [("prospect", 45.0, False)]
 
     async def test_429_without_retry_after(
         self, linkedin: respx.MockRouter, app: LinkedInApp, throttle: RecordingThrottle

@@ -415,7 +415,7 @@ class TestAnswersWorthNoting:
         assert [group for group, _ in throttle.acquired] == [
             "prospect",
             "exports",
-            "seats",
+            "prospect",  # seats share the prospect-interaction budget
             "integrations",
             "provisioning",
         ]

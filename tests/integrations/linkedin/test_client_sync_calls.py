@@ -594,3 +594,16 @@ class TestBatches:
         await app.get_job_tasks(["T1"])
 
         assert throttle.acquired == [("sync", 3), ("job_tasks", 1)]
+
+    async def test_acl_calls_spend_the_acls_own_budget(
+        self, linkedin: respx.MockRouter, app: LinkedInApp, throttle: Any
+    ) -> None:
+        linkedin.route().respond(200, json={"results": {}, "elements": []})
+
+        await app.upsert_acls([ACL])
+        await app.delete_acl_assignees([ASSIGNEE])
+        await app.find_acls(ORG, ats_entity_id="JOB 1")
+        await app.upsert_candidates({})
+
+        # LinkedIn keeps atsEntityAcls and atsEntityAclAssignees on a budget apart from the sync group's.
+        assert [group for group, _ in throttle.acquired] == ["acls", "acls", "acls"]

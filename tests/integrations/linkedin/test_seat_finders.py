@@ -46,7 +46,7 @@ class TestSeatsByAttributes:
             True,
             "alice@sim-customer.example",
         )
-        assert throttle.acquired[-1] == ("seats", 1)
+        assert throttle.acquired[-1] == ("prospect", 1)  # seats share the prospect-interaction budget
 
     async def test_without_an_email_the_field_is_none(
         self, linkedin: respx.MockRouter, app: LinkedInApp

@@ -93,7 +93,7 @@ class TestPauses:
 
         await throttle.note_retry_after(Group.SYNC, 7.0)
         await throttle.acquire(Group.SYNC, 1)
-        await throttle.acquire(Group.SEATS, 1)
+        await throttle.acquire(Group.PROSPECT, 1)
 
         assert timeline.slept == [pytest.approx(7.0)]
 

@@ -1,4 +1,5 @@
-"""Per-endpoint daily budgets (integrations, job tasks, exports); conversationEvents' records per member."""
+"""Per-endpoint daily budgets (ACLs, job posts, integrations, job tasks, exports, prospect interactions);
+conversationEvents' records per member."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import httpx
 
 from rsc_service.simulators.linkedin.config import SimConfig
 
-from .conftest import ORG, Sim, make_sim
+from .conftest import CONTRACT, ORG, Sim, candidate, candidate_key, ids_v1, make_sim
 from .test_integrations import OCE, ids
 from .test_jobs import create, job
+from .test_provisioning_and_acls import ACL, ACL_IDS, assignee_ids, assignee_key
 
 DAY_LIMIT = {
     "message": "Resource level throttle APPLICATION DAY limit for calls to this resource is reached.",
@@ -34,6 +36,8 @@ class TestDefaults:
         assert config.job_task_requests_per_day == 300_000
         assert config.export_requests_per_day == 100_000
         assert config.conversation_records_per_member_per_minute == 12
+        assert (config.acl_requests_per_day, config.acl_records_per_window) == (100_000, 10_000)
+        assert config.job_posting_requests_per_day is None  # not published
 
 
 class TestIntegrationBudget:
@@ -76,6 +80,111 @@ class TestIntegrationBudget:
         sim = make_sim(integration_requests_per_day=None)
         auth = await sim.headers()
         assert {(await integrations(sim, auth)).status_code for _ in range(20)} == {200}
+
+
+async def put_candidate(sim: Sim, auth: dict[str, str], candidate_id: str = "C1") -> httpx.Response:
+    url = "/v2/atsCandidates?" + ids_v1("atsCandidateId", [candidate_id])
+    return await sim.client.put(
+        url, json={"entities": {candidate_key(candidate_id): candidate()}}, headers=auth
+    )
+
+
+async def put_acl(sim: Sim, auth: dict[str, str]) -> httpx.Response:
+    return await sim.client.put(f"/v2/atsEntityAcls?{ACL_IDS}", json={"entities": {ACL: {}}}, headers=auth)
+
+
+async def put_assignee(sim: Sim, auth: dict[str, str], acl: str = "G1") -> httpx.Response:
+    url = f"/v2/atsEntityAclAssignees?{assignee_ids(acl)}"
+    return await sim.client.put(url, json={"entities": {assignee_key(acl): {}}}, headers=auth)
+
+
+class TestAclBudget:
+    async def test_acls_still_go_when_the_sync_day_is_spent(self) -> None:
+        sim = make_sim(sync_requests_per_day=1)
+        auth = await sim.headers()
+        assert (await put_candidate(sim, auth)).status_code == 200
+        refused = await put_candidate(sim, auth, "C2")
+        assert (refused.status_code, refused.json()) == (429, DAY_LIMIT)
+        assert (await put_acl(sim, auth)).status_code == 200
+        assert (await put_assignee(sim, auth)).status_code == 200
+        finder = f"/v2/atsEntityAcls?q=criteria&atsEntityId=J1&dataProvider=ATS&integrationContext={ORG}"
+        assert (await sim.client.get(finder, headers=auth)).status_code == 200
+
+    async def test_the_sync_group_still_goes_when_the_acl_day_is_spent(self) -> None:
+        sim = make_sim(acl_requests_per_day=2)
+        auth = await sim.headers()
+        assert (await put_acl(sim, auth)).status_code == 200
+        assert (await put_assignee(sim, auth)).status_code == 200
+        refused = await put_assignee(sim, auth, "G2")
+        assert (refused.status_code, refused.json()) == (429, DAY_LIMIT)
+        assert (await put_candidate(sim, auth)).status_code == 200
+        usage = (await sim.client.get("/_sim/state")).json()["throttle"]
+        assert usage["acls:sim-customer"]["requestsToday"] == 2
+        assert usage["sync:sim-customer"]["requestsToday"] == 1
+        sim.clock.advance(hours=15)  # past 00:00 UTC
+        assert (await put_assignee(sim, await sim.headers(), "G2")).status_code == 200
+
+    async def test_acl_records_have_their_own_window(self) -> None:
+        sim = make_sim(acl_records_per_window=1, sync_records_per_window=1)
+        auth = await sim.headers()
+        assert (await put_acl(sim, auth)).status_code == 200
+        refused = await put_assignee(sim, auth)
+        assert (refused.status_code, refused.json()) == (429, RESOURCE_LIMIT)
+        assert (await put_candidate(sim, auth)).status_code == 200
+        sim.clock.advance(seconds=61)
+        assert (await put_assignee(sim, auth)).status_code == 200
+
+
+class TestJobPostingBudget:
+    async def test_job_posts_are_not_charged_to_the_sync_group(self) -> None:
+        sim = make_sim(sync_requests_per_day=1, sync_records_per_window=1)
+        auth = await sim.headers()
+        assert (await put_candidate(sim, auth)).status_code == 200
+        posted = await create(sim, auth, job("J1"), job("J2"))
+        assert posted.status_code == 200
+        assert [e["status"] for e in posted.json()["elements"]] == [201, 201]
+        usage = (await sim.client.get("/_sim/state")).json()["throttle"]
+        assert usage["simpleJobPostings:sim-customer"]["requestsToday"] == 1
+        assert usage["sync:sim-customer"]["requestsToday"] == 1
+
+    async def test_a_budget_of_their_own_when_one_is_set(self) -> None:
+        sim = make_sim(job_posting_requests_per_day=1)
+        auth = await sim.headers()
+        assert (await create(sim, auth, job("J1"))).status_code == 200
+        refused = await create(sim, auth, job("J2"))
+        assert (refused.status_code, refused.json()) == (429, DAY_LIMIT)
+        assert (await put_candidate(sim, auth)).status_code == 200
+
+
+class TestProspectBudget:
+    async def test_seats_seats_v2_conversation_events_mail_stubs_and_notes_share_one_day(self) -> None:
+        urls = [
+            f"/v2/seats?q=seatsByAttributes&contracts={CONTRACT}",
+            f"/v2/seatsV2?q=attributes&contracts={CONTRACT}&start=0",
+            "/v2/conversationEvents?q=criteria&viewer=urn:li:seat:3001",
+            f"/v2/mailStubs?q=contract&contract={CONTRACT}",
+            f"/v2/prospectNotes?q=criteria&contract={CONTRACT}",
+        ]
+        sim = make_sim(prospect_requests_per_day=len(urls))
+        auth = await sim.headers()
+        for url in urls:
+            assert (await sim.client.get(url, headers=auth)).status_code == 200, url
+        # Each of the five took one request of the day's five: any of them is now refused.
+        for url in urls:
+            refused = await sim.client.get(url, headers=auth)
+            assert (refused.status_code, refused.json()) == (429, DAY_LIMIT), url
+        usage = (await sim.client.get("/_sim/state")).json()["throttle"]
+        assert usage["prospect:sim-customer"]["requestsToday"] == len(urls)
+        sim.clock.advance(hours=15)  # past 00:00 UTC
+        assert (await sim.client.get(urls[0], headers=await sim.headers())).status_code == 200
+
+    async def test_versioned_seats_v2_counts_too(self) -> None:
+        sim = make_sim(prospect_requests_per_day=1)
+        auth = await sim.headers()
+        url = f"/rest/seatsV2?q=attributes&contracts={CONTRACT}&start=0"
+        assert (await sim.client.get(url, headers=auth | REST)).status_code == 200
+        refused = await sim.client.get(f"/v2/mailStubs?q=contract&contract={CONTRACT}", headers=auth)
+        assert (refused.status_code, refused.json()) == (429, DAY_LIMIT)
 
 
 class TestJobTaskBudget:

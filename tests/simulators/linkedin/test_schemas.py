@@ -1,4 +1,5 @@
-"""Rest.li's own checks on every write: unrecognized fields, nulls in required fields, epoch milliseconds."""
+"""Rest.li's own checks on every write: unrecognized fields, nulls in required fields, types, epoch
+milliseconds; and the candidate's need of something to match by."""
 
 from __future__ import annotations
 
@@ -16,6 +17,14 @@ PARTNER = ("sim-partner", "sim-partner-secret")
 
 def unrecognized(path: str) -> str:
     return f"ERROR :: {path} :: unrecognized field found but not allowed"
+
+
+def not_a_person(value: str) -> str:
+    return f'ERROR :: /manualMatchedMember :: "{value}" is not a person URN (urn:li:person:{{id}})'
+
+
+def refused(message: str) -> dict[str, Any]:
+    return {"status": 422, "message": message}
 
 
 async def put_candidates(sim: Sim, auth: dict[str, str], records: dict[str, Any]) -> dict[str, Any]:
@@ -183,6 +192,91 @@ class TestNulls:
             "ERROR :: /description :: field is required but not found and has no default value",
         ]
         assert sim.world.tasks == {}
+
+
+class TestTypes:
+    async def test_candidate_fields_have_rest_li_types(self, sim: Sim, auth: dict[str, str]) -> None:
+        errors = await put_candidates(
+            sim,
+            auth,
+            {
+                "NUMBER": candidate(firstName=12),
+                "BOOLEAN_TEXT": candidate(doNotContact="yes"),
+                "URN": candidate(manualMatchedMember="not-a-urn"),
+                "OTHER_URN": candidate(manualMatchedMember="urn:li:organization:1001"),
+                "PHONE": candidate(phoneNumbers=[{"extension": "12"}]),
+                "PHONE_NUMBER": candidate(phoneNumbers=[{"number": 5555555}]),
+                "EMAIL": candidate(emailAddresses=[7]),
+                "ADDRESS": candidate(addresses=[{"city": ["Quahog"]}]),
+                "OK": candidate(
+                    doNotContact=True,
+                    manualMatchedMember="urn:li:person:m1001",
+                    phoneNumbers=[{"number": "555-555-5555"}],
+                ),
+            },
+        )
+        assert errors == {
+            "NUMBER": refused("ERROR :: /firstName :: 12 cannot be coerced to String"),
+            "BOOLEAN_TEXT": refused('ERROR :: /doNotContact :: "yes" cannot be coerced to Boolean'),
+            "URN": refused(not_a_person("not-a-urn")),
+            "OTHER_URN": refused(not_a_person("urn:li:organization:1001")),
+            "PHONE": refused(
+                "ERROR :: /phoneNumbers/0/number :: field is required but not found and has no default value"
+            ),
+            "PHONE_NUMBER": refused("ERROR :: /phoneNumbers/0/number :: 5555555 cannot be coerced to String"),
+            "EMAIL": refused("ERROR :: /emailAddresses/0 :: 7 cannot be coerced to String"),
+            "ADDRESS": refused('ERROR :: /addresses/0/city :: ["Quahog"] cannot be coerced to String'),
+        }
+        assert len(sim.world.collection("atsCandidates").records) == 1
+
+    async def test_a_patch_is_type_checked_too(self, sim: Sim, auth: dict[str, str]) -> None:
+        await put_candidates(sim, auth, {"C1": candidate()})
+        response = await sim.client.post(
+            "/v2/atsCandidates?" + ids_v1("atsCandidateId", ["C1"]),
+            json={"entities": {candidate_key("C1"): {"patch": {"$set": {"manualMatchedMember": "m1001"}}}}},
+            headers=auth | {"X-RestLi-Method": "batch_partial_update"},
+        )
+        message = next(iter(response.json()["errors"].values()))["message"]
+        assert message == not_a_person("m1001")
+
+    async def test_other_records_check_their_strings(self, sim: Sim, auth: dict[str, str]) -> None:
+        await put_candidates(sim, auth, {"C1": candidate()})
+        notes = f"/v2/atsCandidates/{candidate_key('C1')}/notes?ids=N1"
+        note = {
+            "note": 42,
+            "atsCreatedAt": 1_700_000_000_000,
+            "author": {"firstName": "A", "lastName": False},
+        }
+        response = await put(sim, auth, notes, {"N1": note})
+        assert response.json()["errors"]["N1"]["message"].split("\n") == [
+            "ERROR :: /note :: 42 cannot be coerced to String",
+            "ERROR :: /author/lastName :: false cannot be coerced to String",
+        ]
+        created = await create(sim, auth, job(title=123))
+        assert created.json()["elements"][0]["error"]["message"] == (
+            "ERROR :: /title :: 123 cannot be coerced to String"
+        )
+
+
+class TestSomethingToMatchBy:
+    async def test_an_empty_email_list_needs_a_person_urn_or_a_profile_url(
+        self, sim: Sim, auth: dict[str, str]
+    ) -> None:
+        errors = await put_candidates(
+            sim,
+            auth,
+            {
+                "NOTHING": candidate(emailAddresses=[]),
+                "URN": candidate(emailAddresses=[], manualMatchedMember="urn:li:person:m1001"),
+                "PROFILE": candidate(emailAddresses=[], linkedInProfileUrl="https://www.linkedin.com/in/jd"),
+            },
+        )
+        assert errors == {
+            "NOTHING": refused(
+                "ERROR :: /emailAddresses :: at least one is required"
+                " when no person URN or profile URL is given"
+            )
+        }
 
 
 class TestEpochMilliseconds:

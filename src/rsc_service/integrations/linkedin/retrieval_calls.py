@@ -53,7 +53,7 @@ class RetrievalCalls:
             restli.param("start", start),
             restli.param("count", count),
         ]
-        return await self._transport.finder("/v2/seatsV2", query, wire.Seat, group=Group.SEATS)
+        return await self._transport.finder("/v2/seatsV2", query, wire.Seat, group=Group.PROSPECT)
 
     async def list_seats_by_attributes(
         self,
@@ -69,7 +69,7 @@ class RetrievalCalls:
         if active is not None:
             query.append(restli.param("active", "true" if active else "false"))
         query += [restli.param("start", start), restli.param("count", count)]
-        return await self._transport.finder("/v2/seats", query, wire.Seat, group=Group.SEATS)
+        return await self._transport.finder("/v2/seats", query, wire.Seat, group=Group.PROSPECT)
 
     async def list_conversation_events(
         self, viewer: str, *, window_start: int, window_end: int, start: int = 0, count: int = 50

@@ -159,10 +159,10 @@ class SyncCalls:
     # ---- ACLs (docs/linkedin.md#job-acls): all data lives in the key, the entity is an empty object ----
 
     async def upsert_acls(self, keys: Sequence[wire.AclKey]) -> BatchResult[wire.AclKey, int]:
-        return await self._put(_ACLS, {key: (key.fields(), {}) for key in keys})
+        return await self._put(_ACLS, {key: (key.fields(), {}) for key in keys}, group=Group.ACLS)
 
     async def delete_acls(self, keys: Sequence[wire.AclKey]) -> BatchResult[wire.AclKey, int]:
-        return await self._delete(_ACLS, [(key.fields(), key) for key in keys])
+        return await self._delete(_ACLS, [(key.fields(), key) for key in keys], group=Group.ACLS)
 
     async def find_acls(
         self,
@@ -182,17 +182,17 @@ class SyncCalls:
             restli.param("start", start),
             restli.param("count", count),
         ]
-        return await self._transport.finder(_ACLS, query, wire.AclKey, group=Group.SYNC)
+        return await self._transport.finder(_ACLS, query, wire.AclKey, group=Group.ACLS)
 
     async def upsert_acl_assignees(
         self, keys: Sequence[wire.AclAssigneeKey]
     ) -> BatchResult[wire.AclAssigneeKey, int]:
-        return await self._put(_ACL_ASSIGNEES, {key: (key.fields(), {}) for key in keys})
+        return await self._put(_ACL_ASSIGNEES, {key: (key.fields(), {}) for key in keys}, group=Group.ACLS)
 
     async def delete_acl_assignees(
         self, keys: Sequence[wire.AclAssigneeKey]
     ) -> BatchResult[wire.AclAssigneeKey, int]:
-        return await self._delete(_ACL_ASSIGNEES, [(key.fields(), key) for key in keys])
+        return await self._delete(_ACL_ASSIGNEES, [(key.fields(), key) for key in keys], group=Group.ACLS)
 
     async def find_acl_assignees(
         self, integration_context: str, *, assignee: str, start: int = 0, count: int = 100
@@ -205,21 +205,21 @@ class SyncCalls:
             restli.param("start", start),
             restli.param("count", count),
         ]
-        return await self._transport.finder(_ACL_ASSIGNEES, query, wire.AclAssigneeKey, group=Group.SYNC)
+        return await self._transport.finder(_ACL_ASSIGNEES, query, wire.AclAssigneeKey, group=Group.ACLS)
 
     # ---- shared shapes ----
 
     async def _put(
-        self, path: str, entities: Mapping[K, tuple[restli.Key, dict[str, Any]]]
+        self, path: str, entities: Mapping[K, tuple[restli.Key, dict[str, Any]]], *, group: Group = Group.SYNC
     ) -> BatchResult[K, int]:
         rows = [(encoded, key, entity) for key, (encoded, entity) in entities.items()]
-        return await self._transport.batch_write(
-            "PUT", path, rows, restli_method="batch_update", group=Group.SYNC
-        )
+        return await self._transport.batch_write("PUT", path, rows, restli_method="batch_update", group=group)
 
-    async def _delete(self, path: str, keys: Sequence[tuple[restli.Key, K]]) -> BatchResult[K, int]:
+    async def _delete(
+        self, path: str, keys: Sequence[tuple[restli.Key, K]], *, group: Group = Group.SYNC
+    ) -> BatchResult[K, int]:
         rows = [(encoded, key, None) for encoded, key in keys]
-        return await self._transport.batch_write("DELETE", path, rows, restli_method=None, group=Group.SYNC)
+        return await self._transport.batch_write("DELETE", path, rows, restli_method=None, group=group)
 
 
 def _simple(records: Mapping[str, wire.Wire]) -> dict[str, tuple[restli.Key, dict[str, Any]]]:

@@ -19,12 +19,14 @@ from rsc_service.integrations.linkedin.errors import Throttled
 class Group(StrEnum):
     """Which LinkedIn budget a call spends (docs/architecture.md#10-throttle, docs/linkedin.md#throttles)."""
 
-    SYNC = "sync"  # jobs, candidates, applications and their sub-resources, ACLs, deletes
+    # candidates, applications and their sub-resources, deletes; job posts too (LinkedIn publishes no budget
+    # of their own, so they spend this one rather than none)
+    SYNC = "sync"
+    ACLS = "acls"  # atsEntityAcls and atsEntityAclAssignees: a budget of their own, the same size as sync's
     JOB_TASKS = "job_tasks"  # simpleJobPostingTasks has its own daily budget
-    PROSPECT = "prospect"  # conversationEvents, prospectNotes, mailStubs
+    PROSPECT = "prospect"  # seats, seatsV2, conversationEvents, prospectNotes, mailStubs share one
     EXPORTS = "exports"  # exportedCandidates, atsPurgedExportedCandidates
     INTEGRATIONS = "integrations"
-    SEATS = "seats"
     PROVISIONING = "provisioning"
 
 
@@ -65,6 +67,7 @@ class Limit:
 DEFAULT_LIMITS: Final[Mapping[str, Limit]] = MappingProxyType(
     {
         Group.SYNC: Limit(records_per_minute=10_000, requests_per_day=100_000),
+        Group.ACLS: Limit(records_per_minute=10_000, requests_per_day=100_000),
         Group.JOB_TASKS: Limit(requests_per_day=300_000),
         Group.PROSPECT: Limit(requests_per_day=100_000),
         Group.EXPORTS: Limit(requests_per_day=100_000),

@@ -18,9 +18,16 @@ class SimConfig(BaseModel):
     max_query_bytes: int | None = None
 
     # Throttles per application (docs/architecture.md#10-throttle); None switches a limit off.
+    # The sync group (candidates, applications and their sub-collections) and the ACL group (atsEntityAcls,
+    # atsEntityAclAssignees) each have their own budgets; both windows last sync_window_seconds.
     sync_records_per_window: int | None = 10_000
     sync_window_seconds: float = 60.0
     sync_requests_per_day: int | None = 100_000
+    acl_records_per_window: int | None = 10_000
+    acl_requests_per_day: int | None = 100_000
+    # simpleJobPostings' daily budget is not published (docs/linkedin.md#throttles): job posts are counted
+    # on their own and refused only when a budget is set.
+    job_posting_requests_per_day: int | None = None
     prospect_requests_per_day: int | None = 100_000
     # Per-endpoint daily budgets (docs/linkedin.md#throttles): atsIntegrations and rest/integrations (with
     # the configurations under them), simpleJobPostingTasks reads, and each exports endpoint on its own.

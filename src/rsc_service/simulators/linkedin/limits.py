@@ -26,6 +26,8 @@ def daily_budget(config: SimConfig, group: str) -> int | None:
     exports row counts each endpoint on its own ("each")."""
     budgets = {
         "sync": config.sync_requests_per_day,
+        "acls": config.acl_requests_per_day,
+        "simpleJobPostings": config.job_posting_requests_per_day,
         "prospect": config.prospect_requests_per_day,
         "atsIntegrations": config.integration_requests_per_day,
         "rest/integrations": config.integration_requests_per_day,
@@ -35,6 +37,12 @@ def daily_budget(config: SimConfig, group: str) -> int | None:
         "rest/atsPurgedExportedCandidates": config.export_requests_per_day,
     }
     return budgets[group]
+
+
+def records_per_window(config: SimConfig, group: str) -> int | None:
+    """Records per sliding window: the sync and ACL rows of docs/linkedin.md#throttles, each on its own."""
+    windows = {"sync": config.sync_records_per_window, "acls": config.acl_records_per_window}
+    return windows.get(group)
 
 
 def _prune(window: deque[tuple[datetime, int]], horizon: datetime) -> int:
@@ -62,7 +70,7 @@ class Throttle:
         per_day = daily_budget(self.config, group)
         if per_day is not None and bucket.requests >= per_day:
             raise RestliError(429, DAY_MESSAGE, THROTTLE_CODE)
-        per_window = self.config.sync_records_per_window if group == "sync" else None
+        per_window = records_per_window(self.config, group)
         if per_window is not None:
             horizon = now - timedelta(seconds=self.config.sync_window_seconds)
             if _prune(bucket.window, horizon) + records > per_window:

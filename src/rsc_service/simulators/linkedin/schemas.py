@@ -3,15 +3,21 @@
 Rest.li checks a body against its schema before LinkedIn's own rules run (docs/linkedin.md#values), so a
 field the schema lacks, a null where a value is required, a missing required field, a wrong enum symbol or a
 time that is not epoch milliseconds is refused with an `ERROR :: /path :: reason` message, and LinkedIn's
-rules (validation.py) only see bodies that passed.
+rules (validation.py) only see bodies that passed. Types are checked as Rest.li checks them: a string field
+takes only a string, a boolean only true or false, a person URN only `urn:li:person:{id}`, and a record's
+required fields must be there.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
-TEXT = "text"  # a string (or a boolean): not type-checked further
+TEXT = "text"  # a Rest.li string
+BOOLEAN = "boolean"  # a Rest.li boolean: true or false, never "true"
+PERSON_URN = "personUrn"  # a member: urn:li:person:{id}
 TIME = "time"  # epoch milliseconds, a Rest.li long
 UNION = "union"  # a Rest.li union; the resource checks its member
 
@@ -48,9 +54,11 @@ def _fields(*texts: str, **typed: Spec) -> dict[str, Spec]:
     return dict.fromkeys(texts, TEXT) | typed
 
 
+PERSON_URN_FORM = re.compile(r"^urn:li:person:[^\s:]+$")
+
 # docs/linkedin.md#candidates
 ADDRESS = Record(_fields("line1", "city", "geographicArea", "geographicAreaType", "postalCode", "country"))
-PHONE_NUMBER = Record(_fields("number", "extension"))
+PHONE_NUMBER = Record(_fields("number", "extension"), frozenset({"number"}))
 CANDIDATE = Record(
     _fields(
         "firstName",
@@ -62,13 +70,13 @@ CANDIDATE = Record(
         "suffix",
         "externalProfileUrl",
         "linkedInProfileUrl",
-        "doNotContact",
-        "manualMatchedMember",
         atsCreatedAt=TIME,
         atsLastModifiedAt=TIME,
         emailAddresses=Array(TEXT),
         phoneNumbers=Array(PHONE_NUMBER),
         addresses=Array(ADDRESS),
+        doNotContact=BOOLEAN,
+        manualMatchedMember=PERSON_URN,
     ),
     frozenset({"atsCreatedAt", "atsLastModifiedAt", "firstName", "addresses", "phoneNumbers"}),
 )
@@ -197,6 +205,18 @@ def _check_value(item: Any, spec: Spec, where: str, min_epoch_ms: int | None) ->
         return []
     if spec == TIME:
         return _check_time(item, where, min_epoch_ms)
+    return _check_primitive(item, spec, where)
+
+
+def _check_primitive(item: Any, spec: Spec, where: str) -> list[str]:
+    """A string, boolean or URN field: Rest.li coerces nothing into them (a number is not a string)."""
+    shown = json.dumps(item)
+    if spec == BOOLEAN:
+        return [] if isinstance(item, bool) else [error(where, f"{shown} cannot be coerced to Boolean")]
+    if spec in (TEXT, PERSON_URN) and not isinstance(item, str):
+        return [error(where, f"{shown} cannot be coerced to String")]
+    if spec == PERSON_URN and not PERSON_URN_FORM.match(item):
+        return [error(where, f"{shown} is not a person URN (urn:li:person:{{id}})")]
     return []
 
 

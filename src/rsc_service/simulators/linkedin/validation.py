@@ -62,9 +62,11 @@ def candidate(record: dict[str, Any]) -> list[str]:
     problems = missing(record, "atsCreatedAt", "atsLastModifiedAt", "firstName", "addresses", "phoneNumbers")
     problems += _timestamps(record, "atsCreatedAt", "atsLastModifiedAt") + _non_empty(record, "firstName")
     emails = record.get("emailAddresses")
-    if emails is None and not record.get("linkedInProfileUrl") and not record.get("manualMatchedMember"):
+    # Required unless a person URN or profile link is given (docs/linkedin.md#candidates); an empty array
+    # gives LinkedIn nothing to match by, so it counts as missing.
+    if not emails and not record.get("linkedInProfileUrl") and not record.get("manualMatchedMember"):
         problems.append(
-            _message("emailAddresses", "field is required when no person URN or profile URL is given")
+            _message("emailAddresses", "at least one is required when no person URN or profile URL is given")
         )
     for index, email in enumerate(emails or []):
         if not isinstance(email, str) or not EMAIL.match(email):

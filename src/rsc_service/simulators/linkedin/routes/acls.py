@@ -1,4 +1,4 @@
-"""Entity ACLs and ACL assignees: who in Recruiter may see synced jobs (sync group)."""
+"""Entity ACLs and ACL assignees: who in Recruiter may see synced jobs (their own throttle group)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from ..schemas import KEY_ONLY
 ACL_KEY = ("atsEntityAclId", "atsEntityId", "atsEntityType", "dataProvider", "integrationContext")
 ASSIGNEE_KEY = ("assignee", "atsEntityAclId", "atsEntityType", "dataProvider", "integrationContext")
 SECURABLE_TYPES = {"JOB_POSTING"}
+# ACLs and assignees share a budget of their own, apart from the sync group's (docs/linkedin.md#throttles).
+ACL_GROUP = "acls"
 
 
 def _entity_type(record: dict[str, Any]) -> list[str]:
@@ -48,7 +50,7 @@ def _criteria(collection: str, filters: tuple[str, ...]) -> Any:
     def find(call: Call) -> list[dict[str, Any]]:
         wanted = {name: value for name in filters if (value := call.query.get(name)) is not None}
         call.check_context(wanted.get("integrationContext"), collection)
-        call.world.throttle.charge("sync", call.caller.app.client_id, 1, call.world.now())
+        call.world.throttle.charge(ACL_GROUP, call.caller.app.client_id, 1, call.world.now())
         return [dict(key) for key, _ in call.world.collection(collection).where(**wanted)]
 
     return find
@@ -58,6 +60,7 @@ ACLS = Resource(
     "atsEntityAcls",
     ACL_KEY,
     schema=KEY_ONLY,
+    group=ACL_GROUP,
     after_write=_check_acl,
     finders={"criteria": _criteria("atsEntityAcls", ACL_KEY)},
 )
@@ -65,6 +68,7 @@ ASSIGNEES = Resource(
     "atsEntityAclAssignees",
     ASSIGNEE_KEY,
     schema=KEY_ONLY,
+    group=ACL_GROUP,
     after_write=_check_assignee,
     finders={"criteria": _criteria("atsEntityAclAssignees", ASSIGNEE_KEY)},
 )

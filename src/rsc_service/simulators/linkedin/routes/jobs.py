@@ -61,7 +61,11 @@ async def job_postings(call: Call) -> Response:
         raise RestliError(400, "Duplicate externalJobPostingId in one request")
     for context in sorted({str(e.get("integrationContext")) for e in elements if isinstance(e, dict)}):
         call.check_context(context, "simpleJobPostings")
-    call.world.throttle.charge("sync", call.caller.app.client_id, len(elements), call.world.now())
+    # Job posts have a budget of their own, not the sync group's; its size is not published, so none is
+    # enforced by default (docs/linkedin.md#throttles).
+    call.world.throttle.charge(
+        "simpleJobPostings", call.caller.app.client_id, len(elements), call.world.now()
+    )
     answers = [_answer(call, element) for element in elements]
     settle_tasks(call.world)
     return JSONResponse({"elements": answers})

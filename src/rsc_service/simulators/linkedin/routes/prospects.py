@@ -13,6 +13,9 @@ from ..errors import RestliError
 from ..models import Seat
 
 HOUR_MS = 3_600_000
+# seats, seatsV2 (/v2 and /rest), conversationEvents, mailStubs and prospectNotes share one daily budget
+# (docs/linkedin.md#throttles).
+PROSPECT_GROUP = "prospect"
 
 
 def _contracts(call: Call, name: str) -> list[str]:
@@ -85,6 +88,7 @@ async def seats(call: Call) -> Response:
         raise RestliError(400, "seats supports the finder q=seatsByAttributes")
     contracts = _contracts(call, "contracts")
     active = call.query.get("active")
+    call.world.throttle.charge(PROSPECT_GROUP, call.caller.app.client_id, 1, call.world.now())
     found = [s for s in call.world.seats.values() if s.contract in contracts]
     if active is not None:
         found = [s for s in found if (s.state == "ACTIVE") == (active.lower() == "true")]
@@ -100,6 +104,7 @@ async def seats_v2(call: Call) -> Response:
         raise RestliError(400, "The start parameter is required")
     contracts = _contracts(call, "contracts")
     states = set(call.query.values("states"))
+    call.world.throttle.charge(PROSPECT_GROUP, call.caller.app.client_id, 1, call.world.now())
     found = [
         s for s in call.world.seats.values() if s.contract in contracts and (not states or s.state in states)
     ]
@@ -132,7 +137,7 @@ async def conversation_events(call: Call) -> Response:
         raise RestliError(
             400, f"The time range must not be longer than {call.world.config.conversation_window_hours} hours"
         )
-    call.world.throttle.charge("prospect", call.caller.app.client_id, 1, call.world.now())
+    call.world.throttle.charge(PROSPECT_GROUP, call.caller.app.client_id, 1, call.world.now())
     events = [
         {
             "id": e.event_id,
@@ -163,7 +168,7 @@ async def mail_stubs(call: Call) -> Response:
     owners = _seat_urn_ids(call, "owners")
     start = _ms(call, call.query.get("createdDateStart"), "createdDateStart")
     end = _ms(call, call.query.get("createdDateEnd"), "createdDateEnd")
-    call.world.throttle.charge("prospect", call.caller.app.client_id, 1, call.world.now())
+    call.world.throttle.charge(PROSPECT_GROUP, call.caller.app.client_id, 1, call.world.now())
     found = [
         s
         for s in call.world.mail_stubs
@@ -204,7 +209,7 @@ async def prospect_notes(call: Call) -> Response:
         raise RestliError(
             400, f"The window must not be longer than {call.world.config.prospect_notes_window_hours} hours"
         )
-    call.world.throttle.charge("prospect", call.caller.app.client_id, 1, call.world.now())
+    call.world.throttle.charge(PROSPECT_GROUP, call.caller.app.client_id, 1, call.world.now())
     found = [
         n
         for n in call.world.prospect_notes.values()
