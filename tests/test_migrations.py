@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection
 
+from rsc_service.context import open_context
 from rsc_service.db import migrate
 from rsc_service.db.base import Base
 from rsc_service.db.models import __all__ as model_names  # noqa: F401 — every table registered
 from rsc_service.db.session import create_engine
+from rsc_service.outbox.models import OutboxMessage
+from rsc_service.outbox.ops import Op, State
 from rsc_service.settings import DatabaseSettings
+from tests.conftest import make_settings
+from tests.factories import make_tenant
 
 FreshDatabase = Callable[[bool], Awaitable[str]]
 
@@ -96,6 +102,44 @@ class TestMigrations:
 
         assert await _schema(url) == before
         assert await _diff(url) == []
+
+    async def test_jobs_that_landed_hold_their_availability_after_the_upgrade(
+        self, fresh_database: FreshDatabase
+    ) -> None:
+        """2026_12_10_outbox_held: a job whose newest write landed holds its payload's availability, so an
+        UPDATE that would change it is sent as a close and a new post; any other row starts unknown."""
+        url = await fresh_database(True)
+        now = datetime(2026, 12, 1, tzinfo=UTC)
+        rows = {
+            "landed": ("simpleJobPostings", State.DONE, now, "PUBLIC"),
+            "owed_again": ("simpleJobPostings", State.PENDING, now, "PUBLIC"),
+            "never_sent": ("simpleJobPostings", State.PENDING, None, "PUBLIC"),
+            "candidate": ("atsCandidates", State.DONE, now, "PUBLIC"),
+        }
+        async with open_context(make_settings(url, database={"url": url})) as ctx:
+            async with ctx.sessionmaker.begin() as session:
+                tenant = (await make_tenant(session, ctx)).tenant
+                for key, (resource, state, landed_at, availability) in rows.items():
+                    session.add(
+                        OutboxMessage(
+                            tenant_id=tenant.id,
+                            resource=resource,
+                            key=key,
+                            op=Op.UPSERT,
+                            state=state,
+                            payload={"availability": availability},
+                            landed_at=landed_at,
+                            next_attempt_at=now,
+                        )
+                    )
+        await asyncio.to_thread(migrate.downgrade, url, "3f7a9c1e5b28")
+        await asyncio.to_thread(migrate.upgrade, url)
+
+        async with open_context(make_settings(url, database={"url": url})) as ctx:
+            async with ctx.sessionmaker() as session:
+                found = await session.execute(select(OutboxMessage.key, OutboxMessage.held))
+                held = dict(found.all())
+        assert held == {"landed": "PUBLIC", "owed_again": None, "never_sent": None, "candidate": None}
 
     def test_migration_files_are_named_by_date_and_slug(self) -> None:
         names = [path.name for path in (migrate.migrations_dir() / "versions").glob("*.py")]

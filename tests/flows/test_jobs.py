@@ -75,6 +75,129 @@ class TestOperations:
         assert (row.state, row.last_error) == ("done", None)
 
 
+PUBLIC, PRIVATE = "PUBLIC", "PRIVATE_TO_ATS_INTEGRATION"
+
+
+class TestAvailabilityChanges:
+    """LinkedIn's update page: an UPDATE may not move a basic job from PUBLIC to PRIVATE_TO_ATS_INTEGRATION;
+    the job is closed, then posted again. The other direction goes the same way (docs/linkedin.md#jobs)."""
+
+    @staticmethod
+    async def choose(client: httpx.AsyncClient, ats: Ats, availability: str) -> None:
+        chosen = await client.put(
+            "/v1/integration/job-availability",
+            json={"job_availability": availability},
+            headers={"Authorization": f"Bearer {ats.api_key}"},
+        )
+        assert chosen.status_code == 200, chosen.text
+
+    @staticmethod
+    def operations(sim: FastAPI) -> list[tuple[str, str, str]]:
+        return [
+            (post["jobPostingOperationType"], post["state"], post["availability"]) for post in _posts(sim)
+        ]
+
+    async def test_a_public_job_the_ats_makes_private_is_closed_then_posted_again(
+        self,
+        ats: Ats,
+        client: httpx.AsyncClient,
+        dispatcher: Dispatcher,
+        linkedin_sim: FastAPI,
+        clock: FrozenClock,
+        ctx_li: AppContext,
+    ) -> None:
+        await self.choose(client, ats, PUBLIC)
+        await ats.send("job.created", job())
+        await drain(dispatcher, clock)
+
+        await ats.send("job.updated", job(version=2, privacy="private", title="Staff Engineer"))
+        await drain(dispatcher, clock, rounds=30)
+
+        assert self.operations(linkedin_sim) == [
+            ("CREATE", "LISTED", PUBLIC),
+            ("CLOSE", "CLOSED", PUBLIC),  # closed as LinkedIn holds it: the close changes nothing else
+            ("CREATE", "LISTED", PRIVATE),
+        ]
+        assert _posts(linkedin_sim)[-1]["title"] == "Staff Engineer"
+        assert not [t.failure for t in linkedin_world(linkedin_sim).tasks.values() if t.failure]
+        row = (await outbox_rows(ctx_li))[("simpleJobPostings", "job_1")]
+        assert (row.state, row.held, row.held_after_task, row.last_error) == ("done", PRIVATE, None, None)
+
+        await ats.send("job.updated", job(version=3, privacy="private", title="Principal Engineer"))
+        await drain(dispatcher, clock, rounds=30)
+        assert self.operations(linkedin_sim)[-1] == ("UPDATE", "LISTED", PRIVATE)  # a plain update again
+
+    async def test_the_customer_switching_every_job_back_to_private(
+        self,
+        ats: Ats,
+        client: httpx.AsyncClient,
+        dispatcher: Dispatcher,
+        linkedin_sim: FastAPI,
+        clock: FrozenClock,
+    ) -> None:
+        await self.choose(client, ats, PUBLIC)
+        await ats.send("job.created", job())
+        await ats.send("job.created", job("job_2", privacy="private"))
+        await drain(dispatcher, clock)
+
+        await self.choose(client, ats, PRIVATE)
+        await drain(dispatcher, clock, rounds=30)
+
+        jobs = {post["externalJobPostingId"]: post for post in linkedin_world(linkedin_sim).jobs.values()}
+        assert {(job_id, post["state"], post["availability"]) for job_id, post in jobs.items()} == {
+            ("job_1", "LISTED", PRIVATE),
+            ("job_2", "LISTED", PRIVATE),
+        }
+        assert [op for op, _, _ in self.operations(linkedin_sim)] == ["CREATE", "CLOSE", "CREATE"]
+        # The job that was private all along is not closed: its payload did not change, so nothing is owed.
+        assert [p["jobPostingOperationType"] for p in _posts(linkedin_sim, "job_2")] == ["CREATE"]
+
+    async def test_a_private_job_made_public_goes_the_same_way(
+        self,
+        ats: Ats,
+        client: httpx.AsyncClient,
+        dispatcher: Dispatcher,
+        linkedin_sim: FastAPI,
+        clock: FrozenClock,
+    ) -> None:
+        await ats.send("job.created", job())
+        await drain(dispatcher, clock)
+
+        await self.choose(client, ats, PUBLIC)
+        await drain(dispatcher, clock, rounds=30)
+
+        assert self.operations(linkedin_sim) == [
+            ("CREATE", "LISTED", PRIVATE),
+            ("CLOSE", "CLOSED", PRIVATE),
+            ("CREATE", "LISTED", PUBLIC),
+        ]
+
+    async def test_a_job_closed_while_made_private_is_closed_as_linkedin_holds_it(
+        self,
+        ats: Ats,
+        client: httpx.AsyncClient,
+        dispatcher: Dispatcher,
+        linkedin_sim: FastAPI,
+        clock: FrozenClock,
+    ) -> None:
+        await self.choose(client, ats, PUBLIC)
+        await ats.send("job.created", job())
+        await drain(dispatcher, clock)
+
+        await ats.send("job.updated", job(version=2, privacy="private", status="closed"))
+        await drain(dispatcher, clock, rounds=30)
+        await ats.send("job.updated", job(version=3, privacy="private", status="open"))
+        await drain(dispatcher, clock, rounds=30)
+
+        assert self.operations(linkedin_sim) == [
+            ("CREATE", "LISTED", PUBLIC),
+            ("CLOSE", "CLOSED", PUBLIC),
+            # Reopened private: what LinkedIn holds is public, so the job is closed again, then posted again.
+            ("CLOSE", "CLOSED", PUBLIC),
+            ("CREATE", "LISTED", PRIVATE),
+        ]
+
+
 class TestExpiredTasks:
     @pytest.fixture
     def sim_config(self) -> SimConfig:

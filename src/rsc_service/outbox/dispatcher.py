@@ -228,23 +228,23 @@ class Dispatcher:
                 sent = await self._send_items(batch, items) if items else None
             except Exception as error:
                 return await self._settle_failure(batch, token, error), set()
-            ok = sent.ok if sent is not None else {}
-            return await self._settle(batch, token, ok, {**(sent.errors if sent else {}), **refused})
+            if sent is None:
+                sent = Sent()
+            sent.errors.update(refused)
+            return await self._settle(batch, token, sent)
 
     async def _send_items(self, batch: list[OutboxMessage], items: Sequence[Item]) -> Sent:
         first = batch[0]
         tenant = await self._app_for(first.tenant_id)
         landed = frozenset(row.key for row in batch if row.landed_at is not None)
-        target = Target(tenant.app, tenant.integration_context, first.path_parent, landed)
+        held = {row.key: row.held for row in batch if row.held is not None}
+        target = Target(tenant.app, tenant.integration_context, first.path_parent, landed, held)
         return await self._routes.sender(first.resource)(target, items)
 
     async def _settle(
-        self,
-        batch: list[OutboxMessage],
-        token: uuid.UUID,
-        ok: Mapping[str, str | None],
-        errors: Mapping[str, EntityError],
+        self, batch: list[OutboxMessage], token: uuid.UUID, sent: Sent
     ) -> tuple[Counts, set[tuple[object, str]]]:
+        ok, errors = sent.ok, sent.errors
         now = await self._now()
         counts = Counts(batches=1)
         landed: set[tuple[object, str]] = set()
@@ -266,7 +266,13 @@ class Dispatcher:
         async with self._sessionmaker.begin() as session:
             for row in await self._still_ours(session, batch, token):
                 if row.key in ok:
-                    settling.landed(row, now=now, task_id=ok[row.key], task_poll=self.settings.task_poll)
+                    settling.landed(
+                        row,
+                        now=now,
+                        task_id=ok[row.key],
+                        task_poll=self.settings.task_poll,
+                        holding=sent.holding.get(row.key),
+                    )
                     counts.sent += 1
                     landed.add((row.tenant_id, policy.ref(row.resource, row.key)))
                     continue

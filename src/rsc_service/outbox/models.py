@@ -28,7 +28,9 @@ class OutboxMessage(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     resource: Mapped[str] = mapped_column(String(60))
-    key: Mapped[str] = mapped_column(String(200))
+    # Unbounded: a key may join two ATS ids of up to 200 characters each, percent-quoted (an ACL's group and
+    # job), or add a suffix to one (a stage's index).
+    key: Mapped[str] = mapped_column(Text)
     path_parent: Mapped[str | None] = mapped_column(String(200))
     depends_on: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
     op: Mapped[Op] = mapped_column(EnumText(Op, 10))
@@ -50,4 +52,10 @@ class OutboxMessage(TimestampMixin, Base):
     # When the current run of transient failures began; a row gives up by time, not by a count of attempts.
     failing_since: Mapped[datetime | None]
     # "resource:key" of the dead letter this row waits on; it is released when that row is due again.
-    blocked_by: Mapped[str | None] = mapped_column(String(270))
+    blocked_by: Mapped[str | None] = mapped_column(Text)
+    # What LinkedIn holds of the record where that decides how the next write goes, as the sender names it:
+    # a job's availability, which an UPDATE may not change (docs/architecture.md#6-jobs). None: not known.
+    held: Mapped[str | None] = mapped_column(String(40))
+    # What it will hold once the task in flight succeeds. REPOST: LinkedIn holds the job closed so that it can
+    # be posted again, as a new job, with another availability.
+    held_after_task: Mapped[str | None] = mapped_column(String(40))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -11,6 +11,9 @@ from rsc_service.integrations.linkedin.errors import EntityError
 
 Item = tuple[str, dict[str, Any] | None]  # (our key, payload; None for a delete)
 
+# Held once a task closed a job only so that it can be posted again, as a new job (OutboxMessage.held).
+REPOST = "REPOST"
+
 
 @dataclass(frozen=True)
 class Target:
@@ -18,6 +21,7 @@ class Target:
     integration_context: str
     path_parent: str | None
     landed: frozenset[str] = frozenset()  # keys of the batch LinkedIn has held before (a write was accepted)
+    held: Mapping[str, str] = field(default_factory=dict)  # what LinkedIn holds of a key, where a sender said
 
 
 @dataclass
@@ -26,6 +30,8 @@ class Sent:
 
     ok: dict[str, str | None] = field(default_factory=dict)
     errors: dict[str, EntityError] = field(default_factory=dict)
+    # Per landed key with a task: what LinkedIn will hold once the task succeeds (OutboxMessage.held).
+    holding: dict[str, str] = field(default_factory=dict)
 
 
 Send = Callable[[Target, Sequence[Item]], Awaitable[Sent]]

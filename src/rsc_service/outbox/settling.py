@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import State
 from rsc_service.outbox.policy import Backoff
+from rsc_service.outbox.sending import REPOST
 
 _ERROR_LIMIT = 2000
 
@@ -16,7 +17,14 @@ def _clip(message: str) -> str:
     return message[:_ERROR_LIMIT]
 
 
-def landed(row: OutboxMessage, *, now: datetime, task_id: str | None, task_poll: timedelta) -> None:
+def landed(
+    row: OutboxMessage,
+    *,
+    now: datetime,
+    task_id: str | None,
+    task_poll: timedelta,
+    holding: str | None = None,
+) -> None:
     row.landed_at = row.landed_at or now
     row.last_error = None
     row.lease_token = row.leased_until = None
@@ -24,6 +32,7 @@ def landed(row: OutboxMessage, *, now: datetime, task_id: str | None, task_poll:
     if task_id is not None:
         row.state = State.AWAITING_TASK
         row.task_ids = [task_id]
+        row.held_after_task = holding
         row.task_started_at = now  # the task's age is measured from here
         row.next_attempt_at = now + task_poll
         return
@@ -35,7 +44,10 @@ def task_succeeded(row: OutboxMessage, *, now: datetime) -> None:
     row.task_ids = []
     row.task_started_at = None
     row.lease_token = row.leased_until = None
+    row.held, row.held_after_task = row.held_after_task or row.held, None
     _finish(row, now=now)
+    if row.held == REPOST:  # closed so that it can be posted again: the post is still owed
+        row.state = State.PENDING
 
 
 def task_answered(
@@ -52,12 +64,17 @@ def task_answered(
         task_succeeded(row, now=now)
         return "landed"
     if status in ("FAILED", "PROCESSED"):
-        if row.landed_at == row.task_started_at:  # its first task: LinkedIn never held the job, so CREATE
+        # LinkedIn holds what it held before the task: nothing after a first task, so CREATE comes next.
+        row.held_after_task = None
+        if row.landed_at == row.task_started_at:
             row.landed_at = None
         rejected(row, now=now, message=f"job task {status.lower()}: {reason or 'no reason given'}")
         return "dead"
     row.lease_token = row.leased_until = None
     if status is None:
+        # A task lives 30 days and LinkedIn finishes one in minutes: it was done long ago, and most likely
+        # as asked, so the job is sent again as one LinkedIn holds.
+        row.held, row.held_after_task = row.held_after_task or row.held, None
         row.state, row.task_ids, row.next_attempt_at = State.PENDING, [], now
         row.last_error = "the job task expired before it ended; sent again"
         return "resend"

@@ -14,13 +14,13 @@ Each takes our keys and stored payloads and answers, per key, landed or LinkedIn
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import ValidationError
 
 from rsc_service.integrations.linkedin import BatchResult, Category, EntityError, LinkedInApp
 from rsc_service.integrations.linkedin import wire as li
-from rsc_service.outbox.sending import Item, Send, Sent, Target
+from rsc_service.outbox.sending import REPOST, Item, Send, Sent, Target
 from rsc_service.push.resource import refusal
 
 K = TypeVar("K")
@@ -61,21 +61,49 @@ def _deleting(items: Sequence[Item]) -> bool:
 def job_tasks() -> Send:
     """Job postings go as LinkedIn's job-posting tasks, each with its operation: CREATE the first time,
     UPDATE after, CLOSE to close one LinkedIn holds; a job closed before it was ever sent is created closed,
-    so closed jobs stay part of the history (docs/linkedin.md#jobs)."""
+    so closed jobs stay part of the history (docs/linkedin.md#jobs).
+
+    An UPDATE may not change a job's availability: a listed job LinkedIn holds with another availability is
+    closed as it stands, and once that task succeeded (LinkedIn holds `REPOST`) it is posted again with
+    CREATE, as a new job. A job being closed keeps the availability LinkedIn holds, so a close is never also
+    a change of availability.
+    """
 
     async def send(target: Target, items: Sequence[Item]) -> Sent:
         postings, invalid = _validated(items, li.SimpleJobPosting)
         if not postings:
             return Sent(errors=invalid)
+        holding: dict[str, str] = {}
         for key, posting in postings.items():
             held = key in target.landed
+            # What LinkedIn holds: an availability a post of ours carried, or REPOST.
+            was = cast(li.JobAvailability, target.held.get(key)) if held else None
             if posting.state == "CLOSED":
                 posting.job_posting_operation_type = "CLOSE" if held else "CREATE"
+                if was == REPOST:  # closed already, and posted again with CREATE once it reopens
+                    holding[key] = REPOST
+                elif was is not None:
+                    posting.availability = was
+            elif was == REPOST:
+                posting.job_posting_operation_type = "CREATE"
+            elif was is not None and posting.availability is not None and was != posting.availability:
+                posting.job_posting_operation_type, posting.state, posting.availability = (
+                    "CLOSE",
+                    "CLOSED",
+                    was,
+                )
+                holding[key] = REPOST
             else:
                 posting.job_posting_operation_type = "UPDATE" if held else "CREATE"
             posting.listing_type = "BASIC"  # RSC jobs are basic jobs
+            if posting.availability is not None:
+                holding.setdefault(key, posting.availability)
         result = await target.app.create_jobs(list(postings.values()))
-        return Sent(ok=dict(result.ok), errors={**result.errors, **invalid})
+        return Sent(
+            ok=dict(result.ok),
+            errors={**result.errors, **invalid},
+            holding={key: holding[key] for key in result.ok if key in holding},
+        )
 
     return send
 
