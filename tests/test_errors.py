@@ -6,8 +6,10 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, Field
+from sqlalchemy import text
 
 from rsc_service import errors
+from rsc_service.context import AppContext
 from rsc_service.errors import PROBLEM_JSON
 
 
@@ -16,9 +18,22 @@ class _Contract(BaseModel):
     seats: int = Field(ge=1)
 
 
-def _exercise_routes(app: FastAPI) -> None:
+# A statement the database itself refuses for a value: out of range on PostgreSQL (SQLSTATE 22003, which
+# asyncpg's errors reach SQLAlchemy as a plain DBAPIError), too big on SQLite (sqlite3.DataError).
+_UNSTORABLE = {
+    "postgresql": "SELECT CAST('2147483648' AS INTEGER)",
+    "sqlite": "SELECT zeroblob(2000000000)",
+}
+
+
+def _exercise_routes(app: FastAPI, ctx: AppContext) -> None:
     # Routes that raise each kind of error through the real handlers installed by create_app().
     router = APIRouter()
+
+    @router.get("/_t/unstorable")
+    async def unstorable() -> None:
+        async with ctx.sessionmaker() as session:
+            await session.execute(text(_UNSTORABLE[ctx.engine.dialect.name]))
 
     @router.post("/_t/contracts")
     async def create_contract(body: _Contract) -> dict[str, str]:
@@ -40,8 +55,8 @@ def _exercise_routes(app: FastAPI) -> None:
 
 
 @pytest.fixture
-def problem_client(app: FastAPI, client: httpx.AsyncClient) -> httpx.AsyncClient:
-    _exercise_routes(app)
+def problem_client(app: FastAPI, ctx: AppContext, client: httpx.AsyncClient) -> httpx.AsyncClient:
+    _exercise_routes(app, ctx)
     return client
 
 
@@ -101,3 +116,10 @@ class TestProblemDetails:
         assert "RuntimeError" not in response.text
         assert body["detail"] == "an internal error occurred"
         assert response.headers["x-request-id"]
+
+    async def test_a_value_the_database_refuses_is_a_422_not_a_500(
+        self, problem_client: httpx.AsyncClient
+    ) -> None:
+        # Not retried by the caller as a 5xx would be: the same value would be refused again.
+        body = _assert_problem(await problem_client.get("/_t/unstorable"), 422, "unstorable_value")
+        assert "2147483648" not in str(body["detail"])

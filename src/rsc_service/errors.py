@@ -238,6 +238,19 @@ def database_unreachable(exc: BaseException) -> bool:
     return module.startswith("asyncpg") and "Connection" in type(exc).__name__
 
 
+def sqlstate(exc: DBAPIError) -> str | None:
+    """The SQLSTATE of a driver's error (PostgreSQL's; SQLite's drivers give none)."""
+    return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+
+
+def unstorable(exc: BaseException) -> bool:
+    """Whether the database refused a value of the statement (too long, out of range, a NUL): SQLSTATE class
+    22, which asyncpg's errors reach SQLAlchemy as with a plain DBAPIError rather than a DataError."""
+    if isinstance(exc, DataError):
+        return True
+    return isinstance(exc, DBAPIError) and (sqlstate(exc) or "").startswith("22")
+
+
 def _unavailable(path: str, exc: BaseException) -> JSONResponse:
     # Callers retry a 503; a 4xx or 500 here could make them drop a change for good
     # (docs/architecture.md#14-ingest).
@@ -254,7 +267,7 @@ def _unavailable(path: str, exc: BaseException) -> JSONResponse:
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     if database_unreachable(exc):
         return _unavailable(request.url.path, exc)
-    if isinstance(exc, DataError):  # a value the database cannot store: the request's, not ours
+    if unstorable(exc):  # a value the database cannot store: the request's, not ours
         return problem_response(
             status=422,
             code="unstorable_value",
