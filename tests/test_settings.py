@@ -79,6 +79,9 @@ class TestDatabasePasswords:
             "postgresql+asyncpg://svc:hunter2@db/rsc",  # a whole group given as a string is echoed
             {"url": "mysql://svc:hunter2@db/rsc?password=hunter2"},
             {"url": 5432, "pool_size": "postgresql+asyncpg://svc:hunter2@db/rsc"},
+            {"url": "postgresql+asyncpg:/svc:hunter2@db/rsc", "pool_size": 0},  # one slash short
+            {"url": "mysql:///svc:hunter2@db/rsc", "pool_size": 0},  # one too many
+            {"url": "postgresql+asyncpg:svc:hunter2@db/rsc", "pool_size": 0},  # none
         ],
     )
     def test_no_echoed_value_shows_a_password(self, database: object) -> None:

@@ -93,7 +93,7 @@ class LinkedInSettings(BaseModel):
 
 
 class AtsSettings(BaseModel):
-    timeout_seconds: float = Field(15.0, gt=0, description="Per-request timeout for ATS calls")
+    timeout_seconds: float = Field(15.0, gt=0, description="Deadline of each ATS request as a whole (each retry has its own)")
     retries: int = Field(3, ge=0, le=10, description="Retries on ATS 5xx and timeouts")
     webhook_tolerance_seconds: int = Field(300, ge=30, description="Accepted webhook timestamp skew")
     inbox_retention_days: int = Field(7, ge=1, description="How long webhook ids are kept for dedupe")
@@ -268,9 +268,10 @@ class SettingsError(Exception):
 
 
 _SECRETISH = re.compile("TOKEN|KEY|SECRET|PASSWORD")
-# The password of any URL in free text: after "scheme://user:" up to the last "@" of the run (a password may
-# itself hold "@"), and a `password=` query parameter (asyncpg reads one).
-_URL_PASSWORD = re.compile(r"(?P<keep>\b[A-Za-z][\w+.-]*://[^:/@\s]*:)\S*@")
+# The password of any URL in free text: after "scheme:", any number of slashes (a mistyped URL has one or
+# three) and "user:", up to the last "@" of the run (a password may itself hold "@"); and a `password=` query
+# parameter (asyncpg reads one).
+_URL_PASSWORD = re.compile(r"(?P<keep>\b[A-Za-z][\w+.-]*:/*[^:/@\s]*:)\S*@")
 _QUERY_PASSWORD = re.compile(r"(?P<keep>[?&]password=)[^&\s'\"]*", re.IGNORECASE)
 MASK = "***"
 

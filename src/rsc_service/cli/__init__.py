@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from rsc_service.cli import backfill, demo, keys, process, pull, simulate, sync, tenants
-from rsc_service.cli.base import app, console
+from rsc_service.cli.base import app, console, database_unreachable, unreachable_exit
 from rsc_service.cli.process import OPENAPI_PATH, openapi_document
 from rsc_service.settings import SettingsError
 
@@ -34,3 +34,7 @@ def main() -> None:
     except SettingsError as error:  # settings read outside settings(), e.g. by the app factory
         console.print(f"[red]{error}[/red]")
         sys.exit(2)
+    except Exception as error:  # a database that cannot be reached is an operator's fix, not a traceback
+        if database_unreachable(error):
+            unreachable_exit(error)
+        raise

@@ -19,7 +19,6 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from rsc_service import logs
 from rsc_service.cli.base import app, console, read_settings
 from rsc_service.errors import ServiceError
 from rsc_service.settings import Settings
@@ -44,7 +43,6 @@ def backfill(
 ) -> None:
     """Run or continue a tenant's initial sync in the foreground, showing progress per kind."""
     settings = read_settings()
-    logs.configure_logging(settings.logging, settings.environment)  # to stderr: stdout is the outcome
     work = _dry_run(settings, tenant, as_json) if dry_run else _sync(settings, tenant, drain, as_json)
     try:
         outcome = asyncio.run(work)

@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 
-from rsc_service import logs
 from rsc_service.cli.base import app, console, read_settings
 from rsc_service.settings import load_settings
 
@@ -70,7 +69,6 @@ def worker() -> None:
     from rsc_service.scheduler import Scheduler, SchedulerAlreadyRunning
 
     settings = read_settings()
-    logs.configure_logging(settings.logging, settings.environment)
 
     async def run() -> None:
         stop = asyncio.Event()

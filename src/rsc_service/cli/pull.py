@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from rsc_service import logs
 from rsc_service.cli.base import app, console, read_settings
 
 if TYPE_CHECKING:
@@ -28,7 +27,6 @@ def pull_now(
 ) -> None:
     """Pull LinkedIn notes, InMails and reply stubs into the ATS now, under the pull's fleet-wide lease."""
     settings = read_settings()
-    logs.configure_logging(settings.logging, settings.environment)  # to stderr: stdout is the outcome
     from rsc_service.pull.jobs import PullRunning
 
     try:

@@ -208,7 +208,7 @@ def tenant_deactivate(
     import asyncio
     from dataclasses import asdict
 
-    from rsc_service import bootstrap, logs
+    from rsc_service import bootstrap
     from rsc_service.onboarding import deactivation
     from rsc_service.tenants import lifecycle
     from rsc_service.tenants import service as tenant_service
@@ -256,7 +256,6 @@ def tenant_deactivate(
             await asyncio.sleep(5)
 
     settings = read_settings()
-    logs.configure_logging(settings.logging, settings.environment)  # to stderr: stdout is the progress
     run_in_context(settings, work)
 
 
