@@ -2,8 +2,10 @@
 
 Transient failures (5xx, 429, timeouts, connection errors) are retried with exponential backoff that
 honours Retry-After; creates are safe to retry because each carries an `external_id`. Answers are read
-up to `max_response_bytes`: the ATS is a tenant-configured endpoint, and an endless body must not fill
-memory (docs/architecture.md#16-security).
+up to `max_response_bytes`, and each attempt (connect, send, every byte of the answer) must finish within
+the timeout: the ATS is a tenant-configured endpoint, and neither an endless body nor one dripped a byte at
+a time (which resets httpx's per-phase timeouts on every chunk) may fill memory or hold a caller forever
+(docs/architecture.md#16-security).
 """
 
 from __future__ import annotations
@@ -53,7 +55,11 @@ class AtsClient:
         timeout: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        """`timeout` (seconds, for each phase of each request) overrides the HTTP client's default."""
+        """`timeout` (seconds) bounds each attempt as a whole, from waiting for a connection to the last byte
+        of the answer, as well as each of its phases; it overrides the HTTP client's default. Without it,
+        the whole attempt is bounded by the longest of the HTTP client's own phase timeouts (not at all if
+        one of them is unbounded). A retry gets a deadline of its own; the backoff before it is not counted.
+        """
         self._http = http
         self._base = base_url.rstrip("/")
         self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
@@ -61,6 +67,7 @@ class AtsClient:
         self._page_size = page_size
         self._sleep = sleep
         self._timeout = timeout
+        self._deadline = timeout if timeout is not None else _longest_phase(http.timeout)
         self._max_response_bytes = max_response_bytes
 
     # --- reads ---------------------------------------------------------------------------------------
@@ -248,7 +255,11 @@ class AtsClient:
             kwargs["timeout"] = self._timeout
         request = self._http.build_request(method, self._base + path, headers=self._headers, **kwargs)
         try:
-            response = await self._exchange(request)
+            # httpx's timeouts are per phase and start again with every chunk; this one bounds the attempt.
+            async with asyncio.timeout(self._deadline):
+                response = await self._exchange(request)
+        except TimeoutError as exc:
+            raise _Transient(f"timed out (no full answer within {self._deadline} s)") from exc
         except httpx.TimeoutException as exc:
             raise _Transient(f"timed out ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:
@@ -298,6 +309,11 @@ async def _read_capped(response: httpx.Response, limit: int) -> httpx.Response:
     return httpx.Response(
         response.status_code, headers=headers, content=bytes(body), request=response.request
     )
+
+
+def _longest_phase(timeout: httpx.Timeout) -> float | None:
+    phases = [t for t in (timeout.connect, timeout.read, timeout.write, timeout.pool) if t is not None]
+    return max(phases) if len(phases) == 4 else None
 
 
 def _segment(value: str) -> str:
