@@ -32,6 +32,14 @@ class DatabaseSettings(BaseModel):
     pool_size: int = Field(10, ge=1, le=200, description="PostgreSQL connection pool size")
     busy_timeout_ms: int = Field(5000, ge=1000, description="SQLite busy timeout")
     echo: bool = Field(False, description="Log every SQL statement (development only)")
+    statement_timeout_seconds: float = Field(
+        30,
+        gt=0,
+        le=3600,
+        description="PostgreSQL: longest the service waits for a statement's answer, a new connection or a"
+        " pooled one before it gives up (client-side: a server that accepts packets and never answers fails"
+        " the statement instead of hanging it)",
+    )
     analyze_after_rows: int = Field(
         200,
         ge=1,
@@ -93,7 +101,9 @@ class LinkedInSettings(BaseModel):
 
 
 class AtsSettings(BaseModel):
-    timeout_seconds: float = Field(15.0, gt=0, description="Deadline of each ATS request as a whole (each retry has its own)")
+    timeout_seconds: float = Field(
+        15.0, gt=0, description="Deadline of each ATS request as a whole (each retry has its own)"
+    )
     retries: int = Field(3, ge=0, le=10, description="Retries on ATS 5xx and timeouts")
     webhook_tolerance_seconds: int = Field(300, ge=30, description="Accepted webhook timestamp skew")
     inbox_retention_days: int = Field(7, ge=1, description="How long webhook ids are kept for dedupe")

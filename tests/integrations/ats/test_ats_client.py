@@ -181,6 +181,21 @@ class TestRejections:
             await client.get_user("usr_1")
 
     @respx.mock
+    async def test_a_protocol_error_names_fields_never_their_values(self, client: AtsClient) -> None:
+        # A user whose access level the contract does not know: the answer's name and email must not reach the
+        # error, which is logged (reconcile.failed) and shown; nor its cause, which a traceback would print.
+        respx.get(f"{BASE}/users/usr_1").respond(200, json={**USER, "access_level": "wizard", "id": 7})
+
+        with pytest.raises(errors.AtsProtocolError) as caught:
+            await client.get_user("usr_1")
+
+        message = str(caught.value)
+        assert "GET /api/v1/users/usr_1: 2 invalid field(s)" in message
+        assert "access_level" in message and "id: Input should be a valid string" in message
+        assert "wizard" not in message and "maria@acme.example" not in message and "Lopez" not in message
+        assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+    @respx.mock
     async def test_ids_are_escaped_in_paths(self, client: AtsClient) -> None:
         route = respx.get(f"{BASE}/users/a%2Fb").respond(200, json=USER)
 
@@ -273,7 +288,9 @@ class TestPaging:
     async def test_a_page_outside_the_contract_is_refused(self, client: AtsClient) -> None:
         respx.get(f"{BASE}/users").respond(200, json={"data": [{"id": 1}]})
 
-        with pytest.raises(errors.AtsProtocolError, match=r"GET /api/v1/users: .* validation errors"):
+        with pytest.raises(
+            errors.AtsProtocolError, match=r"GET /api/v1/users: 8 invalid field\(s\): data.0.id"
+        ):
             await client.page("/users", wire.Page[wire.User], {})
 
 

@@ -434,3 +434,18 @@ class TestAnswersWorthNoting:
 
         with pytest.raises(Retriable, match="unreadable"):
             await app.list_seats([CONTRACT])
+
+    async def test_an_unreadable_answer_names_fields_never_their_values(
+        self, linkedin: respx.MockRouter, app: LinkedInApp
+    ) -> None:
+        seat = {"id": 1, "email": "alice@sim-customer.example", "active": "sometimes"}
+        linkedin.get("/v2/seatsV2").mock(return_value=httpx.Response(200, json={"elements": [seat]}))
+
+        with pytest.raises(Retriable) as caught:
+            await app.list_seats([CONTRACT])
+
+        assert "unreadable answer from /v2/seatsV2: 1 invalid field(s): elements.0.active" in str(
+            caught.value
+        )
+        assert "alice@" not in str(caught.value) and "sometimes" not in str(caught.value)
+        assert caught.value.__cause__ is None

@@ -21,7 +21,13 @@ from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from rsc_service.integrations.ats import records as wire
-from rsc_service.integrations.ats.errors import AtsNotFound, AtsProtocolError, AtsRejected, AtsUnavailable
+from rsc_service.integrations.ats.errors import (
+    AtsNotFound,
+    AtsProtocolError,
+    AtsRejected,
+    AtsUnavailable,
+    refused_fields,
+)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 Params = Mapping[str, str | int | bool | datetime | None]
@@ -337,7 +343,8 @@ def _parse(model: type[ModelT], response: httpx.Response) -> ModelT:
     try:
         return model.model_validate_json(response.content)
     except ValidationError as exc:
-        raise AtsProtocolError(f"{response.request.method} {response.request.url.path}: {exc}") from exc
+        where = f"{response.request.method} {response.request.url.path}"
+        raise AtsProtocolError(f"{where}: {refused_fields(exc)}") from None  # the cause holds the values
 
 
 def _problem(response: httpx.Response) -> dict[str, Any] | None:

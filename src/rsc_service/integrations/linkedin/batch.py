@@ -9,7 +9,7 @@ from typing import Final, Generic, TypeVar
 from pydantic import ValidationError
 
 from rsc_service.integrations.linkedin import restli
-from rsc_service.integrations.linkedin.errors import Category, EntityError
+from rsc_service.integrations.linkedin.errors import Category, EntityError, refused_fields
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -106,7 +106,9 @@ def _read_map(
         try:
             result.ok[key] = parse(value)
         except ValidationError as exc:
-            result.errors[key] = EntityError(200, Category.REJECTED, f"unreadable entity: {exc}")
+            result.errors[key] = EntityError(
+                200, Category.REJECTED, f"unreadable entity: {refused_fields(exc)}"
+            )
     for _, key in sent:
         if key not in result.ok and key not in result.errors:
             result.errors[key] = missing

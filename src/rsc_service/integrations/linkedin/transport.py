@@ -182,4 +182,4 @@ def read_model(model: type[M], body: object, path: str) -> M:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        raise errors.Retriable(f"unreadable answer from {path}: {exc}") from exc
+        raise errors.Retriable(f"unreadable answer from {path}: {errors.refused_fields(exc)}") from None
