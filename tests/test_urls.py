@@ -64,6 +64,10 @@ HOSTILE_URLS = [
     "https://255.255.255.255/",
     "https://192.0.2.1/",
     "https://[2001:db8::1]/",
+    # IETF protocol assignments, which Python 3.11 counts as global
+    "https://192.0.0.8/",
+    "https://192.0.0.170/",
+    "https://[::ffff:192.0.0.8]/",
 ]
 
 
@@ -89,6 +93,9 @@ def test_hostile_addresses_are_refused_without_dns(url: str) -> None:
         ("ftp://93.184.215.14/", "absolute http"),
         ("/relative/path", "absolute http"),
         ("https:///no-host", "absolute http"),
+        ("https://1.1.1.1:99999/", "port between 1 and 65535"),
+        ("https://1.1.1.1:0/", "port between 1 and 65535"),
+        ("https://1.1.1.1:-1/", "port between 1 and 65535"),
     ],
 )
 def test_malformed_urls_are_refused(url: str, message: str) -> None:
@@ -158,6 +165,9 @@ def test_insecure_local_allows_http_and_loopback_but_never_credentials() -> None
         ("::8.8.8.8", False),  # deprecated IPv4-compatible form, refused even around a public address
         ("ff05::2", False),
         ("239.255.255.250", False),
+        ("192.0.0.8", False),  # IETF protocol assignments...
+        ("192.0.0.9", True),  # ...but for the two anycast services IANA lists as global
+        ("192.0.0.10", True),
     ],
 )
 def test_address_table(address: str, expected: bool) -> None:

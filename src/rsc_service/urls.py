@@ -33,6 +33,10 @@ _COMPATIBLE = ipaddress.IPv6Network("::/96")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052 well-known prefix: globally routable
 _NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215: inside one operator's network only
 _LOCAL_NAMES = ("localhost", ".localhost")  # RFC 6761: always loopback, whatever DNS says
+# IANA's IETF protocol assignments: not globally reachable but for two anycast services, though Python 3.11's
+# is_global counts all but 192.0.0.0/29 of it as global.
+_PROTOCOL_ASSIGNMENTS = ipaddress.IPv4Network("192.0.0.0/24")
+_ANYCAST_SERVICES = frozenset(map(ipaddress.IPv4Address, ("192.0.0.9", "192.0.0.10")))
 
 
 class UnsafeUrl(ValueError):
@@ -52,7 +56,8 @@ def check_address(address: Address) -> None:
 def _refusal(address: Address) -> str | None:
     if isinstance(address, ipaddress.IPv4Address):
         # is_global alone lets multicast through on Python 3.11.
-        return None if address.is_global and not address.is_multicast else str(address)
+        assigned = address in _PROTOCOL_ASSIGNMENTS and address not in _ANYCAST_SERVICES
+        return None if address.is_global and not address.is_multicast and not assigned else str(address)
     if address.scope_id:
         return f"{address} is scoped to one link"
     carrier = _carried_ipv4(address)
@@ -174,6 +179,12 @@ def _shape(url: str, *, allow_insecure_local: bool) -> SplitResult | None:
         raise UnsafeUrl("must be an absolute http(s) URL")
     if parts.username or parts.password:
         raise UnsafeUrl("must not carry credentials")
+    try:
+        parts.port  # noqa: B018 — reading it checks it: a port outside 0-65535 raises
+    except ValueError:
+        raise UnsafeUrl("must have a port between 1 and 65535") from None
+    if parts.port == 0:
+        raise UnsafeUrl("must have a port between 1 and 65535")
     if allow_insecure_local:
         return None
     if parts.scheme != "https":
