@@ -24,12 +24,12 @@ from fastapi import FastAPI
 from rsc_service.app import create_app
 from rsc_service.ats_webhooks import routes
 from rsc_service.integrations.ats import signatures
-from rsc_service.linkedin_notifications import signing
 from rsc_service.mirror.changes import MAX_ID
 from rsc_service.simulators.ats.app import create_app as create_ats_sim
 from rsc_service.simulators.ats.config import AtsSimConfig, SeedOptions
 from rsc_service.simulators.linkedin.app import create_app as create_linkedin_sim
 from rsc_service.simulators.linkedin.config import SimConfig
+from rsc_service.web import linkedin_signing as signing
 from tests import databases
 from tests.conftest import ADMIN_TOKEN, make_settings
 from tests.processes import free_port

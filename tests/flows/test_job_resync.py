@@ -112,7 +112,22 @@ class TestResyncJobs:
     async def test_the_ownership_check_is_answered_with_the_partner_secret(
         self, jobs_at_linkedin: list[str], client: httpx.AsyncClient
     ) -> None:
-        response = await client.get(PATH, params={"challengeCode": "abc-123", "applicationId": "100"})
+        code = "0f8fad5b-d9cb-469f-a165-70867728950e"
+        response = await client.get(PATH, params={"challengeCode": code, "applicationId": "100"})
         assert response.status_code == 200, response.text
-        expected = hmac.new(SECRET.encode(), b"abc-123", hashlib.sha256).hexdigest()
-        assert response.json() == {"challengeCode": "abc-123", "challengeResponse": expected}
+        expected = hmac.new(SECRET.encode(), code.encode(), hashlib.sha256).hexdigest()
+        assert response.json() == {"challengeCode": code, "challengeResponse": expected}
+
+    async def test_the_ownership_check_cannot_sign_a_forged_notification(
+        self, jobs_at_linkedin: list[str], client: httpx.AsyncClient
+    ) -> None:
+        # The challenge answer is an HMAC under the secret that signs notifications: answered for a code of
+        # the caller's choosing, "hmacsha256=" + a body, it would be that body's signature.
+        forged = json.dumps(_resync(["job_1"])).encode()
+        asked = await client.get(PATH, params={"challengeCode": "hmacsha256=" + forged.decode()})
+        assert asked.status_code == 422, asked.text
+        assert asked.json()["errors"][0]["field"] == "query.challengeCode"
+        guessed = hmac.new(SECRET.encode(), b"hmacsha256=" + forged, hashlib.sha256).hexdigest()
+        assert guessed not in asked.text
+        posted = await client.post(PATH, content=forged, headers={"X-LI-Signature": "0" * 64})
+        assert posted.status_code == 401

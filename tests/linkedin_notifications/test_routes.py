@@ -16,6 +16,12 @@ from tests.observe import reads, statements
 from .conftest import CHILD_APP_ID, CHILD_SECRET, notification, notifications, sign, signed
 
 PROBLEM = "application/problem+json"
+CODE = "8c2f6a4e-3b1d-4e5f-9a7b-1c2d3e4f5a6b"  # LinkedIn's challenge code is a UUID (docs/linkedin.md)
+
+
+def _not_ours(statement: str) -> bool:
+    """What the tests' own transaction wrapper sends around a session is not a read of the service's."""
+    return statement.split(" ", 1)[0].upper() not in {"SAVEPOINT", "RELEASE", "ROLLBACK"}
 
 
 def url(tenant: Tenant | str) -> str:
@@ -41,21 +47,21 @@ class TestChallenge:
         self, client: httpx.AsyncClient, engine: AsyncEngine, provisioned: Tenant
     ) -> None:
         with statements(engine, reads()) as seen:
-            answer = await client.get(url(provisioned), params={"challengeCode": "abc"})
+            answer = await client.get(url(provisioned), params={"challengeCode": CODE})
         assert answer.status_code == 200
         assert len(seen) == 1, seen
 
     async def test_application_id_is_optional(self, client: httpx.AsyncClient, provisioned: Tenant) -> None:
-        answer = await client.get(url(provisioned), params={"challengeCode": "abc"})
+        answer = await client.get(url(provisioned), params={"challengeCode": CODE})
         assert answer.status_code == 200
-        assert answer.json()["challengeResponse"] == sign(CHILD_SECRET, b"abc")
+        assert answer.json()["challengeResponse"] == sign(CHILD_SECRET, CODE.encode())
 
     async def test_another_application_is_not_found(
         self, client: httpx.AsyncClient, provisioned: Tenant
     ) -> None:
         for other in ("100", "1010", f"urn:li:developerApplication:{CHILD_APP_ID}", ""):
             answer = await client.get(
-                url(provisioned), params={"challengeCode": "abc", "applicationId": other}
+                url(provisioned), params={"challengeCode": CODE, "applicationId": other}
             )
             assert answer.status_code == 404, other
             assert answer.headers["content-type"] == PROBLEM
@@ -64,9 +70,9 @@ class TestChallenge:
     async def test_unknown_tenant_and_tenant_without_child_app_look_the_same(
         self, client: httpx.AsyncClient, unprovisioned: Tenant
     ) -> None:
-        unknown = await client.get(url("tn_0000000000000000"), params={"challengeCode": "abc"})
-        waiting = await client.get(url(unprovisioned), params={"challengeCode": "abc"})
-        too_long = await client.get(url("tn_" + "0" * 200), params={"challengeCode": "abc"})
+        unknown = await client.get(url("tn_0000000000000000"), params={"challengeCode": CODE})
+        waiting = await client.get(url(unprovisioned), params={"challengeCode": CODE})
+        too_long = await client.get(url("tn_" + "0" * 200), params={"challengeCode": CODE})
         for answer in (unknown, waiting, too_long):
             assert answer.status_code == 404
             assert answer.headers["content-type"] == PROBLEM
@@ -76,6 +82,52 @@ class TestChallenge:
         answer = await client.get(url(provisioned))
         assert answer.status_code == 422
         assert [e["field"] for e in answer.json()["errors"]] == ["query.challengeCode"]
+
+    async def test_only_a_uuid_is_answered(self, client: httpx.AsyncClient, provisioned: Tenant) -> None:
+        wrong = ("abc", CODE + "0", CODE.replace("-", ""), f"{{{CODE}}}", " " + CODE, "hmacsha256=" + CODE)
+        for code in wrong:
+            answer = await client.get(url(provisioned), params={"challengeCode": code})
+            assert answer.status_code == 422, code
+            assert answer.headers["content-type"] == PROBLEM
+            assert [e["field"] for e in answer.json()["errors"]] == ["query.challengeCode"]
+            assert "challengeResponse" not in answer.text
+        upper = await client.get(url(provisioned), params={"challengeCode": CODE.upper()})
+        assert upper.json()["challengeResponse"] == sign(CHILD_SECRET, CODE.upper().encode())
+
+    async def test_the_challenge_cannot_sign_a_forged_notification(
+        self, client: httpx.AsyncClient, ctx: AppContext, provisioned: Tenant
+    ) -> None:
+        # The review's forgery: X-LI-Signature is the HMAC of "hmacsha256=" + body under the secret that also
+        # answers the challenge, so the challenge of that text, asked by anyone, signed the forged body.
+        forged = b'{"type":"INTEGRATION_STATUS_CHANGE","id":"urn:li:request:forged1"}'
+        asked = await client.get(url(provisioned), params={"challengeCode": "hmacsha256=" + forged.decode()})
+        signature = asked.json().get("challengeResponse", "") if asked.status_code == 200 else ""
+
+        posted = await client.post(
+            url(provisioned),
+            content=forged,
+            headers={"Content-Type": "application/json", "X-LI-Signature": signature},
+        )
+
+        assert asked.status_code == 422
+        assert asked.headers["content-type"] == PROBLEM
+        assert posted.status_code == 401
+        assert await notifications(ctx, provisioned.id) == []
+
+
+class TestImpossibleKeys:
+    async def test_are_not_found_without_a_database_read(
+        self, client: httpx.AsyncClient, engine: AsyncEngine, provisioned: Tenant
+    ) -> None:
+        body, headers = signed(notification())
+        with statements(engine, _not_ours) as sent:
+            for key in ("%00", f"{provisioned.key}%00", "tn_%01", "tn_%7F", "tn_" + "0" * 62):
+                challenged = await client.get(url(key), params={"challengeCode": CODE})
+                posted = await client.post(url(key), content=body, headers=headers)
+                for answer in (challenged, posted):
+                    assert answer.status_code == 404, (key, answer.text)
+                    assert answer.headers["content-type"] == PROBLEM
+        assert sent == []
 
 
 class TestDelivery:

@@ -25,6 +25,7 @@ from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.ats.errors import SignatureError
 from rsc_service.mirror import changes
 from rsc_service.mirror.changes import Change
+from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Stage
 from rsc_service.web.deps import context_of
 
@@ -116,6 +117,10 @@ async def verified_event(tenant_key: str, request: Request) -> VerifiedEvent:
     Called by the route itself, not as a FastAPI dependency: this route takes every ATS change, and
     dependency resolution would cost it as much as the checks.
     """
+    if not tenant_service.could_be_key(tenant_key):
+        # A NUL, a control character or an over-long key names no tenant: 404 before the body is read or a
+        # key read is shared with other tenants' requests (docs/architecture.md#16-security).
+        raise NotFound("no tenant with this key")
     ctx = context_of(request)
     intake = intake_of(request)
     now = ctx.clock()

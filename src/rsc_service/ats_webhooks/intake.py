@@ -30,10 +30,11 @@ import structlog
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from rsc_service import crypto
 from rsc_service.ats_webhooks import service
 from rsc_service.ats_webhooks.service import Delivery
 from rsc_service.context import AppContext
-from rsc_service.errors import NotFound
+from rsc_service.errors import NotFound, ServiceUnavailable, database_unreachable
 from rsc_service.push.registry import RESOURCES, Registry
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Stage
@@ -128,27 +129,52 @@ class SigningKeys:
     async def _read_all(self) -> None:
         while self._wanted:
             batch, self._wanted = self._wanted, {}
-            try:
-                found = await self._read(sorted(batch))
-            except Exception as error:
-                log.warning("ats_webhooks.signing_keys_unreadable", error=type(error).__name__)
-                for waiting in batch.values():
-                    if not waiting.done():
-                        waiting.set_exception(error)
-                continue
+            found = await self._read_apart(sorted(batch))
             for key, waiting in batch.items():
-                if not waiting.done():
-                    waiting.set_result(found.get(key))
+                if waiting.done():
+                    continue
+                answer = found.get(key)
+                if isinstance(answer, BaseException):
+                    waiting.set_exception(answer)
+                else:
+                    waiting.set_result(answer)
 
-    async def _read(self, keys: list[str]) -> dict[str, SigningTenant]:
+    async def _read_apart(self, keys: list[str]) -> dict[str, SigningTenant | BaseException]:
+        """The keys read together; if the database refused that read, each key read alone, so a key (or a
+        row) the read trips on fails only its own requests, never those of the others it was read with. An
+        unreachable database fails them all at once (each would wait for it in turn)."""
+        try:
+            return await self._read(keys)
+        except Exception as error:
+            log.warning("ats_webhooks.signing_keys_unreadable", keys=len(keys), error=type(error).__name__)
+            found: dict[str, SigningTenant | BaseException] = dict.fromkeys(keys, error)
+            if len(keys) == 1 or database_unreachable(error):
+                return found
+        for key in keys:
+            try:
+                found.update(await self._read([key]))
+            except Exception as error:
+                found[key] = error
+        return found
+
+    async def _read(self, keys: list[str]) -> dict[str, SigningTenant | BaseException]:
         read_at = self._monotonic()
+        found: dict[str, SigningTenant | BaseException] = {}
         async with self._gate or contextlib.nullcontext(), self._ctx.sessionmaker() as session:
             tenants = await tenant_service.find_by_keys(session, keys)
-            found = {}
             for tenant in tenants:
-                secrets = await tenant_service.signing_keys(
-                    session, tenant, cipher=self._ctx.cipher, now=self._ctx.clock()
-                )
+                try:
+                    secrets = await tenant_service.signing_keys(
+                        session, tenant, cipher=self._ctx.cipher, now=self._ctx.clock()
+                    )
+                except crypto.SecretsUnavailable as error:
+                    # This replica lacks the key that sealed them (docs/architecture.md#15-secrets): only this
+                    # tenant's webhooks wait, 503, as for any of the service's own configuration faults.
+                    log.error(
+                        "ats_webhooks.webhook_secret_unreadable", tenant_key=tenant.key, reason=str(error)
+                    )
+                    found[tenant.key] = ServiceUnavailable("the tenant's webhook secret cannot be read")
+                    continue
                 found[tenant.key] = SigningTenant(
                     id=tenant.id,
                     key=tenant.key,
@@ -158,7 +184,11 @@ class SigningKeys:
                     secrets=tuple(secrets),
                 )
         for key in keys:  # an unknown key is kept too: asked again within the cache time, it costs nothing
-            self._kept[key] = _Kept(found.get(key), read_at)
+            answer = found.get(key)
+            if isinstance(answer, BaseException):
+                self._kept.pop(key, None)  # read again on its next request
+                continue
+            self._kept[key] = _Kept(answer, read_at)
             self._kept.move_to_end(key)
         while len(self._kept) > _MAX_TENANTS:
             self._kept.popitem(last=False)

@@ -22,12 +22,11 @@ from rsc_service.errors import (
     Unauthorized,
     Unprocessable,
 )
-from rsc_service.linkedin_notifications import signing
 from rsc_service.linkedin_notifications.schemas import NotificationIn
 from rsc_service.tenants import service as tenant_service
+from rsc_service.web import linkedin_signing as signing
 from rsc_service.web.deps import Ctx
 
-_MAX_KEY = 64  # tenants.key
 _APP_URN_PREFIX = "urn:li:developerApplication:"
 
 
@@ -44,7 +43,7 @@ def _not_found() -> NotFound:
 
 
 async def _callback_tenant(tenant_key: str, ctx: Ctx) -> CallbackTenant:
-    if len(tenant_key) > _MAX_KEY:
+    if not tenant_service.could_be_key(tenant_key):  # a NUL or an over-long key: no read, no 500
         raise _not_found()
     async with ctx.sessionmaker() as session:
         # find_by_keys reads the tenant row alone (by its unique key), without contracts.

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from rsc_service.errors import problem_responses
-from rsc_service.linkedin_notifications import service, signing
+from rsc_service.linkedin_notifications import service
 from rsc_service.linkedin_notifications.deps import ChallengedTenant, VerifiedNotificationDep
 from rsc_service.linkedin_notifications.schemas import ChallengeAnswer, NotificationAccepted, NotificationIn
+from rsc_service.web import linkedin_signing as signing
 from rsc_service.web.deps import WriteSession
 
 router = APIRouter(prefix="/v1/linkedin/notifications", tags=["linkedin-notifications"])
@@ -20,11 +21,18 @@ router = APIRouter(prefix="/v1/linkedin/notifications", tags=["linkedin-notifica
     "/{tenant_key}",
     response_model=ChallengeAnswer,
     summary="LinkedIn's ownership check: the challenge signed with the tenant's child application secret",
-    responses=problem_responses(404, 503),
+    responses=problem_responses(404, 422, 503),
 )
 async def answer_challenge(
     tenant: ChallengedTenant,
-    challenge_code: Annotated[str, Query(alias="challengeCode", min_length=1, max_length=200)],
+    challenge_code: Annotated[
+        str,
+        Query(
+            alias="challengeCode",
+            pattern=signing.CHALLENGE_CODE,
+            description="A UUID, as LinkedIn sends; any other code is refused (422), never signed",
+        ),
+    ],
 ) -> ChallengeAnswer:
     return ChallengeAnswer(
         challenge_code=challenge_code,

@@ -4,8 +4,6 @@ own it and posts RESYNC_JOBS (P8), both signed with the partner application's se
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request
@@ -21,10 +19,11 @@ from rsc_service.errors import (
 )
 from rsc_service.integrations.linkedin import wire
 from rsc_service.pull import resync
+from rsc_service.web import linkedin_signing as signing
 from rsc_service.web.deps import Ctx, WriteSession
 
 router = APIRouter(prefix="/v1/linkedin/job-notifications", tags=["linkedin-notifications"])
-SIGNATURE_HEADER = "X-LI-Signature"
+SIGNATURE_HEADER = signing.SIGNATURE_HEADER
 
 
 class JobChallengeAnswer(BaseModel):
@@ -40,10 +39,6 @@ class ResyncAccepted(BaseModel):
     status: Literal["accepted"] = "accepted"
     jobs: int = Field(description="Jobs owed to LinkedIn again, sent through the outbox as updates")
     unknown: list[str] = Field(description="Named jobs the service holds no record of")
-
-
-def _hex_hmac(secret: str, message: bytes) -> str:
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def _partner_secret(ctx: Ctx) -> str:
@@ -63,12 +58,19 @@ def _partner_secret(ctx: Ctx) -> str:
 )
 async def answer_job_challenge(
     ctx: Ctx,
-    challenge_code: Annotated[str, Query(alias="challengeCode", min_length=1, max_length=200)],
+    challenge_code: Annotated[
+        str,
+        Query(
+            alias="challengeCode",
+            pattern=signing.CHALLENGE_CODE,
+            description="A UUID, as LinkedIn sends; any other code is refused (422), never signed",
+        ),
+    ],
     application_id: Annotated[str | None, Query(alias="applicationId", max_length=40)] = None,
 ) -> JobChallengeAnswer:
     return JobChallengeAnswer(
         challenge_code=challenge_code,
-        challenge_response=_hex_hmac(_partner_secret(ctx), challenge_code.encode()),
+        challenge_response=signing.challenge_response(_partner_secret(ctx), challenge_code),
     )
 
 
@@ -97,10 +99,7 @@ async def receive_job_resync(
     ] = None,
 ) -> ResyncAccepted:
     body = await request.body()  # capped for every route by RequestLimitsMiddleware (413 beyond it)
-    expected = _hex_hmac(_partner_secret(ctx), b"hmacsha256=" + body).encode()
-    if not given or not hmac.compare_digest(
-        expected, given.strip().lower().encode("latin-1", errors="replace")
-    ):
+    if not signing.verify(_partner_secret(ctx), body, given):
         raise Unauthorized(f"{SIGNATURE_HEADER} is missing or does not sign this body")
     notice = _parse(body)
     done = await resync.resync_jobs(session, notice, now=ctx.clock())

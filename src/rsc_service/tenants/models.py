@@ -22,11 +22,15 @@ class Stage(StrEnum):
     DEACTIVATED = "deactivated"
 
 
+# tenants.key: "tn_" and 16 hex digits when registered (tenants/service.py); no longer key can exist.
+KEY_LENGTH = 64
+
+
 class Tenant(TimestampMixin, Base):
     __tablename__ = "tenants"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    key: Mapped[str] = mapped_column(String(64), unique=True)
+    key: Mapped[str] = mapped_column(String(KEY_LENGTH), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     stage: Mapped[Stage] = mapped_column(EnumText(Stage, 20), default=Stage.REQUESTED)
     ats_base_url: Mapped[str] = mapped_column(String(500))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from collections import Counter
@@ -15,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from rsc_service import crypto, urls
-from rsc_service.errors import Conflict, FieldProblem, Unprocessable
+from rsc_service.errors import Conflict, FieldProblem, NotFound, Unprocessable
 from rsc_service.integrations.ats import signatures
 from rsc_service.tenants import in_ats_credential, lifecycle, repository
 from rsc_service.tenants.models import (
+    KEY_LENGTH,
     Stage,
     StageChange,
     Tenant,
@@ -190,17 +192,33 @@ async def signing_keys(
     ]
 
 
+# A control character (NUL above all: PostgreSQL refuses it in a parameter, failing the whole statement) or a
+# lone surrogate (not encodable) is in no key; neither is anything longer than the column.
+_NOT_IN_A_KEY = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def could_be_key(key: str) -> bool:
+    """Whether `key` could name a tenant at all. A path's key that cannot is not found without a database
+    read (docs/architecture.md#16-security); every lookup by key below checks it first."""
+    return 0 < len(key) <= KEY_LENGTH and _NOT_IN_A_KEY.search(key) is None
+
+
 async def get_by_key(session: AsyncSession, key: str) -> Tenant:
+    if not could_be_key(key):
+        raise NotFound("no tenant with this key")
     return await repository.get_by_key(session, key)
 
 
 async def find_by_key(session: AsyncSession, key: str) -> Tenant | None:
+    if not could_be_key(key):
+        return None
     return await repository.find_by_key(session, key)
 
 
 async def find_by_keys(session: AsyncSession, keys: Sequence[str]) -> Sequence[Tenant]:
-    """The tenants with these keys, in one statement (the webhook intake reads many keys at once)."""
-    return await repository.find_by_keys(session, keys)
+    """The tenants with these keys, in one statement (the webhook intake reads many keys at once); a key
+    that cannot be one is left out, so it can never fail the statement for the others."""
+    return await repository.find_by_keys(session, [key for key in keys if could_be_key(key)])
 
 
 async def list_all(session: AsyncSession) -> Sequence[Tenant]:

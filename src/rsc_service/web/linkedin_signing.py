@@ -1,0 +1,45 @@
+"""LinkedIn's two proofs on its webhooks, both HMAC-SHA256 keyed by an application's client secret (the
+tenant's child application on the push-notification callback, the partner application on the
+job-postings webhook; docs/linkedin.md#push-notifications): the challenge answer, and the
+`X-LI-Signature` of every POST."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+SIGNATURE_HEADER = "X-LI-Signature"
+_SIGNED_PREFIX = b"hmacsha256="
+# LinkedIn's challenge code is a UUID (docs/linkedin.md#push-notifications). Only that shape is answered: the
+# answer is an HMAC under the same secret as X-LI-Signature, so answering a code of the caller's choosing
+# ("hmacsha256=" + a body) would sign a forged notification for anyone who asked.
+CHALLENGE_CODE = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+_CHALLENGE_CODE = re.compile(CHALLENGE_CODE)
+
+
+def _hex_hmac(secret: str, message: bytes) -> str:
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def challenge_response(secret: str, challenge_code: str) -> str:
+    """hex(HMAC-SHA256(key = client secret, message = challengeCode)), for a UUID code only (`CHALLENGE_CODE`:
+    a route declares it on its query parameter, so a caller gets a 422 naming it)."""
+    if _CHALLENGE_CODE.fullmatch(challenge_code) is None:
+        raise ValueError("a challenge code is a UUID")
+    return _hex_hmac(secret, challenge_code.encode())
+
+
+def signature(secret: str, body: bytes) -> str:
+    """hex(HMAC-SHA256(key = client secret, message = "hmacsha256=" + the raw body))."""
+    return _hex_hmac(secret, _SIGNED_PREFIX + body)
+
+
+def verify(secret: str, body: bytes, given: str | None) -> bool:
+    """Whether `given` (the header as received) signs `body`, compared in constant time. Hex is compared
+    in lower case, as bytes: the header is re-encoded as it arrived (latin-1), so no value can make the
+    comparison raise."""
+    if not given:
+        return False
+    expected = signature(secret, body).encode()
+    return hmac.compare_digest(expected, given.strip().lower().encode("latin-1", errors="replace"))
