@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import select
+from cryptography.fernet import Fernet
+from fastapi import FastAPI
+from sqlalchemy import select, update
 
 from rsc_service import bootstrap
 from rsc_service.context import AppContext
+from rsc_service.crypto import Cipher
 from rsc_service.outbox import dead_letters
 from rsc_service.outbox.dispatcher import Dispatcher, DispatchSettings
 from rsc_service.push import service as push_service
@@ -17,7 +20,7 @@ from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Tenant
 from tests.conftest import FrozenClock
 from tests.factories import Ats, application, candidate, job
-from tests.flows.conftest import add_fault, clocked_dispatcher, drain, outbox_rows
+from tests.flows.conftest import add_fault, clocked_dispatcher, drain, linkedin_world, outbox_rows
 
 
 async def _run_for(dispatcher: Dispatcher, clock: FrozenClock, *, hours: float, step: float = 300) -> None:
@@ -79,6 +82,48 @@ class TestGivingUpByTime:
         assert tenant.sending_paused_reason is not None and "LinkedIn is not configured" in (
             tenant.sending_paused_reason
         )
+
+    async def test_an_unreadable_linkedin_secret_pauses_the_tenant_and_spends_no_attempt(
+        self, ats: Ats, ctx_li: AppContext, clock: FrozenClock, linkedin_sim: FastAPI
+    ) -> None:
+        # An old key retired before `rotate-keys` re-sealed the secret: no configured key opens it.
+        async with ctx_li.sessionmaker.begin() as session:
+            tenant = await tenant_service.get_by_key(session, ats.tenant_key)
+            readable = tenant.linkedin_client_secret_enc
+            lost_key = Cipher([Fernet.generate_key().decode()])
+            sealed = lost_key.encrypt(
+                "sim-customer-secret", tenant_id=str(tenant.id), column="linkedin_client_secret"
+            )
+            await session.execute(
+                update(Tenant).where(Tenant.id == tenant.id).values(linkedin_client_secret_enc=sealed)
+            )
+        dispatcher = clocked_dispatcher(ctx_li, clock)
+        await ats.send("candidate.created", candidate())
+
+        started = clock()
+        await _run_for(dispatcher, clock, hours=25, step=900)  # longer than a day of failures would last
+        row = (await outbox_rows(ctx_li))[("atsCandidates", "cand_1")]
+        async with ctx_li.sessionmaker() as session:
+            paused = await tenant_service.get_by_key(session, ats.tenant_key)
+        async with ctx_li.sessionmaker.begin() as session:  # the key is found again
+            await session.execute(
+                update(Tenant).where(Tenant.id == tenant.id).values(linkedin_client_secret_enc=readable)
+            )
+        clock.advance(minutes=5)  # the pause
+        await drain(dispatcher, clock)
+        after = (await outbox_rows(ctx_li))[("atsCandidates", "cand_1")]
+
+        assert (row.state, row.attempts, row.failing_since) == ("pending", 0, None)
+        # Paused again after each pause, all day long.
+        assert paused.sending_paused_until is not None
+        assert paused.sending_paused_until > started + timedelta(hours=24)
+        reason = paused.sending_paused_reason or ""
+        assert "linkedin_client_secret cannot be decrypted with the configured keys" in reason, reason
+        assert "sim-customer-secret" not in reason and sealed not in reason
+        assert row.last_error is not None and "sim-customer-secret" not in row.last_error
+        assert after.state == "done"
+        candidates = linkedin_world(linkedin_sim).collection("atsCandidates")
+        assert candidates.where(atsCandidateId="cand_1")
 
     async def test_a_huge_retry_after_waits_at_most_a_day(
         self, ats: Ats, linkedin_http: httpx.AsyncClient, ctx_li: AppContext, clock: FrozenClock
@@ -159,3 +204,36 @@ class TestChildrenOfADeadLetter:
         }
         assert replayed.replayed == [parent.id]
         assert {key: row.state for key, row in after.items() if row.state != "done"} == {}
+
+
+class TestAParentNeverReceived:
+    async def test_the_child_says_what_it_waits_for_gives_up_in_a_day_and_the_parent_releases_it(
+        self, ats: Ats, dispatcher: Dispatcher, ctx_li: AppContext, clock: FrozenClock, linkedin_sim: FastAPI
+    ) -> None:
+        # The job's webhook was lost: the application names a job the service never receives.
+        await ats.send("candidate.created", candidate())
+        await ats.send("application.created", application(job_id="job_never"))
+
+        await _run_for(dispatcher, clock, hours=1)
+        waiting = await outbox_rows(ctx_li)
+        await _run_for(dispatcher, clock, hours=25, step=900)
+        gave_up = await outbox_rows(ctx_li)
+        await ats.send("job.created", job("job_never"))  # the ATS sends it again at last
+        await drain(dispatcher, clock, rounds=20)
+        after = await outbox_rows(ctx_li)
+
+        child = waiting[("atsApplications", "app_1")]
+        assert (child.state, child.attempts, child.blocked_by) == ("pending", 0, None)
+        assert child.last_error == "waiting for simpleJobPostings:job_never, which was never received"
+        stage = waiting[("atsApplications/stages", "app_1-0")]
+        assert (stage.state, stage.last_error) == ("pending", "waiting for atsApplications:app_1 to land")
+        child = gave_up[("atsApplications", "app_1")]
+        assert (child.state, child.blocked_by) == ("dead", "simpleJobPostings:job_never")
+        assert child.last_error == (
+            "gave up after 24 h waiting for simpleJobPostings:job_never, which was never received"
+        )
+        stage = gave_up[("atsApplications/stages", "app_1-0")]
+        assert (stage.state, stage.blocked_by) == ("dead", "atsApplications:app_1")
+        assert {key: (row.state, row.last_error) for key, row in after.items() if row.state != "done"} == {}
+        applications = linkedin_world(linkedin_sim).collection("atsApplications")
+        assert applications.where(atsJobApplicationId="app_1")

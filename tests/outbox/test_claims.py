@@ -59,6 +59,28 @@ class TestFairClaims:
         oldest_first = [row.key for row in claimed if row.tenant_id == big.id][:3]
         assert oldest_first == ["a0", "a1", "a2"]
 
+    async def test_two_backlogs_that_fill_the_claim_still_leave_room_for_a_third_tenant(
+        self, ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        async with ctx.sessionmaker.begin() as session:
+            first, second, small = [(await make_tenant(session, ctx)).tenant for _ in range(3)]
+            early = clock() - timedelta(hours=1)
+            for tenant, prefix in ((first, "a"), (second, "b")):
+                await session.execute(
+                    insert(OutboxMessage), _rows(tenant.id, 1_500, due=early, prefix=prefix)
+                )
+            await session.execute(insert(OutboxMessage), _rows(small.id, 3, due=clock(), prefix="c"))
+
+        async with ctx.sessionmaker.begin() as session:
+            claimed = await repository.claim_candidates(session, now=clock(), limit=2_000, per_tenant=1_000)
+
+        # Both backlogs fit under the per-tenant cap and fill the limit between them by due time alone; the
+        # claim goes round the tenants instead, so the newest rows of the third are in it.
+        count = {t.id: sum(row.tenant_id == t.id for row in claimed) for t in (first, second, small)}
+        assert count[small.id] == 3
+        assert count[first.id] + count[second.id] == 1_997 and abs(count[first.id] - count[second.id]) <= 1
+        assert [row.key for row in claimed if row.tenant_id == first.id][:3] == ["a0", "a1", "a2"]
+
     async def test_a_paused_tenant_is_left_out_and_the_limit_still_holds(
         self, ctx: AppContext, clock: FrozenClock
     ) -> None:

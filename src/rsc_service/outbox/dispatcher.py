@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from rsc_service.crypto import SecretsUnavailable
 from rsc_service.errors import ServiceError
 from rsc_service.integrations.linkedin.errors import (
     AuthFailed,
@@ -127,17 +128,33 @@ class Dispatcher:
         self._held.add(token)
         try:
             counts = await work(token)
-        except Exception:
+        except Exception as error:
             self._held.discard(token)
+            await self._give_back(token, error)
             raise
         # Cancelled (shutdown): the token stays held, for release_held() to give its rows back.
         self._held.discard(token)
         return counts
 
+    async def _give_back(self, token: uuid.UUID, error: Exception) -> None:
+        """A pass that failed unexpectedly (a bug, the database gone mid-pass) gives back the rows it still
+        holds: pending again, due now, the attempt not counted, rather than in flight until the lease runs
+        out. Rows it settled before it failed stay settled."""
+        try:
+            now = await self._now()
+            async with self._sessionmaker.begin() as session:
+                released = await repository.release_leases(session, tokens=[token], now=now)
+        except Exception as failure:  # the database is gone too: the rows wait for their lease to end
+            log.warning(
+                "outbox.release_failed", error_type=type(error).__name__, release_error=type(failure).__name__
+            )
+            return
+        log.warning("outbox.pass_failed", error_type=type(error).__name__, released=released)
+
     async def _send_due(self, token: uuid.UUID, held: _Pass) -> Counts:
         counts = Counts()
-        claimed, waiting = await self._claim(token, held)
-        counts.claimed, counts.waiting = len(claimed), waiting
+        claimed, waiting, dead = await self._claim(token, held)
+        counts.claimed, counts.waiting, counts.dead = len(claimed), waiting, dead
         landed: set[tuple[object, str]] = set()
         in_claim = {(row.tenant_id, policy.ref(row.resource, row.key)) for row in claimed}
         by_tier: dict[int, list[OutboxMessage]] = defaultdict(list)
@@ -150,15 +167,25 @@ class Dispatcher:
                 pending_deps = [d for d in row.depends_on if (row.tenant_id, d) in in_claim]
                 (ready if all((row.tenant_id, d) in landed for d in pending_deps) else blocked).append(row)
             if blocked:
-                counts.waiting += await self._release(blocked, token, "waiting for a record it depends on")
+                counts.waiting += await self._release(
+                    blocked, token, f"{settling.WAITING}a record it depends on"
+                )
             batches = policy.batches(ready, size=self.settings.batch_size)
-            results = await asyncio.gather(*(self._send(batch, token) for batch in batches))
-            for batch_counts, ok_refs in results:
-                counts.add(batch_counts)
-                landed |= ok_refs
+            # Every batch of the tier settles before a failure of one is raised (its rows are given back).
+            results = await asyncio.gather(
+                *(self._send(batch, token) for batch in batches), return_exceptions=True
+            )
+            failures = [result for result in results if isinstance(result, BaseException)]
+            for result in results:
+                if not isinstance(result, BaseException):
+                    counts.add(result[0])
+                    landed |= result[1]
+            if failures:
+                raise failures[0]
         return counts
 
-    async def _claim(self, token: uuid.UUID, held: _Pass) -> tuple[list[OutboxMessage], int]:
+    async def _claim(self, token: uuid.UUID, held: _Pass) -> tuple[list[OutboxMessage], int, int]:
+        """Rows leased to `token`, parents with their children: (rows, rows left waiting, dead letters)."""
         now = await self._now()  # fresh: checking tasks before may have taken a while
         async with self._sessionmaker.begin() as session:
             paused = await held.paused(session)
@@ -169,26 +196,59 @@ class Dispatcher:
                 per_tenant=self.settings.per_tenant,
                 skip_tenants=paused,
             )
+            due, unknown = self._unknown(due)
+            for row in unknown:  # nothing here could send it: a dead letter to replay after an upgrade
+                settling.unknown_resource(row, now=now)
             refs = [tuple(d.split(":", 1)) for row in due for d in row.depends_on]
             known = await repository.find_refs(
                 session,
                 tenant_ids=list({row.tenant_id for row in due}),
                 refs=[(r[0], r[1]) for r in refs if len(r) == 2],
             )
-            in_claim = policy.sendable(due, self._landed(known))
+            landed = self._landed(known)
+            in_claim = policy.sendable(due, landed)
             ready, waiting = [], 0
             for row in due:
                 if (row.tenant_id, policy.ref(row.resource, row.key)) in in_claim:
+                    settling.wait_over(row)
                     ready.append(row)
                     continue
                 dead = policy.dead_dependency(row, known)
                 if dead is not None:  # it would wait forever: a dead letter naming what it waits for
                     settling.blocked(row, now=now, by=dead)
-                else:
-                    row.next_attempt_at = now + self.settings.dependency_wait
+                else:  # saying what it waits for; one never received gives up in time (docs §11)
+                    on, received = policy.awaited(row, known, landed)
+                    settling.waiting(
+                        row,
+                        now=now,
+                        on=on,
+                        received=received,
+                        until=now + self.settings.dependency_wait,
+                        backoff=self.settings.backoff,
+                    )
                 waiting += 1
+            arrived = [row for row in ready if row.sent_revision is None and row.op is not Op.DELETE]
             await repository.mark_claimed(session, ready, token=token, leased_until=now + self.settings.lease)
-        return ready, waiting
+            # A record sent for the first time has arrived at last: rows that gave up waiting for it go too.
+            await repository.release_awaited(session, rows=arrived, now=now)
+        for resource in sorted({row.resource for row in unknown}):
+            rows = sum(row.resource == resource for row in unknown)
+            log.warning("outbox.unknown_resource", resource=resource, rows=rows)
+            self._report(resource, Counts(dead=rows))
+        return ready, waiting, len(unknown)
+
+    def _unknown(self, rows: Sequence[OutboxMessage]) -> tuple[list[OutboxMessage], list[OutboxMessage]]:
+        """`rows` split into those of resources this release declares and those of any other (a newer
+        release's, left behind by a rollback)."""
+        known: dict[str, bool] = {}
+        for resource in {row.resource for row in rows}:
+            try:
+                self._routes.tier(resource)
+            except (LookupError, ValueError):
+                known[resource] = False
+            else:
+                known[resource] = True
+        return [row for row in rows if known[row.resource]], [row for row in rows if not known[row.resource]]
 
     @staticmethod
     def _landed(
@@ -297,11 +357,15 @@ class Dispatcher:
             or getattr(error, "detail", None)
             or f"{type(error).__name__}: {error}"
         )
+        if isinstance(error, SecretsUnavailable):  # its text names the column, never the secret
+            message = f"a stored secret cannot be read with RSC_SECURITY__ENCRYPTION_KEYS: {error}"
         # Refused by LinkedIn as a whole, or our own configuration stands in the way (LinkedIn not
         # configured, secrets unreadable): pause the tenant with the reason and spend no attempts
         # (docs/architecture.md#1-tenants).
-        own = isinstance(error, ServiceError)
+        own = isinstance(error, ServiceError | SecretsUnavailable)
         pausing = own or isinstance(error, Forbidden | AuthFailed)
+        if own:
+            log.warning("outbox.tenant_paused", tenant_id=str(batch[0].tenant_id), reason=message)
         async with self._sessionmaker.begin() as session:
             if pausing:
                 await tenant_service.pause_sending(

@@ -48,6 +48,24 @@ def dead_dependency(
     return None
 
 
+def awaited(
+    row: OutboxMessage,
+    known: Mapping[tuple[uuid.UUID, str, str], OutboxMessage],
+    landed: Callable[[OutboxMessage, str], bool],
+) -> tuple[str, bool]:
+    """What `row`, which cannot go yet, waits for ("resource:key"), and whether the service has received it:
+    the first dependency the outbox holds no row for (its record never arrived: a lost webhook), else the
+    first that has not landed."""
+    for dependency in row.depends_on:
+        resource, _, key = dependency.partition(":")
+        if (row.tenant_id, resource, key) not in known:
+            return dependency, False
+    for dependency in row.depends_on:
+        if not landed(row, dependency):
+            return dependency, True
+    return "a record it depends on", True
+
+
 def sendable(
     rows: Sequence[OutboxMessage], landed: Callable[[OutboxMessage, str], bool]
 ) -> set[tuple[object, str]]:

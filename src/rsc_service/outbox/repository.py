@@ -108,8 +108,9 @@ async def claim_candidates(
     """Due rows, at most `per_tenant` of each tenant, oldest due first; locked with SKIP LOCKED on PostgreSQL
     (SQLite's single writer needs no lock).
 
-    The cap is applied inside the query (a row number per tenant), before the limit: one tenant's backlog
-    never fills the claim while another's rows wait.
+    The cap is applied inside the query (a row number per tenant), before the limit, and the claim takes
+    each tenant's oldest row, then each one's second, and so on: however many tenants have backlogs as
+    large as the cap, a tenant with a few rows due gets them into this claim.
     """
     due = and_(OutboxMessage.state.in_(list(states)), OutboxMessage.next_attempt_at <= now)
     expired = and_(OutboxMessage.state == State.INFLIGHT, OutboxMessage.leased_until < now)
@@ -123,10 +124,11 @@ async def claim_candidates(
     capped = ranked.subquery()
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.id.in_(select(capped.c.id).where(capped.c.rank <= per_tenant)))
-        .order_by(*oldest_first)
+        .join(capped, capped.c.id == OutboxMessage.id)
+        .where(capped.c.rank <= per_tenant)
+        .order_by(capped.c.rank, *oldest_first)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(of=OutboxMessage, skip_locked=True)
     )
     return (await session.scalars(query)).all()
 
@@ -252,6 +254,36 @@ async def release_blocked(
         )
         waiting_on = {f"{resource}:{key}" for resource, key in rows.all()}
         released += len(waiting_on)
+    return released
+
+
+async def release_awaited(session: AsyncSession, *, rows: Sequence[OutboxMessage], now: datetime) -> int:
+    """Dead letters that gave up waiting for one of `rows` (records sent for the first time: they have
+    arrived at last) are due again, and in turn those that waited for them. Returns how many.
+
+    The dead letters of the claim's tenants that wait for anything are read first (few, from the (tenant,
+    state) index): the usual claim has nothing waiting on it and updates nothing."""
+    if not rows:
+        return 0
+    tenant_ids = sorted({row.tenant_id for row in rows})
+    awaited = await session.execute(
+        select(OutboxMessage.tenant_id, OutboxMessage.blocked_by)
+        .where(
+            OutboxMessage.tenant_id.in_(tenant_ids),
+            OutboxMessage.state == State.DEAD,
+            OutboxMessage.blocked_by.is_not(None),
+        )
+        .distinct()
+    )
+    waited_for: dict[uuid.UUID, set[str]] = {}
+    for tenant_id, ref in awaited.all():
+        if ref is not None:
+            waited_for.setdefault(tenant_id, set()).add(ref)
+    released = 0
+    for tenant_id, refs in waited_for.items():
+        arrived = {f"{row.resource}:{row.key}" for row in rows if row.tenant_id == tenant_id} & refs
+        if arrived:
+            released += await release_blocked(session, tenant_id=tenant_id, refs=arrived, now=now)
     return released
 
 

@@ -6,11 +6,12 @@ import random
 from datetime import datetime, timedelta
 
 from rsc_service.outbox.models import OutboxMessage
-from rsc_service.outbox.ops import State
+from rsc_service.outbox.ops import Op, State
 from rsc_service.outbox.policy import Backoff
 from rsc_service.outbox.sending import REPOST
 
 _ERROR_LIMIT = 2000
+WAITING = "waiting for "  # how the last error of a row waiting for another begins
 
 
 def _clip(message: str) -> str:
@@ -112,6 +113,65 @@ def blocked(row: OutboxMessage, *, now: datetime, by: OutboxMessage) -> None:
     row.last_error = _clip(f"waits for {parent}, a dead letter: {by.last_error or 'no reason recorded'}")
     row.lease_token = row.leased_until = None
     row.updated_at = now
+
+
+def unknown_resource(row: OutboxMessage, *, now: datetime) -> None:
+    """A row of a resource this release does not declare (a newer release owed it, then was rolled back):
+    nothing here can send it, so it is a dead letter at once, saying so, to replay after an upgrade."""
+    row.state = State.DEAD
+    row.last_error = _clip(
+        f"{row.resource} is not a resource this release knows (owed by a newer release?): "
+        "replay it once a release that knows it runs"
+    )
+    row.lease_token = row.leased_until = None
+    row.updated_at = now
+
+
+def waiting(
+    row: OutboxMessage, *, now: datetime, on: str, received: bool, until: datetime, backoff: Backoff
+) -> None:
+    """`row` waits for `on` ("resource:key") to land, spending no attempt, and says so. A record the service
+    never received (a lost webhook) is waited for at most `backoff.give_up_after`, counted in
+    `failing_since` like failures; then the row is a dead letter naming it (`blocked_by`), released when it
+    arrives (docs/architecture.md#11-retries-and-dead-letters). A record that has arrived needs no budget
+    here: it gives up on its own, and its dead letter then blocks `row`."""
+    row.next_attempt_at = until
+    if received:
+        wait_over(row)
+        _say_waiting(row, f"{WAITING}{on} to land")
+        return
+    row.failing_since = row.failing_since or now
+    if backoff.exhausted(row.failing_since, now=now):
+        hours = backoff.give_up_after.total_seconds() / 3600
+        row.state = State.DEAD
+        row.blocked_by = on
+        row.last_error = _clip(f"gave up after {hours:g} h {WAITING}{on}, which was never received")
+        row.lease_token = row.leased_until = None
+        row.updated_at = now
+        return
+    _say_waiting(row, f"{WAITING}{on}, which was never received")
+
+
+def wait_over(row: OutboxMessage) -> None:
+    """`row` may go: what it said while waiting is no longer so. With no attempt spent since it last landed,
+    `failing_since` can only be a wait's, which counts towards no later failures."""
+    if row.attempts == 0 and row.failing_since is not None:
+        row.failing_since = None
+    if row.last_error is not None and row.last_error.startswith(WAITING):
+        row.last_error = None
+
+
+def _say_waiting(row: OutboxMessage, message: str) -> None:
+    # A record with nothing built to send keeps the reason it was refused with: it is sent as refused, with
+    # that reason, once it may go.
+    refused = (
+        row.op is not Op.DELETE
+        and row.payload is None
+        and row.last_error is not None
+        and not row.last_error.startswith(WAITING)
+    )
+    if not refused:
+        row.last_error = _clip(message)
 
 
 def retry(
