@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
+import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 import pytest
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
-from rsc_service import scheduler
+from rsc_service import logs, scheduler
 from rsc_service.bootstrap import Service, build
 from rsc_service.context import AppContext, open_context
 from rsc_service.db import leases
 from rsc_service.db.leases import JobLease, JobRun, Replica
+from rsc_service.settings import Environment, LoggingSettings
 from tests import databases, processes
 from tests.conftest import FrozenClock, make_settings
 
@@ -82,6 +91,100 @@ class TestRunSingleton:
         assert run.outcome == "failed"
         assert run.error == "ValueError: ats unreachable"
         assert lease is not None and lease.expires_at is not None and lease.expires_at <= clock()
+
+
+def _runs_total(job: str, outcome: str) -> float:
+    """`rsc_job_runs_total{job,outcome}` as /metrics writes it."""
+    for family in text_string_to_metric_families(generate_latest().decode()):
+        for sample in family.samples:
+            if sample.name == "rsc_job_runs_total" and sample.labels == {"job": job, "outcome": outcome}:
+                return sample.value
+    return 0.0
+
+
+def _failures_logged(err: str) -> list[dict[str, Any]]:
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    return [line for line in lines if line["event"] == "jobs.failed"]
+
+
+@pytest.fixture
+def json_logs() -> None:
+    logs.configure_logging(LoggingSettings(format="json"), Environment.PRODUCTION)  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def _locked(url: str) -> AsyncIterator[None]:
+    """Another client holding the database (SQLite) or `job_runs` (PostgreSQL) exclusively: writes wait
+    until the busy timeout (SQLite) or the statement timeout (PostgreSQL) and fail."""
+    if not databases.is_postgres():
+        holder = sqlite3.connect(make_url(url).database or "", isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    connection = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(False))
+    try:
+        async with connection.transaction():
+            await connection.execute("LOCK TABLE job_runs IN ACCESS EXCLUSIVE MODE")
+            yield
+    finally:
+        await connection.close()
+
+
+class TestEveryRunCounts:
+    async def test_every_job_run_while_the_database_refuses_connections_counts_as_failed(
+        self, tmp_path: Path, json_logs: None, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        if databases.is_postgres():
+            url = "postgresql+asyncpg://postgres@127.0.0.1:1/test"  # nothing listens: refused
+        else:
+            url = f"sqlite+aiosqlite:///{tmp_path}/missing/dir/rsc.db"
+        before = {
+            job.name: (_runs_total(job.name, "failed"), _runs_total(job.name, "succeeded"))
+            for job in scheduler.JOBS
+        }
+        async with open_context(make_settings(url)) as ctx:
+            service = build(ctx)
+            for job in scheduler.JOBS:
+                # What each tick of the scheduler runs (Scheduler._tick).
+                if job.singleton:
+                    await scheduler.run_singleton(service, job, job.interval)
+                else:
+                    await scheduler.run_per_replica(service, job)
+
+        failed = _failures_logged(capsys.readouterr().err)
+        for job in scheduler.JOBS:
+            assert (_runs_total(job.name, "failed"), _runs_total(job.name, "succeeded")) == (
+                before[job.name][0] + 1,
+                before[job.name][1],
+            ), job.name
+        assert sorted(line["job"] for line in failed) == sorted(job.name for job in scheduler.JOBS)
+        assert all("Traceback" in line["exception"] for line in failed)
+
+    async def test_a_run_whose_end_cannot_be_recorded_counts_as_failed_and_raises_nothing(
+        self, fresh_database: FreshDatabase, json_logs: None, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        url = await fresh_database(True)
+        settings = make_settings(
+            url, database={"url": url, "statement_timeout_seconds": 1, "busy_timeout_ms": 1000}
+        )
+        name = "finish_probe"
+        before = (_runs_total(name, "failed"), _runs_total(name, "succeeded"))
+        async with open_context(settings) as ctx, AsyncExitStack() as stack:
+
+            async def the_database_goes_away(_service: Service) -> None:
+                await stack.enter_async_context(_locked(url))
+
+            job = scheduler.Job(name, the_database_goes_away, INTERVAL, singleton=True)
+            ran = await scheduler.run_singleton(build(ctx), job, INTERVAL)
+
+        assert ran
+        assert (_runs_total(name, "failed"), _runs_total(name, "succeeded")) == (before[0] + 1, before[1])
+        failed = _failures_logged(capsys.readouterr().err)
+        assert [(line["job"], line.get("stage")) for line in failed] == [(name, "finish")]
 
 
 class TestLeaseFencing:

@@ -227,7 +227,9 @@ def unhandled_response(path: str, exc: BaseException) -> JSONResponse:
 def database_unreachable(exc: BaseException) -> bool:
     """Whether `exc` says the database cannot be reached (down, refusing, a connection lost mid-use), as
     opposed to refusing a statement. Drivers raise plain OSError for a refused connection, and asyncpg its own
-    connection errors, which SQLAlchemy does not wrap."""
+    connection errors, which SQLAlchemy does not wrap; a statement that outlives asyncpg's `command_timeout`
+    (RSC_DATABASE__STATEMENT_TIMEOUT_SECONDS: the server stopped answering) raises the builtin TimeoutError,
+    an OSError, unwrapped too."""
     if isinstance(exc, OperationalError | InterfaceError | SqlAlchemyTimeout):
         return True
     if isinstance(exc, DBAPIError):

@@ -137,51 +137,82 @@ def _slack(interval: timedelta) -> timedelta:
 
 
 async def run_singleton(service: Service, job: Job, interval: timedelta) -> bool:
-    """Run `job` if this replica wins its lease for the current interval. True when it ran."""
+    """Run `job` if this replica wins its lease for the current interval. True when the job ran.
+
+    Every run ends in one outcome of `rsc_job_runs_total`, whatever fails: taking the lease (the database
+    down), the job, or recording its end and giving the lease back (the lease then runs out by itself). A
+    failure is logged as `jobs.failed`; a tick that does not win the lease is no run and counts nothing."""
     ctx = service.ctx
     ttl = timedelta(seconds=ctx.settings.scheduler.lease_ttl_seconds)
-    now = await ctx.db_now()
-    async with ctx.sessionmaker.begin() as session:
-        lease = await leases.acquire(
-            session,
-            name=job.name,
-            holder=ctx.holder,
-            now=now,
-            ttl=ttl,
-            interval=interval,
-            slack=_slack(interval),
-        )
-        run_id = (await leases.start_run(session, lease, now=now)).id if lease else None
+    try:
+        now = await ctx.db_now()
+        async with ctx.sessionmaker.begin() as session:
+            lease = await leases.acquire(
+                session,
+                name=job.name,
+                holder=ctx.holder,
+                now=now,
+                ttl=ttl,
+                interval=interval,
+                slack=_slack(interval),
+            )
+            run_id = (await leases.start_run(session, lease, now=now)).id if lease else None
+    except Exception:
+        metrics.JOB_RUNS.labels(job.name, "failed").inc()
+        log.exception("jobs.failed", job=job.name, stage="lease")
+        return False
     if lease is None or run_id is None:
         return False
     renewer = asyncio.create_task(_keep_renewed(service, lease, ttl))
-    outcome, error = "succeeded", None
+    outcome, error = "failed", "cancelled"  # unless the job returns or raises
     try:
         await job.run(service)
+        outcome, error = "succeeded", ""
     except Exception as exc:
-        outcome, error = "failed", f"{type(exc).__name__}: {exc}"
+        error = f"{type(exc).__name__}: {exc}"
         log.exception("jobs.failed", job=job.name, epoch=lease.epoch)
     finally:
         renewer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await renewer
-        now = await ctx.db_now()
-        async with ctx.sessionmaker.begin() as session:
-            await leases.finish_run(session, run_id, now=now, outcome=outcome, error=error)
-            await leases.release(session, lease, now=now)
-    metrics.JOB_RUNS.labels(job.name, outcome).inc()
+        try:
+            now = await ctx.db_now()
+            async with ctx.sessionmaker.begin() as session:
+                await leases.finish_run(session, run_id, now=now, outcome=outcome, error=error or None)
+                await leases.release(session, lease, now=now)
+        except Exception:
+            # The run's end is not recorded and its lease runs out by itself: the run did not complete.
+            if outcome == "succeeded":
+                log.exception("jobs.failed", job=job.name, epoch=lease.epoch, stage="finish")
+            else:
+                log.exception("jobs.finish_failed", job=job.name, epoch=lease.epoch)
+            outcome = "failed"
+        metrics.JOB_RUNS.labels(job.name, outcome).inc()
     return True
 
 
 async def _keep_renewed(service: Service, lease: leases.Lease, ttl: timedelta) -> None:
+    """Renew the lease every third of its TTL while the job runs; a renewal that fails (the database away
+    for a moment) is tried again at the next, and one refused (taken over) ends the renewals."""
     ctx = service.ctx
     while True:
         await asyncio.sleep(ttl.total_seconds() / 3)
-        now = await ctx.db_now()
-        async with ctx.sessionmaker.begin() as session:
-            if not await leases.renew(session, lease, now=now, ttl=ttl):
-                log.warning("jobs.lease_lost", job=lease.name, epoch=lease.epoch)
-                return
+        try:
+            now = await ctx.db_now()
+            async with ctx.sessionmaker.begin() as session:
+                renewed = await leases.renew(session, lease, now=now, ttl=ttl)
+        except Exception as error:
+            log.warning(
+                "jobs.lease_renew_failed",
+                job=lease.name,
+                epoch=lease.epoch,
+                error_type=type(error).__name__,
+                error=str(error),
+            )
+            continue
+        if not renewed:
+            log.warning("jobs.lease_lost", job=lease.name, epoch=lease.epoch)
+            return
 
 
 async def run_per_replica(service: Service, job: Job) -> None:
@@ -261,7 +292,16 @@ class Scheduler:
                 await loop
         self._loops.clear()
         self.shutdown()
-        released = await self.service.dispatcher.release_held()
+        # Bounded: with the database unanswering, statements fail after its statement timeout
+        # (RSC_DATABASE__STATEMENT_TIMEOUT_SECONDS) and the held rows' leases run out by themselves instead.
+        try:
+            async with asyncio.timeout(3 * self.ctx.settings.database.statement_timeout_seconds):
+                released = await self.service.dispatcher.release_held()
+        except Exception as error:
+            log.warning(
+                "scheduler.release_failed", error_type=type(error).__name__, error=str(error), exc_info=error
+            )
+            return
         if released:
             log.info("scheduler.released_leases", rows=released)
 

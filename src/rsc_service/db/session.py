@@ -69,12 +69,18 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
         )
         _sqlite_pragmas(engine, settings.busy_timeout_ms)
         return engine
+    # Client-side deadlines (docs/architecture.md#18-jobs-that-run-where): a server that accepts packets and
+    # never answers (a partition, a hung server) fails the statement, the connect or the wait for a pooled
+    # connection with a TimeoutError (a database unreachable: 503 with Retry-After) instead of hanging it.
+    timeout = settings.statement_timeout_seconds
     engine = create_async_engine(
         settings.url,
         echo=settings.echo,
         hide_parameters=True,
         pool_size=settings.pool_size,
         max_overflow=settings.pool_size,
+        pool_timeout=timeout,
+        connect_args={"command_timeout": timeout, "timeout": timeout},
         **_JSON,
     )
     _discard_closed(engine)

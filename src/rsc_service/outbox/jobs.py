@@ -18,14 +18,25 @@ log = structlog.get_logger()
 
 
 class DrainHealth:
-    """When the drain last went round. A drain that has not for `stalled_after` seconds is stalled (a send
-    hung, the database unanswering); one that is not running is dead."""
+    """When the drain last went round, and whether it keeps failing. A pass counts only once it completes:
+    a drain that has not completed one for `stalled_after` seconds (since it started, if it never has) is
+    stalled (a send hung, the database unanswering); one whose last `fail_after` attempts all failed is
+    failing; one that is not running is dead."""
 
-    def __init__(self, *, stalled_after: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        stalled_after: float,
+        fail_after: int = 3,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.stalled_after = stalled_after
+        self.fail_after = fail_after
         self._monotonic = monotonic
         self.running = False
         self.failing = False  # the last attempt to drain failed
+        self.failures = 0  # attempts failed in a row since the drain last went round
+        self.last_error: str | None = None  # the type of the last failure, for readiness
         self.restarts = 0
         self._last: float | None = None
         self._created = monotonic()
@@ -33,7 +44,17 @@ class DrainHealth:
         metrics.DRAIN_CYCLE_AGE.set_function(self._gauge)
 
     def beat(self) -> None:
+        """A pass completed."""
         self._last = self._monotonic()
+        self.failing = False
+        self.failures = 0
+
+    def failed(self, error: BaseException) -> None:
+        """An attempt to drain failed (and is to be restarted)."""
+        self.failing = True
+        self.failures += 1
+        self.restarts += 1
+        self.last_error = type(error).__name__
 
     def _gauge(self) -> float:
         """Seconds since the drain last went round, or since it was started if it never has."""
@@ -46,8 +67,10 @@ class DrainHealth:
         """Why this replica is not ready to drain, or None."""
         if not self.running:
             return "the outbox drain is not running"
-        age = self.age()
-        if age is not None and age > self.stalled_after:
+        if self.failures >= self.fail_after:
+            return f"the outbox drain has failed {self.failures} times in a row ({self.last_error})"
+        age = self._gauge()
+        if age > self.stalled_after:
             return f"the outbox drain has not gone round for {age:.0f} s"
         return None
 
@@ -74,14 +97,17 @@ async def supervise(
                 await drain_outbox(dispatcher, wake, stop, poll=poll, fill=fill, health=health)
             except Exception as error:
                 pause = min(pause * 2, max_restart_after) if health.failing else restart_after
-                health.failing = True
-                health.restarts += 1
+                health.failed(error)
                 metrics.DRAIN_RESTARTS.inc()
+                # The cause in full (type, message, traceback), through the log processors' redaction.
                 log.warning(
                     "outbox.drain_failed",
                     error_type=type(error).__name__,
+                    error=str(error),
+                    failures=health.failures,
                     restarts=health.restarts,
                     retry_in=pause,
+                    exc_info=error,
                 )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=pause)
@@ -101,8 +127,6 @@ async def drain_outbox(
     """Drain until `stop` is set; a failed drain raises (supervise() starts it again). A woken drain first
     lets a live batch fill for `fill` seconds (docs/architecture.md#13-latency: at most 200 ms)."""
     while not stop.is_set():
-        if health is not None:
-            health.beat()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.event.wait(), timeout=poll)
         if wake.event.is_set() and fill:
@@ -111,7 +135,6 @@ async def drain_outbox(
         while True:
             counts = await dispatcher.drain_once()
             if health is not None:
-                health.beat()
-                health.failing = False
+                health.beat()  # only a pass that completed counts as going round
             if counts.claimed == 0 and counts.sent == 0:
                 break

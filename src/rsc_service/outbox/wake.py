@@ -28,6 +28,7 @@ CHANNEL = "rsc_outbox"
 log = structlog.get_logger()
 Connect = Callable[[str], Awaitable[Any]]  # asyncpg.connect, or a stand-in
 _TOUCHED = "outbox_touched"  # session.info flag: this transaction wrote outbox rows
+_CLOSE_WITHIN = 1.0  # seconds a LISTEN connection's graceful close may take before its socket is aborted
 
 
 async def announce(session: AsyncSession, *, inserted: bool = False) -> None:
@@ -64,18 +65,29 @@ class Wake:
 
     @contextlib.asynccontextmanager
     async def listening(
-        self, engine: AsyncEngine, *, connect: Connect = asyncpg.connect, max_delay: float = 30.0
+        self,
+        engine: AsyncEngine,
+        *,
+        connect: Connect = asyncpg.connect,
+        max_delay: float = 30.0,
+        check_every: float = 15.0,
+        answer_within: float = 10.0,
     ) -> AsyncIterator[None]:
         """On PostgreSQL, other replicas' commits wake this one too (their NOTIFY is sent in the commit).
 
         The LISTEN connection is kept up beside the caller: a database that is down at start or goes away
-        later is retried with backoff, while the drain goes on polling; it never fails the caller.
+        later is retried with backoff, while the drain goes on polling; it never fails the caller. Every
+        `check_every` seconds the connection must answer a `SELECT 1` within `answer_within` seconds (as
+        must a connect): a connection whose server stopped answering without closing it (a partition, a
+        hung server) is dropped and made again, and `hearing` is False meanwhile.
         """
         if engine.dialect.name != "postgresql":
             yield
             return
         url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        keeper = asyncio.create_task(self._keep_listening(url, connect, max_delay), name="outbox-listen")
+        keeper = asyncio.create_task(
+            self._keep_listening(url, connect, max_delay, check_every, answer_within), name="outbox-listen"
+        )
         try:
             yield
         finally:
@@ -83,34 +95,44 @@ class Wake:
             with contextlib.suppress(asyncio.CancelledError):
                 await keeper
 
-    async def _keep_listening(self, url: str, connect: Connect, max_delay: float) -> None:
+    async def _keep_listening(
+        self, url: str, connect: Connect, max_delay: float, check_every: float, answer_within: float
+    ) -> None:
         delay = first_delay = min(1.0, max_delay)
         while True:
             try:
-                connection = await connect(url)
-            except Exception as error:  # down or refusing: polling carries the drain meanwhile
-                log.warning("outbox.listen_failed", error_type=type(error).__name__, retry_in=delay)
+                async with asyncio.timeout(answer_within):
+                    connection = await connect(url)
+            except Exception as error:  # down, refusing or unanswering: polling carries the drain meanwhile
+                log.warning(
+                    "outbox.listen_failed", error_type=type(error).__name__, error=str(error), retry_in=delay
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, max_delay)
                 continue
             lost = asyncio.Event()
             connection.add_termination_listener(functools.partial(_set, lost))
             try:
-                await connection.add_listener(CHANNEL, self._notified)
+                async with asyncio.timeout(answer_within):
+                    await connection.add_listener(CHANNEL, self._notified)
                 self.hearing = True
                 metrics.DRAIN_LISTENING.set(1)
                 delay = first_delay
                 self.event.set()  # what was committed while nobody listened is looked for now
-                await lost.wait()
-                log.warning("outbox.listen_lost")
+                reason = await _watch(connection, lost, check_every=check_every, answer_within=answer_within)
+                log.warning("outbox.listen_lost", reason=reason)
             except Exception as error:
-                log.warning("outbox.listen_failed", error_type=type(error).__name__, retry_in=delay)
+                log.warning(
+                    "outbox.listen_failed", error_type=type(error).__name__, error=str(error), retry_in=delay
+                )
                 await asyncio.sleep(delay)
             finally:
                 self.hearing = False
                 metrics.DRAIN_LISTENING.set(0)
+                # A server that answers takes the close at once; asyncpg aborts the socket when the close is
+                # cancelled (an unanswering server), so a lost connection or a shutdown never waits long.
                 with contextlib.suppress(Exception):
-                    await connection.close()
+                    await asyncio.wait_for(connection.close(), min(answer_within, _CLOSE_WITHIN))
 
     def _notified(self, *_: Any) -> None:
         self.event.set()
@@ -128,6 +150,20 @@ def _after_commit(session: Session) -> None:
     if isinstance(session, _WakingSession):
         for wake in list(session.wakes):
             wake.event.set()
+
+
+async def _watch(connection: Any, lost: asyncio.Event, *, check_every: float, answer_within: float) -> str:
+    """Wait until the LISTEN connection is closed or stops answering a cheap query; returns which."""
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(lost.wait(), timeout=check_every)
+        if lost.is_set():
+            return "closed"
+        try:
+            async with asyncio.timeout(answer_within):
+                await connection.fetchval("SELECT 1")
+        except Exception as error:
+            return f"no answer to a liveness check ({type(error).__name__})"
 
 
 def _set(event: asyncio.Event, *_: Any) -> None:
