@@ -108,6 +108,7 @@ class TestSyncHealth:
         assert (body["sending_paused"], body["paused_reason"]) == (True, "LinkedIn refused (403)")
         assert {q["group"]: q["records_left"] for q in body["quotas"]} == {
             "sync": 10_000,
+            "acls": 10_000,
             "prospect": None,
             "job_tasks": None,
         }

@@ -32,7 +32,10 @@ def checked_template(template: str | None, *, allow_insecure_local: bool) -> str
     if template is None:
         return None
     problem = None
-    parts = urlsplit(template)
+    try:
+        parts = urlsplit(template)
+    except ValueError:  # an unbalanced IPv6 bracket
+        parts = urlsplit("")
     schemes = {"https", "http"} if allow_insecure_local else {"https"}
     if parts.scheme not in schemes or not parts.netloc:
         problem = "must be an absolute " + " or ".join(sorted(schemes)) + " URL"

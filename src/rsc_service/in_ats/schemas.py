@@ -106,6 +106,10 @@ class InAtsSettingsRead(BaseModel):
 class InAtsSettingsUpdate(BaseModel):
     candidate_url_template: str | None = Field(
         max_length=500,
+        # Documented, not enforced here: operator.checked_template enforces it (https only unless
+        # RSC_ALLOW_INSECURE_LOCAL), naming which part is wrong: a host, then the one placeholder somewhere
+        # after it, and no other braces.
+        json_schema_extra={"pattern": r"^https?://[^/?#{}\[\]]+[/?#][^{}]*\{candidate_id\}[^{}]*$"},
         description="https URL with `{candidate_id}` where the ATS candidate id goes; null: the candidate's "
         "own `url` from the ATS",
         examples=["https://acme.ats.example/candidates/{candidate_id}"],

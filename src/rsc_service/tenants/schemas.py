@@ -15,11 +15,13 @@ ContractUrn = Annotated[str, StringConstraints(pattern=r"^urn:li:contract:\d+$")
 OrganizationUrn = Annotated[str, StringConstraints(pattern=r"^urn:li:organization:\d+$")]
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL cannot store a NUL in text
 AppUrn = Annotated[str, StringConstraints(pattern=r"^urn:li:developerApplication:\d+$")]
-# An absolute http(s) URL with a host and no credentials (urls.check_outbound also refuses http and non-public
-# hosts unless RSC_ALLOW_INSECURE_LOCAL is set); the pattern is what the schema and the service both enforce.
+# An absolute http(s) URL with a host, no credentials and a port of 1-65535 if any (urls.check_outbound also
+# refuses http and non-public hosts unless RSC_ALLOW_INSECURE_LOCAL is set); the pattern is what the schema
+# and the service both enforce.
+_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
 AtsBaseUrl = Annotated[
     str,
-    StringConstraints(max_length=500, pattern=r"^https?://[A-Za-z0-9._~-]+(:[0-9]{1,5})?(/[!-~]*)?$"),
+    StringConstraints(max_length=500, pattern=rf"^https?://[A-Za-z0-9._~-]+(:{_PORT})?(/[!-~]*)?$"),
 ]
 _ATS_BASE_URL = (
     "Base URL of this customer's ATS API: https (http only with RSC_ALLOW_INSECURE_LOCAL), a public host"
