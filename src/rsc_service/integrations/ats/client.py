@@ -26,8 +26,8 @@ from rsc_service.integrations.ats.errors import (
     AtsProtocolError,
     AtsRejected,
     AtsUnavailable,
-    refused_fields,
 )
+from rsc_service.integrations.refusals import refused_fields
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 Params = Mapping[str, str | int | bool | datetime | None]

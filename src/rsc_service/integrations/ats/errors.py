@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import ValidationError
-
 
 class AtsError(Exception):
     """Base of every error the ATS integration raises."""
@@ -51,14 +49,3 @@ class AtsProtocolError(AtsError):
 
 def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
-
-
-def refused_fields(error: ValidationError, *, most: int = 5) -> str:
-    """What a model refused, by field and reason, never with the values: an answer carries names, emails and
-    notes, and this text reaches logs and the outbox's last error."""
-    items = error.errors(include_url=False, include_input=False, include_context=False)
-    shown = "; ".join(
-        f"{'.'.join(str(part) for part in item['loc']) or '(the body)'}: {item['msg']}"
-        for item in items[:most]
-    )
-    return f"{len(items)} invalid field(s): {shown}" + ("; …" if len(items) > most else "")

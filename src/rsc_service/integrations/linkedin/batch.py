@@ -9,7 +9,8 @@ from typing import Final, Generic, TypeVar
 from pydantic import ValidationError
 
 from rsc_service.integrations.linkedin import restli
-from rsc_service.integrations.linkedin.errors import Category, EntityError, refused_fields
+from rsc_service.integrations.linkedin.errors import Category, EntityError
+from rsc_service.integrations.refusals import refused_fields
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

@@ -13,7 +13,6 @@ from types import MappingProxyType
 from typing import ClassVar, Final
 
 import httpx
-from pydantic import ValidationError
 
 
 class Category(StrEnum):
@@ -226,14 +225,3 @@ def _json_or_none(response: httpx.Response) -> object:
         return json.loads(response.content) if response.content else None
     except ValueError:
         return None
-
-
-def refused_fields(error: ValidationError, *, most: int = 5) -> str:
-    """What a model refused, by field and reason, never with the values: an answer carries names, emails and
-    notes, and this text reaches logs and the outbox's last error."""
-    items = error.errors(include_url=False, include_input=False, include_context=False)
-    shown = "; ".join(
-        f"{'.'.join(str(part) for part in item['loc']) or '(the body)'}: {item['msg']}"
-        for item in items[:most]
-    )
-    return f"{len(items)} invalid field(s): {shown}" + ("; …" if len(items) > most else "")

@@ -16,6 +16,7 @@ from rsc_service.integrations.linkedin import batch, errors, restli
 from rsc_service.integrations.linkedin.batch import BatchResult
 from rsc_service.integrations.linkedin.throttle import Throttle
 from rsc_service.integrations.linkedin.wire import Page
+from rsc_service.integrations.refusals import refused_fields
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -182,4 +183,4 @@ def read_model(model: type[M], body: object, path: str) -> M:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        raise errors.Retriable(f"unreadable answer from {path}: {errors.refused_fields(exc)}") from None
+        raise errors.Retriable(f"unreadable answer from {path}: {refused_fields(exc)}") from None
