@@ -7,13 +7,18 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
+from sqlalchemy import insert
+
 from rsc_service.context import AppContext
 from rsc_service.integrations.linkedin import LinkedInApp
+from rsc_service.outbox import repository
 from rsc_service.outbox.dispatcher import Counts, Dispatcher, DispatchSettings
+from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Op, State
 from rsc_service.outbox.sending import Item, Send, Sent, Target
 from rsc_service.tenants.apps import TenantApp
 from tests.conftest import FrozenClock
+from tests.factories import make_tenant
 
 
 class ParentsAndChildren:
@@ -21,6 +26,9 @@ class ParentsAndChildren:
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
+
+    def knows(self, resource: str) -> bool:
+        return resource in ("parents", "children")
 
     def tier(self, resource: str) -> int:
         return {"parents": 0, "children": 1}[resource]
@@ -76,3 +84,22 @@ def row(tenant_id: uuid.UUID, resource: str, key: str, now: datetime, **values: 
         "updated_at": now,
         **values,
     }
+
+
+async def owing(ctx: AppContext, clock: FrozenClock, rows: Sequence[tuple[str, str, list[str]]]) -> uuid.UUID:
+    """A new tenant owing `rows` ((resource, key, what it depends on)), all due now; its id."""
+    async with ctx.sessionmaker.begin() as session:
+        tenant = (await make_tenant(session, ctx)).tenant
+        await session.execute(
+            insert(OutboxMessage),
+            [row(tenant.id, resource, key, clock(), depends_on=deps) for resource, key, deps in rows],
+        )
+    return tenant.id
+
+
+async def messages(ctx: AppContext, tenant_id: uuid.UUID) -> dict[str, OutboxMessage]:
+    """The tenant's outbox rows by key, as stored now."""
+    async with ctx.sessionmaker() as session:
+        return {
+            message.key: message for message in await repository.list_messages(session, tenant_id=tenant_id)
+        }

@@ -34,7 +34,7 @@ from rsc_service import crypto
 from rsc_service.ats_webhooks import service
 from rsc_service.ats_webhooks.service import Delivery
 from rsc_service.context import AppContext
-from rsc_service.errors import NotFound, ServiceUnavailable, database_unreachable
+from rsc_service.errors import NotFound, ServiceUnavailable, database_unreachable, sqlstate
 from rsc_service.push.registry import RESOURCES, Registry
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Stage
@@ -327,8 +327,7 @@ def _retryable(error: DBAPIError) -> bool:
     if isinstance(error, IntegrityError) or error.connection_invalidated:
         # The connection was lost (the server restarted or closed it): the pool replaces it.
         return True
-    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
-    return code in {"40001", "40P01"}  # serialization_failure, deadlock_detected
+    return sqlstate(error) in {"40001", "40P01"}  # serialization_failure, deadlock_detected
 
 
 class Intake:

@@ -43,10 +43,9 @@ def _not_found() -> NotFound:
 
 
 async def _callback_tenant(tenant_key: str, ctx: Ctx) -> CallbackTenant:
-    if not tenant_service.could_be_key(tenant_key):  # a NUL or an over-long key: no read, no 500
-        raise _not_found()
     async with ctx.sessionmaker() as session:
-        # find_by_keys reads the tenant row alone (by its unique key), without contracts.
+        # find_by_keys reads the tenant row alone (by its unique key), without contracts; a key that cannot
+        # be one (a NUL, too long) is found without a read.
         found = await tenant_service.find_by_keys(session, [tenant_key])
     tenant = found[0] if found else None
     if tenant is None or tenant.linkedin_client_secret_enc is None:

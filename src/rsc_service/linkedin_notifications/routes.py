@@ -3,9 +3,7 @@ own it and posts its notifications (docs/onboarding.md#notifications)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from rsc_service.errors import problem_responses
 from rsc_service.linkedin_notifications import service
@@ -25,14 +23,7 @@ router = APIRouter(prefix="/v1/linkedin/notifications", tags=["linkedin-notifica
 )
 async def answer_challenge(
     tenant: ChallengedTenant,
-    challenge_code: Annotated[
-        str,
-        Query(
-            alias="challengeCode",
-            pattern=signing.CHALLENGE_CODE,
-            description="A UUID, as LinkedIn sends; any other code is refused (422), never signed",
-        ),
-    ],
+    challenge_code: signing.ChallengeCode,
 ) -> ChallengeAnswer:
     return ChallengeAnswer(
         challenge_code=challenge_code,

@@ -196,7 +196,8 @@ class Dispatcher:
                 per_tenant=self.settings.per_tenant,
                 skip_tenants=paused,
             )
-            due, unknown = self._unknown(due)
+            unknown = [row for row in due if not self._routes.knows(row.resource)]
+            due = [row for row in due if self._routes.knows(row.resource)]
             for row in unknown:  # nothing here could send it: a dead letter to replay after an upgrade
                 settling.unknown_resource(row, now=now)
             refs = [tuple(d.split(":", 1)) for row in due for d in row.depends_on]
@@ -236,19 +237,6 @@ class Dispatcher:
             log.warning("outbox.unknown_resource", resource=resource, rows=rows)
             self._report(resource, Counts(dead=rows))
         return ready, waiting, len(unknown)
-
-    def _unknown(self, rows: Sequence[OutboxMessage]) -> tuple[list[OutboxMessage], list[OutboxMessage]]:
-        """`rows` split into those of resources this release declares and those of any other (a newer
-        release's, left behind by a rollback)."""
-        known: dict[str, bool] = {}
-        for resource in {row.resource for row in rows}:
-            try:
-                self._routes.tier(resource)
-            except (LookupError, ValueError):
-                known[resource] = False
-            else:
-                known[resource] = True
-        return [row for row in rows if known[row.resource]], [row for row in rows if not known[row.resource]]
 
     @staticmethod
     def _landed(

@@ -34,7 +34,6 @@ class DrainHealth:
         self.fail_after = fail_after
         self._monotonic = monotonic
         self.running = False
-        self.failing = False  # the last attempt to drain failed
         self.failures = 0  # attempts failed in a row since the drain last went round
         self.last_error: str | None = None  # the type of the last failure, for readiness
         self.restarts = 0
@@ -46,15 +45,18 @@ class DrainHealth:
     def beat(self) -> None:
         """A pass completed."""
         self._last = self._monotonic()
-        self.failing = False
         self.failures = 0
 
     def failed(self, error: BaseException) -> None:
         """An attempt to drain failed (and is to be restarted)."""
-        self.failing = True
         self.failures += 1
         self.restarts += 1
         self.last_error = type(error).__name__
+
+    @property
+    def failing(self) -> bool:
+        """The last attempt to drain failed."""
+        return self.failures > 0
 
     def _gauge(self) -> float:
         """Seconds since the drain last went round, or since it was started if it never has."""
@@ -90,7 +92,7 @@ async def supervise(
     started again after a growing pause; the pause resets once it goes round again."""
     health.running = True
     pause = restart_after
-    health.failing = False
+    health.failures = 0
     try:
         while not stop.is_set():
             try:

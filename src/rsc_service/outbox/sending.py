@@ -40,6 +40,10 @@ Send = Callable[[Target, Sequence[Item]], Awaitable[Sent]]
 class Routes(Protocol):
     """What the dispatcher needs to know of the resources it sends (push/registry.py declares them)."""
 
+    def knows(self, resource: str) -> bool:
+        """Whether this release declares `resource` (a newer one's rows may be left behind by a rollback)."""
+        ...
+
     def sender(self, resource: str) -> Send: ...
 
     def tier(self, resource: str) -> int:

@@ -58,14 +58,7 @@ def _partner_secret(ctx: Ctx) -> str:
 )
 async def answer_job_challenge(
     ctx: Ctx,
-    challenge_code: Annotated[
-        str,
-        Query(
-            alias="challengeCode",
-            pattern=signing.CHALLENGE_CODE,
-            description="A UUID, as LinkedIn sends; any other code is refused (422), never signed",
-        ),
-    ],
+    challenge_code: signing.ChallengeCode,
     application_id: Annotated[str | None, Query(alias="applicationId", max_length=40)] = None,
 ) -> JobChallengeAnswer:
     return JobChallengeAnswer(

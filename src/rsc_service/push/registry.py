@@ -41,6 +41,9 @@ class Registry:
 
     # ---- what the outbox's dispatcher asks (outbox.sending.Routes) ----
 
+    def knows(self, resource: str) -> bool:
+        return resource in self._by_name
+
     def sender(self, resource: str) -> Send:
         return self[resource].send
 

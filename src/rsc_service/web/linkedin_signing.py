@@ -8,6 +8,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from typing import Annotated
+
+from fastapi import Query
 
 SIGNATURE_HEADER = "X-LI-Signature"
 _SIGNED_PREFIX = b"hmacsha256="
@@ -16,6 +19,15 @@ _SIGNED_PREFIX = b"hmacsha256="
 # ("hmacsha256=" + a body) would sign a forged notification for anyone who asked.
 CHALLENGE_CODE = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
 _CHALLENGE_CODE = re.compile(CHALLENGE_CODE)
+# The challenge's query parameter, as both webhooks declare it: any other code is a 422 naming it.
+ChallengeCode = Annotated[
+    str,
+    Query(
+        alias="challengeCode",
+        pattern=CHALLENGE_CODE,
+        description="A UUID, as LinkedIn sends; any other code is refused (422), never signed",
+    ),
+]
 
 
 def _hex_hmac(secret: str, message: bytes) -> str:
