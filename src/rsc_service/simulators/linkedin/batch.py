@@ -66,9 +66,7 @@ class Batch:
         contexts = {self.res.context(k) for k in keys}
         for context in sorted(c or "" for c in contexts):
             self.call.check_context(context, self.res.name, self.res.gated)
-        self.call.world.throttle.charge(
-            self.res.group, self.call.caller.app.client_id, len(keys), self.call.world.now()
-        )
+        self.call.charge(self.res.group, len(keys))
 
     def _entities(self, keys: list[Key]) -> dict[Key, Any]:
         body = self.call.json_body()

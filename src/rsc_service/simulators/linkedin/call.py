@@ -37,6 +37,11 @@ class Call:
     def now_ms(self) -> int:
         return self.world.clock.now_ms()
 
+    def charge(self, group: str | None, records: int = 1) -> None:
+        """Count this request (and its records) against the caller's budget of `group` (None: no budget); 429
+        past it."""
+        self.world.throttle.charge(group, self.caller.app.client_id, records, self.world.now())
+
     def json_body(self) -> Any:
         if not self.raw_body.strip():
             raise RestliError(400, "Request body is required")

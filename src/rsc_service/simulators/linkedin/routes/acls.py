@@ -50,7 +50,7 @@ def _criteria(collection: str, filters: tuple[str, ...]) -> Any:
     def find(call: Call) -> list[dict[str, Any]]:
         wanted = {name: value for name in filters if (value := call.query.get(name)) is not None}
         call.check_context(wanted.get("integrationContext"), collection)
-        call.world.throttle.charge(ACL_GROUP, call.caller.app.client_id, 1, call.world.now())
+        call.charge(ACL_GROUP)
         return [dict(key) for key, _ in call.world.collection(collection).where(**wanted)]
 
     return find

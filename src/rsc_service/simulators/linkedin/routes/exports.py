@@ -46,7 +46,7 @@ async def exported_candidates(call: Call) -> Response:
         raise RestliError(400, "exportedCandidates supports the finder q=request")
     # /v2 and /rest each have a daily budget of their own (docs/linkedin.md#throttles).
     group = "rest/exportedCandidates" if call.versioned else "exportedCandidates"
-    call.world.throttle.charge(group, call.caller.app.client_id, 1, call.world.now())
+    call.charge(group)
     export = call.world.exports.get(call.query.get("requestId") or "")
     elements = []
     if export is not None and call.owns(export.organization):
@@ -58,9 +58,7 @@ async def exported_candidates(call: Call) -> Response:
 @routes.add("rest", "atsPurgedExportedCandidates")
 async def purged_exported_candidates(call: Call) -> Response:
     """Exported candidates whose LinkedIn profile was closed since the export."""
-    call.world.throttle.charge(
-        "rest/atsPurgedExportedCandidates", call.caller.app.client_id, 1, call.world.now()
-    )
+    call.charge("rest/atsPurgedExportedCandidates")
     organization = call.caller.app.organization
     elements = [
         {

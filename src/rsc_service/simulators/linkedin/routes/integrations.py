@@ -50,7 +50,7 @@ def _name_integration(call: Call, key: Key, record: dict[str, Any]) -> list[str]
 
 def _requests(call: Call) -> list[dict[str, Any]]:
     group = "rest/integrations" if call.versioned else "atsIntegrations"
-    call.world.throttle.charge(group, call.caller.app.client_id, 1, call.world.now())
+    call.charge(group)
     request = call.world.status_requests.get(call.query.get("requestId") or "")
     if request is None:
         return []

@@ -63,9 +63,7 @@ async def job_postings(call: Call) -> Response:
         call.check_context(context, "simpleJobPostings")
     # Job posts have a budget of their own, not the sync group's; its size is not published, so none is
     # enforced by default (docs/linkedin.md#throttles).
-    call.world.throttle.charge(
-        "simpleJobPostings", call.caller.app.client_id, len(elements), call.world.now()
-    )
+    call.charge("simpleJobPostings", len(elements))
     answers = [_answer(call, element) for element in elements]
     settle_tasks(call.world)
     return JSONResponse({"elements": answers})
@@ -81,7 +79,7 @@ async def job_posting_tasks(call: Call) -> Response:
             400, f"Too many entities in a batch: {len(ids)} (maximum {call.world.config.batch_max})"
         )
     # Task reads have a daily budget of their own (docs/linkedin.md#throttles).
-    call.world.throttle.charge("simpleJobPostingTasks", call.caller.app.client_id, len(ids), call.world.now())
+    call.charge("simpleJobPostingTasks", len(ids))
     results: dict[str, Any] = {}
     errors: dict[str, Any] = {}
     statuses: dict[str, int] = {}

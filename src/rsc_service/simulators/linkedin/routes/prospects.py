@@ -88,7 +88,7 @@ async def seats(call: Call) -> Response:
         raise RestliError(400, "seats supports the finder q=seatsByAttributes")
     contracts = _contracts(call, "contracts")
     active = call.query.get("active")
-    call.world.throttle.charge(PROSPECT_GROUP, call.caller.app.client_id, 1, call.world.now())
+    call.charge(PROSPECT_GROUP)
     found = [s for s in call.world.seats.values() if s.contract in contracts]
     if active is not None:
         found = [s for s in found if (s.state == "ACTIVE") == (active.lower() == "true")]
@@ -104,7 +104,7 @@ async def seats_v2(call: Call) -> Response:
         raise RestliError(400, "The start parameter is required")
     contracts = _contracts(call, "contracts")
     states = set(call.query.values("states"))
-    call.world.throttle.charge(PROSPECT_GROUP, call.caller.app.client_id, 1, call.world.now())
+    call.charge(PROSPECT_GROUP)
     found = [
         s for s in call.world.seats.values() if s.contract in contracts and (not states or s.state in states)
     ]
@@ -137,7 +137,7 @@ async def conversation_events(call: Call) -> Response:
         raise RestliError(
             400, f"The time range must not be longer than {call.world.config.conversation_window_hours} hours"
         )
-    call.world.throttle.charge(PROSPECT_GROUP, call.caller.app.client_id, 1, call.world.now())
+    call.charge(PROSPECT_GROUP)
     events = [
         {
             "id": e.event_id,
@@ -168,7 +168,7 @@ async def mail_stubs(call: Call) -> Response:
     owners = _seat_urn_ids(call, "owners")
     start = _ms(call, call.query.get("createdDateStart"), "createdDateStart")
     end = _ms(call, call.query.get("createdDateEnd"), "createdDateEnd")
-    call.world.throttle.charge(PROSPECT_GROUP, call.caller.app.client_id, 1, call.world.now())
+    call.charge(PROSPECT_GROUP)
     found = [
         s
         for s in call.world.mail_stubs
@@ -209,7 +209,7 @@ async def prospect_notes(call: Call) -> Response:
         raise RestliError(
             400, f"The window must not be longer than {call.world.config.prospect_notes_window_hours} hours"
         )
-    call.world.throttle.charge(PROSPECT_GROUP, call.caller.app.client_id, 1, call.world.now())
+    call.charge(PROSPECT_GROUP)
     found = [
         n
         for n in call.world.prospect_notes.values()
