@@ -102,6 +102,15 @@ async def drain(dispatcher: Dispatcher, clock: FrozenClock, *, rounds: int = 10)
     return total
 
 
+async def choose_availability(client: httpx.AsyncClient, ats: Ats, availability: str) -> httpx.Response:
+    """The ATS sets the customer's choice of job availability (RSC-102)."""
+    return await client.put(
+        "/v1/integration/job-availability",
+        json={"job_availability": availability},
+        headers={"Authorization": f"Bearer {ats.api_key}"},
+    )
+
+
 async def assert_all_done(ctx: AppContext) -> None:
     """Every outbox row has landed: nothing pending, waiting, retrying or dead."""
     rows = await outbox_rows(ctx)

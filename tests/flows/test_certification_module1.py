@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from rsc_service.outbox.dispatcher import Dispatcher
 from tests.conftest import FrozenClock
 from tests.factories import Ats, job
-from tests.flows.conftest import drain, linkedin_world
+from tests.flows.conftest import choose_availability, drain, linkedin_world
 
 
 def _availability(sim: FastAPI) -> dict[str, str]:
@@ -36,9 +36,7 @@ class TestModule1JobAvailability:
         status = await client.get("/v1/integration", headers=auth)
         assert status.json()["job_availability"] == "PRIVATE_TO_ATS_INTEGRATION"
 
-        chosen = await client.put(
-            "/v1/integration/job-availability", json={"job_availability": "PUBLIC"}, headers=auth
-        )
+        chosen = await choose_availability(client, ats, "PUBLIC")
         await drain(dispatcher, clock)
 
         assert chosen.status_code == 200, chosen.text
@@ -51,10 +49,6 @@ class TestModule1JobAvailability:
         assert by_job == {"job_pub": "PUBLIC", "job_private": "PRIVATE_TO_ATS_INTEGRATION"}
 
     async def test_rsc_102_an_unknown_choice_is_refused(self, ats: Ats, client: httpx.AsyncClient) -> None:
-        refused = await client.put(
-            "/v1/integration/job-availability",
-            json={"job_availability": "PRIVATE"},
-            headers={"Authorization": f"Bearer {ats.api_key}"},
-        )
+        refused = await choose_availability(client, ats, "PRIVATE")
         assert refused.status_code == 422
         assert refused.json()["errors"][0]["field"] == "body.job_availability"

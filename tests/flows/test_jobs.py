@@ -5,6 +5,7 @@ again (docs/linkedin.md#jobs)."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -16,7 +17,7 @@ from rsc_service.outbox.dispatcher import Dispatcher
 from rsc_service.simulators.linkedin.config import SimConfig
 from tests.conftest import FrozenClock
 from tests.factories import Ats, job, tombstone
-from tests.flows.conftest import drain, linkedin_world, outbox_rows
+from tests.flows.conftest import choose_availability, drain, linkedin_world, outbox_rows
 
 ORG = "urn:li:organization:1001"
 
@@ -78,118 +79,100 @@ class TestOperations:
 PUBLIC, PRIVATE = "PUBLIC", "PRIVATE_TO_ATS_INTEGRATION"
 
 
+@dataclass
+class Jobs:
+    """The ATS posting jobs and the customer choosing their availability, each step drained to LinkedIn."""
+
+    ats: Ats
+    client: httpx.AsyncClient
+    dispatcher: Dispatcher
+    sim: FastAPI
+    clock: FrozenClock
+
+    async def choose(self, availability: str) -> None:
+        chosen = await choose_availability(self.client, self.ats, availability)
+        assert chosen.status_code == 200, chosen.text
+        await drain(self.dispatcher, self.clock, rounds=30)
+
+    async def send(self, event: str, record: dict[str, Any]) -> None:
+        await self.ats.send(event, record)
+        await drain(self.dispatcher, self.clock, rounds=30)
+
+    def operations(self, job_id: str = "job_1") -> list[tuple[str, str, str]]:
+        """(operation, state, availability) of each post LinkedIn applied to the job, oldest first."""
+        return [
+            (post["jobPostingOperationType"], post["state"], post["availability"])
+            for post in _posts(self.sim, job_id)
+        ]
+
+
+@pytest.fixture
+def jobs(
+    ats: Ats, client: httpx.AsyncClient, dispatcher: Dispatcher, linkedin_sim: FastAPI, clock: FrozenClock
+) -> Jobs:
+    return Jobs(ats, client, dispatcher, linkedin_sim, clock)
+
+
 class TestAvailabilityChanges:
     """LinkedIn's update page: an UPDATE may not move a basic job from PUBLIC to PRIVATE_TO_ATS_INTEGRATION;
     the job is closed, then posted again. The other direction goes the same way (docs/linkedin.md#jobs)."""
 
-    @staticmethod
-    async def choose(client: httpx.AsyncClient, ats: Ats, availability: str) -> None:
-        chosen = await client.put(
-            "/v1/integration/job-availability",
-            json={"job_availability": availability},
-            headers={"Authorization": f"Bearer {ats.api_key}"},
-        )
-        assert chosen.status_code == 200, chosen.text
-
-    @staticmethod
-    def operations(sim: FastAPI) -> list[tuple[str, str, str]]:
-        return [
-            (post["jobPostingOperationType"], post["state"], post["availability"]) for post in _posts(sim)
-        ]
-
     async def test_a_public_job_the_ats_makes_private_is_closed_then_posted_again(
-        self,
-        ats: Ats,
-        client: httpx.AsyncClient,
-        dispatcher: Dispatcher,
-        linkedin_sim: FastAPI,
-        clock: FrozenClock,
-        ctx_li: AppContext,
+        self, jobs: Jobs, ctx_li: AppContext
     ) -> None:
-        await self.choose(client, ats, PUBLIC)
-        await ats.send("job.created", job())
-        await drain(dispatcher, clock)
+        await jobs.choose(PUBLIC)
+        await jobs.send("job.created", job())
 
-        await ats.send("job.updated", job(version=2, privacy="private", title="Staff Engineer"))
-        await drain(dispatcher, clock, rounds=30)
+        await jobs.send("job.updated", job(version=2, privacy="private", title="Staff Engineer"))
 
-        assert self.operations(linkedin_sim) == [
+        assert jobs.operations() == [
             ("CREATE", "LISTED", PUBLIC),
             ("CLOSE", "CLOSED", PUBLIC),  # closed as LinkedIn holds it: the close changes nothing else
             ("CREATE", "LISTED", PRIVATE),
         ]
-        assert _posts(linkedin_sim)[-1]["title"] == "Staff Engineer"
-        assert not [t.failure for t in linkedin_world(linkedin_sim).tasks.values() if t.failure]
+        assert _posts(jobs.sim)[-1]["title"] == "Staff Engineer"
+        assert not [t.failure for t in linkedin_world(jobs.sim).tasks.values() if t.failure]
         row = (await outbox_rows(ctx_li))[("simpleJobPostings", "job_1")]
         assert (row.state, row.held, row.held_after_task, row.last_error) == ("done", PRIVATE, None, None)
 
-        await ats.send("job.updated", job(version=3, privacy="private", title="Principal Engineer"))
-        await drain(dispatcher, clock, rounds=30)
-        assert self.operations(linkedin_sim)[-1] == ("UPDATE", "LISTED", PRIVATE)  # a plain update again
+        await jobs.send("job.updated", job(version=3, privacy="private", title="Principal Engineer"))
+        assert jobs.operations()[-1] == ("UPDATE", "LISTED", PRIVATE)  # a plain update again
 
-    async def test_the_customer_switching_every_job_back_to_private(
-        self,
-        ats: Ats,
-        client: httpx.AsyncClient,
-        dispatcher: Dispatcher,
-        linkedin_sim: FastAPI,
-        clock: FrozenClock,
-    ) -> None:
-        await self.choose(client, ats, PUBLIC)
-        await ats.send("job.created", job())
-        await ats.send("job.created", job("job_2", privacy="private"))
-        await drain(dispatcher, clock)
+    async def test_the_customer_switching_every_job_back_to_private(self, jobs: Jobs) -> None:
+        await jobs.choose(PUBLIC)
+        await jobs.send("job.created", job())
+        await jobs.send("job.created", job("job_2", privacy="private"))
 
-        await self.choose(client, ats, PRIVATE)
-        await drain(dispatcher, clock, rounds=30)
+        await jobs.choose(PRIVATE)
 
-        jobs = {post["externalJobPostingId"]: post for post in linkedin_world(linkedin_sim).jobs.values()}
-        assert {(job_id, post["state"], post["availability"]) for job_id, post in jobs.items()} == {
+        posted = {post["externalJobPostingId"]: post for post in linkedin_world(jobs.sim).jobs.values()}
+        assert {(job_id, post["state"], post["availability"]) for job_id, post in posted.items()} == {
             ("job_1", "LISTED", PRIVATE),
             ("job_2", "LISTED", PRIVATE),
         }
-        assert [op for op, _, _ in self.operations(linkedin_sim)] == ["CREATE", "CLOSE", "CREATE"]
+        assert [op for op, _, _ in jobs.operations()] == ["CREATE", "CLOSE", "CREATE"]
         # The job that was private all along is not closed: its payload did not change, so nothing is owed.
-        assert [p["jobPostingOperationType"] for p in _posts(linkedin_sim, "job_2")] == ["CREATE"]
+        assert [op for op, _, _ in jobs.operations("job_2")] == ["CREATE"]
 
-    async def test_a_private_job_made_public_goes_the_same_way(
-        self,
-        ats: Ats,
-        client: httpx.AsyncClient,
-        dispatcher: Dispatcher,
-        linkedin_sim: FastAPI,
-        clock: FrozenClock,
-    ) -> None:
-        await ats.send("job.created", job())
-        await drain(dispatcher, clock)
+    async def test_a_private_job_made_public_goes_the_same_way(self, jobs: Jobs) -> None:
+        await jobs.send("job.created", job())
 
-        await self.choose(client, ats, PUBLIC)
-        await drain(dispatcher, clock, rounds=30)
+        await jobs.choose(PUBLIC)
 
-        assert self.operations(linkedin_sim) == [
+        assert jobs.operations() == [
             ("CREATE", "LISTED", PRIVATE),
             ("CLOSE", "CLOSED", PRIVATE),
             ("CREATE", "LISTED", PUBLIC),
         ]
 
-    async def test_a_job_closed_while_made_private_is_closed_as_linkedin_holds_it(
-        self,
-        ats: Ats,
-        client: httpx.AsyncClient,
-        dispatcher: Dispatcher,
-        linkedin_sim: FastAPI,
-        clock: FrozenClock,
-    ) -> None:
-        await self.choose(client, ats, PUBLIC)
-        await ats.send("job.created", job())
-        await drain(dispatcher, clock)
+    async def test_a_job_closed_while_made_private_is_closed_as_linkedin_holds_it(self, jobs: Jobs) -> None:
+        await jobs.choose(PUBLIC)
+        await jobs.send("job.created", job())
 
-        await ats.send("job.updated", job(version=2, privacy="private", status="closed"))
-        await drain(dispatcher, clock, rounds=30)
-        await ats.send("job.updated", job(version=3, privacy="private", status="open"))
-        await drain(dispatcher, clock, rounds=30)
+        await jobs.send("job.updated", job(version=2, privacy="private", status="closed"))
+        await jobs.send("job.updated", job(version=3, privacy="private", status="open"))
 
-        assert self.operations(linkedin_sim) == [
+        assert jobs.operations() == [
             ("CREATE", "LISTED", PUBLIC),
             ("CLOSE", "CLOSED", PUBLIC),
             # Reopened private: what LinkedIn holds is public, so the job is closed again, then posted again.

@@ -3,6 +3,8 @@ letter at once, saying so, while the rest of its claim lands; replayed after an 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import FastAPI
 from sqlalchemy import insert
 
@@ -12,16 +14,15 @@ from rsc_service.integrations.linkedin import wire as li
 from rsc_service.outbox import dead_letters
 from rsc_service.outbox.dispatcher import Dispatcher, DispatchSettings
 from rsc_service.outbox.models import OutboxMessage
-from rsc_service.outbox.ops import Intent, Op, State
-from rsc_service.push import sending
-from rsc_service.push.candidates import candidate_key
+from rsc_service.outbox.ops import Intent
 from rsc_service.push.fields import PushContext, Source
 from rsc_service.push.registry import RESOURCES
-from rsc_service.push.resource import Resource
 from rsc_service.tenants import service as tenant_service
 from tests.conftest import FrozenClock
 from tests.factories import Ats, candidate
 from tests.flows.conftest import drain, linkedin_world, outbox_rows
+from tests.flows.test_declared_resource import MANUAL_MATCHES
+from tests.outbox import fakes
 
 ORG = "urn:li:organization:1001"
 MEMBER = "urn:li:person:m1005"
@@ -32,15 +33,7 @@ def _builds_nothing(source: Source, ctx: PushContext) -> list[Intent]:
 
 
 # What the newer release declared: the manual match of a candidate, as its own partial update.
-RETIRED = Resource(
-    name="atsRetiredResource",
-    tier=2,
-    kind="candidate",
-    build=_builds_nothing,
-    send=sending.partial_update(
-        candidate_key, lambda key: key.ats_candidate_id, lambda app: app.patch_candidates
-    ),
-)
+RETIRED = replace(MANUAL_MATCHES, name="atsRetiredResource", build=_builds_nothing)
 
 
 class TestAnUnknownResource:
@@ -53,22 +46,14 @@ class TestAnUnknownResource:
             tenant = await tenant_service.get_by_key(session, ats.tenant_key)
             await session.execute(
                 insert(OutboxMessage),
-                {
-                    "tenant_id": tenant.id,
-                    "resource": "atsRetiredResource",
-                    "key": "cand_1",
-                    "depends_on": ["atsCandidates:cand_1"],
-                    "op": Op.UPSERT,
-                    "payload": li.PartialUpdate.setting({"manualMatchedMember": MEMBER}).to_wire(),
-                    "revision": 1,
-                    "source_version": 1,
-                    "state": State.PENDING,
-                    "task_ids": [],
-                    "attempts": 0,
-                    "next_attempt_at": clock(),
-                    "created_at": clock(),
-                    "updated_at": clock(),
-                },
+                fakes.row(
+                    tenant.id,
+                    "atsRetiredResource",
+                    "cand_1",
+                    clock(),
+                    depends_on=["atsCandidates:cand_1"],
+                    payload=li.PartialUpdate.setting({"manualMatchedMember": MEMBER}).to_wire(),
+                ),
             )
 
         counts = await dispatcher.drain_once()  # one claim holds all four

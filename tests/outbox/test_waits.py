@@ -6,35 +6,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import insert
-
 from rsc_service.context import AppContext
-from rsc_service.outbox import repository, service
+from rsc_service.outbox import service
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Intent, Op, State
 from tests.conftest import FrozenClock
-from tests.factories import make_tenant
 from tests.outbox import fakes
 
 
 async def test_a_never_received_parent_gives_up_in_a_day_and_releases_when_it_arrives(
     ctx: AppContext, clock: FrozenClock
 ) -> None:
-    async with ctx.sessionmaker.begin() as session:
-        tenant = (await make_tenant(session, ctx)).tenant
-        await session.execute(
-            insert(OutboxMessage),
-            [
-                fakes.row(tenant.id, "children", "c1", clock(), depends_on=["parents:p_lost"]),
-                fakes.row(tenant.id, "children", "c2", clock(), depends_on=["children:c1"]),
-            ],
-        )
+    tenant_id = await fakes.owing(
+        ctx, clock, [("children", "c1", ["parents:p_lost"]), ("children", "c2", ["children:c1"])]
+    )
     routes = fakes.ParentsAndChildren()
     dispatcher = fakes.dispatcher(ctx, clock, routes)
 
     async def rows() -> dict[str, OutboxMessage]:
-        async with ctx.sessionmaker() as session:
-            return {row.key: row for row in await repository.list_messages(session, tenant_id=tenant.id)}
+        return await fakes.messages(ctx, tenant_id)
 
     await dispatcher.drain_once()
     first = await rows()
@@ -51,7 +41,7 @@ async def test_a_never_received_parent_gives_up_in_a_day_and_releases_when_it_ar
             session,
             [
                 service.Owed(
-                    tenant.id, [Intent("parents", "p_lost", Op.UPSERT, {"name": "p"})], source_version=1
+                    tenant_id, [Intent("parents", "p_lost", Op.UPSERT, {"name": "p"})], source_version=1
                 )
             ],
             now=clock(),
