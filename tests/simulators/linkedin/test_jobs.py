@@ -71,6 +71,21 @@ class TestJobTasks:
         dropdown = (await sim.client.get("/_sim/recruiter/jobs")).json()["elements"]
         assert [(j["externalJobPostingId"], j["state"]) for j in dropdown] == [("J1", "CLOSED")]
 
+    async def test_only_the_documented_availabilities_are_accepted(
+        self, sim: Sim, auth: dict[str, str]
+    ) -> None:
+        values = ["PUBLIC", "PRIVATE_TO_ATS_INTEGRATION", "PRIVATE", "INTERNAL"]
+        response = await create(sim, auth, *[job(f"J{i}", availability=v) for i, v in enumerate(values)])
+        ids = [e["id"] for e in response.json()["elements"]]
+        sim.clock.advance(seconds=6)
+        done = await tasks(sim, auth, ids)
+        assert [done[i]["status"] for i in ids] == ["SUCCEEDED", "SUCCEEDED", "FAILED", "FAILED"]
+        assert all("/availability" in done[i]["message"] for i in ids[2:])
+        stored = {
+            j["externalJobPostingId"] for j in sim.world.collection("simpleJobPostings").records.values()
+        }
+        assert stored == {"J0", "J1"}
+
     async def test_duplicate_ids_in_one_call_are_rejected(self, sim: Sim, auth: dict[str, str]) -> None:
         response = await create(sim, auth, job("J1"), job("J1"))
         assert response.status_code == 400

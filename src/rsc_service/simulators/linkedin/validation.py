@@ -10,7 +10,7 @@ from .resource import missing
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 INTERVIEW_TYPES = {"PHONE_SCREEN", "ONSITE"}
 JOB_STATES = {"LISTED", "CLOSED"}
-AVAILABILITIES = {"PUBLIC", "PRIVATE_TO_ATS_INTEGRATION", "PRIVATE"}
+AVAILABILITIES = {"PUBLIC", "PRIVATE_TO_ATS_INTEGRATION"}  # the only two LinkedIn documents
 JOB_TITLE_MAX = 200
 
 
