@@ -16,6 +16,8 @@ from rsc_service.tenants import service as tenant_service
 from tests.conftest import FrozenClock
 from tests.factories import make_tenant
 
+LEASE = timedelta(seconds=60)
+
 
 def _rows(tenant_id: uuid.UUID, count: int, *, due: datetime, prefix: str) -> list[dict[str, object]]:
     return [
@@ -100,3 +102,34 @@ class TestFairClaims:
             )
 
         assert [row.key for row in claimed] == ["s0", "s1", "s2", "s3"]
+
+
+class TestTaskPolls:
+    """A job's task is asked after by one replica at a time: polling holds the row until it answers."""
+
+    async def _claim(self, ctx: AppContext, now: datetime) -> list[str]:
+        async with ctx.sessionmaker.begin() as session:
+            rows = await repository.claim_candidates(
+                session, now=now, limit=10, per_tenant=10, states=(State.AWAITING_TASK,)
+            )
+            await repository.mark_claimed(session, rows, token=uuid.uuid4(), leased_until=now + LEASE)
+        return [row.key for row in rows]
+
+    async def test_a_task_being_asked_after_is_not_claimed_again_until_its_lease_runs_out(
+        self, ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        async with ctx.sessionmaker.begin() as session:
+            tenant = (await make_tenant(session, ctx)).tenant
+            waiting = _rows(tenant.id, 2, due=clock(), prefix="job")
+            for row in waiting:
+                row |= {"resource": "simpleJobPostings", "state": State.AWAITING_TASK, "task_ids": ["t"]}
+            await session.execute(insert(OutboxMessage), waiting)
+
+        assert await self._claim(ctx, clock()) == ["job0", "job1"]  # replica A asks LinkedIn
+        assert await self._claim(ctx, clock() + timedelta(seconds=5)) == []  # replica B leaves them alone
+        async with ctx.sessionmaker() as session:
+            rows = await repository.list_messages(session, tenant_id=tenant.id)
+        assert {row.state for row in rows} == {State.AWAITING_TASK}  # still waiting, no attempt spent
+        assert {row.attempts for row in rows} == {0}
+        # Replica A died holding them: once the lease runs out they are due again.
+        assert await self._claim(ctx, clock() + LEASE + timedelta(seconds=1)) == ["job0", "job1"]

@@ -170,18 +170,26 @@ async def mark_claimed(
             )
             .execution_options(synchronize_session=False)
         )
-    if polling:  # asking after a job's task is not another attempt at sending it
+    # Asking after a job's task is not another attempt at sending it. The row stays AWAITING_TASK, so it is
+    # not due again until the lease runs out: another replica does not ask after the same task meanwhile,
+    # and takes it over if this one dies holding it. Every answer settles a new due time.
+    polling_values = {"next_attempt_at": leased_until, **lease}
+    if polling:
         await session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_([row.id for row in polling]))
-            .values(**lease)
+            .values(**polling_values)
             .execution_options(synchronize_session=False)
         )
     sending_ids = {row.id for row in sending}
     for row in rows:
-        values: dict[str, object] = dict(lease)
+        values: dict[str, object] = dict(polling_values)
         if row.id in sending_ids:
-            values |= {"state": State.INFLIGHT, "sent_revision": row.revision, "attempts": row.attempts + 1}
+            values = lease | {
+                "state": State.INFLIGHT,
+                "sent_revision": row.revision,
+                "attempts": row.attempts + 1,
+            }
         for name, value in values.items():
             set_committed_value(row, name, value)
 
