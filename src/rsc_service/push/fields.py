@@ -20,6 +20,7 @@ PUBLIC: Final = "PUBLIC"
 M = TypeVar("M", bound=BaseModel)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
 # LinkedIn's own email rule, `X@X.X` (docs/linkedin.md#candidates).
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -104,7 +105,7 @@ def parse_or_none(model: type[M], data: Mapping[str, Any]) -> M | None:
 
 def epoch_ms(moment: datetime) -> int:
     # Integer arithmetic, so no float rounding moves a timestamp by a millisecond.
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
+    return (moment - _EPOCH) // _MILLISECOND
 
 
 def truncate_utf16(text: str, limit: int) -> str:
