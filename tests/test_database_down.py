@@ -21,7 +21,7 @@ from rsc_service.errors import database_unreachable
 from rsc_service.mirror.models import AtsRecord
 from tests import databases
 from tests.conftest import ADMIN_TOKEN, FrozenClock, make_settings
-from tests.factories import Ats, candidate, make_tenant
+from tests.factories import Ats, candidate, make_tenant, tenant_fields
 
 
 @pytest.fixture
@@ -62,6 +62,32 @@ class TestDatabaseDown:
         response = await unreachable.get("/readyz")
         assert response.status_code == 503
         assert "database unreachable" in response.json()["detail"]
+
+
+@pytest.mark.skipif(not databases.is_postgres(), reason="roles and databases are PostgreSQL's")
+class TestMisconfiguredDatabase:
+    """A role the server does not know, or a database that does not exist: the service cannot reach its
+    database until an operator mends the URL, so callers are told to retry, not that they erred."""
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "postgresql+asyncpg://no_such_role@127.0.0.1:5432/test",
+            "postgresql+asyncpg://postgres@127.0.0.1:5432/no_such_database",
+        ],
+    )
+    async def test_every_route_answers_503(self, url: str, clock: FrozenClock) -> None:
+        settings = make_settings(url)
+        async with open_context(settings) as ctx:
+            transport = httpx.ASGITransport(app=create_app(settings, context=ctx), raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url="http://rsc.test") as client:
+                admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+                _unavailable(
+                    await client.post("/v1/admin/tenants", headers=admin, json=tenant_fields(ats_token="t"))
+                )
+                _unavailable(await client.get("/v1/admin/tenants", headers=admin))
+                sender = Ats(client=client, clock=clock, tenant_key="tn_any", secret="whsec_" + "A" * 32)
+                _unavailable(await sender.send("candidate.created", candidate()))
 
 
 @dataclass

@@ -233,11 +233,19 @@ def database_unreachable(exc: BaseException) -> bool:
     if isinstance(exc, OperationalError | InterfaceError | SqlAlchemyTimeout):
         return True
     if isinstance(exc, DBAPIError):
-        return bool(exc.connection_invalidated)
+        return bool(exc.connection_invalidated) or _no_connection(sqlstate(exc) or "")
     if isinstance(exc, OSError):  # refused, reset, unreachable, a connect timeout
         return True
     module = type(exc).__module__
     return module.startswith("asyncpg") and "Connection" in type(exc).__name__
+
+
+def _no_connection(code: str) -> bool:
+    """SQLSTATEs that say no session could be had, whatever the statement: a connection failure (class 08),
+    a role the server does not know or will not let in (class 28), a database that does not exist (3D000),
+    a server shutting down or starting up (57P01 to 57P03) or out of connections (53300). Each is the
+    deployment's fault, not the request's: callers retry while an operator mends it."""
+    return code[:2] in {"08", "28"} or code in {"3D000", "57P01", "57P02", "57P03", "53300"}
 
 
 def sqlstate(exc: DBAPIError) -> str | None:
