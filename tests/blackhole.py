@@ -18,6 +18,7 @@ class BlackHoleProxy:
         self.forwarding = asyncio.Event()
         self.forwarding.set()
         self.port = 0
+        self.accepted = 0  # connections clients opened through the proxy
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
@@ -53,6 +54,7 @@ class BlackHoleProxy:
         return make_url(database_url).set(host="127.0.0.1", port=self.port).render_as_string(False)
 
     async def _accept(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        self.accepted += 1
         try:
             server_reader, server_writer = await asyncio.open_connection(self.target_host, self.target_port)
         except OSError:

@@ -27,6 +27,7 @@ from rsc_service.scheduler import Scheduler
 from tests import databases
 from tests.blackhole import BlackHoleProxy, blackhole_proxy
 from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.factories import Ats, candidate, make_tenant
 from tests.observe import until
 
 pytestmark = pytest.mark.skipif(
@@ -86,6 +87,31 @@ class TestAServerThatStopsAnswering:
         assert hung.json()["code"] == "unavailable"
         assert took < 10 * TIMEOUT
         assert after.status_code == 200, after.text  # the server answers again: so does the route
+
+    async def test_a_batch_of_webhooks_is_answered_503_together_not_one_by_one(
+        self, proxied: Proxied
+    ) -> None:
+        async with proxied.ctx.sessionmaker.begin() as session:
+            registered = await make_tenant(session, proxied.ctx)
+        ats = Ats(
+            client=proxied.client,
+            clock=proxied.ctx.clock,
+            tenant_key=registered.tenant.key,
+            secret=registered.webhook_secret,
+        )
+        assert (await ats.send("candidate.created", candidate("c_warm"))).status_code == 202
+        proxied.proxy.swallow()
+        opened = proxied.proxy.accepted
+
+        answers = await asyncio.wait_for(
+            asyncio.gather(*(ats.send("candidate.created", candidate(f"c_{i}")) for i in range(16))), 120
+        )
+
+        assert [answer.status_code for answer in answers] == [503] * 16
+        assert {answer.headers["Retry-After"] for answer in answers} == {"5"}
+        # Each batch tried the database once; retried alone, each webhook would have waited for it again,
+        # on a connection of its own, before any of them was answered.
+        assert proxied.proxy.accepted - opened < 8
 
     async def test_a_hung_statement_raises_what_counts_as_the_database_unreachable(
         self, proxied: Proxied

@@ -289,8 +289,9 @@ class GroupWriter:
             # writes once they hold rows (db/statistics.py).
             self._ctx.planner_statistics.wrote(len(batch))
         except Exception as error:
-            if len(batch) == 1:
-                answers = [error]
+            if len(batch) == 1 or database_unreachable(error):
+                # Alone, each would wait for an unreachable database in turn: all are answered at once (503).
+                answers = [error] * len(batch)
             else:
                 log.warning("ats_webhooks.batch_split", size=len(batch), error=type(error).__name__)
                 answers = [await self._alone(w.delivery) for w in batch]
