@@ -1,13 +1,15 @@
-"""Declarative base with constraint naming, a UTC datetime type, and the timestamp mixin."""
+"""Declarative base with constraint naming, a UTC datetime type, text from outside made storable, and the
+timestamp mixin."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, MetaData, String, Uuid, func
+from sqlalchemy import JSON, DateTime, MetaData, String, Text, Uuid, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -43,6 +45,31 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL (PostgreSQL's text refuses it) and lone surrogates
+
+
+class OutsideText(TypeDecorator[str]):
+    """Text that quotes what came from outside (an error message, a reason LinkedIn or an ATS gave): made
+    storable on its way in, so no answer's bytes can make the row that records it unwritable. NUL and lone
+    surrogates (which JSON's escapes can carry, and UTF-8 cannot) become U+FFFD; text over the column's
+    length is cut to it."""
+
+    impl: Any = Text
+    cache_ok = True
+
+    def __init__(self, length: int | None = None) -> None:
+        super().__init__()
+        self.length = length
+        if length is not None:  # the column's type is String(length), as before; only the values change
+            self.impl = String(length)
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        value = _UNSTORABLE.sub("\ufffd", value)
+        return value if self.length is None else value[: self.length]
 
 
 E = TypeVar("E", bound=StrEnum)

@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rsc_service.db.base import Base
+from rsc_service.db.base import Base, OutsideText
 
 INTEGRATION_STATUS_CHANGE = "INTEGRATION_STATUS_CHANGE"
 EXPORT_CANDIDATE_PROFILE = "EXPORT_CANDIDATE_PROFILE"
@@ -40,4 +40,4 @@ class LinkedInNotification(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_error: Mapped[str | None] = mapped_column(OutsideText(500))

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rsc_service.db.base import Base
+from rsc_service.db.base import Base, OutsideText
 
 
 class LinkChange(Base):
@@ -42,5 +42,5 @@ class MemberPullOwed(Base):
     member_urn: Mapped[str | None] = mapped_column(String(100))  # null: not linked when it was owed
     owed_since: Mapped[datetime]
     attempts: Mapped[int]  # pulls of the member for the candidate that failed
-    error: Mapped[str | None] = mapped_column(String(500))  # the last failure, as the connect answered it
+    error: Mapped[str | None] = mapped_column(OutsideText(500))  # the last failure, as the connect said
     failed_at: Mapped[datetime | None]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rsc_service.db.base import Base, EnumText, JsonDocument, TimestampMixin
+from rsc_service.db.base import Base, EnumText, JsonDocument, OutsideText, TimestampMixin
 from rsc_service.outbox.ops import Op, State
 
 
@@ -44,7 +44,7 @@ class OutboxMessage(TimestampMixin, Base):
     next_attempt_at: Mapped[datetime]
     lease_token: Mapped[uuid.UUID | None]
     leased_until: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(OutsideText())
     landed_at: Mapped[datetime | None]
     # When the job-posting task the row waits on was started: its age sets how often it is asked after.
     # Not updated_at, which every update of the row moves.

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rsc_service.db.base import Base
+from rsc_service.db.base import Base, OutsideText
 
 
 class PullCursor(Base):
@@ -35,7 +35,7 @@ class PullCursor(Base):
     last_success_at: Mapped[datetime | None]
     items_written: Mapped[int] = mapped_column(default=0)
     failures: Mapped[int] = mapped_column(default=0)  # consecutive failed runs
-    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_error: Mapped[str | None] = mapped_column(OutsideText(500))
 
 
 class PulledItem(Base):

@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rsc_service.db.base import Base, EnumText, TimestampMixin
+from rsc_service.db.base import Base, EnumText, OutsideText, TimestampMixin
 
 
 class Stage(StrEnum):
@@ -56,7 +56,7 @@ class Tenant(TimestampMixin, Base):
     deactivation_finished_at: Mapped[datetime | None]
     # Set when LinkedIn refuses the integration as a whole (403): nothing is sent, nothing dead-lettered.
     sending_paused_until: Mapped[datetime | None]
-    sending_paused_reason: Mapped[str | None] = mapped_column(String(500))
+    sending_paused_reason: Mapped[str | None] = mapped_column(OutsideText(500))
     # What LinkedIn's side presents on the In-ATS routes, encrypted (docs/in-ats.md#the-credential); null
     # until the child application is provisioned or an operator issues one.
     in_ats_credential_enc: Mapped[str | None] = mapped_column(Text)
