@@ -1,22 +1,26 @@
 """Typed client for the ATS contract (openapi/ats-api.yaml): cursor-paged reads and idempotent creates.
 
 Transient failures (5xx, 429, timeouts, connection errors) are retried with exponential backoff that
-honours Retry-After; creates are safe to retry because each carries an `external_id`. Answers are read
-up to `max_response_bytes`, and each attempt (connect, send, every byte of the answer) must finish within
-the timeout: the ATS is a tenant-configured endpoint, and neither an endless body nor one dripped a byte at
-a time (which resets httpx's per-phase timeouts on every chunk) may fill memory or hold a caller forever
-(docs/architecture.md#16-security).
+honours Retry-After (in seconds or as an HTTP date; unreadable, it is ignored); creates are safe to retry
+because each carries an `external_id`. Answers are read up to `max_response_bytes`, and each attempt
+(connect, send, every byte of the answer) must finish within the timeout: the ATS is a tenant-configured
+endpoint, and neither an endless body nor one dripped a byte at a time (which resets httpx's per-phase
+timeouts on every chunk) may fill memory or hold a caller forever (docs/architecture.md#16-security).
+Whatever the ATS answers, a call ends in a result or an AtsError: an answer that cannot be decoded or
+parsed is an AtsProtocolError saying what was wrong with it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+import pydantic_core
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
@@ -34,9 +38,16 @@ Params = Mapping[str, str | int | bool | datetime | None]
 
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 _BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+# Numbers in headers are read up to this many significant digits; a longer one counts as 10**_DIGITS_READ,
+# more than any body or wait (and int() refuses strings over 4,300 digits).
+_DIGITS_READ = 18
 
 
 class _TooLarge(Exception):
+    pass
+
+
+class _Undecodable(Exception):
     pass
 
 
@@ -275,6 +286,11 @@ class AtsClient:
             raise AtsProtocolError(
                 f"{method} {path}: answer larger than {self._max_response_bytes} bytes"
             ) from None
+        except _Undecodable:
+            # Not transient either: the same bytes would fail the same way.
+            raise AtsProtocolError(
+                f"{method} {path}: answer body does not decode as its Content-Encoding declares"
+            ) from None
         status = response.status_code
         if status >= 400:
             problem = _problem(response)
@@ -302,14 +318,17 @@ class AtsClient:
 
 async def _read_capped(response: httpx.Response, limit: int) -> httpx.Response:
     """The response with its body read, refusing bodies over `limit` bytes before they fill memory."""
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and "content-encoding" not in response.headers and int(declared) > limit:
+    declared = _ascii_digits(response.headers.get("content-length", ""))
+    if declared is not None and "content-encoding" not in response.headers and declared > limit:
         raise _TooLarge
     body = bytearray()
-    async for chunk in response.aiter_bytes():  # decoded bytes: a compressed bomb counts at full size
-        body += chunk
-        if len(body) > limit:
-            raise _TooLarge
+    try:
+        async for chunk in response.aiter_bytes():  # decoded bytes: a compressed bomb counts at full size
+            body += chunk
+            if len(body) > limit:
+                raise _TooLarge
+    except httpx.DecodingError:
+        raise _Undecodable from None
     # The body is decoded already, so the rebuilt response must not claim an encoding.
     headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _BODY_HEADERS]
     return httpx.Response(
@@ -348,13 +367,34 @@ def _parse(model: type[ModelT], response: httpx.Response) -> ModelT:
 
 
 def _problem(response: httpx.Response) -> dict[str, Any] | None:
+    """The problem detail of an error answer, if its body is a JSON object. Parsed as `_parse` parses, with a
+    bounded nesting depth: a deeply nested body is no problem detail, where Python's parser would recurse
+    until RecursionError."""
     try:
-        body = response.json()
+        body = pydantic_core.from_json(response.content)
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
 
 
 def _retry_after(response: httpx.Response) -> float:
+    """Seconds the ATS asks to wait, as seconds or an HTTP date; 0 when absent, past or unreadable."""
     value = response.headers.get("retry-after", "").strip()
-    return float(value) if value.isdigit() else 0.0
+    seconds = _ascii_digits(value)
+    if seconds is not None:
+        return float(seconds)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, OverflowError):  # a year or an offset out of range overflows
+        return 0.0
+    moment = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _ascii_digits(value: str) -> int | None:
+    """The number `value` writes in ASCII digits only, or None: str.isdigit() also accepts the likes of
+    "²", which int() and float() refuse."""
+    if not (value.isascii() and value.isdigit()):
+        return None
+    digits = value.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _DIGITS_READ else 10**_DIGITS_READ
