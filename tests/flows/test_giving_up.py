@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import pytest
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy import select, update
@@ -140,6 +141,27 @@ class TestGivingUpByTime:
         assert counts.dead == 0
         assert row.state == "pending"
         assert clock() < row.next_attempt_at <= clock() + timedelta(days=1)
+
+    @pytest.mark.parametrize("retry_after", [0, -5])
+    async def test_a_retry_after_of_nothing_waits_a_second_without_an_attempt(
+        self,
+        ats: Ats,
+        linkedin_http: httpx.AsyncClient,
+        ctx_li: AppContext,
+        clock: FrozenClock,
+        retry_after: int,
+    ) -> None:
+        dispatcher = clocked_dispatcher(ctx_li, clock)
+        await ats.send("candidate.created", candidate("cand_1"))
+        await add_fault(
+            linkedin_http, kind="throttle", retryAfter=retry_after, count=1, pathPrefix="/v2/atsCandidates"
+        )
+
+        await dispatcher.drain_once()
+
+        row = (await outbox_rows(ctx_li))[("atsCandidates", "cand_1")]
+        assert (row.state, row.attempts, row.failing_since) == ("pending", 0, None)
+        assert row.next_attempt_at == clock() + timedelta(seconds=1)
 
 
 class TestChildrenOfADeadLetter:

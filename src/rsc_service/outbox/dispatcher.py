@@ -387,10 +387,11 @@ class Dispatcher:
 
     def _resume_at(self, error: Exception, now: datetime) -> datetime | None:
         if isinstance(error, Throttled):
-            if not error.retry_after:
+            if error.retry_after is None:
                 return None
             # LinkedIn's Retry-After is honoured within 1 s .. 24 h: a huge value must not park rows for
-            # decades, nor overflow the date (docs/architecture.md#10-throttle).
+            # decades, nor overflow the date; 0, a negative value or a past date waits a second
+            # (docs/architecture.md#10-throttle).
             return now + timedelta(seconds=clamp_retry_after(error.retry_after))
         return now + self.settings.forbidden_pause
 

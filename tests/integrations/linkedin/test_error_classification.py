@@ -125,10 +125,22 @@ class TestRetryAfter:
             ("", None),
             ("soon", None),
             ("nan", None),
+            ("\u0667", None),  # a digit, in Arabic-Indic script: not what an HTTP header means
+            ("Fri, 31 Dec 99999999999 23:59:59 GMT", None),  # no datetime holds it
+            ("Mon, 01 Jan 2030 00:00:00 +9999999999999999999999", None),
         ],
     )
     def test_parses_seconds_or_an_http_date(self, value: str | None, seconds: float | None) -> None:
         assert parse_retry_after(value, now=NOW) == seconds
+
+
+class TestUnreadableBodies:
+    def test_json_nested_past_the_parsers_depth_is_no_body(self) -> None:
+        nested = httpx.Response(503, content=b"[" * 100_000 + b"]" * 100_000)
+
+        error = error_from_response(nested, now=NOW)
+
+        assert error.status == 503
 
 
 class TestEntityError:

@@ -191,6 +191,8 @@ def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
     """Seconds to wait from a `Retry-After` of seconds or an HTTP date; None if absent or unreadable."""
     if value is None or not value.strip():
         return None
+    if not value.isascii():  # float() reads other scripts' digits too; no HTTP header means them
+        return None
     try:
         seconds = float(value)
     except ValueError:
@@ -201,11 +203,11 @@ def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
 def _seconds_until(http_date: str, *, now: datetime) -> float | None:
     try:
         when = email.utils.parsedate_to_datetime(http_date)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - now).total_seconds())
+    except (TypeError, ValueError, OverflowError):  # not a date, or one no datetime can hold
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
 def _message(fields: Mapping[str, object]) -> str:
@@ -223,5 +225,5 @@ def _int_or_none(value: object) -> int | None:
 def _json_or_none(response: httpx.Response) -> object:
     try:
         return json.loads(response.content) if response.content else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         return None
