@@ -265,3 +265,61 @@ class TestSlowTasks:
         ]
         assert operations == ["CREATE", "CREATE"]  # LinkedIn never held the job: the fix is a CREATE too
         assert [p["title"] for p in _posts(linkedin_sim)] == ["Staff Engineer"]
+
+
+class TestARevisionRefusedWhileATaskRuns:
+    """The ATS sends a version of the job that cannot be built while LinkedIn still works on the last post:
+    what that task did is still recorded, then the row is a dead letter saying why the newer version was
+    refused; the ATS's fix goes as what LinkedIn then holds requires."""
+
+    @pytest.fixture
+    def sim_config(self) -> SimConfig:
+        return SimConfig(task_completion_seconds=60, sync_records_per_window=None, sync_requests_per_day=None)
+
+    async def _refused_during_the_task(self, jobs: Jobs, first: dict[str, Any]) -> None:
+        await jobs.ats.send("job.created", first)
+        await jobs.dispatcher.drain_once()  # posted; the task runs
+        await jobs.ats.send("job.updated", job(version=2, description=None))  # refused as built
+        await jobs.dispatcher.drain_once()
+        jobs.clock.advance(seconds=120)
+        await drain(jobs.dispatcher, jobs.clock)
+
+    async def _fixed(self, jobs: Jobs, record: dict[str, Any]) -> None:
+        await jobs.ats.send("job.updated", record)
+        for _ in range(3):
+            await drain(jobs.dispatcher, jobs.clock, rounds=40)
+            jobs.clock.advance(seconds=120)
+
+    async def test_a_first_post_that_failed_leaves_the_fix_a_create(
+        self, jobs: Jobs, ctx_li: AppContext
+    ) -> None:
+        await self._refused_during_the_task(jobs, job(location=None))  # LinkedIn fails this CREATE
+        refused = (await outbox_rows(ctx_li))[("simpleJobPostings", "job_1")]
+
+        await self._fixed(jobs, job(version=3))
+
+        assert (refused.state, refused.landed_at) == ("dead", None)
+        assert refused.last_error is not None and "description" in refused.last_error  # the newer refusal
+        row = (await outbox_rows(ctx_li))[("simpleJobPostings", "job_1")]
+        assert (row.state, row.last_error) == ("done", None)
+        tasks = linkedin_world(jobs.sim).tasks.values()
+        assert [t.element["jobPostingOperationType"] for t in tasks] == ["CREATE", "CREATE"]
+        assert [p["state"] for p in _posts(jobs.sim)] == ["LISTED"]
+
+    async def test_a_first_post_that_succeeded_is_held_so_a_change_to_private_closes_and_reposts(
+        self, jobs: Jobs, ctx_li: AppContext
+    ) -> None:
+        await jobs.choose(PUBLIC)
+        await self._refused_during_the_task(jobs, job())
+        refused = (await outbox_rows(ctx_li))[("simpleJobPostings", "job_1")]
+
+        await self._fixed(jobs, job(version=3, privacy="private"))
+
+        assert (refused.state, refused.held) == ("dead", PUBLIC)
+        row = (await outbox_rows(ctx_li))[("simpleJobPostings", "job_1")]
+        assert (row.state, row.held) == ("done", PRIVATE)
+        assert jobs.operations() == [
+            ("CREATE", "LISTED", PUBLIC),
+            ("CLOSE", "CLOSED", PUBLIC),
+            ("CREATE", "LISTED", PRIVATE),
+        ]

@@ -262,7 +262,9 @@ class Dispatcher:
                 row.key: EntityError(
                     status=422,
                     category=Category.REJECTED,
-                    message=row.last_error or "nothing was built to send: its parent records never arrived",
+                    message=row.refused
+                    or row.last_error
+                    or "nothing was built to send: its parent records never arrived",
                 )
                 for row in batch
                 if row.key in empty

@@ -59,3 +59,6 @@ class OutboxMessage(TimestampMixin, Base):
     # What it will hold once the task in flight succeeds. REPOST: LinkedIn holds the job closed so that it can
     # be posted again, as a new job, with another availability.
     held_after_task: Mapped[str | None] = mapped_column(String(40))
+    # Why the newest revision was refused as built (nothing to send: docs/architecture.md#5-resources); None
+    # when it could be built. Kept apart from last_error, which the settle of a send in flight rewrites.
+    refused: Mapped[str | None] = mapped_column(OutsideText())

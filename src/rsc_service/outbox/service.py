@@ -25,7 +25,7 @@ def _same(message: OutboxMessage | NewMessage, intent: Intent) -> bool:
         and message.payload == intent.payload
         and message.path_parent == intent.path_parent
         and list(message.depends_on) == list(intent.depends_on)
-        and (intent.refused is None or message.last_error == intent.refused)
+        and message.refused == intent.refused
     )
 
 
@@ -105,6 +105,7 @@ class NewMessage:
     task_ids: list[str] = field(default_factory=list)
     attempts: int = 0
     last_error: str | None = None
+    refused: str | None = None
     failing_since: datetime | None = None
     blocked_by: str | None = None
     id: None = None  # given by the database on insert
@@ -150,6 +151,7 @@ class _Rows:
                 created_at=now,
                 updated_at=now,
                 last_error=intent.refused,
+                refused=intent.refused,
             )
             self.new.append(new)
             self._by_key[(tenant_id, intent.resource, intent.key)] = new
@@ -163,11 +165,13 @@ class _Rows:
         message.path_parent = intent.path_parent
         message.depends_on = list(intent.depends_on)
         message.updated_at = now
+        message.refused = intent.refused
         if intent.refused is not None:
-            # An in-flight row keeps its lease: its settle finds a newer revision, and the dispatcher refuses
-            # to send a record without a payload.
+            # A row in flight keeps its lease, and one waiting on a job task keeps waiting: what LinkedIn did
+            # with the revision sent is still recorded (held, landed), then the settle finds the newer,
+            # refused revision and makes the row a dead letter with its reason (settling.py).
             message.last_error = intent.refused
-            if message.state is not State.INFLIGHT:
+            if message.state not in (State.INFLIGHT, State.AWAITING_TASK):
                 message.state, message.attempts, message.task_ids = State.DEAD, 0, []
         elif message.state in _SETTLED:
             if message.state is State.DEAD:

@@ -83,14 +83,21 @@ def task_answered(
     return "waiting"
 
 
+def _newer(row: OutboxMessage) -> bool:
+    """A newer revision arrived while the one sent was in flight or in a job task."""
+    return row.sent_revision is not None and row.revision > row.sent_revision
+
+
 def _finish(row: OutboxMessage, *, now: datetime) -> None:
     row.failing_since = None
     row.updated_at = now  # by the coordination clock: what "landed since" questions compare against
-    # A newer revision arrived while this one was in flight: it still has to go.
-    newer = row.sent_revision is not None and row.revision > row.sent_revision
-    row.state = State.PENDING if newer else State.DONE
     row.attempts = 0
     row.next_attempt_at = now
+    if _newer(row) and row.refused is not None:  # the newer revision cannot be sent: a dead letter saying why
+        row.state, row.last_error = State.DEAD, _clip(row.refused)
+        return
+    # A newer revision still has to go.
+    row.state = State.PENDING if _newer(row) else State.DONE
 
 
 def rejected(row: OutboxMessage, *, now: datetime, message: str) -> None:
@@ -98,10 +105,11 @@ def rejected(row: OutboxMessage, *, now: datetime, message: str) -> None:
     row.last_error = _clip(message)
     row.lease_token = row.leased_until = None
     row.task_ids = []
-    if row.sent_revision is not None and row.revision > row.sent_revision:
+    if _newer(row) and row.refused is None:
         row.state, row.attempts, row.next_attempt_at = State.PENDING, 0, now
-    else:
+    else:  # refused; or refused as built since, which says what to mend
         row.state = State.DEAD
+        row.last_error = _clip(row.refused or message)
 
 
 def blocked(row: OutboxMessage, *, now: datetime, by: OutboxMessage) -> None:
