@@ -242,6 +242,28 @@ class TestSlowTasks:
         assert max(gaps) >= 240, gaps  # up to every five minutes
         assert len(reads) <= 20, len(reads)  # not one every 2 s: 600 of them in 20 minutes
 
+    async def test_tasks_posted_apart_are_asked_after_together(
+        self, ats: Ats, dispatcher: Dispatcher, linkedin_sim: FastAPI, clock: FrozenClock
+    ) -> None:
+        for number in range(20):  # jobs edited one at a time, about 12 s apart
+            await ats.send("job.created", job(f"job_{number}"))
+            for _ in range(4):
+                clock.advance(seconds=3)
+                await dispatcher.drain_once()
+        for _ in range(800):  # then 40 minutes of drains, every 3 s, while LinkedIn works on every task
+            clock.advance(seconds=3)
+            await dispatcher.drain_once()
+
+        reads = [r for r in linkedin_world(linkedin_sim).requests if "simpleJobPostingTasks" in r["path"]]
+        asked = [r["query"].count("ids=") for r in reads]
+        # Each read names every task still running: 20 once all are posted, not one each.
+        assert asked[-1] == 20, asked
+        # Soon while a task is young, then about one read every five minutes for all of them: each task
+        # asked after on its own made over 300 reads here.
+        assert len(reads) <= 100, len(reads)
+        later = [r["at"] for r in reads if r["at"] >= reads[-1]["at"] - 1_800_000]
+        assert all(b - a <= 300_000 for a, b in itertools.pairwise(later))  # each still asked after
+
     async def test_a_first_task_that_fails_after_a_wait_leaves_the_next_post_a_create(
         self, ats: Ats, dispatcher: Dispatcher, linkedin_sim: FastAPI, clock: FrozenClock, ctx_li: AppContext
     ) -> None:

@@ -424,6 +424,7 @@ class Dispatcher:
                 states=(State.AWAITING_TASK,),
                 skip_tenants=await held.paused(session),
             )
+            rows = [*rows, *await self._riders(session, rows, now)]
             await repository.mark_claimed(session, rows, token=token, leased_until=now + self.settings.lease)
         self._quiet_tasks_until = None if rows else now + self.settings.task_poll
         by_tenant: dict[uuid.UUID, list[OutboxMessage]] = defaultdict(list)
@@ -434,6 +435,20 @@ class Dispatcher:
                 chunk = tenant_rows[start : start + self.settings.batch_size]
                 counts.add(await self._check_tasks(tenant_id, chunk, token))
         return counts
+
+    async def _riders(
+        self, session: AsyncSession, due: Sequence[OutboxMessage], now: datetime
+    ) -> list[OutboxMessage]:
+        """Each tenant's reads are filled with its tasks not due yet: a read costs the same however many
+        tasks it names, and the next look at each follows from its age again (docs/architecture.md#6-jobs)."""
+        riders: list[OutboxMessage] = []
+        size = self.settings.batch_size
+        for tenant_id in sorted({row.tenant_id for row in due}):
+            count = sum(row.tenant_id == tenant_id for row in due)
+            room = -count % size
+            if room:
+                riders += await repository.task_riders(session, tenant_id=tenant_id, now=now, limit=room)
+        return riders
 
     async def _check_tasks(self, tenant_id: uuid.UUID, rows: list[OutboxMessage], token: uuid.UUID) -> Counts:
         counts = Counts()

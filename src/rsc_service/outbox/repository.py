@@ -133,6 +133,26 @@ async def claim_candidates(
     return (await session.scalars(query)).all()
 
 
+async def task_riders(
+    session: AsyncSession, *, tenant_id: uuid.UUID, now: datetime, limit: int
+) -> Sequence[OutboxMessage]:
+    """The tenant's other job tasks, not due yet and held by nobody, soonest due first: asked after in the
+    same read as its due ones (one read asks after up to 100 tasks, and costs one call of the day's budget
+    however many it names), so tasks posted apart are not each asked after alone."""
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.tenant_id == tenant_id,
+            OutboxMessage.state == State.AWAITING_TASK,
+            OutboxMessage.next_attempt_at > now,
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(of=OutboxMessage, skip_locked=True)
+    )
+    return (await session.scalars(query)).all()
+
+
 async def find_refs(
     session: AsyncSession, *, tenant_ids: Sequence[uuid.UUID], refs: Sequence[tuple[str, str]]
 ) -> dict[tuple[uuid.UUID, str, str], OutboxMessage]:
