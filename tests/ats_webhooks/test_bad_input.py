@@ -98,6 +98,15 @@ UNSTORABLE: dict[str, tuple[str, Change]] = {
         _body(_dumps(data=candidate(emails=[{"address": "a\u0000@x.example", "type": "home"}]))),
     ),
     "event id over 200 characters": ("body.id", _body(_dumps(id=LONG), msg_id=LONG)),
+    # Valid timestamps whose UTC falls past 9999 or before year 1: a timestamp column holds UTC.
+    "occurred_at past 9999 in UTC": (
+        "body.occurred_at",
+        _body(_dumps(occurred_at="9999-12-31T23:59:59-23:59")),
+    ),
+    "occurred_at before year 1 in UTC": (
+        "body.occurred_at",
+        _body(_dumps(occurred_at="0001-01-01T00:00:00+23:59")),
+    ),
 }
 
 

@@ -139,6 +139,46 @@ class TestGroupCommit:
         assert await _count(ctx, AtsRecord, a.tenant.key) == 0
         assert await _count(ctx, AtsRecord, b.tenant.key) == 60
 
+    @pytest.mark.parametrize("occurred_at", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"])
+    async def test_a_time_no_timestamp_column_holds_is_refused_alone_and_the_batch_goes_through(
+        self, committed: Committed, occurred_at: str
+    ) -> None:
+        ctx, client, clock = committed
+        async with ctx.sessionmaker.begin() as session:
+            a, b = await make_tenant(session, ctx), await make_tenant(session, ctx)
+        bad = Ats(client=client, clock=clock, tenant_key=a.tenant.key, secret=a.webhook_secret)
+        good = Ats(client=client, clock=clock, tenant_key=b.tenant.key, secret=b.webhook_secret)
+        # The first and last times a timestamp column holds (in UTC) are as good as any other.
+        times = {"cand_first": "0001-01-01T00:00:00+00:00", "cand_last": "9999-12-31T23:59:59.999999+00:00"}
+        edges = [
+            good.post(good.event("candidate.created", candidate(ats_id)) | {"occurred_at": at})
+            for ats_id, at in times.items()
+        ]
+        refused = [
+            bad.post(bad.event("candidate.created", candidate(f"cand_{n}")) | {"occurred_at": occurred_at})
+            for n in range(3)
+        ]
+        fine = [good.send("candidate.created", candidate(f"cand_{n:03d}")) for n in range(60)]
+
+        with structlog.testing.capture_logs() as logged:
+            responses = await asyncio.gather(*refused, *edges, *fine)
+
+        for response in responses[:3]:
+            assert response.status_code == 422, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            assert [problem["field"] for problem in response.json()["errors"]] == ["body.occurred_at"]
+        assert [r.status_code for r in responses[3:]] == [202] * 62
+        assert "ats_webhooks.batch_split" not in [entry["event"] for entry in logged]
+        assert await _count(ctx, AtsRecord, a.tenant.key) == 0
+        assert await _count(ctx, AtsWebhookEvent, a.tenant.key) == 0
+        assert await _count(ctx, AtsRecord, b.tenant.key) == 62
+        assert await _count(ctx, AtsWebhookEvent, b.tenant.key) == 62
+        async with ctx.sessionmaker() as session:
+            stored = await session.execute(
+                select(AtsRecord.ats_id, AtsRecord.occurred_at).where(AtsRecord.ats_id.in_(times))
+            )
+        assert {ats_id: at.isoformat() for ats_id, at in stored.all()} == times
+
     async def test_commits_side_by_side_keep_the_newest_version_of_each_record(
         self, committed: Committed
     ) -> None:

@@ -16,9 +16,15 @@ DELETED_AT = "2026-11-21T09:00:00Z"
 LISTED: TypeAdapter[changes.Listed] = TypeAdapter(changes.Listed)
 
 
-def _event(event_type: str, data: dict[str, Any]) -> changes.Change:
-    body = {"type": event_type, "id": "evt_1", "occurred_at": "2026-11-21T10:00:00Z", "data": data}
+def _event(
+    event_type: str, data: dict[str, Any], *, occurred_at: str = "2026-11-21T10:00:00Z"
+) -> changes.Change:
+    body = {"type": event_type, "id": "evt_1", "occurred_at": occurred_at, "data": data}
     return changes.from_event(parse_event(json.dumps(body)))
+
+
+def _listed(record: dict[str, Any]) -> changes.Change:
+    return changes.from_listed(LISTED.validate_python(record))
 
 
 @pytest.mark.parametrize(
@@ -63,3 +69,38 @@ class TestSameChangeEitherWay:
         assert from_list.data == from_webhook.data
         assert "first_name" not in from_list.data and "title" not in from_list.data
         assert from_list.occurred_at.isoformat() == "2026-11-21T09:00:00+00:00"
+
+
+OUT_OF_RANGE = "not a time from 0001-01-01 to 9999-12-31 in UTC"
+
+
+class TestUnstorable:
+    # Valid times whose UTC falls after 9999 or before the year 1, which no timestamp column holds.
+    @pytest.mark.parametrize("at", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"])
+    def test_a_time_no_timestamp_column_holds_is_named_where_it_was_read(self, at: str) -> None:
+        from_webhook = _event("candidate.updated", candidate(), occurred_at=at)
+        updated = _listed(candidate(updated_at=at))
+        deleted = _listed(candidate(version=2, deleted_at=at))
+
+        assert changes.unstorable(from_webhook) == [("occurred_at", OUT_OF_RANGE)]
+        assert changes.unstorable(updated) == [("updated_at", OUT_OF_RANGE)]
+        assert changes.unstorable(deleted) == [("deleted_at", OUT_OF_RANGE)]
+
+    @pytest.mark.parametrize(
+        "at", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z", "2026-11-21T10:00:00-12:00"]
+    )
+    def test_the_first_and_last_times_in_utc_are_storable(self, at: str) -> None:
+        assert changes.unstorable(_event("candidate.updated", candidate(), occurred_at=at)) == []
+        assert changes.unstorable(_listed(candidate(updated_at=at))) == []
+
+    def test_the_records_values_are_named_under_data_in_an_event_and_as_they_are_in_a_list(self) -> None:
+        record = candidate("x" * 201, version=2**31, first_name="Ad\x00a")
+        expected = [
+            ("id", "longer than 200 characters"),
+            ("version", f"larger than {2**31 - 1}"),
+            ("first_name", "contains a NUL character"),
+        ]
+
+        assert changes.unstorable(_listed(record)) == expected
+        from_webhook = changes.unstorable(_event("candidate.updated", record))
+        assert from_webhook == [(f"data.{path}", reason) for path, reason in expected]

@@ -148,7 +148,7 @@ def _storable(event: ats.WebhookEvent, body: bytes) -> Change:
     stops retrying a delivery that could never be stored (and it never reaches a shared commit)."""
     change = changes.from_event(event)
     problems = [
-        FieldProblem(field=f"body.data.{path}", reason=reason)
+        FieldProblem(field=f"body.{path}", reason=reason)
         # A NUL can only be in JSON as the escape \u0000: walk the record for it only if the body has one.
         for path, reason in changes.unstorable(change, nul=b"\\u0000" in body)
     ]

@@ -7,7 +7,7 @@ both take the same path (docs/architecture.md#flows).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from pydantic import BaseModel
@@ -26,10 +26,13 @@ _TOMBSTONES: Final[dict[str, type[BaseModel]]] = {
 
 Listed = ats.User | ats.Job | ats.Candidate | ats.Application | ats.Note | ats.InterviewFeedback
 
-# What the mirror's columns hold: ids up to 200 characters, versions in a 32-bit integer; and no string
-# anywhere may hold a NUL, which PostgreSQL cannot store in text or JSON.
+# What the mirror's columns hold: ids up to 200 characters, versions in a 32-bit integer, a time whose UTC
+# falls in the years 1 to 9999 (a timestamp column holds UTC; `9999-12-31T23:59:59-23:59` is a valid time
+# past it); and no string anywhere may hold a NUL, which PostgreSQL cannot store in text or JSON.
 MAX_ID: Final = 200
 MAX_VERSION: Final = 2**31 - 1
+EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
+LATEST: Final = datetime.max.replace(tzinfo=UTC)
 _IDS: Final = ("id", "candidate_id", "job_id", "application_id")
 
 
@@ -44,9 +47,14 @@ class Change:
     candidate_id: str | None = None
     job_id: str | None = None
     application_id: str | None = None
+    # Read from a webhook event (the record under "data", the time in "occurred_at") rather than from a
+    # list (the time is the record's updated_at, or deleted_at): where unstorable() finds each value.
+    in_event: bool = False
 
     @classmethod
-    def of(cls, record: BaseModel, *, kind: str, deleted: bool, occurred_at: datetime) -> Change:
+    def of(
+        cls, record: BaseModel, *, kind: str, deleted: bool, occurred_at: datetime, in_event: bool
+    ) -> Change:
         data = record.model_dump(mode="json")
         return cls(
             kind=kind,
@@ -58,38 +66,60 @@ class Change:
             candidate_id=data.get("candidate_id"),
             job_id=data.get("job_id"),
             application_id=data.get("application_id"),
+            in_event=in_event,
         )
 
 
 def from_event(event: ats.WebhookEvent) -> Change:
-    return Change.of(event.data, kind=event.data.kind, deleted=event.deleted, occurred_at=event.occurred_at)
+    return Change.of(
+        event.data, kind=event.data.kind, deleted=event.deleted, occurred_at=event.occurred_at, in_event=True
+    )
 
 
 def from_listed(record: Listed) -> Change:
     """A record as the ATS lists it: a deletion (with `include_deleted`) carries only its tombstone, as the
     `*.deleted` webhook would."""
     if record.deleted_at is None:
-        return Change.of(record, kind=record.kind, deleted=False, occurred_at=record.updated_at)
+        return Change.of(
+            record, kind=record.kind, deleted=False, occurred_at=record.updated_at, in_event=False
+        )
     tombstone = _TOMBSTONES[record.kind].model_validate(record.model_dump())
-    return Change.of(tombstone, kind=record.kind, deleted=True, occurred_at=record.deleted_at)
+    return Change.of(tombstone, kind=record.kind, deleted=True, occurred_at=record.deleted_at, in_event=False)
+
+
+def storable_time(moment: datetime) -> bool:
+    """Whether a timestamp column can hold `moment`: its UTC falls in the years 1 to 9999."""
+    return EARLIEST <= moment <= LATEST
 
 
 def unstorable(change: Change, *, nul: bool = True) -> list[tuple[str, str]]:
-    """(field path in the record, reason) for each value the mirror could not store; [] when it can.
+    """(field path, reason) for each value the mirror could not store; [] when it can.
 
-    `nul=False` skips the walk for NUL characters when the caller already knows there is none (the webhook
-    route looks for the JSON escape in the raw body first).
+    Paths are in what the change was read from: the webhook event (`occurred_at`, `data.id`) or the listed
+    record (`updated_at` or `deleted_at`, `id`). `nul=False` skips the walk for NUL characters when the
+    caller already knows there is none (the webhook route looks for the JSON escape in the raw body first).
     """
+    within = "data." if change.in_event else ""  # where the record's own values are
     problems = [
-        (name, f"longer than {MAX_ID} characters")
+        (within + name, f"longer than {MAX_ID} characters")
         for name in _IDS
         if isinstance(change.data.get(name), str) and len(change.data[name]) > MAX_ID
     ]
     if change.version > MAX_VERSION:
-        problems.append(("version", f"larger than {MAX_VERSION}"))
+        problems.append((within + "version", f"larger than {MAX_VERSION}"))
+    if not storable_time(change.occurred_at):
+        reason = f"not a time from {EARLIEST.date()} to {LATEST.date()} in UTC"
+        problems.append((_time_field(change), reason))
     if nul:
-        problems += [(path, "contains a NUL character") for path in _nul_paths(change.data, "")]
+        problems += [(within + path, "contains a NUL character") for path in _nul_paths(change.data, "")]
     return problems
+
+
+def _time_field(change: Change) -> str:
+    """Where the change's time was read (`from_event`, `from_listed`)."""
+    if change.in_event:
+        return "occurred_at"
+    return "deleted_at" if change.deleted else "updated_at"
 
 
 def _nul_paths(value: Any, path: str) -> list[str]:

@@ -18,7 +18,8 @@ class ReconcileCursor(Base):
         ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
     )
     kind: Mapped[str] = mapped_column(String(30), primary_key=True)
-    # Every ATS change older than this has been compared; the next walk starts here less an overlap.
+    # Every ATS change older than this has been compared; the next walk starts here less an overlap. Never
+    # past when the walk that moved it started (service._moved).
     since: Mapped[datetime | None]
     last_started_at: Mapped[datetime | None]
     last_finished_at: Mapped[datetime | None]

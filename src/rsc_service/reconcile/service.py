@@ -86,19 +86,31 @@ async def reconcile_tenant(
         async with sessionmaker.begin() as session:
             cursor = await repository.lock_cursor(session, tenant_id=tenant_id, kind=kind)
             cursor.last_started_at = started
-            since = cursor.since - overlap if cursor.since is not None else None
+            since = _since(cursor.since, started=started, overlap=overlap)
         try:
             page: list[Listed] = []
             async for record in _listing(ats, kind, since):
                 page.append(record)
                 if len(page) >= page_size:
                     await _apply_page(
-                        sessionmaker, tenant_id=tenant_id, kind=kind, page=page, now=clock(), report=report
+                        sessionmaker,
+                        tenant_id=tenant_id,
+                        kind=kind,
+                        page=page,
+                        started=started,
+                        now=clock(),
+                        report=report,
                     )
                     page = []
             if page:
                 await _apply_page(
-                    sessionmaker, tenant_id=tenant_id, kind=kind, page=page, now=clock(), report=report
+                    sessionmaker,
+                    tenant_id=tenant_id,
+                    kind=kind,
+                    page=page,
+                    started=started,
+                    now=clock(),
+                    report=report,
                 )
         except AtsError as error:
             report.error = f"{kind}: {error}"
@@ -137,18 +149,37 @@ async def run_now(ctx: AppContext, *, tenant_key: str | None = None) -> list[Rep
     return reports
 
 
+def _since(cursor: datetime | None, *, started: datetime, overlap: timedelta) -> datetime | None:
+    """Where a walk lists from: `overlap` before the cursor, a cursor past the walk's start read as the start
+    (see `_moved`); None, everything, when that would fall before the year 1."""
+    if cursor is None:
+        return None
+    at = min(cursor, started)
+    return at - overlap if at - changes.EARLIEST >= overlap else None
+
+
+def _moved(cursor: datetime | None, to: datetime, *, started: datetime) -> datetime:
+    """The cursor moved on to `to`, but never past when the walk started: a record the ATS dates in the
+    future must not hide every change after it (docs/architecture.md#17-reconcile)."""
+    return min(to if cursor is None else max(cursor, to), started)
+
+
 async def _apply_page(
     sessionmaker: async_sessionmaker[AsyncSession],
     *,
     tenant_id: uuid.UUID,
     kind: str,
     page: Sequence[Listed],
+    started: datetime,
     now: datetime,
     report: Report,
 ) -> None:
     storable = []
+    times = []  # of the page's changes, those a timestamp column holds
     for record in page:
         change = changes.from_listed(record)
+        if changes.storable_time(change.occurred_at):
+            times.append(change.occurred_at)
         problems = changes.unstorable(change)
         if problems:
             report.skipped.append(f"{kind} {record.id[:80]}: " + "; ".join(f"{f} {r}" for f, r in problems))
@@ -164,8 +195,8 @@ async def _apply_page(
         report.applied += sum(record is not None for record in stored)
         report.seen += len(page)
         # Lists come oldest change first (openapi/ats-api.yaml): all before this page's newest is seen.
-        newest = max(record.deleted_at or record.updated_at for record in page)
-        cursor.since = max(cursor.since, newest) if cursor.since is not None else newest
+        if times:
+            cursor.since = _moved(cursor.since, max(times), started=started)
 
 
 async def _finish(
@@ -177,11 +208,12 @@ async def _finish(
     now: datetime,
     error: str | None,
 ) -> None:
+    """Record the kind's walk; `since`, its start, when it was walked to the end."""
     async with sessionmaker.begin() as session:
         cursor = await repository.lock_cursor(session, tenant_id=tenant_id, kind=kind)
         cursor.last_error = error
         if since is not None:
-            cursor.since = max(cursor.since, since) if cursor.since is not None else since
+            cursor.since = _moved(cursor.since, since, started=since)
             cursor.last_finished_at = now
 
 
