@@ -6,6 +6,7 @@ import asyncio
 import gc
 import json
 import signal
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,15 @@ OPENAPI_PATH = Path("openapi/rsc-service.json")
 YOUNG_GENERATION_THRESHOLD = 50_000
 
 
+class HttpParser(StrEnum):
+    """What reads HTTP/1.1 requests in `serve`. Either holds a request's headers to
+    RSC_SERVER__MAX_HEADER_BYTES while reading them: httptools (compiled, the default) answers 431, h11 (pure
+    Python, slower) answers 400."""
+
+    httptools = "httptools"
+    h11 = "h11"
+
+
 def prepare_collector() -> None:
     """Before serving: what is loaded so far lives as long as the process, so it is kept out of the
     collector's full passes (which would otherwise walk all of it each time, a pause every request shares),
@@ -35,11 +45,13 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default RSC_SERVER__HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default RSC_SERVER__PORT)")] = None,
     jobs: Annotated[bool, typer.Option("--jobs/--no-jobs", help="Also run the periodic jobs")] = True,
+    http: Annotated[HttpParser, typer.Option(help="HTTP/1.1 parser")] = HttpParser.httptools,
 ) -> None:
     """Serve the HTTP API (and, unless --no-jobs, the periodic jobs) in the foreground."""
     import uvicorn
 
     from rsc_service.app import create_app
+    from rsc_service.web.http_protocol import header_capped
 
     settings = read_settings()
     if not jobs:
@@ -57,7 +69,9 @@ def serve(
         port=bind_port,
         log_config=None,
         access_log=False,
-        # The app refuses oversized headers too (431); this stops h11 buffering them in the first place.
+        # Headers over the cap are refused as they are read, never buffered whole (the app's own 431 comes
+        # only after that): by the capped protocol on httptools, by this limit on h11.
+        http=header_capped(settings.server.max_header_bytes) if http is HttpParser.httptools else "h11",
         h11_max_incomplete_event_size=settings.server.max_header_bytes,
     )
 
