@@ -203,3 +203,22 @@ class TestTimes:
         assert (report.applied, report.error) == (1, None)
         assert {since for _, since in ats.asked} == {None}
         assert {c.since for c in (await _cursors(ctx)).values()} == {clock()}
+
+
+class TestWhatTheAtsSaid:
+    async def test_an_ats_error_with_bytes_no_column_holds_is_recorded(
+        self, ctx: AppContext, tenant: tuple[uuid.UUID, str], clock: FrozenClock
+    ) -> None:
+        def garbled(request: httpx.Request) -> httpx.Response:  # a NUL byte in the text the error quotes
+            return httpx.Response(400, headers={"content-type": "text/plain"}, content=b"no \x00 such cursor")
+
+        http = httpx.AsyncClient(transport=httpx.MockTransport(garbled))
+        ats = AtsClient(http, base_url=ATS_URL, token="t", retries=0)
+
+        report = await reconcile_service.reconcile_tenant(
+            ctx.sessionmaker, tenant_id=tenant[0], tenant_key=tenant[1], ats=ats, clock=clock
+        )
+
+        assert report.error is not None
+        recorded = [cursor.last_error for cursor in (await _cursors(ctx)).values() if cursor.last_error]
+        assert recorded and all("\x00" not in error for error in recorded), recorded

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rsc_service.db.base import Base
+from rsc_service.db.base import Base, OutsideText
 
 
 class ReconcileCursor(Base):
@@ -23,4 +23,4 @@ class ReconcileCursor(Base):
     since: Mapped[datetime | None]
     last_started_at: Mapped[datetime | None]
     last_finished_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(OutsideText())
