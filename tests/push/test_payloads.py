@@ -14,7 +14,7 @@ from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.linkedin import wire as li
 from rsc_service.outbox.ops import Intent, Op
 from rsc_service.push import candidates, notes, postings
-from rsc_service.push.fields import PushContext, truncate_utf16, valid_emails
+from rsc_service.push.fields import PushContext, truncate_utf16, valid_emails, web_url
 from rsc_service.push.registry import RESOURCES
 from rsc_service.seats import acl
 
@@ -279,6 +279,11 @@ class TestJobs:
         assert (intent.resource, intent.key, intent.op) == ("simpleJobPostings", "job_17", Op.UPSERT)
         assert refusal(intent) == ("simpleJobPostings job_17", {"/description", "/companyApplyUrl"})
 
+    @pytest.mark.parametrize("url", ["", "  ", "careers page", "ftp://ats.example/jobs/17", "https://"])
+    def test_an_apply_url_that_is_not_a_web_url_refuses_the_posting(self, url: str) -> None:
+        intent = only(owed("job", JOB | {"url": url}))
+        assert refusal(intent) == ("simpleJobPostings job_17", {"/companyApplyUrl"})
+
     def test_restricted_job_gets_one_acl_per_hiring_team_member_and_assignees_with_seats(self) -> None:
         team = [
             {"user_id": "u_1", "role": "recruiter"},
@@ -385,8 +390,22 @@ class TestCandidates:
             ([], "https://www.linkedin.com/in/ada", None, True),
             ([], None, MEMBER, True),
             ([{"address": "ada@example.com"}], None, None, True),
+            ([], " ", None, False),
+            ([], "x", None, False),
+            ([], "nope@bad", None, False),
+            ([], "javascript:alert(1)", None, False),
         ],
-        ids=["nothing", "only a malformed email", "a profile URL", "a link", "an email"],
+        ids=[
+            "nothing",
+            "only a malformed email",
+            "a profile URL",
+            "a link",
+            "an email",
+            "a blank profile URL",
+            "a profile URL that is a word",
+            "a profile URL that is an email",
+            "a profile URL of another scheme",
+        ],
     )
     def test_a_candidate_with_nothing_to_match_by_is_refused_before_sending(
         self, emails: list[dict[str, str]], linkedin_url: str | None, member: str | None, sendable: bool
@@ -403,6 +422,14 @@ class TestCandidates:
         else:
             assert intent.payload is None
             assert intent.refused is not None and "/emailAddresses" in intent.refused
+
+    def test_urls_that_are_not_web_urls_are_left_out_so_the_candidate_still_lands(self) -> None:
+        candidate = CANDIDATE | {"url": "see ATS", "linkedin_url": " https://www.linkedin.com/in/ada "}
+        sent = candidate_record(candidate)
+        assert (sent.external_profile_url, sent.linkedin_profile_url) == (
+            None,
+            "https://www.linkedin.com/in/ada",
+        )
 
     def test_malformed_email_is_left_out_so_the_candidate_still_lands(self) -> None:
         candidate = CANDIDATE | {"emails": [{"address": "not-an-email"}, {"address": "ok@example.com"}]}
@@ -751,7 +778,7 @@ ats_candidates = st.builds(
         st.builds(ats.EmailAddress, address=st.emails() | st.text(min_size=3, max_size=20)), max_size=3
     ),
     phones=st.lists(st.builds(ats.PhoneNumber, number=st.text(min_size=3, max_size=20)), max_size=3),
-    linkedin_url=optional_text,
+    linkedin_url=optional_text | st.from_regex(r"\Ahttps://www\.linkedin\.com/in/[a-z0-9-]{1,20}\Z"),
     current_company=optional_text,
     current_title=optional_text,
     location=st.none()
@@ -769,7 +796,9 @@ class TestProperties:
     ) -> None:
         ctx = PushContext(integration_context=ORG, manual_matched_member=member)
         intent = only(owed("candidate", candidate.model_dump(mode="json"), ctx=ctx))
-        matchable = member or candidate.linkedin_url or valid_emails([e.address for e in candidate.emails])
+        matchable = (
+            member or web_url(candidate.linkedin_url) or valid_emails([e.address for e in candidate.emails])
+        )
         if not matchable:  # nothing to match it by: refused as built, never sent
             assert intent.payload is None and intent.refused is not None
             return

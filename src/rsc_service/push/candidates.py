@@ -9,7 +9,7 @@ from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.linkedin import wire as li
 from rsc_service.outbox.ops import Intent, Op
 from rsc_service.push import sending
-from rsc_service.push.fields import PushContext, Source, epoch_ms, parse_or_none, valid_emails
+from rsc_service.push.fields import PushContext, Source, epoch_ms, parse_or_none, valid_emails, web_url
 from rsc_service.push.postings import JOBS
 from rsc_service.push.resource import Resource, Unsendable
 
@@ -34,7 +34,8 @@ def candidate_record(candidate: ats.Candidate, ctx: PushContext) -> li.AtsCandid
     """
     created = epoch_ms(candidate.created_at)
     emails = valid_emails([email.address for email in candidate.emails])
-    if not emails and ctx.manual_matched_member is None and not candidate.linkedin_url:
+    profile = web_url(candidate.linkedin_url)
+    if not emails and ctx.manual_matched_member is None and profile is None:
         # LinkedIn needs something to match the candidate by (docs/linkedin.md#candidates).
         raise Unsendable(
             "/emailAddresses :: empty, and neither manualMatchedMember nor linkedInProfileUrl is known"
@@ -53,8 +54,8 @@ def candidate_record(candidate: ats.Candidate, ctx: PushContext) -> li.AtsCandid
         manual_matched_member=ctx.manual_matched_member,
         current_company_name=candidate.current_company,
         current_job_title=candidate.current_title,
-        linkedin_profile_url=candidate.linkedin_url,
-        external_profile_url=candidate.url,
+        linkedin_profile_url=profile,
+        external_profile_url=web_url(candidate.url),
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, TypeVar, cast
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -121,6 +122,21 @@ def truncate_utf16(text: str, limit: int) -> str:
         if units > limit:
             return text[:index]
     return text
+
+
+def web_url(value: str | None) -> str | None:
+    """`value` if it is an absolute http(s) URL (LinkedIn types these fields as URLs and refuses the whole
+    record over one that is not), else None: left out where optional, refused as built where required."""
+    if not value:
+        return None
+    url = value.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        return None
+    return url
 
 
 def valid_emails(addresses: list[str]) -> list[str]:

@@ -9,7 +9,7 @@ from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.linkedin import wire as li
 from rsc_service.outbox.ops import Intent, Op
 from rsc_service.push import sending
-from rsc_service.push.fields import PRIVATE, PushContext, Source, epoch_ms, truncate_utf16
+from rsc_service.push.fields import PRIVATE, PushContext, Source, epoch_ms, truncate_utf16, web_url
 from rsc_service.push.resource import KeyOnly, Resource
 from rsc_service.seats.acl import ACLS as ACLS_NAME
 from rsc_service.seats.acl import ASSIGNEES as ASSIGNEES_NAME
@@ -44,7 +44,7 @@ def posting(job: ats.Job, ctx: PushContext, *, closed: bool) -> li.SimpleJobPost
         title=truncate_utf16(job.title, TITLE_MAX),
         description=job.description,
         state="CLOSED" if closed else "LISTED",
-        company_apply_url=job.url,
+        company_apply_url=web_url(job.url),
         listed_at=epoch_ms(job.created_at),
         availability=_availability(job, ctx),
         **_location(job.location),
