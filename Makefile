@@ -68,7 +68,8 @@ bench: $(STAMP)
 # Every pin in constraints.txt against the published advisories (PyPI's and OSV's); needs them reachable.
 audit:
 	@test -x .venv-audit/bin/pip-audit || ($(PYTHON) -m venv .venv-audit && .venv-audit/bin/pip install --quiet "pip-audit==2.10.1")
-	.venv-audit/bin/pip-audit --requirement constraints.txt --no-deps --disable-pip --strict
+	.venv-audit/bin/pip-audit --vulnerability-service pypi --requirement constraints.txt --no-deps --disable-pip --strict
+	.venv-audit/bin/pip-audit --vulnerability-service osv --requirement constraints.txt --no-deps --disable-pip --strict
 
 clean:
 	rm -rf $(VENV) .venv-audit .mypy_cache .ruff_cache .pytest_cache rsc-service.db*
