@@ -168,6 +168,10 @@ def test_insecure_local_allows_http_and_loopback_but_never_credentials() -> None
         ("192.0.0.8", False),  # IETF protocol assignments...
         ("192.0.0.9", True),  # ...but for the two anycast services IANA lists as global
         ("192.0.0.10", True),
+        ("192.88.99.1", False),  # the deprecated 6to4 relay anycast
+        ("3fff::1", False),  # IPv6 documentation (RFC 9637)
+        ("5f00::1", False),  # SRv6 SIDs
+        ("2002:c058:6301::", False),  # 6to4 around the relay anycast
     ],
 )
 def test_address_table(address: str, expected: bool) -> None:

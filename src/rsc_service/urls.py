@@ -37,6 +37,14 @@ _LOCAL_NAMES = ("localhost", ".localhost")  # RFC 6761: always loopback, whateve
 # is_global counts all but 192.0.0.0/29 of it as global.
 _PROTOCOL_ASSIGNMENTS = ipaddress.IPv4Network("192.0.0.0/24")
 _ANYCAST_SERVICES = frozenset(map(ipaddress.IPv4Address, ("192.0.0.9", "192.0.0.10")))
+# Not globally reachable per IANA's special-purpose registries, though Python 3.11's is_global says they are:
+# the deprecated 6to4 relay anycast (RFC 7526), the IPv6 documentation prefix of RFC 9637 and SRv6 SIDs
+# (RFC 9602).
+_NOT_GLOBAL = (
+    ipaddress.IPv4Network("192.88.99.0/24"),
+    ipaddress.IPv6Network("3fff::/20"),
+    ipaddress.IPv6Network("5f00::/16"),
+)
 
 
 class UnsafeUrl(ValueError):
@@ -54,6 +62,8 @@ def check_address(address: Address) -> None:
 
 
 def _refusal(address: Address) -> str | None:
+    if any(address in network for network in _NOT_GLOBAL):
+        return f"{address} is not globally reachable"
     if isinstance(address, ipaddress.IPv4Address):
         # is_global alone lets multicast through on Python 3.11.
         assigned = address in _PROTOCOL_ASSIGNMENTS and address not in _ANYCAST_SERVICES
