@@ -69,6 +69,18 @@ class TestIntegrations:
         local = make_sim(allow_insecure_local=True)
         assert (await set_callback(local, await local.headers(), "http://127.0.0.1:9000/cb"))["errors"] == {}
 
+    async def test_a_callback_that_is_no_url_is_refused_by_name(self, sim: Sim, auth: dict[str, str]) -> None:
+        for url in ("https://[::1", "https://ats.example:99999/cb", "https://ats.example/c b"):
+            body = await set_callback(sim, auth, url)
+            assert body["errors"] == {
+                "CALLBACK_URL": {
+                    "status": 422,
+                    "message": f"ERROR :: /configurationValue/string :: {json.dumps(url)} is not an absolute"
+                    " https URL",
+                }
+            }, url
+        assert sim.world.callback_url(ORG) is None
+
 
 class TestNotifications:
     async def test_admin_enable_validates_then_posts_a_signed_status_change(

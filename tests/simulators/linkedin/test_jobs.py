@@ -99,3 +99,16 @@ class TestJobTasks:
         sim.clock.advance(days=31)
         response = await sim.client.get(f"/v2/simpleJobPostingTasks?ids={task}", headers=await sim.headers())
         assert response.json()["errors"][task]["status"] == 404
+
+    async def test_availability_is_required(self, sim: Sim, auth: dict[str, str]) -> None:
+        # docs/linkedin.md#jobs: PUBLIC or PRIVATE_TO_ATS_INTEGRATION, required for RSC jobs.
+        without = job("J1")
+        del without["availability"]
+        response = await create(sim, auth, without, job("J2", availability=None))
+        assert [e["error"]["message"] for e in response.json()["elements"]] == [
+            "ERROR :: /availability :: field is required but not found and has no default value",
+            "ERROR :: /availability :: null is not allowed: the field is required",
+        ]
+        assert sim.world.tasks == {}
+        sim.clock.advance(seconds=6)
+        assert sim.world.collection("simpleJobPostings").records == {}

@@ -141,3 +141,81 @@ class TestExportForAJob:
         request_id = result.json()["requestId"]
         got = await sim.client.get(f"/v2/exportedCandidates?q=request&requestId={request_id}", headers=auth)
         assert got.json()["elements"][0]["atsJobPostingId"] == "J9"
+
+
+HOUR_MS = 3_600_000
+
+
+class TestFinderTimes:
+    async def test_conversation_times_must_be_milliseconds(self, sim: Sim, auth: dict[str, str]) -> None:
+        now = sim.world.clock.now_ms()
+        base = "/v2/conversationEvents?q=criteria&viewer=urn:li:seat:3001"
+        cases = {
+            "seconds": (
+                f"&timeRange.start={now // 1000 - 3600}&timeRange.end={now // 1000}",
+                "timeRange.start",
+            ),
+            "micro": (
+                f"&timeRange.start={(now - HOUR_MS) * 1000}&timeRange.end={now * 1000}",
+                "timeRange.start",
+            ),
+            "end only": (f"&timeRange.end={now // 1000}", "timeRange.end"),
+            "2.0 record": (f"&timeRange=(start:{now // 1000 - 60},end:{now // 1000})", "timeRange.start"),
+            "text": (f"&timeRange.start=1e12&timeRange.end={now}", "timeRange.start"),
+        }
+        for case, (query, name) in cases.items():
+            response = await sim.client.get(base + query, headers=auth)
+            assert response.status_code == 400, case
+            assert response.json()["message"].startswith(f"Invalid value of parameter {name}: "), case
+        ok = await sim.client.get(
+            base + f"&timeRange.start={now - HOUR_MS}&timeRange.end={now}", headers=auth
+        )
+        assert ok.status_code == 200
+
+    async def test_mail_stub_and_prospect_note_times_too(self, sim: Sim, auth: dict[str, str]) -> None:
+        now = sim.world.clock.now_ms()
+        stubs = f"/v2/mailStubs?q=contract&contract={CONTRACT}&owners=urn:li:seat:3002"
+        notes = f"/v2/prospectNotes?q=criteria&contract={CONTRACT}&owners=urn:li:seat:3003"
+        refused = {
+            stubs + f"&createdDateStart={now // 1000}": "createdDateStart",
+            stubs + f"&createdDateEnd={now * 1000}": "createdDateEnd",
+            notes + f"&cutoffDate={now // 1000 - 60}&beforeDate={now // 1000}": "cutoffDate",
+            notes + f"&cutoffDate={now - HOUR_MS}&beforeDate={now * 1000}": "beforeDate",
+        }
+        for url, name in refused.items():
+            response = await sim.client.get(url, headers=auth)
+            assert response.status_code == 400, url
+            assert response.json()["message"].startswith(f"Invalid value of parameter {name}: "), url
+        assert (
+            await sim.client.get(stubs + f"&createdDateStart={now - HOUR_MS}", headers=auth)
+        ).status_code == 200
+
+
+class TestProspectNoteWindow:
+    async def write(self, sim: Sim, text: str) -> None:
+        written = await sim.client.post(
+            "/_sim/prospect-notes", json={"seat": 3003, "member": "m1005", "note": text}
+        )
+        assert written.status_code == 200
+
+    async def test_the_twelve_hours_hold_whichever_bounds_are_given(self, sim: Sim) -> None:
+        await self.write(sim, "old")
+        sim.clock.advance(hours=13)
+        await self.write(sim, "new")
+        auth = await sim.headers()
+        now = sim.world.clock.now_ms()
+        url = f"/v2/prospectNotes?q=criteria&start=0&contract={CONTRACT}&owners=urn:li:seat:3003"
+        week_ago = await sim.client.get(url + f"&cutoffDate={now - 7 * 24 * HOUR_MS}", headers=auth)
+        assert week_ago.status_code == 400
+        assert week_ago.json()["message"] == "The window must not be longer than 12.0 hours"
+        answers = {
+            "cutoff only": url + f"&cutoffDate={now - HOUR_MS}",
+            "before only": url + f"&beforeDate={now}",
+            "neither": url,
+        }
+        for case, query in answers.items():
+            response = await sim.client.get(query, headers=auth)
+            assert response.status_code == 200, case
+            assert [e["note"] for e in response.json()["elements"]] == ["new"], case
+        earlier = await sim.client.get(url + f"&beforeDate={now - 12 * HOUR_MS}", headers=auth)
+        assert [e["note"] for e in earlier.json()["elements"]] == ["old"]

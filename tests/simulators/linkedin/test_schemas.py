@@ -312,3 +312,173 @@ class TestEpochMilliseconds:
             {"S": candidate(atsCreatedAt=1_700_000_000, atsLastModifiedAt=1_700_000_000)},
         )
         assert errors == {}
+
+
+MICROSECONDS = 1_700_000_000_000_000  # 2023-11-14 in microseconds: year ~55,800 read as milliseconds
+LAST_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+
+
+class TestNotMilliseconds:
+    async def test_microseconds_are_refused_on_a_candidate(self, sim: Sim, auth: dict[str, str]) -> None:
+        errors = await put_candidates(
+            sim,
+            auth,
+            {
+                "MICRO": candidate(atsCreatedAt=MICROSECONDS, atsLastModifiedAt=MICROSECONDS),
+                "LAST": candidate(atsCreatedAt=LAST_MS, atsLastModifiedAt=LAST_MS),
+                "PAST": candidate(atsCreatedAt=LAST_MS, atsLastModifiedAt=LAST_MS + 1),
+            },
+        )
+        assert set(errors) == {"MICRO", "PAST"}
+        assert errors["MICRO"]["message"].split("\n") == [
+            f"ERROR :: /atsCreatedAt :: {MICROSECONDS} is not an epoch time in milliseconds"
+            f" (later than {LAST_MS}: in microseconds?)",
+            f"ERROR :: /atsLastModifiedAt :: {MICROSECONDS} is not an epoch time in milliseconds"
+            f" (later than {LAST_MS}: in microseconds?)",
+        ]
+        assert errors["PAST"]["message"].startswith(f"ERROR :: /atsLastModifiedAt :: {LAST_MS + 1} is not")
+        stored = sim.world.collection("atsCandidates").records
+        assert [dict(k)["atsCandidateId"] for k in stored] == ["LAST"]
+
+    async def test_microseconds_never_reach_a_job_task(self, sim: Sim, auth: dict[str, str]) -> None:
+        created = await create(sim, auth, job(listedAt=MICROSECONDS))
+        element = created.json()["elements"][0]
+        assert element["status"] == 422
+        assert element["error"]["message"].startswith(f"ERROR :: /listedAt :: {MICROSECONDS} is not an epoch")
+        assert sim.world.tasks == {}
+
+    async def test_notes_stages_rest_twins_and_patches_too(self, sim: Sim, auth: dict[str, str]) -> None:
+        await put_candidates(sim, auth, {"C1": candidate()})
+        notes = f"/v2/atsCandidates/{candidate_key('C1')}/notes?ids=N1"
+        response = await put(sim, auth, notes, {"N1": {"note": "n", "atsCreatedAt": MICROSECONDS}})
+        assert "/atsCreatedAt" in response.json()["errors"]["N1"]["message"]
+        key = f"(externalCandidateId:C2,integrationContext:{ORG.replace(':', '%3A')})"
+        rest = await sim.client.put(
+            f"/rest/candidates?ids=List({key})",
+            json={
+                "entities": {
+                    key: {
+                        "firstName": "Jo",
+                        "emailAddresses": ["jo@example.com"],
+                        "addresses": [],
+                        "phoneNumbers": [],
+                        "externalCreatedAt": 1_700_000_000_000,
+                        "externalLastModifiedAt": MICROSECONDS,
+                    }
+                }
+            },
+            headers=auth | {"LinkedIn-Version": "202604"},
+        )
+        assert "/externalLastModifiedAt" in rest.json()["errors"][key]["message"]
+        patched = await sim.client.post(
+            "/v2/atsCandidates?" + ids_v1("atsCandidateId", ["C1"]),
+            json={
+                "entities": {candidate_key("C1"): {"patch": {"$set": {"atsLastModifiedAt": MICROSECONDS}}}}
+            },
+            headers=auth | {"X-RestLi-Method": "batch_partial_update"},
+        )
+        assert "/atsLastModifiedAt" in next(iter(patched.json()["errors"].values()))["message"]
+
+    async def test_the_upper_bound_can_be_switched_off(self) -> None:
+        sim = make_sim(max_epoch_ms=None)
+        errors = await put_candidates(
+            sim,
+            await sim.headers(),
+            {"M": candidate(atsCreatedAt=MICROSECONDS, atsLastModifiedAt=MICROSECONDS)},
+        )
+        assert errors == {}
+
+
+class TestUnions:
+    async def test_the_configuration_value_is_a_union_of_one_string(
+        self, sim: Sim, auth: dict[str, str]
+    ) -> None:
+        cases: dict[str, tuple[Any, str]] = {
+            "number": ({"string": 5}, "ERROR :: /configurationValue/string :: 5 cannot be coerced to String"),
+            "member": (
+                {"bogus": "ALL_PRODUCT_USERS"},
+                'ERROR :: /configurationValue :: "bogus" is not a member type of union ["string"]',
+            ),
+            "null": (
+                {"string": None},
+                "ERROR :: /configurationValue/string :: null cannot be coerced to String",
+            ),
+            "two": (
+                {"string": "ALL_PRODUCT_USERS", "boolean": True},
+                'ERROR :: /configurationValue :: a union holds exactly one member of ["string"], not 2',
+            ),
+            "bare": (
+                "ALL_PRODUCT_USERS",
+                'ERROR :: /configurationValue :: "ALL_PRODUCT_USERS" is not a union:'
+                ' it holds exactly one member of ["string"]',
+            ),
+        }
+        path = f"/v2/atsIntegrations/{OCE}/configurations?ids=JOB_POSTING_VIEWERS"
+        for case, (value, message) in cases.items():
+            response = await put(sim, auth, path, {"JOB_POSTING_VIEWERS": {"configurationValue": value}})
+            assert response.json()["errors"] == {"JOB_POSTING_VIEWERS": refused(message)}, case
+        stored = sim.world.collection("configurations").records
+        viewers = next(v for k, v in stored.items() if dict(k)["configuration"] == "JOB_POSTING_VIEWERS")
+        assert viewers == {"configurationValue": {"string": "ALL_PRODUCT_USERS"}}
+
+
+class TestUrls:
+    async def test_candidate_links_are_absolute_http_urls(self, sim: Sim, auth: dict[str, str]) -> None:
+        errors = await put_candidates(
+            sim,
+            auth,
+            {
+                "BLANK": candidate(linkedInProfileUrl=" "),
+                "WORD": candidate(externalProfileUrl="x"),
+                "EMAIL": candidate(linkedInProfileUrl="nope@bad"),
+                "NO_HOST": candidate(externalProfileUrl="https://"),
+                "FTP": candidate(externalProfileUrl="ftp://ats.example/c/1"),
+                "SPACE": candidate(externalProfileUrl="https://ats.example/c 1"),
+                "NUMBER": candidate(linkedInProfileUrl=7),
+                "OK": candidate(
+                    linkedInProfileUrl="https://www.linkedin.com/in/jd",
+                    externalProfileUrl="http://localhost:5000/candidates/1",
+                ),
+            },
+        )
+        assert errors == {
+            "BLANK": refused('ERROR :: /linkedInProfileUrl :: " " is not an absolute http(s) URL'),
+            "WORD": refused('ERROR :: /externalProfileUrl :: "x" is not an absolute http(s) URL'),
+            "EMAIL": refused('ERROR :: /linkedInProfileUrl :: "nope@bad" is not an absolute http(s) URL'),
+            "NO_HOST": refused('ERROR :: /externalProfileUrl :: "https://" is not an absolute http(s) URL'),
+            "FTP": refused(
+                'ERROR :: /externalProfileUrl :: "ftp://ats.example/c/1" is not an absolute http(s) URL'
+            ),
+            "SPACE": refused(
+                'ERROR :: /externalProfileUrl :: "https://ats.example/c 1" is not an absolute http(s) URL'
+            ),
+            "NUMBER": refused("ERROR :: /linkedInProfileUrl :: 7 cannot be coerced to String"),
+        }
+
+    async def test_a_blank_profile_url_gives_nothing_to_match_by(
+        self, sim: Sim, auth: dict[str, str]
+    ) -> None:
+        errors = await put_candidates(sim, auth, {"C": candidate(emailAddresses=[], linkedInProfileUrl="  ")})
+        assert errors["C"]["message"] == (
+            'ERROR :: /linkedInProfileUrl :: "  " is not an absolute http(s) URL'
+        )
+        assert sim.world.collection("atsCandidates").records == {}
+
+    async def test_a_job_apply_url_too(self, sim: Sim, auth: dict[str, str]) -> None:
+        created = await create(sim, auth, job("J1", companyApplyUrl="apply here"), job("J2"))
+        bad, good = created.json()["elements"]
+        assert bad["error"]["message"] == (
+            'ERROR :: /companyApplyUrl :: "apply here" is not an absolute http(s) URL'
+        )
+        assert good["status"] == 201
+        assert len(sim.world.tasks) == 1
+
+    async def test_provisioned_callback_urls_too(self, sim: Sim) -> None:
+        partner = {"Authorization": f"Bearer {await sim.token(*PARTNER)}"}
+        body = {"uniqueForeignId": "acme", "name": "ATS - Acme", "oauth2AuthorizedCallbackUrls": ["https://"]}
+        created = await sim.client.post("/v2/provisionedApplications", json=body, headers=partner)
+        assert (created.status_code, created.json()["message"]) == (
+            422,
+            'ERROR :: /oauth2AuthorizedCallbackUrls/0 :: "https://" is not an absolute http(s) URL',
+        )
+        assert not [a for a in sim.world.apps.values() if a.unique_foreign_id == "acme"]

@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from .call import Call
 from .errors import RestliError, entity_error
+from .patches import apply_patch, check_patch
 from .resource import Resource
 from .restli import Key, make_key, parse_key, render_key
 from .schemas import check
@@ -80,11 +81,13 @@ class Batch:
             )
         return parsed
 
-    def _schema_problems(self, entity: dict[str, Any], partial: bool = False) -> list[str]:
+    def _schema_problems(self, entity: dict[str, Any]) -> list[str]:
         """Rest.li's schema check, before LinkedIn's own rules (docs/linkedin.md#values)."""
-        if self.res.schema is None:
-            return []
-        return check(entity, self.res.schema, self.call.world.config.min_epoch_ms, partial=partial)
+        return check(entity, self.res.schema, self.call.world.config.times)
+
+    def _patch_problems(self, patch: dict[str, Any]) -> list[str]:
+        """Rest.li's check of a patch against the schema: every operation and field patch in it."""
+        return check_patch(patch, self.res.schema, self.call.world.config.times)
 
     def _parent_missing(self, key: Key) -> bool:
         child = self.res.child_field or self.res.child_key
@@ -137,18 +140,12 @@ class Batch:
             if current is None and not self.res.partial_creates:
                 errors[name] = entity_error(404, f"Entity {name} not found")
                 continue
-            changes = patch.get("$set") or {}
-            if not isinstance(changes, dict):
-                errors[name] = entity_error(400, "$set must be a JSON object")
-                continue
-            problems = self._schema_problems(changes, partial=True)
+            problems = self._patch_problems(patch)
             if problems:
                 errors[name] = entity_error(self.call.world.config.entity_error_status, "\n".join(problems))
                 continue
             record = copy.deepcopy(current) if current is not None else dict(key)
-            record.update(self.res.record_in(changes))
-            for gone in patch.get("$delete") or []:
-                record.pop(self.res.wire_fields.get(gone, gone), None)
+            apply_patch(record, patch, lambda field: self.res.wire_fields.get(field, field))
             problems = self.res.validate(record)
             if not problems and self.res.after_write:
                 problems = self.res.after_write(self.call, key, record)

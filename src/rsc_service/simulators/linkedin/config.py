@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from .schemas import Times
+
 
 class SimConfig(BaseModel):
     """Settings of one simulator instance; tests and benchmarks scale or switch off each limit."""
@@ -57,6 +59,11 @@ class SimConfig(BaseModel):
     # (docs/linkedin.md#values); the simulator refuses times below this so the unit mistake shows. None
     # keeps LinkedIn's published behaviour.
     min_epoch_ms: int | None = 100_000_000_000
+    # The other unit mistake, microseconds (today about 1.7 * 10^15), reads as a date tens of thousands of
+    # years ahead. The bound is 9999-12-31T23:59:59.999Z, the last instant with a four-digit year: ISO 8601
+    # dates and the date types of most stacks end there, so no later number is a time in milliseconds any
+    # system could show. None accepts any integer, as LinkedIn's published rules do.
+    max_epoch_ms: int | None = 253_402_300_799_999
 
     # OAuth
     token_lifetime_seconds: int = 1800
@@ -86,3 +93,8 @@ class SimConfig(BaseModel):
     seed_file: Path | None = None
     # A seed given inline wins over seed_file; both use the JSON shape documented in README.md.
     seed: dict[str, Any] | None = None
+
+    @property
+    def times(self) -> Times:
+        """What a time field or time parameter takes as epoch milliseconds."""
+        return Times(self.min_epoch_ms, self.max_epoch_ms)

@@ -22,8 +22,8 @@ class Resource:
     name: str
     key_fields: tuple[str, ...]
     child_field: str | None = None  # sub-collections: the field that holds the simple id
-    # The Rest.li schema of a written entity, in the names on the wire; None checks nothing.
-    schema: Record | None = None
+    # The Rest.li schema of a written entity, in the names on the wire.
+    schema: Record = field(kw_only=True)
     validate: Validator = lambda record: []
     group: str | None = "sync"
     gated: bool = True

@@ -4,8 +4,8 @@ Rest.li checks a body against its schema before LinkedIn's own rules run (docs/l
 field the schema lacks, a null where a value is required, a missing required field, a wrong enum symbol or a
 time that is not epoch milliseconds is refused with an `ERROR :: /path :: reason` message, and LinkedIn's
 rules (validation.py) only see bodies that passed. Types are checked as Rest.li checks them: a string field
-takes only a string, a boolean only true or false, a person URN only `urn:li:person:{id}`, and a record's
-required fields must be there.
+takes only a string, a boolean only true or false, a person URN only `urn:li:person:{id}`, a URL only an
+absolute http(s) URL, a union exactly one of its members, and a record's required fields must be there.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 TEXT = "text"  # a Rest.li string
 BOOLEAN = "boolean"  # a Rest.li boolean: true or false, never "true"
 PERSON_URN = "personUrn"  # a member: urn:li:person:{id}
 TIME = "time"  # epoch milliseconds, a Rest.li long
-UNION = "union"  # a Rest.li union; the resource checks its member
+URL = "url"  # a string holding an absolute http or https URL (docs/linkedin.md#candidates, #jobs)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,38 @@ class Enum:
     symbols: frozenset[str]
 
 
-Spec = str | Record | Array | Enum
+@dataclass(frozen=True)
+class Union:
+    """A Rest.li union: a map of exactly one member, named by its type (`{"string": "…"}`)."""
+
+    members: dict[str, Spec]
+
+    @property
+    def names(self) -> str:
+        return json.dumps(sorted(self.members))
+
+
+Spec = str | Record | Array | Enum | Union
+
+
+@dataclass(frozen=True)
+class Times:
+    """Which integers a time takes as epoch milliseconds (docs/linkedin.md#values): below `min_ms` it reads as
+    seconds, above `max_ms` as microseconds; None leaves that side open. Zero and negative times are left to
+    LinkedIn's own "> 0" rule (validation.py)."""
+
+    min_ms: int | None
+    max_ms: int | None
+
+    def reason(self, value: int) -> str | None:
+        """Why `value` is not an epoch time in milliseconds, or None when it is one."""
+        if self.min_ms is not None and 0 < value < self.min_ms:
+            return f"{value} is not an epoch time in milliseconds (in seconds?)"
+        if self.max_ms is not None and value > self.max_ms:
+            return (
+                f"{value} is not an epoch time in milliseconds (later than {self.max_ms}: in microseconds?)"
+            )
+        return None
 
 
 def _fields(*texts: str, **typed: Spec) -> dict[str, Spec]:
@@ -68,8 +100,8 @@ CANDIDATE = Record(
         "middleInitial",
         "prefix",
         "suffix",
-        "externalProfileUrl",
-        "linkedInProfileUrl",
+        externalProfileUrl=URL,
+        linkedInProfileUrl=URL,
         atsCreatedAt=TIME,
         atsLastModifiedAt=TIME,
         emailAddresses=Array(TEXT),
@@ -113,7 +145,8 @@ INTERVIEW_FEEDBACK = Record(
 KEY_ONLY = Record({})
 # docs/linkedin.md#integrations-and-configurations
 INTEGRATION = Record(_fields("integrationName"))
-CONFIGURATION = Record(_fields(configurationValue=UNION), frozenset({"configurationValue"}))
+# Every documented configuration holds a string: the union's only member LinkedIn shows.
+CONFIGURATION = Record(_fields(configurationValue=Union({"string": TEXT})), frozenset({"configurationValue"}))
 # docs/linkedin.md#jobs
 OPERATIONS = frozenset({"CREATE", "UPDATE", "RENEW", "CLOSE"})
 LISTING_TYPES = frozenset({"BASIC", "PREMIUM"})
@@ -127,8 +160,8 @@ JOB = Record(
         "countryCode",
         "postalCode",
         "state",
-        "companyApplyUrl",
         "availability",
+        companyApplyUrl=URL,
         listedAt=TIME,
         jobPostingOperationType=Enum(OPERATIONS),
         listingType=Enum(LISTING_TYPES),
@@ -142,6 +175,7 @@ JOB = Record(
             "state",
             "companyApplyUrl",
             "listedAt",
+            "availability",
         }
     ),
 )
@@ -152,7 +186,7 @@ APPLICATION_CREATE = Record(
         "name",
         "description",
         validJsSdkDomains=Array(TEXT),
-        oauth2AuthorizedCallbackUrls=Array(TEXT),
+        oauth2AuthorizedCallbackUrls=Array(URL),
     ),
     frozenset({"uniqueForeignId", "name"}),
 )
@@ -167,7 +201,7 @@ def required_message(path: str) -> str:
 
 
 def check(
-    value: dict[str, Any], schema: Record, min_epoch_ms: int | None, *, partial: bool = False, path: str = ""
+    value: dict[str, Any], schema: Record, times: Times, *, partial: bool = False, path: str = ""
 ) -> list[str]:
     """Rest.li's problems with one record; `partial` (a patch's `$set`) skips the absent required fields."""
     problems = []
@@ -181,50 +215,78 @@ def check(
             if name in schema.required:
                 problems.append(error(where, "null is not allowed: the field is required"))
         else:
-            problems += _check_value(item, spec, where, min_epoch_ms)
+            problems += check_value(item, spec, where, times)
     if not partial:
         problems += [required_message(f"{path}/{n}") for n in sorted(schema.required - set(value))]
     return problems
 
 
-def _check_value(item: Any, spec: Spec, where: str, min_epoch_ms: int | None) -> list[str]:
+def check_value(item: Any, spec: Spec, where: str, times: Times) -> list[str]:
+    """Rest.li's problems with one value of type `spec` at `where`."""
     if isinstance(spec, Record):
         if not isinstance(item, dict):
             return [error(where, f"{item!r} is not a record")]
-        return check(item, spec, min_epoch_ms, path=where)
+        return check(item, spec, times, path=where)
     if isinstance(spec, Array):
         if not isinstance(item, list):
             return [error(where, f"{item!r} is not an array")]
         problems = []
         for index, element in enumerate(item):
-            problems += _check_value(element, spec.items, f"{where}/{index}", min_epoch_ms)
+            problems += check_value(element, spec.items, f"{where}/{index}", times)
         return problems
     if isinstance(spec, Enum):
         if item not in spec.symbols:
             return [error(where, f'"{item}" is not an enum symbol')]
         return []
+    if isinstance(spec, Union):
+        return _check_union(item, spec, where, times)
     if spec == TIME:
-        return _check_time(item, where, min_epoch_ms)
+        return _check_time(item, where, times)
     return _check_primitive(item, spec, where)
 
 
+def _check_union(item: Any, spec: Union, where: str, times: Times) -> list[str]:
+    if not isinstance(item, dict):
+        return [
+            error(where, f"{json.dumps(item)} is not a union: it holds exactly one member of {spec.names}")
+        ]
+    if len(item) != 1:
+        return [error(where, f"a union holds exactly one member of {spec.names}, not {len(item)}")]
+    ((member, value),) = item.items()
+    if member not in spec.members:
+        return [error(where, f'"{member}" is not a member type of union {spec.names}')]
+    return check_value(value, spec.members[member], f"{where}/{member}", times)
+
+
 def _check_primitive(item: Any, spec: Spec, where: str) -> list[str]:
-    """A string, boolean or URN field: Rest.li coerces nothing into them (a number is not a string)."""
+    """A string, boolean, URN or URL field: Rest.li coerces nothing into them (a number is not a string)."""
     shown = json.dumps(item)
     if spec == BOOLEAN:
         return [] if isinstance(item, bool) else [error(where, f"{shown} cannot be coerced to Boolean")]
-    if spec in (TEXT, PERSON_URN) and not isinstance(item, str):
+    if spec in (TEXT, PERSON_URN, URL) and not isinstance(item, str):
         return [error(where, f"{shown} cannot be coerced to String")]
     if spec == PERSON_URN and not PERSON_URN_FORM.match(item):
         return [error(where, f"{shown} is not a person URN (urn:li:person:{{id}})")]
+    if spec == URL and not is_web_url(item):
+        return [error(where, f"{shown} is not an absolute http(s) URL")]
     return []
 
 
-def _check_time(item: Any, where: str, min_epoch_ms: int | None) -> list[str]:
+def is_web_url(text: str) -> bool:
+    """An absolute http or https URL with a host, and no blank or control character anywhere in it."""
+    if any(c.isspace() or not c.isprintable() for c in text):
+        return False
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number in range
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _check_time(item: Any, where: str, times: Times) -> list[str]:
     # docs/linkedin.md#values: times are integers in epoch milliseconds; a non-integer is a type error.
     if not isinstance(item, int) or isinstance(item, bool):
         return [error(where, f"{item!r} is not an epoch time in milliseconds (a long)")]
-    # Zero and negative values are left to LinkedIn's own "> 0" rule (validation.py).
-    if min_epoch_ms is not None and 0 < item < min_epoch_ms:
-        return [error(where, f"{item} is not an epoch time in milliseconds (in seconds?)")]
-    return []
+    reason = times.reason(item)
+    return [error(where, reason)] if reason else []

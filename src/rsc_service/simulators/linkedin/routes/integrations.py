@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +14,7 @@ from ..call import Call, routes
 from ..errors import RestliError
 from ..resource import Resource
 from ..restli import Key, parse_path_key
-from ..schemas import CONFIGURATION, INTEGRATION
+from ..schemas import CONFIGURATION, INTEGRATION, is_web_url
 
 INTEGRATION_KEY = ("dataProvider", "integrationContext", "integrationType", "tenantType")
 INTEGRATION_TYPES = {
@@ -71,19 +72,17 @@ def _check_configuration(call: Call, key: Key, record: dict[str, Any]) -> list[s
     name = dict(key)["configuration"]
     if name not in CONFIGURATION_NAMES:
         return [f"ERROR :: /configuration :: {name!r} is not a known configuration"]
-    value = record.get("configurationValue")
-    if not isinstance(value, dict) or len(value) != 1:
-        return ['ERROR :: /configurationValue :: must be a union with one member, e.g. {"string": ...}']
     if name != "CALLBACK_URL":
         return []
-    url = value.get("string")
-    parts = urlsplit(url if isinstance(url, str) else "")
+    # The schema (schemas.CONFIGURATION) let through only a union holding one string.
+    url: str = record["configurationValue"]["string"]
+    if not is_web_url(url):
+        return [f"ERROR :: /configurationValue/string :: {json.dumps(url)} is not an absolute https URL"]
+    parts = urlsplit(url)
     insecure_ok = call.world.config.allow_insecure_local
     if parts.scheme != "https" and not (insecure_ok and parts.scheme == "http"):
         return ["ERROR :: /configurationValue/string :: the callback URL must use https"]
-    if not parts.hostname:
-        return ["ERROR :: /configurationValue/string :: the callback URL has no host"]
-    if not insecure_ok and (parts.port not in (None, 80, 443) or _insecure_target(parts.hostname)):
+    if not insecure_ok and (parts.port not in (None, 80, 443) or _insecure_target(parts.hostname or "")):
         return [
             "ERROR :: /configurationValue/string :: the callback URL must be public and on port 80 or 443"
         ]
@@ -96,7 +95,7 @@ def _check_configuration(call: Call, key: Key, record: dict[str, Any]) -> list[s
             and other.get("configurationValue", {}).get("string") == url
         ):
             return ["ERROR :: /configurationValue/string :: another customer already uses this callback URL"]
-    call.world.callbacks.pop(str(url), None)
+    call.world.callbacks.pop(url, None)
     return []
 
 

@@ -29,7 +29,7 @@ def _answer(call: Call, element: Any) -> dict[str, Any]:
     if not isinstance(element, dict):
         return _refused(400, "Element must be a JSON object")
     world = call.world
-    problems = check(element, JOB, world.config.min_epoch_ms)
+    problems = check(element, JOB, world.config.times)
     if problems:
         return _refused(world.config.entity_error_status, "\n".join(problems))
     failure = "\n".join(validation.job(element)) or None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -16,6 +17,7 @@ HOUR_MS = 3_600_000
 # seats, seatsV2 (/v2 and /rest), conversationEvents, mailStubs and prospectNotes share one daily budget
 # (docs/linkedin.md#throttles).
 PROSPECT_GROUP = "prospect"
+INTEGER = re.compile(r"-?[0-9]+")
 
 
 def _contracts(call: Call, name: str) -> list[str]:
@@ -28,12 +30,15 @@ def _contracts(call: Call, name: str) -> list[str]:
 
 
 def _ms(call: Call, value: str | None, name: str) -> int | None:
+    """A time parameter: epoch milliseconds (docs/linkedin.md#values), checked as time fields are."""
     if value is None or value == "":
         return None
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise RestliError(400, f"{name} must be epoch milliseconds") from exc
+    if not INTEGER.fullmatch(value):
+        raise RestliError(400, f"Invalid value of parameter {name}: {value!r} is not epoch milliseconds")
+    reason = call.world.config.times.reason(int(value))
+    if reason:
+        raise RestliError(400, f"Invalid value of parameter {name}: {reason}")
+    return int(value)
 
 
 def _seat_urn_ids(call: Call, name: str) -> list[int]:
@@ -128,8 +133,8 @@ async def conversation_events(call: Call) -> Response:
         raise RestliError(404, f"Seat {viewer[0]} not found")
     call.check_context(seat.contract, "conversationEvents")
     window = call.query.record("timeRange")
-    end = _ms(call, window.get("end"), "timeRange.end") or call.world.clock.now_ms()
     start = _ms(call, window.get("start"), "timeRange.start")
+    end = _ms(call, window.get("end"), "timeRange.end") or call.world.clock.now_ms()
     limit_ms = int(call.world.config.conversation_window_hours * HOUR_MS)
     if start is None:
         start = end - limit_ms
@@ -202,10 +207,18 @@ async def prospect_notes(call: Call) -> Response:
         raise RestliError(400, "prospectNotes supports the finder q=criteria")
     contract = _contracts(call, "contract")[0]
     owners = _seat_urn_ids(call, "owners")
-    before = _ms(call, call.query.get("beforeDate"), "beforeDate")
+    # beforeDate is the inclusive upper bound, cutoffDate the exclusive lower one, at most 12 hours apart
+    # (docs/linkedin.md#retrieval). Defaults are not published; as for conversationEvents, a missing upper
+    # bound is now and a missing lower bound the longest window before the upper one, so the window holds
+    # whichever bounds are given.
     cutoff = _ms(call, call.query.get("cutoffDate"), "cutoffDate")
+    before = _ms(call, call.query.get("beforeDate"), "beforeDate")
     limit_ms = int(call.world.config.prospect_notes_window_hours * HOUR_MS)
-    if before is not None and cutoff is not None and before - cutoff > limit_ms:
+    if before is None:
+        before = call.world.clock.now_ms()
+    if cutoff is None:
+        cutoff = before - limit_ms
+    if before - cutoff > limit_ms:
         raise RestliError(
             400, f"The window must not be longer than {call.world.config.prospect_notes_window_hours} hours"
         )
@@ -213,10 +226,7 @@ async def prospect_notes(call: Call) -> Response:
     found = [
         n
         for n in call.world.prospect_notes.values()
-        if n.contract == contract
-        and (not owners or n.owner in owners)
-        and (before is None or n.last_modified <= before)
-        and (cutoff is None or n.last_modified > cutoff)
+        if n.contract == contract and (not owners or n.owner in owners) and cutoff < n.last_modified <= before
     ]
     elements = [
         {

@@ -13,6 +13,7 @@ from ..batch import page
 from ..call import Call, routes
 from ..errors import RestliError
 from ..models import App
+from ..patches import DELETE, SET, check_patch
 from ..schemas import APPLICATION_CREATE, check
 
 NAME_MAX = 50
@@ -32,15 +33,11 @@ def _problems(fields: dict[str, Any]) -> list[str]:
     for domain in fields.get("validJsSdkDomains") or []:
         if not isinstance(domain, str) or domain.endswith("/"):
             problems.append(f"validJsSdkDomains entry {domain!r} must be a domain with no trailing /")
-    for url in fields.get("oauth2AuthorizedCallbackUrls") or []:
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-            problems.append(f"oauth2AuthorizedCallbackUrls entry {url!r} is not a URL")
     return problems
 
 
-def _check_schema(call: Call, fields: dict[str, Any], partial: bool) -> None:
+def _refuse(call: Call, problems: list[str]) -> None:
     """Rest.li's schema check comes before LinkedIn's own rules (docs/linkedin.md#values)."""
-    problems = check(fields, APPLICATION_CREATE, call.world.config.min_epoch_ms, partial=partial)
     if problems:
         raise RestliError(call.world.config.entity_error_status, "\n".join(problems))
 
@@ -55,7 +52,7 @@ def _create(call: Call) -> Response:
     body = call.json_body()
     if not isinstance(body, dict):
         raise RestliError(400, "The request body must be a JSON object")
-    _check_schema(call, body, partial=False)
+    _refuse(call, check(body, APPLICATION_CREATE, call.world.config.times))
     if not body.get("uniqueForeignId") or not body.get("name"):
         raise RestliError(422, "uniqueForeignId and name are required")
     problems = _problems(body)
@@ -109,16 +106,27 @@ async def provisioned_application(call: Call) -> Response:
     if call.restli_method != "partial_update":
         raise RestliError(400, f"Method {call.restli_method} is not supported on provisionedApplications")
     body = call.json_body()
-    fields = body.get("patch", {}).get("$set") if isinstance(body, dict) else None
-    if isinstance(fields, dict):
-        _check_schema(call, fields, partial=True)
-    if not isinstance(fields, dict) or not set(fields) <= SETTABLE:
+    patch = body.get("patch") if isinstance(body, dict) else None
+    if not isinstance(patch, dict):
+        raise RestliError(400, 'The request body must be a patch: {"patch": {"$set": {...}}}')
+    _refuse(call, check_patch(patch, APPLICATION_CREATE, call.world.config.times))
+    fields: dict[str, Any] = patch.get(SET) or {}
+    deleted = set(patch.get(DELETE) or [])
+    if not set(fields) <= SETTABLE:
         raise RestliError(400, f"The patch may only $set {sorted(SETTABLE)}")
     problems = _problems(fields)
     if problems:
         raise RestliError(422, "; ".join(problems))
-    app.js_domains = list(fields.get("validJsSdkDomains", app.js_domains))
-    app.callback_urls = list(fields.get("oauth2AuthorizedCallbackUrls", app.callback_urls))
-    app.name = str(fields.get("name", app.name))
-    app.description = str(fields.get("description", app.description))
+    app.js_domains = list(_patched(fields, deleted, "validJsSdkDomains", app.js_domains, []))
+    app.callback_urls = list(_patched(fields, deleted, "oauth2AuthorizedCallbackUrls", app.callback_urls, []))
+    app.name = str(fields.get("name", app.name))  # required: never null nor deleted (the schema)
+    app.description = str(_patched(fields, deleted, "description", app.description, ""))
     return Response(status_code=204)
+
+
+def _patched(fields: dict[str, Any], deleted: set[str], name: str, current: Any, empty: Any) -> Any:
+    """An optional field after the patch: its `$set` value; `empty` when deleted or set to null; else as
+    it was."""
+    if name in deleted or (name in fields and fields[name] is None):
+        return empty
+    return fields.get(name, current)
