@@ -205,6 +205,23 @@ class TestTimes:
         assert {c.since for c in (await _cursors(ctx)).values()} == {clock()}
 
 
+class TestTextNoColumnHolds:
+    async def test_a_record_with_a_lone_surrogate_is_skipped_and_its_page_goes_through(
+        self, ctx: AppContext, tenant: tuple[uuid.UUID, str], clock: FrozenClock
+    ) -> None:
+        # json.dumps writes the lone surrogate as JSON's escape, \ud800, as an ATS's list may carry it.
+        records = [candidate("cand_1"), candidate("cand_odd", first_name="Ada\ud800"), candidate("cand_2")]
+        ats = ListingAts({"candidate": records})
+
+        report = await _run(ctx, tenant, ats)
+
+        assert report.error is None
+        assert report.skipped == [
+            "candidate cand_odd: first_name contains a lone surrogate, which is not text"
+        ]
+        assert set(await _mirrored(ctx, tenant)) == {"cand_1", "cand_2"}
+
+
 class TestWhatTheAtsSaid:
     async def test_an_ats_error_with_bytes_no_column_holds_is_recorded(
         self, ctx: AppContext, tenant: tuple[uuid.UUID, str], clock: FrozenClock

@@ -6,6 +6,7 @@ both take the same path (docs/architecture.md#flows).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -34,6 +35,7 @@ MAX_VERSION: Final = 2**31 - 1
 EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
 LATEST: Final = datetime.max.replace(tzinfo=UTC)
 _IDS: Final = ("id", "candidate_id", "job_id", "application_id")
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,7 @@ def unstorable(change: Change, *, nul: bool = True) -> list[tuple[str, str]]:
         reason = f"not a time from {EARLIEST.date()} to {LATEST.date()} in UTC"
         problems.append((_time_field(change), reason))
     if nul:
-        problems += [(within + path, "contains a NUL character") for path in _nul_paths(change.data, "")]
+        problems += [(within + path, reason) for path, reason in _text_problems(change.data, "")]
     return problems
 
 
@@ -122,14 +124,27 @@ def _time_field(change: Change) -> str:
     return "deleted_at" if change.deleted else "updated_at"
 
 
-def _nul_paths(value: Any, path: str) -> list[str]:
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL character"
+    if _SURROGATE.search(text):  # JSON's escapes can carry one (an ATS's list did); UTF-8 cannot
+        return "contains a lone surrogate, which is not text"
+    return None
+
+
+def _text_problems(value: Any, path: str) -> list[tuple[str, str]]:
+    """(path, reason) of each string, or key, that no text column or JSON document can hold."""
     if isinstance(value, str):
-        return [path] if "\x00" in value else []
+        reason = _text_problem(value)
+        return [(path, reason)] if reason else []
     if isinstance(value, dict):
-        found = [path + "." + str(key) if path else str(key) for key in value if "\x00" in str(key)]
+        found = []
         for key, item in value.items():
-            found += _nul_paths(item, f"{path}.{key}" if path else str(key))
+            where = f"{path}.{key}" if path else str(key)
+            reason = _text_problem(str(key))
+            found += [(where, reason)] if reason else []
+            found += _text_problems(item, where)
         return found
     if isinstance(value, list):
-        return [found for i, item in enumerate(value) for found in _nul_paths(item, f"{path}.{i}")]
+        return [found for i, item in enumerate(value) for found in _text_problems(item, f"{path}.{i}")]
     return []
