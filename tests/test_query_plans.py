@@ -17,6 +17,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from rsc_service.links import repository as link_repository
 from rsc_service.mirror import unit
 from rsc_service.outbox import repository as outbox_repository
 from rsc_service.outbox.models import OutboxMessage
+from rsc_service.outbox.ops import State
 from tests import databases
 from tests.conftest import FrozenClock, make_settings
 from tests.factories import Ats, candidate, make_tenant
@@ -141,7 +143,30 @@ class TestOwedCount:
         # The initial sync counts it before each page; read from the rows, it cost ~100 ms a page once the
         # tenant had half a million rows.
         plan = _plan(planner, outbox_repository.owed_count(TENANT, 20_000))
-        assert any("COVERING INDEX ix_outbox_messages_tenant_state " in step for step in plan), plan
+        assert any("COVERING INDEX ix_outbox_messages_tenant_due " in step for step in plan), plan
+
+
+class TestClaims:
+    def test_a_claim_searches_each_tenants_first_due_rows_and_never_scans_the_outbox(
+        self, planner: sqlite3.Connection
+    ) -> None:
+        # Ranking every due row made a claim cost the size of the largest backlog: 0.8 s at 300,000 rows of
+        # one tenant, every pass. Each tenant's first rows are searched in the (tenant, state, due) index.
+        plan = _plan(
+            planner,
+            outbox_repository.claim_query(
+                now=datetime.now(UTC),
+                limit=2000,
+                per_tenant=1000,
+                states=(State.PENDING,),
+                skip_tenants=(),
+                lateral=False,
+            ),
+        )
+        outbox = [step for step in plan if " outbox_messages" in step]
+        assert not [step for step in outbox if not step.startswith("SEARCH")], plan
+        bounded = "ix_outbox_messages_tenant_due (tenant_id=? AND state=? AND next_attempt_at<?)"
+        assert sum(step.endswith(bounded) for step in outbox) == 2, plan  # the bound, then the rows up to it
 
 
 class TestTheCheckItself:

@@ -4,16 +4,19 @@ another's rows, and paused tenants are left out."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import insert
 
-from rsc_service.context import AppContext
+from rsc_service.context import AppContext, open_context
 from rsc_service.outbox import repository
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Op, State
 from rsc_service.tenants import service as tenant_service
-from tests.conftest import FrozenClock
+from tests import databases
+from tests.conftest import FrozenClock, make_settings
 from tests.factories import make_tenant
 
 LEASE = timedelta(seconds=60)
@@ -133,3 +136,29 @@ class TestTaskPolls:
         assert {row.attempts for row in rows} == {0}
         # Replica A died holding them: once the lease runs out they are due again.
         assert await self._claim(ctx, clock() + LEASE + timedelta(seconds=1)) == ["job0", "job1"]
+
+
+@pytest.mark.skipif(not databases.is_postgres(), reason="row locks between replicas: PostgreSQL's")
+class TestReplicas:
+    async def test_a_second_replica_claims_the_rows_after_those_the_first_holds(
+        self, fresh_database: Callable[[bool], Awaitable[str]], clock: FrozenClock
+    ) -> None:
+        async with open_context(make_settings(await fresh_database(True))) as ctx:  # a pool of its own
+            async with ctx.sessionmaker.begin() as session:
+                tenant = (await make_tenant(session, ctx)).tenant
+                await session.execute(insert(OutboxMessage), _rows(tenant.id, 6, due=clock(), prefix="r"))
+
+            async with ctx.sessionmaker() as first, ctx.sessionmaker() as second:
+                held = [
+                    r.key
+                    for r in await repository.claim_candidates(first, now=clock(), limit=2, per_tenant=2)
+                ]
+                after = [
+                    r.key
+                    for r in await repository.claim_candidates(second, now=clock(), limit=2, per_tenant=2)
+                ]
+                await first.rollback()
+                await second.rollback()
+
+        assert held == ["r0", "r1"]
+        assert after == ["r2", "r3"]  # not nothing: the first's rows are skipped

@@ -18,9 +18,10 @@ class OutboxMessage(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "resource", "key"),
         Index("ix_outbox_messages_due", "state", "next_attempt_at"),
-        # A tenant's rows by state: what it still owes (the initial sync's pace) and its depth are counted
-        # from the index alone, however many rows have landed.
-        Index("ix_outbox_messages_tenant_state", "tenant_id", "state"),
+        # A tenant's rows by state, then when due: what it still owes (the initial sync's pace) and its depth
+        # are counted from the index alone, however many rows have landed; a claim reads each tenant's first
+        # due rows from it, never the whole of a backlog.
+        Index("ix_outbox_messages_tenant_due", "tenant_id", "state", "next_attempt_at", "id"),
         # A record's sub-collection (an application's stages), read when the record is owed again.
         Index("ix_outbox_messages_parent", "tenant_id", "resource", "path_parent"),
     )

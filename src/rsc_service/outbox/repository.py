@@ -6,13 +6,28 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, Uuid, and_, bindparam, case, func, literal, or_, select, update
+from sqlalchemy import (
+    Select,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    true,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from rsc_service.db.lookups import Lookup
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import State
+from rsc_service.tenants.models import Tenant
 
 _CHUNK = 400  # keys per statement, well inside both databases' limits on bound parameters
 
@@ -111,26 +126,132 @@ async def claim_candidates(
     The cap is applied inside the query (a row number per tenant), before the limit, and the claim takes
     each tenant's oldest row, then each one's second, and so on: however many tenants have backlogs as
     large as the cap, a tenant with a few rows due gets them into this claim.
+
+    Only each tenant's first `per_tenant` due rows are read, searched in the (tenant, state, due, id) index:
+    a claim costs about the tenants times the cap, not the size of the largest backlog (once sorted whole).
     """
-    due = and_(OutboxMessage.state.in_(list(states)), OutboxMessage.next_attempt_at <= now)
-    expired = and_(OutboxMessage.state == State.INFLIGHT, OutboxMessage.leased_until < now)
-    oldest_first = (OutboxMessage.next_attempt_at, OutboxMessage.id)
-    rank = func.row_number().over(partition_by=OutboxMessage.tenant_id, order_by=oldest_first)
-    ranked = select(OutboxMessage.id, rank.label("rank")).where(
-        or_(due, expired) if State.PENDING in states else due
-    )
-    if skip_tenants:
-        ranked = ranked.where(OutboxMessage.tenant_id.not_in(list(skip_tenants)))
-    capped = ranked.subquery()
-    query = (
-        select(OutboxMessage)
-        .join(capped, capped.c.id == OutboxMessage.id)
-        .where(capped.c.rank <= per_tenant)
-        .order_by(capped.c.rank, *oldest_first)
-        .limit(limit)
-        .with_for_update(of=OutboxMessage, skip_locked=True)
+    query = claim_query(
+        now=now,
+        limit=limit,
+        per_tenant=per_tenant,
+        states=states,
+        skip_tenants=skip_tenants,
+        lateral=session.get_bind().dialect.name == "postgresql",
     )
     return (await session.scalars(query)).all()
+
+
+def claim_query(
+    *,
+    now: datetime,
+    limit: int,
+    per_tenant: int,
+    states: Sequence[State],
+    skip_tenants: Collection[uuid.UUID],
+    lateral: bool,
+) -> Select[OutboxMessage]:
+    """The statement `claim_candidates` runs; `lateral` where the database has LATERAL (PostgreSQL)."""
+    oldest_first = (OutboxMessage.next_attempt_at, OutboxMessage.id)
+    first_due = _first_due_lateral if lateral else _first_due
+    branches = [first_due(state, now=now, per_tenant=per_tenant, skip=skip_tenants) for state in states]
+    if State.PENDING in states:  # rows whose claimer died: few, found by state
+        expired = select(OutboxMessage.id, OutboxMessage.tenant_id, OutboxMessage.next_attempt_at).where(
+            OutboxMessage.state == State.INFLIGHT, OutboxMessage.leased_until < now
+        )
+        if skip_tenants:
+            expired = expired.where(OutboxMessage.tenant_id.not_in(list(skip_tenants)))
+        branches.append(expired)
+    candidates = union_all(*branches).subquery() if len(branches) > 1 else branches[0].subquery()
+    rank = func.row_number().over(
+        partition_by=candidates.c.tenant_id, order_by=(candidates.c.next_attempt_at, candidates.c.id)
+    )
+    ranked = select(candidates.c.id, candidates.c.next_attempt_at, rank.label("rank")).subquery()
+    # The claim's rows by id, picked before they are read: at most `limit` primary-key look-ups, never a
+    # walk of the table in id order to meet them.
+    picked = (
+        select(ranked.c.id, ranked.c.rank)
+        .where(ranked.c.rank <= per_tenant)
+        .order_by(ranked.c.rank, ranked.c.next_attempt_at, ranked.c.id)
+        .limit(limit)
+        .subquery()
+    )
+    query = (
+        select(OutboxMessage)
+        .join(picked, picked.c.id == OutboxMessage.id)
+        .order_by(picked.c.rank, *oldest_first)
+        .with_for_update(of=OutboxMessage, skip_locked=True)
+    )
+    return query
+
+
+_LAST_ID = 2**63 - 1  # above every row id: a bound of (now, this) takes every row due by now
+
+
+def _first_due_lateral(
+    state: State, *, now: datetime, per_tenant: int, skip: Collection[uuid.UUID]
+) -> Select[int, uuid.UUID, datetime]:
+    """PostgreSQL's form of `_first_due`: for each tenant, its first `per_tenant` due rows in index order,
+    stopped there (a LATERAL subquery with a LIMIT), so the planner cannot trade the searches for a scan."""
+    row = OutboxMessage
+    first = (
+        select(row.id, row.tenant_id, row.next_attempt_at)
+        .where(row.tenant_id == Tenant.id, row.state == state, row.next_attempt_at <= now)
+        .order_by(row.next_attempt_at, row.id)
+        .limit(per_tenant)
+        # Locked as they are read, skipping rows another replica's claim holds: it takes the rows after them.
+        .with_for_update(skip_locked=True)
+        .lateral(f"first_{state.value}")
+    )
+    query = (
+        select(first.c.id, first.c.tenant_id, first.c.next_attempt_at).select_from(Tenant).join(first, true())
+    )
+    if skip:
+        query = query.where(Tenant.id.not_in(list(skip)))
+    return query
+
+
+def _first_due(
+    state: State, *, now: datetime, per_tenant: int, skip: Collection[uuid.UUID]
+) -> Select[int, uuid.UUID, datetime]:
+    """(id, tenant, due) of each tenant's first `per_tenant` rows due in `state`: the tenant's
+    `per_tenant`-th due row bounds its search (none: fewer are due, all of them). SQLite has no LATERAL;
+    its planner searches the index for each tenant's range."""
+    bound = aliased(OutboxMessage)
+    due = and_(bound.state == state, bound.next_attempt_at <= now)
+    last = (
+        select(bound.id)
+        .where(bound.tenant_id == Tenant.id, due)
+        .order_by(bound.next_attempt_at, bound.id)
+        .offset(per_tenant - 1)
+        .limit(1)
+        .scalar_subquery()
+    )
+    tenants = select(Tenant.id.label("tenant_id"), last.label("last_id"))
+    if skip:
+        tenants = tenants.where(Tenant.id.not_in(list(skip)))
+    # Materialized: each tenant's bound is searched for once, not again for every row it bounds.
+    lasts = tenants.cte(f"claim_last_{state.value}").prefix_with("MATERIALIZED")
+    cut = aliased(OutboxMessage)
+    bounds = (
+        select(
+            lasts.c.tenant_id,
+            func.coalesce(cut.next_attempt_at, now).label("due"),
+            func.coalesce(cut.id, _LAST_ID).label("id"),
+        )
+        .select_from(lasts)
+        .outerjoin(cut, cut.id == lasts.c.last_id)
+        .cte(f"claim_bounds_{state.value}")
+        .prefix_with("MATERIALIZED")
+    )
+    row = OutboxMessage
+    return (
+        select(row.id, row.tenant_id, row.next_attempt_at)
+        .join(bounds, bounds.c.tenant_id == row.tenant_id)
+        .where(  # a range of the index: the tenant, the state, then up to its bound
+            row.state == state,
+            tuple_(row.next_attempt_at, row.id) <= tuple_(bounds.c.due, bounds.c.id),
+        )
+    )
 
 
 async def task_riders(
