@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import (
+    Row,
     Select,
     Uuid,
     and_,
@@ -16,13 +17,13 @@ from sqlalchemy import (
     literal,
     select,
     true,
-    tuple_,
     union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import ColumnElement
 
 from rsc_service.db.lookups import Lookup
 from rsc_service.outbox.models import OutboxMessage
@@ -123,22 +124,82 @@ async def claim_candidates(
     """Due rows, at most `per_tenant` of each tenant, oldest due first; locked with SKIP LOCKED on PostgreSQL
     (SQLite's single writer needs no lock).
 
-    The cap is applied inside the query (a row number per tenant), before the limit, and the claim takes
-    each tenant's oldest row, then each one's second, and so on: however many tenants have backlogs as
-    large as the cap, a tenant with a few rows due gets them into this claim.
-
-    Only each tenant's first `per_tenant` due rows are read, searched in the (tenant, state, due, id) index:
-    a claim costs about the tenants times the cap, not the size of the largest backlog (once sorted whole).
+    The cap is applied before the limit, and the claim takes each tenant's oldest row, then each one's
+    second, and so on: however many tenants have backlogs as large as the cap, a tenant with a few rows due
+    gets them into this claim. Only each tenant's first `per_tenant` due rows are read, searched in the
+    (tenant, state, due, id) index: a claim costs about the tenants times the cap, never the size of the
+    largest backlog (ranking every due row cost a second at a million rows of one tenant).
     """
-    query = claim_query(
-        now=now,
-        limit=limit,
-        per_tenant=per_tenant,
-        states=states,
-        skip_tenants=skip_tenants,
-        lateral=session.get_bind().dialect.name == "postgresql",
+    if session.get_bind().dialect.name == "postgresql":
+        claim = claim_query(
+            now=now, limit=limit, per_tenant=per_tenant, states=states, skip_tenants=skip_tenants
+        )
+        return (await session.scalars(claim)).all()
+    # SQLite has no LATERAL, and with statistics it plans a join of tenants to their rows as a walk of the
+    # index: the tenants with rows due are found in one statement (a probe of the index each), then each
+    # one's first rows are searched for, one statement each.
+    due: list[Row[int, uuid.UUID, datetime]] = []
+    for state in states:
+        for tenant_id in (await session.scalars(_owing(state, now, skip_tenants))).all():
+            query = first_due(tenant_id, state, now=now, per_tenant=per_tenant)
+            due += (await session.execute(query)).all()
+    if State.PENDING in states:
+        due += (await session.execute(_expired(now, skip_tenants))).all()
+    picked = _round_robin([(row.id, row.tenant_id, row.next_attempt_at) for row in due], per_tenant, limit)
+    if not picked:
+        return []
+    order = {row_id: index for index, row_id in enumerate(picked)}
+    rows = (await session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(picked)))).all()
+    return sorted(rows, key=lambda row: order[row.id])
+
+
+def _round_robin(due: Sequence[tuple[int, uuid.UUID, datetime]], per_tenant: int, limit: int) -> list[int]:
+    """Ids of the claim: each tenant's oldest due, then each one's second, and so on, at most `per_tenant` of
+    each and `limit` in all (what claim_query's row number per tenant does on PostgreSQL)."""
+    by_tenant: dict[uuid.UUID, list[tuple[datetime, int]]] = {}
+    for row_id, tenant_id, at in due:
+        by_tenant.setdefault(tenant_id, []).append((at, row_id))
+    ranked = [
+        (rank, at, row_id)
+        for rows in by_tenant.values()
+        for rank, (at, row_id) in enumerate(sorted(set(rows))[:per_tenant])
+    ]
+    return [row_id for _, _, row_id in sorted(ranked)[:limit]]
+
+
+def _owing(state: State, now: datetime, skip: Collection[uuid.UUID]) -> Select[uuid.UUID]:
+    """The tenants with a row due in `state`."""
+    row = OutboxMessage
+    owing = select(row.id).where(row.tenant_id == Tenant.id, row.state == state, row.next_attempt_at <= now)
+    query = select(Tenant.id).where(owing.exists())
+    return query.where(Tenant.id.not_in(list(skip))) if skip else query
+
+
+def first_due(
+    tenant_id: uuid.UUID | ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID],
+    state: State,
+    *,
+    now: datetime,
+    per_tenant: int,
+) -> Select[int, uuid.UUID, datetime]:
+    """(id, tenant, due) of a tenant's first `per_tenant` rows due in `state`: one range of the (tenant,
+    state, due, id) index, read in its order and stopped there."""
+    row = OutboxMessage
+    return (
+        select(row.id, row.tenant_id, row.next_attempt_at)
+        .where(row.tenant_id == tenant_id, row.state == state, row.next_attempt_at <= now)
+        .order_by(row.next_attempt_at, row.id)
+        .limit(per_tenant)
     )
-    return (await session.scalars(query)).all()
+
+
+def _expired(now: datetime, skip: Collection[uuid.UUID]) -> Select[int, uuid.UUID, datetime]:
+    """Rows whose claimer died (its lease ran out in flight): few, searched by their state."""
+    row = OutboxMessage
+    query = select(row.id, row.tenant_id, row.next_attempt_at).where(
+        row.state == State.INFLIGHT, row.leased_until < now
+    )
+    return query.where(row.tenant_id.not_in(list(skip))) if skip else query
 
 
 def claim_query(
@@ -148,26 +209,20 @@ def claim_query(
     per_tenant: int,
     states: Sequence[State],
     skip_tenants: Collection[uuid.UUID],
-    lateral: bool,
 ) -> Select[OutboxMessage]:
-    """The statement `claim_candidates` runs; `lateral` where the database has LATERAL (PostgreSQL)."""
-    oldest_first = (OutboxMessage.next_attempt_at, OutboxMessage.id)
-    first_due = _first_due_lateral if lateral else _first_due
-    branches = [first_due(state, now=now, per_tenant=per_tenant, skip=skip_tenants) for state in states]
-    if State.PENDING in states:  # rows whose claimer died: few, found by state
-        expired = select(OutboxMessage.id, OutboxMessage.tenant_id, OutboxMessage.next_attempt_at).where(
-            OutboxMessage.state == State.INFLIGHT, OutboxMessage.leased_until < now
-        )
-        if skip_tenants:
-            expired = expired.where(OutboxMessage.tenant_id.not_in(list(skip_tenants)))
-        branches.append(expired)
+    """PostgreSQL's claim in one statement: each tenant's first due rows (a LATERAL subquery with a LIMIT,
+    locked as they are read, skipping rows another replica's claim holds, so it takes the rows after them),
+    ranked per tenant, then the claim's rows read by id (at most `limit` primary-key look-ups)."""
+    branches = [
+        _first_due_lateral(state, now=now, per_tenant=per_tenant, skip=skip_tenants) for state in states
+    ]
+    if State.PENDING in states:
+        branches.append(_expired(now, skip_tenants))
     candidates = union_all(*branches).subquery() if len(branches) > 1 else branches[0].subquery()
     rank = func.row_number().over(
         partition_by=candidates.c.tenant_id, order_by=(candidates.c.next_attempt_at, candidates.c.id)
     )
     ranked = select(candidates.c.id, candidates.c.next_attempt_at, rank.label("rank")).subquery()
-    # The claim's rows by id, picked before they are read: at most `limit` primary-key look-ups, never a
-    # walk of the table in id order to meet them.
     picked = (
         select(ranked.c.id, ranked.c.rank)
         .where(ranked.c.rank <= per_tenant)
@@ -175,83 +230,22 @@ def claim_query(
         .limit(limit)
         .subquery()
     )
-    query = (
+    return (
         select(OutboxMessage)
         .join(picked, picked.c.id == OutboxMessage.id)
-        .order_by(picked.c.rank, *oldest_first)
+        .order_by(picked.c.rank, OutboxMessage.next_attempt_at, OutboxMessage.id)
         .with_for_update(of=OutboxMessage, skip_locked=True)
     )
-    return query
-
-
-_LAST_ID = 2**63 - 1  # above every row id: a bound of (now, this) takes every row due by now
 
 
 def _first_due_lateral(
     state: State, *, now: datetime, per_tenant: int, skip: Collection[uuid.UUID]
 ) -> Select[int, uuid.UUID, datetime]:
-    """PostgreSQL's form of `_first_due`: for each tenant, its first `per_tenant` due rows in index order,
-    stopped there (a LATERAL subquery with a LIMIT), so the planner cannot trade the searches for a scan."""
-    row = OutboxMessage
-    first = (
-        select(row.id, row.tenant_id, row.next_attempt_at)
-        .where(row.tenant_id == Tenant.id, row.state == state, row.next_attempt_at <= now)
-        .order_by(row.next_attempt_at, row.id)
-        .limit(per_tenant)
-        # Locked as they are read, skipping rows another replica's claim holds: it takes the rows after them.
-        .with_for_update(skip_locked=True)
-        .lateral(f"first_{state.value}")
-    )
-    query = (
-        select(first.c.id, first.c.tenant_id, first.c.next_attempt_at).select_from(Tenant).join(first, true())
-    )
-    if skip:
-        query = query.where(Tenant.id.not_in(list(skip)))
-    return query
-
-
-def _first_due(
-    state: State, *, now: datetime, per_tenant: int, skip: Collection[uuid.UUID]
-) -> Select[int, uuid.UUID, datetime]:
-    """(id, tenant, due) of each tenant's first `per_tenant` rows due in `state`: the tenant's
-    `per_tenant`-th due row bounds its search (none: fewer are due, all of them). SQLite has no LATERAL;
-    its planner searches the index for each tenant's range."""
-    bound = aliased(OutboxMessage)
-    due = and_(bound.state == state, bound.next_attempt_at <= now)
-    last = (
-        select(bound.id)
-        .where(bound.tenant_id == Tenant.id, due)
-        .order_by(bound.next_attempt_at, bound.id)
-        .offset(per_tenant - 1)
-        .limit(1)
-        .scalar_subquery()
-    )
-    tenants = select(Tenant.id.label("tenant_id"), last.label("last_id"))
-    if skip:
-        tenants = tenants.where(Tenant.id.not_in(list(skip)))
-    # Materialized: each tenant's bound is searched for once, not again for every row it bounds.
-    lasts = tenants.cte(f"claim_last_{state.value}").prefix_with("MATERIALIZED")
-    cut = aliased(OutboxMessage)
-    bounds = (
-        select(
-            lasts.c.tenant_id,
-            func.coalesce(cut.next_attempt_at, now).label("due"),
-            func.coalesce(cut.id, _LAST_ID).label("id"),
-        )
-        .select_from(lasts)
-        .outerjoin(cut, cut.id == lasts.c.last_id)
-        .cte(f"claim_bounds_{state.value}")
-        .prefix_with("MATERIALIZED")
-    )
-    row = OutboxMessage
-    return (
-        select(row.id, row.tenant_id, row.next_attempt_at)
-        .join(bounds, bounds.c.tenant_id == row.tenant_id)
-        .where(  # a range of the index: the tenant, the state, then up to its bound
-            row.state == state,
-            tuple_(row.next_attempt_at, row.id) <= tuple_(bounds.c.due, bounds.c.id),
-        )
-    )
+    first = first_due(Tenant.id, state, now=now, per_tenant=per_tenant)
+    lateral = first.with_for_update(skip_locked=True).lateral(f"first_{state.value}")
+    query = select(lateral.c.id, lateral.c.tenant_id, lateral.c.next_attempt_at).select_from(Tenant)
+    query = query.join(lateral, true())
+    return query.where(Tenant.id.not_in(list(skip))) if skip else query
 
 
 async def task_riders(
