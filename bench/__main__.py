@@ -1,4 +1,4 @@
-"""`python -m bench [all|push|ingest]`: results in bench/results/<name>.json; exit 1 on a missed target.
+"""`python -m bench [all|<name>]`: results in bench/results/<name>.json; exit 1 on a missed target.
 
 BENCH_RESULTS=DIR writes the result files there instead (a short run should not replace the real figures).
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
-from . import in_ats, ingest, initial_sync, pull, push
+from . import claims, in_ats, ingest, initial_sync, pull, push
 from .common import ROOT, commit, results_dir
 
 BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, tuple[dict[str, Any], bool]]]] = {
@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, tuple[dict[str, Any], boo
     "initial_sync": initial_sync.run,
     "in_ats": in_ats.run,
     "pull": pull.run,
+    "claims": claims.run,
 }
 
 
