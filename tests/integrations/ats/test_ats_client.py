@@ -12,25 +12,11 @@ import httpx
 import pytest
 import respx
 from fastapi import FastAPI
+from tests.integrations.ats.conftest import BASE, STAMP, USER, Sleeps
 
 from rsc_service.integrations.ats import AtsClient, errors, wire
 from rsc_service.simulators.ats.app import create_app
 from rsc_service.simulators.ats.config import AtsSimConfig, SeedOptions
-
-BASE = "https://acme.ats.example/api/v1"
-STAMP = "2026-03-02T09:15:00Z"
-USER = {
-    "kind": "user",
-    "id": "usr_1",
-    "version": 1,
-    "created_at": STAMP,
-    "updated_at": STAMP,
-    "email": "maria@acme.example",
-    "first_name": "Maria",
-    "last_name": "Lopez",
-    "access_level": "admin",
-    "active": True,
-}
 
 ACCOUNT = {
     "id": "acct_1",
@@ -42,23 +28,10 @@ ACCOUNT = {
 }
 
 
-class Sleeps:
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient() as client:
         yield client
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 @pytest.fixture

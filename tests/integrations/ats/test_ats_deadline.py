@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
+from tests.integrations.ats.conftest import Sleeps
 
 from rsc_service import urls
 from rsc_service.integrations.ats import AtsClient, errors
@@ -102,14 +103,6 @@ async def serve() -> AsyncIterator[Serve]:
         server.close()
         await ats.stop()
         await server.wait_closed()
-
-
-class Sleeps:
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
 
 
 async def _timed_failure(call: Awaitable[object]) -> tuple[errors.AtsUnavailable, float]:

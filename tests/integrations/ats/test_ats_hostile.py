@@ -10,33 +10,12 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from tests.integrations.ats.conftest import BASE, USER, Sleeps
 
 from rsc_service.integrations.ats import AtsClient, errors, wire
 
-BASE = "https://acme.ats.example/api/v1"
-STAMP = "2026-03-02T09:15:00Z"
-USER = {
-    "kind": "user",
-    "id": "usr_1",
-    "version": 1,
-    "created_at": STAMP,
-    "updated_at": STAMP,
-    "email": "maria@acme.example",
-    "first_name": "Maria",
-    "last_name": "Lopez",
-    "access_level": "admin",
-    "active": True,
-}
 NESTED_ARRAYS = b"[" * 100_000 + b"]" * 100_000
 NESTED_OBJECTS = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
-
-
-class Sleeps:
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
 
 
 def answer(status: int, headers: dict[bytes, bytes], body: bytes = b"") -> Callable[[], httpx.Response]:
@@ -121,11 +100,6 @@ HOSTILE: dict[str, tuple[Callable[[], httpx.Response], type[errors.AtsError], st
         "answer larger than 1000000 bytes",
     ),
 }
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 @asynccontextmanager
