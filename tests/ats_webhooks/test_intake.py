@@ -74,6 +74,17 @@ async def _watched(ats: Ats, ctx: AppContext, monotonic: FakeMonotonic) -> Ats:
     return dataclasses.replace(ats, client=client)
 
 
+async def _two_tenants(committed: Committed) -> tuple[Ats, Ats]:
+    """The ATSes of two new tenants: one to send what cannot be stored, one to send what can."""
+    ctx, client, clock = committed
+    async with ctx.sessionmaker.begin() as session:
+        a, b = await make_tenant(session, ctx), await make_tenant(session, ctx)
+    return (
+        Ats(client=client, clock=clock, tenant_key=a.tenant.key, secret=a.webhook_secret),
+        Ats(client=client, clock=clock, tenant_key=b.tenant.key, secret=b.webhook_secret),
+    )
+
+
 class TestGroupCommit:
     async def test_concurrent_webhooks_share_commits_and_each_is_answered_for_itself(
         self, ats: Ats, ctx: AppContext
@@ -122,11 +133,8 @@ class TestGroupCommit:
     async def test_unstorable_deliveries_are_refused_before_they_reach_a_shared_commit(
         self, committed: Committed
     ) -> None:
-        ctx, client, clock = committed
-        async with ctx.sessionmaker.begin() as session:
-            a, b = await make_tenant(session, ctx), await make_tenant(session, ctx)
-        bad = Ats(client=client, clock=clock, tenant_key=a.tenant.key, secret=a.webhook_secret)
-        good = Ats(client=client, clock=clock, tenant_key=b.tenant.key, secret=b.webhook_secret)
+        ctx = committed[0]
+        bad, good = await _two_tenants(committed)
         nul = [bad.send("candidate.created", candidate(f"cand_{n}", first_name="A\x00")) for n in range(3)]
         fine = [good.send("candidate.created", candidate(f"cand_{n:03d}")) for n in range(60)]
 
@@ -136,18 +144,15 @@ class TestGroupCommit:
         assert [r.status_code for r in responses[:3]] == [422] * 3
         assert [r.status_code for r in responses[3:]] == [202] * 60
         assert "ats_webhooks.batch_split" not in [entry["event"] for entry in logged]
-        assert await _count(ctx, AtsRecord, a.tenant.key) == 0
-        assert await _count(ctx, AtsRecord, b.tenant.key) == 60
+        assert await _count(ctx, AtsRecord, bad.tenant_key) == 0
+        assert await _count(ctx, AtsRecord, good.tenant_key) == 60
 
     @pytest.mark.parametrize("occurred_at", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"])
     async def test_a_time_no_timestamp_column_holds_is_refused_alone_and_the_batch_goes_through(
         self, committed: Committed, occurred_at: str
     ) -> None:
-        ctx, client, clock = committed
-        async with ctx.sessionmaker.begin() as session:
-            a, b = await make_tenant(session, ctx), await make_tenant(session, ctx)
-        bad = Ats(client=client, clock=clock, tenant_key=a.tenant.key, secret=a.webhook_secret)
-        good = Ats(client=client, clock=clock, tenant_key=b.tenant.key, secret=b.webhook_secret)
+        ctx = committed[0]
+        bad, good = await _two_tenants(committed)
         # The first and last times a timestamp column holds (in UTC) are as good as any other.
         times = {"cand_first": "0001-01-01T00:00:00+00:00", "cand_last": "9999-12-31T23:59:59.999999+00:00"}
         edges = [
@@ -169,10 +174,10 @@ class TestGroupCommit:
             assert [problem["field"] for problem in response.json()["errors"]] == ["body.occurred_at"]
         assert [r.status_code for r in responses[3:]] == [202] * 62
         assert "ats_webhooks.batch_split" not in [entry["event"] for entry in logged]
-        assert await _count(ctx, AtsRecord, a.tenant.key) == 0
-        assert await _count(ctx, AtsWebhookEvent, a.tenant.key) == 0
-        assert await _count(ctx, AtsRecord, b.tenant.key) == 62
-        assert await _count(ctx, AtsWebhookEvent, b.tenant.key) == 62
+        assert await _count(ctx, AtsRecord, bad.tenant_key) == 0
+        assert await _count(ctx, AtsWebhookEvent, bad.tenant_key) == 0
+        assert await _count(ctx, AtsRecord, good.tenant_key) == 62
+        assert await _count(ctx, AtsWebhookEvent, good.tenant_key) == 62
         async with ctx.sessionmaker() as session:
             stored = await session.execute(
                 select(AtsRecord.ats_id, AtsRecord.occurred_at).where(AtsRecord.ats_id.in_(times))
