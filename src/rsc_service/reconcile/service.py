@@ -65,6 +65,18 @@ def _listing(ats: AtsClient, kind: str, since: datetime | None) -> AsyncIterator
     return lists[kind](updated_since=since, include_deleted=True)
 
 
+async def _pages(records: AsyncIterator[Listed], size: int) -> AsyncIterator[list[Listed]]:
+    """The listed records in lists of `size`, the last one shorter."""
+    page: list[Listed] = []
+    async for record in records:
+        page.append(record)
+        if len(page) >= size:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
 async def reconcile_tenant(
     sessionmaker: async_sessionmaker[AsyncSession],
     *,
@@ -88,21 +100,7 @@ async def reconcile_tenant(
             cursor.last_started_at = started
             since = _since(cursor.since, started=started, overlap=overlap)
         try:
-            page: list[Listed] = []
-            async for record in _listing(ats, kind, since):
-                page.append(record)
-                if len(page) >= page_size:
-                    await _apply_page(
-                        sessionmaker,
-                        tenant_id=tenant_id,
-                        kind=kind,
-                        page=page,
-                        started=started,
-                        now=clock(),
-                        report=report,
-                    )
-                    page = []
-            if page:
+            async for page in _pages(_listing(ats, kind, since), page_size):
                 await _apply_page(
                     sessionmaker,
                     tenant_id=tenant_id,
