@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Row,
@@ -162,17 +163,26 @@ def _round_robin(due: Sequence[tuple[int, uuid.UUID, datetime]], per_tenant: int
     ranked = [
         (rank, at, row_id)
         for rows in by_tenant.values()
-        for rank, (at, row_id) in enumerate(sorted(set(rows))[:per_tenant])
+        for rank, (at, row_id) in enumerate(sorted(rows)[:per_tenant])
     ]
     return [row_id for _, _, row_id in sorted(ranked)[:limit]]
+
+
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
+
+
+def _skipping(
+    query: S, tenant: ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID], skip: Collection[uuid.UUID]
+) -> S:
+    """`query` without the rows of the tenants in `skip` (paused ones)."""
+    return query.where(tenant.not_in(list(skip))) if skip else query
 
 
 def _owing(state: State, now: datetime, skip: Collection[uuid.UUID]) -> Select[uuid.UUID]:
     """The tenants with a row due in `state`."""
     row = OutboxMessage
     owing = select(row.id).where(row.tenant_id == Tenant.id, row.state == state, row.next_attempt_at <= now)
-    query = select(Tenant.id).where(owing.exists())
-    return query.where(Tenant.id.not_in(list(skip))) if skip else query
+    return _skipping(select(Tenant.id).where(owing.exists()), Tenant.id, skip)
 
 
 def first_due(
@@ -199,7 +209,7 @@ def _expired(now: datetime, skip: Collection[uuid.UUID]) -> Select[int, uuid.UUI
     query = select(row.id, row.tenant_id, row.next_attempt_at).where(
         row.state == State.INFLIGHT, row.leased_until < now
     )
-    return query.where(row.tenant_id.not_in(list(skip))) if skip else query
+    return _skipping(query, row.tenant_id, skip)
 
 
 def claim_query(
@@ -244,8 +254,7 @@ def _first_due_lateral(
     first = first_due(Tenant.id, state, now=now, per_tenant=per_tenant)
     lateral = first.with_for_update(skip_locked=True).lateral(f"first_{state.value}")
     query = select(lateral.c.id, lateral.c.tenant_id, lateral.c.next_attempt_at).select_from(Tenant)
-    query = query.join(lateral, true())
-    return query.where(Tenant.id.not_in(list(skip))) if skip else query
+    return _skipping(query.join(lateral, true()), Tenant.id, skip)
 
 
 async def task_riders(
