@@ -47,7 +47,11 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL (PostgreSQL's text refuses it) and lone surrogates
+# What no text column or JSON document holds: NUL (PostgreSQL refuses it in text) and lone surrogates (which
+# JSON's escapes can carry and UTF-8 cannot encode).
+NUL = "\x00"
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSTORABLE = re.compile(f"{NUL}|{LONE_SURROGATE.pattern}")
 
 
 class OutsideText(TypeDecorator[str]):

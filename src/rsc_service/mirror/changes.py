@@ -6,13 +6,13 @@ both take the same path (docs/architecture.md#flows).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from pydantic import BaseModel
 
+from rsc_service.db.base import LONE_SURROGATE, NUL
 from rsc_service.integrations.ats import wire as ats
 
 # What a deletion carries, per kind: the record's id and version and the ids of its parents.
@@ -35,7 +35,6 @@ MAX_VERSION: Final = 2**31 - 1
 EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
 LATEST: Final = datetime.max.replace(tzinfo=UTC)
 _IDS: Final = ("id", "candidate_id", "job_id", "application_id")
-_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +124,9 @@ def _time_field(change: Change) -> str:
 
 
 def _text_problem(text: str) -> str | None:
-    if "\x00" in text:
+    if NUL in text:
         return "contains a NUL character"
-    if _SURROGATE.search(text):  # JSON's escapes can carry one (an ATS's list did); UTF-8 cannot
+    if LONE_SURROGATE.search(text):  # JSON's escapes can carry one (an ATS's list did); UTF-8 cannot
         return "contains a lone surrogate, which is not text"
     return None
 
