@@ -88,28 +88,34 @@ def _newer(row: OutboxMessage) -> bool:
     return row.sent_revision is not None and row.revision > row.sent_revision
 
 
+def _refusal_since(row: OutboxMessage) -> str | None:
+    """Why the newer revision that arrived meanwhile was refused as built (it cannot be sent: the row ends a
+    dead letter saying so); None when there is none, or it could be built."""
+    return row.refused if _newer(row) else None
+
+
 def _finish(row: OutboxMessage, *, now: datetime) -> None:
     row.failing_since = None
     row.updated_at = now  # by the coordination clock: what "landed since" questions compare against
     row.attempts = 0
     row.next_attempt_at = now
-    if _newer(row) and row.refused is not None:  # the newer revision cannot be sent: a dead letter saying why
-        row.state, row.last_error = State.DEAD, _clip(row.refused)
-        return
-    # A newer revision still has to go.
-    row.state = State.PENDING if _newer(row) else State.DONE
+    refusal = _refusal_since(row)
+    if refusal is not None:
+        row.state, row.last_error = State.DEAD, _clip(refusal)
+    else:  # a newer revision still has to go
+        row.state = State.PENDING if _newer(row) else State.DONE
 
 
 def rejected(row: OutboxMessage, *, now: datetime, message: str) -> None:
     """A permanent refusal of this record: a dead letter at once, unless a newer revision may fix it."""
-    row.last_error = _clip(message)
+    refusal = _refusal_since(row)
+    row.last_error = _clip(message if refusal is None else refusal)
     row.lease_token = row.leased_until = None
     row.task_ids = []
-    if _newer(row) and row.refused is None:
+    if _newer(row) and refusal is None:
         row.state, row.attempts, row.next_attempt_at = State.PENDING, 0, now
-    else:  # refused; or refused as built since, which says what to mend
+    else:
         row.state = State.DEAD
-        row.last_error = _clip(row.refused or message)
 
 
 def blocked(row: OutboxMessage, *, now: datetime, by: OutboxMessage) -> None:
