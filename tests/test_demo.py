@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import httpx
@@ -14,6 +15,30 @@ from tests.processes import free_port
 
 def _ports() -> dict[str, int]:
     return {"port": free_port(), "linkedin_port": free_port(), "ats_port": free_port()}
+
+
+async def _endless_header(port: int) -> bytes:
+    """Send a header that never ends, 64 KiB at a time up to 8 MiB, reading alongside; what the server
+    answered by the time it ended the connection (nothing, if it read on to the end)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    received: list[bytes] = []
+
+    async def read() -> None:
+        with contextlib.suppress(ConnectionError):
+            while chunk := await reader.read(65536):
+                received.append(chunk)
+
+    reading = asyncio.create_task(read())
+    with contextlib.suppress(ConnectionError):
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: a\r\nX-Endless: ")
+        for _ in range(128):
+            if reading.done():
+                break
+            writer.write(b"v" * 65536)
+            await writer.drain()
+    writer.close()
+    await asyncio.wait_for(reading, timeout=10)
+    return b"".join(received)
 
 
 class TestDemo:
@@ -65,6 +90,8 @@ class TestDemo:
                 ]
             assert any(title.startswith("Principal Engineer (") for title in titles)
             assert any("in LinkedIn after" in line for line in said), said
+            answer = await _endless_header(ports["port"])
+            assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
         finally:
             demo.cancel()
             assert await demo == 0

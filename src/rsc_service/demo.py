@@ -29,6 +29,7 @@ from rsc_service.simulators.linkedin.app import create_app as create_linkedin_si
 from rsc_service.simulators.linkedin.config import SimConfig
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.schemas import TenantCreate
+from rsc_service.web.http_protocol import header_capped
 
 Out = Callable[[str], None]
 HOST = "127.0.0.1"
@@ -94,8 +95,13 @@ def _demo_settings(database: Path, port: int, linkedin_port: int) -> Settings:
     return settings
 
 
-async def _start(app: FastAPI, port: int) -> tuple[_Server, asyncio.Task[None]]:
-    server = _Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning", access_log=False))
+async def _start(
+    app: FastAPI, port: int, http: type[asyncio.Protocol] | None = None
+) -> tuple[_Server, asyncio.Task[None]]:
+    config = uvicorn.Config(
+        app, host=HOST, port=port, log_level="warning", access_log=False, http=http or "auto"
+    )
+    server = _Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -224,7 +230,8 @@ async def _story(
     linkedin_app.state.faults.server_mode = True  # as standalone: faults act on real connections
     servers.append(await _start(linkedin_app, linkedin_port))
     servers.append(await _start(create_ats_sim(AtsSimConfig(retry_scale=0.01)), ats_port))
-    servers.append(await _start(service_app, port))
+    # The service's headers are capped as they are read, as under `serve` (web/http_protocol.py).
+    servers.append(await _start(service_app, port, header_capped(settings.server.max_header_bytes)))
     ctx: AppContext = service_app.state.ctx
     tenant = await _register(ctx, ats_port)
     out(f"registered tenant {tenant.tenant.key} (child app {CHILD_APP['client_id']}, {ORGANIZATION})")
