@@ -85,7 +85,9 @@ class LinkedInSettings(BaseModel):
     oauth_url: str | None = Field(None, description="OAuth base, e.g. https://www.linkedin.com/oauth/v2")
     timeout_seconds: float = Field(30.0, gt=0, description="Per-request timeout for LinkedIn calls")
     max_connections: int = Field(20, ge=1, description="Connection pool size for LinkedIn")
-    url_limit_bytes: int = Field(8192, ge=1024, description="Longest URL before Rest.li query tunnelling")
+    url_limit_bytes: int = Field(
+        8192, ge=1024, description="Longest URL before Rest.li query tunnelling (a query over 4 KB always is)"
+    )
     records_per_minute: int | None = Field(
         10_000, ge=1, description="Sync records per sliding 60 s per LinkedIn application (none: no limit)"
     )

@@ -21,7 +21,6 @@ from rsc_service.integrations.linkedin import (
     Rejected,
     Retriable,
     Throttled,
-    UriTooLong,
     wire,
 )
 from rsc_service.simulators.linkedin.app import create_app
@@ -491,13 +490,26 @@ class TestFailures:
     async def test_long_urls_are_tunnelled_and_would_otherwise_get_414(self, sim: Sim) -> None:
         keys = [candidate_key(f"candidate {i:03d} " + "x" * 60) for i in range(100)]
         tunnelling = make_client(sim).for_app(CUSTOMER)
-        not_tunnelling = make_client(sim, url_limit=1_000_000).for_app(CUSTOMER)
 
         result = await tunnelling.get_candidates(keys)
         assert len(result.errors) == 100  # never synced: 404 per key, but the request itself went through
-        assert sim.sent[-1].headers["X-HTTP-Method-Override"] == "GET"
-        with pytest.raises(UriTooLong):
-            await not_tunnelling.get_candidates(keys)
+        tunnelled = sim.sent[-1]
+        assert tunnelled.headers["X-HTTP-Method-Override"] == "GET"
+        # The same query in the URL of a GET:
+        direct = await sim.http.get(
+            f"{tunnelled.url}?{tunnelled.content.decode()}",
+            headers={"Authorization": tunnelled.headers["Authorization"]},
+        )
+        assert direct.status_code == 414
+
+    async def test_queries_over_4_kb_are_tunnelled_though_the_url_is_under_its_limit(self) -> None:
+        # 100 task URNs are a 7.5 KB query in a URL under 8 KB; LinkedIn answers such a query 414.
+        task_ids = [f"urn:li:simpleJobPostingTask:{i:036d}" for i in range(100)]
+        async with running(SimConfig(max_query_bytes=4096)) as strict:
+            result = await make_client(strict).for_app(CUSTOMER).get_job_tasks(task_ids)
+
+            assert len(result.errors) == 100  # unknown tasks: 404 per id, but the read itself went through
+            assert strict.sent[-1].headers["X-HTTP-Method-Override"] == "GET"
 
     async def test_sync_budget_counts_records_not_requests(self) -> None:
         records = {candidate_key(f"C{i}"): candidate(email=f"c{i}@example.com") for i in range(100)}

@@ -297,6 +297,18 @@ class TestTunnelling:
 
         assert route.calls.last.request.headers["X-HTTP-Method-Override"] == method
 
+    async def test_a_query_over_4_kb_is_tunnelled_though_the_url_is_under_the_limit(
+        self, linkedin: respx.MockRouter, app: LinkedInApp
+    ) -> None:
+        tunnelled = linkedin.post("/v2/atsCandidates").respond(200, json={"results": {}})
+
+        await app.upsert_candidates(dict.fromkeys(many_candidates(25), RECORD))
+
+        request = tunnelled.calls.last.request
+        assert request.headers["X-HTTP-Method-Override"] == "PUT"
+        (_, query), _ = parts(request)
+        assert 4096 < len(query.encode()) < 8192 - len("https://api.linkedin.test/v2/atsCandidates?")
+
     async def test_the_limit_is_a_setting_and_counts_the_whole_url(
         self, linkedin: respx.MockRouter, http: httpx.AsyncClient
     ) -> None:

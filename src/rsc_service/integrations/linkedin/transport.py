@@ -97,7 +97,7 @@ class Transport:
         if content is not None:
             headers["Content-Type"] = "application/json"
         method = call.method
-        if query and restli.exceeds(f"{url}?{query}", self._settings.url_limit):
+        if query and restli.exceeds(f"{url}?{query}", self._settings.url_limit, query=query):
             tunnelled = restli.tunnel(method, query, body=content, boundary=self._settings.boundary())
             method, content = tunnelled.method, tunnelled.content
             headers.update(tunnelled.headers)
