@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from rsc_service import bootstrap
 from rsc_service.context import AppContext
@@ -43,6 +43,24 @@ async def _changes(ctx: AppContext, tenant: Tenant) -> list[tuple[Stage | None, 
 
 
 class TestKickOff:
+    async def test_the_child_app_is_named_without_linkedin_in_any_case_within_50_utf16_units(
+        self, world: World, customer: Customer
+    ) -> None:
+        async with world.ctx.sessionmaker.begin() as session:
+            await session.execute(
+                update(Tenant)
+                .where(Tenant.key == customer.key)
+                .values(name="LINKEDIN Fans of LinkedLinkedInIn " + "\U0001f680" * 20)
+            )
+
+        back = await sign_in(world, customer, ats_user(world))
+
+        assert back.status_code == 303, back.text
+        [app] = [a for a in world.li.apps.values() if a.kind == "child"]
+        assert "linkedin" not in app.name.lower(), app.name
+        assert app.name.startswith(f"{world.ctx.settings.onboarding.product_name} - Fans of ")
+        assert len(app.name.encode("utf-16-le")) // 2 <= 50, app.name
+
     async def test_sign_in_provisions_the_child_app_and_the_plugin_request_makes_it_partner_ready(
         self, world: World, customer: Customer
     ) -> None:

@@ -7,6 +7,7 @@ a denied sign-in or a LinkedIn refusal leaves the tenant as it was. Functions fl
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from rsc_service.integrations.linkedin.wire_keys import IntegrationKey, Integrat
 from rsc_service.mirror import service as mirror_service
 from rsc_service.onboarding import deactivation, requirements
 from rsc_service.push import service as push_service
+from rsc_service.push.fields import truncate_utf16
 from rsc_service.tenants import ats as tenant_ats
 from rsc_service.tenants import in_ats_credential, lifecycle
 from rsc_service.tenants import service as tenant_service
@@ -177,10 +179,17 @@ async def _create_child(
     return created
 
 
+_LINKEDIN = re.compile("linkedin", re.IGNORECASE)
+
+
 def app_name(product: str, customer: str) -> str:
-    """LinkedIn's rule for a provisioned application's name: at most 50 characters, without "LinkedIn"."""
-    name = f"{product} - {customer}".replace("LinkedIn", "").replace("linkedin", "")
-    return " ".join(name.split())[:50]
+    """LinkedIn's rule for a provisioned application's name: at most 50 characters (UTF-16 code units, as
+    LinkedIn counts), without "LinkedIn" in any case; removed until none is left, so "LinkedLinkedInIn" does
+    not become "LinkedIn" (docs/linkedin.md#provisioning)."""
+    name = f"{product} - {customer}"
+    while _LINKEDIN.search(name):
+        name = _LINKEDIN.sub("", name)
+    return truncate_utf16(" ".join(name.split()), 50).rstrip()
 
 
 # ---- step 1, end: the configuration plugin's integration request ----
