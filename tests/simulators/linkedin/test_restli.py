@@ -10,10 +10,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rsc_service.simulators.linkedin.errors import RestliError
-from rsc_service.simulators.linkedin.restli import Query, make_key, parse_key, render_key
+from rsc_service.simulators.linkedin.restli import (
+    PROTOCOL_1,
+    PROTOCOL_2,
+    Query,
+    make_key,
+    parse_key,
+    render_key,
+)
 
 from .conftest import ORG, Sim, candidate, candidate_key, ids_v1, make_sim
 
+V1, V2 = PROTOCOL_1, PROTOCOL_2
 AWKWARD = ["plain", "with space", "a,b", "(paren)", "colon:x", "ünïcødé", "amp&eq=", "per%cent"]
 
 
@@ -28,38 +36,47 @@ def v2_key(candidate_id: str) -> str:
 class TestKeyParsing:
     def test_protocol_1_keys_match_in_any_field_order_raw_or_encoded(self) -> None:
         expected = make_key({"a": "urn:li:organization:1", "b": "x y"})
-        assert parse_key("a=urn:li:organization:1&b=x%20y") == expected
-        assert parse_key("b=x%20y&a=urn%3Ali%3Aorganization%3A1") == expected
-        assert parse_key(quote("b=x y&a=urn:li:organization:1", safe="")) == expected
+        assert parse_key("a=urn:li:organization:1&b=x%20y", V1) == expected
+        assert parse_key("b=x%20y&a=urn%3Ali%3Aorganization%3A1", V1) == expected
+        assert parse_key(quote("b=x y&a=urn:li:organization:1", safe=""), V1) == expected
 
     def test_protocol_2_keys_and_rest_params(self) -> None:
         expected = make_key({"a": "urn:li:organization:1", "b": "x,y"})
-        assert parse_key("(b:x%2Cy,a:urn%3Ali%3Aorganization%3A1)") == expected
-        assert parse_key("($params:(),a:urn%3Ali%3Aorganization%3A1,b:x%2Cy)") == expected
+        assert parse_key("(b:x%2Cy,a:urn%3Ali%3Aorganization%3A1)", V2) == expected
+        assert parse_key("($params:(),a:urn%3Ali%3Aorganization%3A1,b:x%2Cy)", V2) == expected
 
     def test_batch_ids_in_every_form(self) -> None:
         key = make_key({"atsCandidateId": "C 1", "dataProvider": "ATS", "integrationContext": ORG})
         forms = [
-            "ids[0].atsCandidateId=C%201&ids[0].dataProvider=ATS&ids[0].integrationContext=urn:li:organization:1001",
-            "ids%5B0%5D.integrationContext=urn%3Ali%3Aorganization%3A1001&ids%5B0%5D.atsCandidateId=C+1"
-            "&ids%5B0%5D.dataProvider=ATS",
-            "ids=List((atsCandidateId:C%201,dataProvider:ATS,integrationContext:urn%3Ali%3Aorganization%3A1001))",
+            (
+                V1,
+                "ids[0].atsCandidateId=C%201&ids[0].dataProvider=ATS&ids[0].integrationContext=urn:li:organization:1001",
+            ),
+            (
+                V1,
+                "ids%5B0%5D.integrationContext=urn%3Ali%3Aorganization%3A1001&ids%5B0%5D.atsCandidateId=C+1"
+                "&ids%5B0%5D.dataProvider=ATS",
+            ),
+            (
+                V2,
+                "ids=List((atsCandidateId:C%201,dataProvider:ATS,integrationContext:urn%3Ali%3Aorganization%3A1001))",
+            ),
         ]
-        for form in forms:
-            assert Query.parse(form).batch_ids(compound=True) == [key]
-        assert Query.parse("ids=List(N1,N%2C2)").batch_ids(compound=False) == ["N1", "N,2"]
-        assert Query.parse("ids=N1&ids=N2").batch_ids(compound=False) == ["N1", "N2"]
+        for protocol, form in forms:
+            assert Query.parse(form, protocol).batch_ids(compound=True) == [key]
+        assert Query.parse("ids=List(N1,N%2C2)", V2).batch_ids(compound=False) == ["N1", "N,2"]
+        assert Query.parse("ids=N1&ids=N2", V1).batch_ids(compound=False) == ["N1", "N2"]
 
     def test_malformed_values_are_400(self) -> None:
         with pytest.raises(RestliError):
-            Query.parse("ids=List((a:1").batch_ids(compound=True)
+            Query.parse("ids=List((a:1", V2).batch_ids(compound=True)
         with pytest.raises(RestliError):
-            parse_key("novalue")
+            parse_key("novalue", V1)
 
     def test_rendering_round_trips(self) -> None:
         key = make_key({"atsCandidateId": "a,b (c):d", "dataProvider": "ATS", "integrationContext": ORG})
-        assert parse_key(render_key(key, "1.0.0")) == key
-        assert parse_key(render_key(key, "2.0.0")) == key
+        assert parse_key(render_key(key, V1), V1) == key
+        assert parse_key(render_key(key, V2), V2) == key
 
 
 class TestProtocolTwoOnTheWire:
@@ -76,8 +93,10 @@ class TestProtocolTwoOnTheWire:
             for k, r in sim.world.collection("atsCandidates").records.items()
         }
         assert stored == {c: c for c in AWKWARD}
-        got = await sim.client.get(f"/v2/atsCandidates?ids={ids}", headers=headers)
-        assert {parse_key(k) for k in got.json()["results"]} == set(
+        got = await sim.client.get(
+            f"/v2/atsCandidates?ids={ids}", headers=auth | {"X-Restli-Protocol-Version": "2.0.0"}
+        )
+        assert {parse_key(k, V2) for k in got.json()["results"]} == set(
             sim.world.collection("atsCandidates").records
         )
 
@@ -218,7 +237,7 @@ class TestVersionedRest:
 class TestRestParams:
     def test_empty_params_part_in_batch_ids_is_ignored(self) -> None:
         query = Query.parse(
-            "ids=List(($params:(),externalCandidateId:C1,integrationContext:urn%3Ali%3Aorganization%3A1))"
+            "ids=List(($params:(),externalCandidateId:C1,integrationContext:urn%3Ali%3Aorganization%3A1))", V2
         )
         assert query.batch_ids(compound=True) == [
             make_key({"externalCandidateId": "C1", "integrationContext": "urn:li:organization:1"})
@@ -230,7 +249,7 @@ class TestRoundTripProperty:
     @settings(max_examples=200, deadline=None)
     def test_any_key_values_survive_rendering_in_both_protocols(self, first: str, second: str) -> None:
         key = make_key({"atsCandidateId": first, "integrationContext": second or "x"})
-        assert parse_key(render_key(key, "1.0.0")) == key
-        assert parse_key(render_key(key, "2.0.0")) == key
-        ids = "ids=List(" + render_key(key, "2.0.0") + ")"
-        assert Query.parse(ids).batch_ids(compound=True) == [key]
+        assert parse_key(render_key(key, V1), V1) == key
+        assert parse_key(render_key(key, V2), V2) == key
+        ids = "ids=List(" + render_key(key, V2) + ")"
+        assert Query.parse(ids, V2).batch_ids(compound=True) == [key]

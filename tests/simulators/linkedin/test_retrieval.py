@@ -164,7 +164,8 @@ class TestFinderTimes:
             "text": (f"&timeRange.start=1e12&timeRange.end={now}", "timeRange.start"),
         }
         for case, (query, name) in cases.items():
-            response = await sim.client.get(base + query, headers=auth)
+            protocol = {"X-RestLi-Protocol-Version": "2.0.0"} if case.startswith("2.0") else {}
+            response = await sim.client.get(base + query, headers=auth | protocol)
             assert response.status_code == 400, case
             assert response.json()["message"].startswith(f"Invalid value of parameter {name}: "), case
         ok = await sim.client.get(

@@ -69,21 +69,25 @@ async def _dispatch(
             "A version must be present. Please specify a version by adding the LinkedIn-Version header.",
             extra={"code": "VERSION_MISSING"},
         )
-    handler = routes.find(family, segments)
+    route = routes.find(family, segments)
     caller = authenticate(world, headers.get("authorization"))
-    if handler is None:
+    if route is None:
         raise RestliError(404, f"No virtual resource found for {request.url.path}")
     if segments[0] not in PARTNER_OR_MEMBER:
         require_child(world, caller, segments[0])
-    query = Query.parse(request.scope.get("query_string", b"").decode("utf-8", "surrogateescape"))
+    protocol = protocol_of(headers, versioned)
+    query = Query.parse(request.scope.get("query_string", b"").decode("utf-8", "surrogateescape"), protocol)
+    method = effective_method(request.method, headers.get("x-restli-method"), query, route.entity)
+    if method not in route.methods:
+        # Each resource offers only the methods LinkedIn documents for it (docs/linkedin.md#batches).
+        resource = "/".join("{key}" if part == "*" else part for part in route.shape)
+        raise RestliError(400, f"{request.method} operation {method} is not supported on {family}/{resource}")
     call = Call(
         world=world,
         caller=caller,
         http_method=request.method,
-        restli_method=effective_method(
-            request.method, headers.get("x-restli-method"), query, len(segments) > 1
-        ),
-        protocol=protocol_of(headers, versioned),
+        restli_method=method,
+        protocol=protocol,
         query=query,
         raw_body=body,
         segments=segments,
@@ -91,7 +95,7 @@ async def _dispatch(
         headers=headers,
     )
     settle_tasks(world)
-    return await handler(call)
+    return await route.handler(call)
 
 
 @router.api_route("/v2/{path:path}", methods=METHODS, include_in_schema=False)

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from .call import Call
+from .call import Call, require_organization
 from .errors import RestliError, entity_error
 from .patches import apply_patch, check_patch
 from .resource import Resource
@@ -43,7 +43,7 @@ class Batch:
         return render_key(self.res.wire_key(key), self.call.protocol)
 
     def _body_key(self, text: str) -> Key:
-        return self._full(text if self.res.child_field else parse_key(text))
+        return self._full(text if self.res.child_field else parse_key(text, self.call.protocol))
 
     def ids(self) -> list[Key]:
         raw = self.call.query.batch_ids(compound=self.res.child_field is None)
@@ -64,8 +64,11 @@ class Batch:
                 raise RestliError(400, f"Invalid key for {self.res.name}: expected fields {sorted(wanted)}")
             if "dataProvider" in fields and fields["dataProvider"] != "ATS":
                 raise RestliError(400, f"Invalid dataProvider {fields['dataProvider']}")
-        contexts = {self.res.context(k) for k in keys}
-        for context in sorted(c or "" for c in contexts):
+        contexts = sorted({self.res.context(k) or "" for k in keys})
+        if self.res.organization_only:
+            for context in contexts:
+                require_organization(context, self.res.name)
+        for context in contexts:
             self.call.check_context(context, self.res.name, self.res.gated)
         self.call.charge(self.res.group, len(keys))
 

@@ -12,7 +12,8 @@ from starlette.responses import Response
 
 from .auth import Caller
 from .errors import RestliError
-from .restli import PROTOCOL_2, Query
+from .restli import PROTOCOL_1, PROTOCOL_2, Query
+from .schemas import ORGANIZATION_URN_FORM
 from .world import ORG_TYPES, World
 
 Handler = Callable[["Call"], Awaitable[Response]]
@@ -49,6 +50,9 @@ class Call:
             return json.loads(self.raw_body)
         except ValueError as exc:
             raise RestliError(400, f"Invalid JSON in request body: {exc}") from exc
+        except RecursionError:
+            # Nesting deeper than any record: a malformed body like any other, never a crash.
+            raise RestliError(400, "Invalid JSON in request body: nested too deeply") from None
 
     def owns(self, context: str) -> bool:
         app = self.caller.app
@@ -76,46 +80,94 @@ class Call:
         return start, count
 
 
-def effective_method(http_method: str, header: str | None, query: Query, has_path_key: bool) -> str:
-    """The Rest.li method, from X-RestLi-Method (any case) or inferred from the verb and `ids`."""
+# Rest.li's routing: the HTTP verb, the X-RestLi-Method header (lower case; "" when absent), whether the call
+# names a finder (`q`), carries batch `ids`, and addresses one entity (a key or a simple resource last in the
+# path) give the method; any other combination is a 400 (docs/linkedin.md#versions-and-protocol). So a POST
+# never updates or deletes, a PUT never patches, and a POST with `ids` must name its overload.
+_ROUTING: dict[tuple[str, str, bool, bool, bool], str] = {}
+for _verb, _method, _finder, _batch, _entity in (
+    ("GET", "get", False, False, True),
+    ("GET", "finder", True, False, False),
+    ("GET", "get_all", False, False, False),
+    ("GET", "batch_get", False, True, False),
+    ("PUT", "update", False, False, True),
+    ("PUT", "batch_update", False, True, False),
+    ("POST", "partial_update", False, False, True),
+    ("POST", "create", False, False, False),
+    ("DELETE", "delete", False, False, True),
+    ("DELETE", "batch_delete", False, True, False),
+):
+    _ROUTING[(_verb, "", _finder, _batch, _entity)] = _method
+    _ROUTING[(_verb, _method, _finder, _batch, _entity)] = _method
+# The POST overloads are never inferred: the header is required.
+_ROUTING[("POST", "batch_create", False, False, False)] = "batch_create"
+_ROUTING[("POST", "batch_partial_update", False, True, False)] = "batch_partial_update"
+VERBS = frozenset({"GET", "PUT", "POST", "DELETE"})
+
+
+def require_organization(context: str, resource: str) -> None:
+    """400 unless `context` is an organization URN: what sync records, jobs and ACLs are keyed by; only
+    integrations (CSA_API) name a contract (docs/linkedin.md#keys)."""
+    if not ORGANIZATION_URN_FORM.match(context):
+        raise RestliError(
+            400,
+            f"Invalid integrationContext {context} for {resource}: expected the customer's organization,"
+            " urn:li:organization:{id}",
+        )
+
+
+def effective_method(http_method: str, header: str | None, query: Query, entity: bool) -> str:
+    """The Rest.li method of a call, from its verb, X-RestLi-Method (any case), `q`, `ids` and level."""
+    if http_method not in VERBS:
+        raise RestliError(405, f"Method {http_method} is not supported")
     header = (header or "").strip().lower()
-    has_ids = any(n == "ids" or n.startswith("ids[") for n, _ in query.pairs)
-    if http_method == "GET":
-        if header in ("batch_get", "get_all", "finder", "get"):
-            return header
-        return "finder" if query.get("q") else "batch_get" if has_ids else "get"
-    if http_method == "PUT":
-        return header or ("batch_update" if has_ids else "update")
-    if http_method == "DELETE":
-        return header or ("batch_delete" if has_ids else "delete")
-    if http_method == "POST":
-        if header:
-            return header
-        if has_ids:
-            raise RestliError(400, "POST with ids requires the X-RestLi-Method header")
-        return "partial_update" if has_path_key else "create"
-    raise RestliError(405, f"Method {http_method} is not supported")
+    names = {n for n, _ in query.pairs}
+    has_ids = "ids" in names or any(n.startswith("ids[") for n in names)
+    if "action" in names:
+        raise RestliError(400, f"{http_method} operation named {query.get('action')} is not supported")
+    method = _ROUTING.get((http_method, header, "q" in names, has_ids, entity))
+    if method is None:
+        with_header = f" with X-RestLi-Method: '{header}'" if header else ""
+        raise RestliError(400, f"{http_method} operation not supported for this URI{with_header}")
+    return method
+
+
+@dataclass(frozen=True)
+class Route:
+    """One resource's path shape, handler and the Rest.li methods it offers."""
+
+    family: str
+    shape: tuple[str, ...]
+    handler: Handler
+    methods: frozenset[str]
+    entity: bool  # the path ends at one entity: a key, or a simple resource such as `me`
 
 
 class RouteTable:
     """Raw path shapes (`*` matches one raw segment, keys included) mapped to handlers."""
 
     def __init__(self) -> None:
-        self.routes: list[tuple[str, tuple[str, ...], Handler]] = []
+        self.routes: list[Route] = []
 
-    def add(self, family: str, shape: str) -> Callable[[Handler], Handler]:
+    def add(
+        self, family: str, shape: str, methods: set[str], *, simple: bool = False
+    ) -> Callable[[Handler], Handler]:
+        """Register a handler for `shape`, offering only `methods` (any other is refused before it runs)."""
+        parts = tuple(shape.split("/"))
+
         def register(handler: Handler) -> Handler:
-            self.routes.append((family, tuple(shape.split("/")), handler))
+            entity = simple or parts[-1] == "*"
+            self.routes.append(Route(family, parts, handler, frozenset(methods), entity))
             return handler
 
         return register
 
-    def find(self, family: str, segments: list[str]) -> Handler | None:
-        for fam, shape, handler in self.routes:
-            if fam != family or len(shape) != len(segments):
+    def find(self, family: str, segments: list[str]) -> Route | None:
+        for route in self.routes:
+            if route.family != family or len(route.shape) != len(segments):
                 continue
-            if all(p == "*" or p == unquote(s) for p, s in zip(shape, segments, strict=True)):
-                return handler
+            if all(p == "*" or p == unquote(s) for p, s in zip(route.shape, segments, strict=True)):
+                return route
         return None
 
 
@@ -124,4 +176,4 @@ routes = RouteTable()
 
 def protocol_of(headers: dict[str, str], versioned: bool) -> str:
     version = headers.get("x-restli-protocol-version", "").strip()
-    return PROTOCOL_2 if versioned or version.startswith("2") else "1.0.0"
+    return PROTOCOL_2 if versioned or version.startswith("2") else PROTOCOL_1

@@ -16,8 +16,9 @@ class SimConfig(BaseModel):
     # Rest.li batches and URLs
     batch_max: int = 100
     max_url_bytes: int = 8192
-    # LinkedIn documents a 4 KB query limit only for job-posting status, so it is off by default.
-    max_query_bytes: int | None = None
+    # Over 8 KB of URL or 4 KB of query string LinkedIn answers 414 (docs/linkedin.md#versions-and-protocol);
+    # a longer query must be tunnelled. None switches the query limit off.
+    max_query_bytes: int | None = 4096
 
     # Throttles per application (docs/architecture.md#10-throttle); None switches a limit off.
     # The sync group (candidates, applications and their sub-collections) and the ACL group (atsEntityAcls,

@@ -118,7 +118,7 @@ async def records(request: Request, resource: str, integrationContext: str | Non
 async def history(request: Request, resource: str, key: str) -> dict[str, Any]:
     """Every write of one key, oldest first (deleted keys keep their history)."""
     _check_resource(resource)
-    parsed = parse_key(key)
+    parsed = parse_key(key, None)
     store = sim_world(request).collection(resource)
     return {
         "key": render_key(parsed, "1.0.0"),

@@ -27,6 +27,9 @@ class Resource:
     validate: Validator = lambda record: []
     group: str | None = "sync"
     gated: bool = True
+    # Synced records are keyed by the customer's organization; only integrations (CSA_API) and the
+    # configurations under them may name a contract (docs/linkedin.md#keys).
+    organization_only: bool = True
     partial_creates: bool = False
     cascade: Callable[[World, Key, int, str], None] | None = None
     decorate: Callable[[World, Key, dict[str, Any]], dict[str, Any]] | None = None

@@ -11,7 +11,12 @@ from .errors import RestliError
 Key = tuple[tuple[str, str], ...]
 """A compound key as sorted (field, value) pairs, so field order never matters."""
 
+PROTOCOL_1 = "1.0.0"
 PROTOCOL_2 = "2.0.0"
+# Rest.li parses a call in one protocol, named by X-RestLi-Protocol-Version (docs/linkedin.md#keys): a form
+# of the other protocol is not a key, a list or a record there, so it is refused, never guessed.
+V1_ONLY = "is Rest.li protocol 1.0 syntax, but the call is protocol 2.0 (X-RestLi-Protocol-Version: 2.0.0)"
+V2_ONLY = "is Rest.li protocol 2.0 syntax, but the call is protocol 1.0 (no X-RestLi-Protocol-Version: 2.0.0)"
 
 
 def make_key(fields: Mapping[str, str]) -> Key:
@@ -20,19 +25,24 @@ def make_key(fields: Mapping[str, str]) -> Key:
 
 @dataclass(frozen=True)
 class Query:
-    """Raw query pairs (names decoded, values kept raw for protocol-aware decoding)."""
+    """Raw query pairs (names decoded, values kept raw) of a call in one Rest.li protocol."""
 
     pairs: tuple[tuple[str, str], ...]
+    protocol: str
 
     @classmethod
-    def parse(cls, raw: str) -> Query:
+    def parse(cls, raw: str, protocol: str) -> Query:
         pairs: list[tuple[str, str]] = []
         for part in raw.split("&"):
             if not part:
                 continue
             name, _, value = part.partition("=")
             pairs.append((unquote_plus(name), value))
-        return cls(tuple(pairs))
+        return cls(tuple(pairs), protocol)
+
+    @property
+    def v2(self) -> bool:
+        return self.protocol == PROTOCOL_2
 
     def raw_values(self, name: str) -> list[str]:
         return [v for n, v in self.pairs if n == name]
@@ -46,22 +56,28 @@ class Query:
         """Every decoded value of a repeated (1.0) or `List(...)` (2.0) parameter."""
         out: list[str] = []
         for raw in self.raw_values(name):
-            if raw.startswith("List("):
-                parsed = parse_v2(raw)
-                if not isinstance(parsed, list):
-                    raise RestliError(400, f"Invalid list value for parameter {name}")
-                out.extend(item for item in parsed if isinstance(item, str))
-            else:
+            if not raw.startswith("List("):
                 out.append(unquote_plus(raw))
+                continue
+            if not self.v2:
+                raise RestliError(400, f"Invalid value of parameter {name}: List(...) {V2_ONLY}")
+            parsed = parse_v2(raw)
+            if not isinstance(parsed, list):
+                raise RestliError(400, f"Invalid list value for parameter {name}")
+            out.extend(item for item in parsed if isinstance(item, str))
         return out
 
     def record(self, name: str) -> dict[str, str]:
-        """A record parameter: 1.0 dotted names (`timeRange.start=`) or a 2.0 `(start:..,end:..)`."""
-        fields: dict[str, str] = {}
+        """A record parameter: 1.0 dotted names (`timeRange.start=`), 2.0 `(start:..,end:..)`."""
         prefix = name + "."
-        for n, v in self.pairs:
-            if n.startswith(prefix):
-                fields[n[len(prefix) :]] = unquote_plus(v)
+        dotted = {n[len(prefix) :]: unquote_plus(v) for n, v in self.pairs if n.startswith(prefix)}
+        if not self.v2:
+            if any(raw.startswith("(") for raw in self.raw_values(name)):
+                raise RestliError(400, f"Invalid value of parameter {name}: (field:value) {V2_ONLY}")
+            return dotted
+        if dotted:
+            raise RestliError(400, f"Invalid parameter {prefix}*: dotted record fields {V1_ONLY}")
+        fields: dict[str, str] = {}
         for raw in self.raw_values(name):
             parsed = parse_v2(raw)
             if isinstance(parsed, dict):
@@ -69,7 +85,11 @@ class Query:
         return fields
 
     def batch_ids(self, compound: bool) -> list[Key | str]:
-        """The `ids` of a batch call in any accepted form, in request order."""
+        """The `ids` of a batch call in the call's protocol, in request order."""
+        return self._ids_v2(compound) if self.v2 else self._ids_v1(compound)
+
+    def _ids_v1(self, compound: bool) -> list[Key | str]:
+        """`ids[0].field=` compound keys, repeated `ids=` simple ones (docs/linkedin.md#keys)."""
         grouped: dict[int, dict[str, str]] = {}
         order: list[Key | str] = []
         for name, value in self.pairs:
@@ -84,17 +104,25 @@ class Query:
             order.append(make_key(grouped[index]))
         for raw in self.raw_values("ids"):
             if raw.startswith("List("):
-                parsed = parse_v2(raw)
-                if not isinstance(parsed, list):
-                    raise RestliError(400, "Invalid ids parameter")
-                for item in parsed:
-                    order.append(_as_key(item) if compound else _as_simple(item))
-            elif compound:
-                order.append(parse_key(unquote_plus(raw)))
-            else:
-                order.append(unquote_plus(raw))
-        if compound and any(isinstance(k, str) for k in order):
-            raise RestliError(400, "Compound keys are required for this resource")
+                raise RestliError(400, f"Invalid ids parameter: List(...) {V2_ONLY}")
+            order.append(parse_key(unquote_plus(raw), PROTOCOL_1) if compound else unquote_plus(raw))
+        return order
+
+    def _ids_v2(self, compound: bool) -> list[Key | str]:
+        """`ids=List(...)`, of `(field:value)` compound keys or simple ones (docs/linkedin.md#keys)."""
+        if any(name.startswith("ids[") for name, _ in self.pairs):
+            raise RestliError(400, f"Invalid ids parameter: ids[i].field= {V1_ONLY}")
+        order: list[Key | str] = []
+        for raw in self.raw_values("ids"):
+            if not raw.startswith("List("):
+                raise RestliError(
+                    400, f"Invalid ids parameter: protocol 2.0 batch ids are ids=List(...), not {raw}"
+                )
+            parsed = parse_v2(raw)
+            if not isinstance(parsed, list):
+                raise RestliError(400, "Invalid ids parameter")
+            for item in parsed:
+                order.append(_as_key(item) if compound else _as_simple(item))
         return order
 
 
@@ -113,9 +141,15 @@ def _as_simple(item: object) -> str:
     raise RestliError(400, "Invalid simple key in ids")
 
 
-def parse_key(text: str) -> Key:
-    """A compound key string: 1.0 `a=1&b=2` (values raw or percent-encoded) or 2.0 `(a:1,b:2)`."""
-    if text.startswith("(") or text.startswith("%28"):
+def parse_key(text: str, protocol: str | None) -> Key:
+    """A compound key string in `protocol`: 1.0 `a=1&b=2` (values raw or percent-encoded) or 2.0 `(a:1,b:2)`;
+    None takes either (the `/_sim` controls, which are not Rest.li)."""
+    v2_form = text.startswith("(") or text.startswith("%28")
+    if protocol == PROTOCOL_1 and v2_form:
+        raise RestliError(400, f"Invalid key {text}: (field:value) {V2_ONLY}")
+    if protocol == PROTOCOL_2 and not v2_form:
+        raise RestliError(400, f"Invalid key {text}: field=value&... {V1_ONLY}")
+    if v2_form:
         parsed = parse_v2(text if text.startswith("(") else unquote(text))
         if not isinstance(parsed, dict):
             raise RestliError(400, f"Invalid key {text}")
@@ -132,8 +166,8 @@ def parse_key(text: str) -> Key:
     return make_key(fields)
 
 
-def parse_path_key(raw_segment: str) -> Key:
-    return parse_key(raw_segment)
+def parse_path_key(raw_segment: str, protocol: str) -> Key:
+    return parse_key(raw_segment, protocol)
 
 
 V2Value = str | list["V2Value"] | dict[str, "V2Value"]
@@ -142,7 +176,13 @@ V2Value = str | list["V2Value"] | dict[str, "V2Value"]
 def parse_v2(text: str) -> V2Value:
     """Parse a Rest.li 2.0 literal: `List(...)`, `(k:v,...)` or a percent-encoded scalar."""
     parser = _V2Parser(text)
-    value = parser.value()
+    try:
+        value = parser.value()
+    except RecursionError:
+        # Nesting no key or parameter needs: a 400 like any other malformed value, never a crash.
+        raise RestliError(
+            400, f"Invalid Rest.li 2.0 value: nested too deeply ({len(text)} characters)"
+        ) from None
     if parser.pos != len(text):
         raise RestliError(400, f"Invalid Rest.li 2.0 value {text}")
     return value

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 TEXT = "text"  # a Rest.li string
 BOOLEAN = "boolean"  # a Rest.li boolean: true or false, never "true"
 PERSON_URN = "personUrn"  # a member: urn:li:person:{id}
+ORGANIZATION_URN = "organizationUrn"  # a customer: urn:li:organization:{id}
 TIME = "time"  # epoch milliseconds, a Rest.li long
 URL = "url"  # a string holding an absolute http or https URL (docs/linkedin.md#candidates, #jobs)
 
@@ -87,6 +88,7 @@ def _fields(*texts: str, **typed: Spec) -> dict[str, Spec]:
 
 
 PERSON_URN_FORM = re.compile(r"^urn:li:person:[^\s:]+$")
+ORGANIZATION_URN_FORM = re.compile(r"^urn:li:organization:[^\s:]+$")
 
 # docs/linkedin.md#candidates
 ADDRESS = Record(_fields("line1", "city", "geographicArea", "geographicAreaType", "postalCode", "country"))
@@ -150,9 +152,9 @@ CONFIGURATION = Record(_fields(configurationValue=Union({"string": TEXT})), froz
 # docs/linkedin.md#jobs
 OPERATIONS = frozenset({"CREATE", "UPDATE", "RENEW", "CLOSE"})
 LISTING_TYPES = frozenset({"BASIC", "PREMIUM"})
+# A job's integrationContext is the customer's organization, never a contract (docs/linkedin.md#jobs).
 JOB = Record(
     _fields(
-        "integrationContext",
         "externalJobPostingId",
         "title",
         "description",
@@ -161,6 +163,7 @@ JOB = Record(
         "postalCode",
         "state",
         "availability",
+        integrationContext=ORGANIZATION_URN,
         companyApplyUrl=URL,
         listedAt=TIME,
         jobPostingOperationType=Enum(OPERATIONS),
@@ -190,6 +193,12 @@ APPLICATION_CREATE = Record(
     ),
     frozenset({"uniqueForeignId", "name"}),
 )
+
+
+def utf16_length(text: str) -> int:
+    """A string's length as LinkedIn (Java) counts it: UTF-16 code units, so a character outside the Basic
+    Multilingual Plane (most emoji) counts 2 (docs/linkedin.md#values). A lone surrogate counts 1."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def error(path: str, reason: str) -> str:
@@ -235,8 +244,10 @@ def check_value(item: Any, spec: Spec, where: str, times: Times) -> list[str]:
             problems += check_value(element, spec.items, f"{where}/{index}", times)
         return problems
     if isinstance(spec, Enum):
-        if item not in spec.symbols:
-            return [error(where, f'"{item}" is not an enum symbol')]
+        # A symbol is a string: any other JSON value (a list, an object) is refused as not one, never
+        # looked up (it may not even be hashable).
+        if not isinstance(item, str) or item not in spec.symbols:
+            return [error(where, f"{json.dumps(item)} is not an enum symbol")]
         return []
     if isinstance(spec, Union):
         return _check_union(item, spec, where, times)
@@ -263,10 +274,12 @@ def _check_primitive(item: Any, spec: Spec, where: str) -> list[str]:
     shown = json.dumps(item)
     if spec == BOOLEAN:
         return [] if isinstance(item, bool) else [error(where, f"{shown} cannot be coerced to Boolean")]
-    if spec in (TEXT, PERSON_URN, URL) and not isinstance(item, str):
+    if spec in (TEXT, PERSON_URN, ORGANIZATION_URN, URL) and not isinstance(item, str):
         return [error(where, f"{shown} cannot be coerced to String")]
     if spec == PERSON_URN and not PERSON_URN_FORM.match(item):
         return [error(where, f"{shown} is not a person URN (urn:li:person:{{id}})")]
+    if spec == ORGANIZATION_URN and not ORGANIZATION_URN_FORM.match(item):
+        return [error(where, f"{shown} is not an organization URN (urn:li:organization:{{id}})")]
     if spec == URL and not is_web_url(item):
         return [error(where, f"{shown} is not an absolute http(s) URL")]
     return []

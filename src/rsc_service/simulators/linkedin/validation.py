@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from .resource import missing
+from .schemas import utf16_length
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 INTERVIEW_TYPES = {"PHONE_SCREEN", "ONSITE"}
@@ -114,8 +115,8 @@ def job(record: dict[str, Any]) -> list[str]:
     """LinkedIn's rules for a job that passed the schema (schemas.JOB has the required fields)."""
     problems = []
     title = record.get("title")
-    if isinstance(title, str) and len(title) > JOB_TITLE_MAX:
-        problems.append(_message("title", f"length {len(title)} is more than the maximum {JOB_TITLE_MAX}"))
+    if isinstance(title, str) and (length := utf16_length(title)) > JOB_TITLE_MAX:
+        problems.append(_message("title", f"length {length} is more than the maximum {JOB_TITLE_MAX}"))
     state = record.get("state")
     if state is not None and state not in JOB_STATES:
         problems.append(_message("state", f"{state!r} is not one of {sorted(JOB_STATES)}"))

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.responses import Response
 
 from ..batch import Batch
-from ..call import Call, routes
+from ..call import Call, require_organization, routes
 from ..resource import Resource
 from ..restli import Key
 from ..schemas import KEY_ONLY
@@ -17,6 +17,8 @@ ASSIGNEE_KEY = ("assignee", "atsEntityAclId", "atsEntityType", "dataProvider", "
 SECURABLE_TYPES = {"JOB_POSTING"}
 # ACLs and assignees share a budget of their own, apart from the sync group's (docs/linkedin.md#throttles).
 ACL_GROUP = "acls"
+# Upsert, delete and the criteria finder (docs/linkedin.md#job-acls).
+ACL_METHODS = {"batch_update", "batch_delete", "finder"}
 
 
 def _entity_type(record: dict[str, Any]) -> list[str]:
@@ -49,6 +51,7 @@ def _check_assignee(call: Call, key: Key, record: dict[str, Any]) -> list[str]:
 def _criteria(collection: str, filters: tuple[str, ...]) -> Any:
     def find(call: Call) -> list[dict[str, Any]]:
         wanted = {name: value for name in filters if (value := call.query.get(name)) is not None}
+        require_organization(wanted.get("integrationContext") or "", collection)
         call.check_context(wanted.get("integrationContext"), collection)
         call.charge(ACL_GROUP)
         return [dict(key) for key, _ in call.world.collection(collection).where(**wanted)]
@@ -74,11 +77,11 @@ ASSIGNEES = Resource(
 )
 
 
-@routes.add("v2", "atsEntityAcls")
+@routes.add("v2", "atsEntityAcls", ACL_METHODS)
 async def acls(call: Call) -> Response:
     return Batch(call, ACLS).dispatch()
 
 
-@routes.add("v2", "atsEntityAclAssignees")
+@routes.add("v2", "atsEntityAclAssignees", ACL_METHODS)
 async def assignees(call: Call) -> Response:
     return Batch(call, ASSIGNEES).dispatch()

@@ -39,10 +39,10 @@ def export_view(world: World, export: Export) -> dict[str, Any]:
     }
 
 
-@routes.add("v2", "exportedCandidates")
-@routes.add("rest", "exportedCandidates")
+@routes.add("v2", "exportedCandidates", {"finder"})
+@routes.add("rest", "exportedCandidates", {"finder"})
 async def exported_candidates(call: Call) -> Response:
-    if call.restli_method != "finder" or call.query.get("q") != "request":
+    if call.query.get("q") != "request":
         raise RestliError(400, "exportedCandidates supports the finder q=request")
     # /v2 and /rest each have a daily budget of their own (docs/linkedin.md#throttles).
     group = "rest/exportedCandidates" if call.versioned else "exportedCandidates"
@@ -55,7 +55,9 @@ async def exported_candidates(call: Call) -> Response:
     return page(call, elements)
 
 
-@routes.add("rest", "atsPurgedExportedCandidates")
+# Polled with paging only, or with a finder name (`q=integrationContext`): which of the two LinkedIn serves
+# is not published (docs/linkedin.md#retrieval), so both are answered alike.
+@routes.add("rest", "atsPurgedExportedCandidates", {"get_all", "finder"})
 async def purged_exported_candidates(call: Call) -> Response:
     """Exported candidates whose LinkedIn profile was closed since the export."""
     call.charge("rest/atsPurgedExportedCandidates")

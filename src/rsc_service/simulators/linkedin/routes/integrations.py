@@ -27,6 +27,9 @@ INTEGRATION_TYPES = {
     "RECOMMENDED_MATCHES",
     "UNIFIED_SEARCH",
 }
+# Naming, the enablement check and the `request` finder: never a PUT or a DELETE, which would undo what the
+# customer enabled in Recruiter (docs/linkedin.md#integrations-and-configurations).
+INTEGRATION_METHODS = {"batch_partial_update", "batch_get", "finder"}
 CONFIGURATION_NAMES = {"CALLBACK_URL", "JOB_POSTING_VIEWERS", "APPLICATION_VIEWERS"}
 
 
@@ -107,6 +110,7 @@ INTEGRATIONS = Resource(
     schema=INTEGRATION,
     group="atsIntegrations",
     gated=False,
+    organization_only=False,
     partial_creates=True,
     after_write=_name_integration,
     finders={"request": _requests},
@@ -118,19 +122,20 @@ CONFIGURATIONS = Resource(
     schema=CONFIGURATION,
     group="atsIntegrations",
     gated=False,
+    organization_only=False,
     after_write=_check_configuration,
     parent="atsIntegrations",
 )
 
 
-@routes.add("v2", "atsIntegrations")
+@routes.add("v2", "atsIntegrations", INTEGRATION_METHODS)
 async def integrations(call: Call) -> Response:
     return Batch(call, INTEGRATIONS).dispatch()
 
 
-@routes.add("v2", "atsIntegrations/*/configurations")
+@routes.add("v2", "atsIntegrations/*/configurations", {"batch_update", "batch_get", "batch_delete"})
 async def configurations(call: Call) -> Response:
-    parent = parse_path_key(call.segments[1])
+    parent = parse_path_key(call.segments[1], call.protocol)
     if set(dict(parent)) != set(INTEGRATION_KEY):
         raise RestliError(400, f"Invalid integration key: expected fields {sorted(INTEGRATION_KEY)}")
     return Batch(call, CONFIGURATIONS, parent).dispatch()

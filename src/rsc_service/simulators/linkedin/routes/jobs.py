@@ -12,7 +12,7 @@ from ..call import Call, routes
 from ..errors import RestliError, entity_error
 from ..job_tasks import settle_tasks, task_view
 from ..models import Task
-from ..schemas import JOB, check
+from ..schemas import JOB, ORGANIZATION_URN_FORM, check
 
 
 def _refused(status: int, message: str) -> dict[str, Any]:
@@ -44,10 +44,8 @@ def _answer(call: Call, element: Any) -> dict[str, Any]:
     return {"status": 201, "id": task.urn, "location": f"/v2/simpleJobPostingTasks/{task.urn}"}
 
 
-@routes.add("v2", "simpleJobPostings")
+@routes.add("v2", "simpleJobPostings", {"batch_create"})
 async def job_postings(call: Call) -> Response:
-    if call.restli_method != "batch_create":
-        raise RestliError(400, f"Method {call.restli_method} is not supported on simpleJobPostings")
     body = call.json_body()
     elements = body.get("elements") if isinstance(body, dict) else None
     if not isinstance(elements, list) or not elements:
@@ -56,10 +54,13 @@ async def job_postings(call: Call) -> Response:
         raise RestliError(
             400, f"Too many entities in a batch: {len(elements)} (maximum {call.world.config.batch_max})"
         )
-    ids = [e.get("externalJobPostingId") for e in elements if isinstance(e, dict)]
+    # Only strings are ids or contexts; any other value is refused in place by the schema (schemas.JOB).
+    written = [e for e in elements if isinstance(e, dict)]
+    ids = [i for e in written if isinstance(i := e.get("externalJobPostingId"), str)]
     if len(ids) != len(set(ids)):
         raise RestliError(400, "Duplicate externalJobPostingId in one request")
-    for context in sorted({str(e.get("integrationContext")) for e in elements if isinstance(e, dict)}):
+    contexts = {c for e in written if isinstance(c := e.get("integrationContext"), str)}
+    for context in sorted(c for c in contexts if ORGANIZATION_URN_FORM.match(c)):
         call.check_context(context, "simpleJobPostings")
     # Job posts have a budget of their own, not the sync group's; its size is not published, so none is
     # enforced by default (docs/linkedin.md#throttles).
@@ -69,10 +70,8 @@ async def job_postings(call: Call) -> Response:
     return JSONResponse({"elements": answers})
 
 
-@routes.add("v2", "simpleJobPostingTasks")
+@routes.add("v2", "simpleJobPostingTasks", {"batch_get"})
 async def job_posting_tasks(call: Call) -> Response:
-    if call.restli_method != "batch_get":
-        raise RestliError(400, f"Method {call.restli_method} is not supported on simpleJobPostingTasks")
     ids = call.query.batch_ids(compound=False)
     if len(ids) > call.world.config.batch_max:
         raise RestliError(

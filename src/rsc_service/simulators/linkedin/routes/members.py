@@ -8,7 +8,7 @@ from ..call import Call, routes
 from ..errors import RestliError
 
 
-@routes.add("v2", "me")
+@routes.add("v2", "me", {"get"}, simple=True)
 async def me(call: Call) -> Response:
     if call.caller.member is None:
         raise RestliError(403, "Not enough permissions to access: me.GET.NO_VERSION", 100)

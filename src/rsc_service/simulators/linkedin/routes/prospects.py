@@ -87,7 +87,7 @@ def _project(call: Call, element: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in element.items() if k in wanted}
 
 
-@routes.add("v2", "seats")
+@routes.add("v2", "seats", {"finder"})
 async def seats(call: Call) -> Response:
     if call.query.get("q") != "seatsByAttributes":
         raise RestliError(400, "seats supports the finder q=seatsByAttributes")
@@ -100,8 +100,8 @@ async def seats(call: Call) -> Response:
     return page(call, [_project(call, _seat_v1(call, s)) for s in found])
 
 
-@routes.add("v2", "seatsV2")
-@routes.add("rest", "seatsV2")
+@routes.add("v2", "seatsV2", {"finder"})
+@routes.add("rest", "seatsV2", {"finder"})
 async def seats_v2(call: Call) -> Response:
     if call.query.get("q") != "attributes":
         raise RestliError(400, "seatsV2 supports the finder q=attributes")
@@ -121,7 +121,7 @@ async def seats_v2(call: Call) -> Response:
     return page(call, [_project(call, e) for e in elements], call.world.config.seats_v2_default_count)
 
 
-@routes.add("v2", "conversationEvents")
+@routes.add("v2", "conversationEvents", {"finder"})
 async def conversation_events(call: Call) -> Response:
     if call.query.get("q") != "criteria":
         raise RestliError(400, "conversationEvents supports the finder q=criteria")
@@ -165,7 +165,7 @@ async def conversation_events(call: Call) -> Response:
     return page(call, events)
 
 
-@routes.add("v2", "mailStubs")
+@routes.add("v2", "mailStubs", {"finder"})
 async def mail_stubs(call: Call) -> Response:
     if call.query.get("q") != "contract":
         raise RestliError(400, "mailStubs supports the finder q=contract")
@@ -201,7 +201,7 @@ async def mail_stubs(call: Call) -> Response:
     return page(call, elements)
 
 
-@routes.add("v2", "prospectNotes")
+@routes.add("v2", "prospectNotes", {"finder"})
 async def prospect_notes(call: Call) -> Response:
     if call.query.get("q") != "criteria":
         raise RestliError(400, "prospectNotes supports the finder q=criteria")

@@ -14,7 +14,7 @@ from ..call import Call, routes
 from ..errors import RestliError
 from ..models import App
 from ..patches import DELETE, SET, check_patch
-from ..schemas import APPLICATION_CREATE, check
+from ..schemas import APPLICATION_CREATE, check, utf16_length
 
 NAME_MAX = 50
 SETTABLE = {"validJsSdkDomains", "oauth2AuthorizedCallbackUrls", "name", "description"}
@@ -26,7 +26,8 @@ def _problems(fields: dict[str, Any]) -> list[str]:
     if name is not None:
         if not isinstance(name, str) or not name.strip():
             problems.append("name must be a non-empty string")
-        elif len(name) > NAME_MAX:
+        elif utf16_length(name) > NAME_MAX:
+            # Counted in UTF-16 code units, as Java counts (docs/linkedin.md#values).
             problems.append(f"name must be at most {NAME_MAX} characters")
         elif "linkedin" in name.lower():
             problems.append("name must not contain LinkedIn")
@@ -83,28 +84,24 @@ def _create(call: Call) -> Response:
     return JSONResponse(app.as_json(), status_code=201, headers=headers)
 
 
-@routes.add("v2", "provisionedApplications")
+@routes.add("v2", "provisionedApplications", {"create", "finder"})
 async def provisioned_applications(call: Call) -> Response:
     require_partner(call.world, call.caller, "provisionedApplications")
     if call.restli_method == "create":
         return _create(call)
-    if call.restli_method == "finder" and call.query.get("q") == "credentialsByUniqueForeignId":
-        wanted = call.query.get("uniqueForeignId")
-        return page(call, [a.as_json() for a in _children(call) if a.unique_foreign_id == wanted])
-    raise RestliError(400, f"Method {call.restli_method} is not supported on provisionedApplications")
+    if call.query.get("q") != "credentialsByUniqueForeignId":
+        raise RestliError(400, "provisionedApplications supports the finder q=credentialsByUniqueForeignId")
+    wanted = call.query.get("uniqueForeignId")
+    return page(call, [a.as_json() for a in _children(call) if a.unique_foreign_id == wanted])
 
 
-@routes.add("v2", "provisionedApplications/*")
+@routes.add("v2", "provisionedApplications/*", {"partial_update"})
 async def provisioned_application(call: Call) -> Response:
     require_partner(call.world, call.caller, "provisionedApplications")
     urn = unquote(call.segments[1])
     app = next((a for a in _children(call) if a.urn == urn), None)
     if app is None:
         raise RestliError(404, f"Application {urn} not found")
-    if call.restli_method == "get":
-        return JSONResponse(app.as_json())
-    if call.restli_method != "partial_update":
-        raise RestliError(400, f"Method {call.restli_method} is not supported on provisionedApplications")
     body = call.json_body()
     patch = body.get("patch") if isinstance(body, dict) else None
     if not isinstance(patch, dict):

@@ -10,8 +10,8 @@ from ..batch import Batch
 from ..call import Call, routes
 from ..resource import Resource
 from ..schemas import CANDIDATE, NOTE, TIME
-from .integrations import INTEGRATIONS
-from .sync import APPLICATION_SUBS, CANDIDATE_NOTES, CANDIDATES
+from .integrations import INTEGRATION_METHODS, INTEGRATIONS
+from .sync import APPLICATION_SUBS, CANDIDATE_NOTES, CANDIDATES, WRITE_AND_DELETE
 
 ATS = {"dataProvider": "ATS"}
 TIMES = {"externalCreatedAt": "atsCreatedAt", "externalLastModifiedAt": "atsLastModifiedAt"}
@@ -55,9 +55,9 @@ REST_RESOURCES: dict[str, Resource] = {
 }
 
 
-@routes.add("rest", "candidates")
-@routes.add("rest", "candidateNotes")
-@routes.add("rest", "applicationNotes")
-@routes.add("rest", "integrations")
+@routes.add("rest", "candidates", {"batch_update", "batch_get", "batch_delete"})
+@routes.add("rest", "candidateNotes", WRITE_AND_DELETE)
+@routes.add("rest", "applicationNotes", WRITE_AND_DELETE)
+@routes.add("rest", "integrations", INTEGRATION_METHODS)
 async def rest_resource(call: Call) -> Response:
     return Batch(call, REST_RESOURCES[call.segments[0]]).dispatch()

@@ -16,6 +16,9 @@ from ..world import World
 CANDIDATE_KEY = ("atsCandidateId", "dataProvider", "integrationContext")
 APPLICATION_KEY = ("atsJobApplicationId", "dataProvider", "integrationContext")
 APPLICATION_CHILDREN = ("applicationNotes", "interviewFeedback", "stages")
+# Applications and every sub-collection are upserted and deleted, never read back nor patched; candidates
+# are also read (their matches) and patched (manualMatchedMember) (docs/linkedin.md#candidates).
+WRITE_AND_DELETE = {"batch_update", "batch_delete"}
 
 
 def _cascade_candidate(world: World, key: Key, at: int, app: str) -> None:
@@ -79,29 +82,29 @@ APPLICATION_SUBS = {
 
 
 def _parent(call: Call, fields: tuple[str, ...]) -> Key:
-    key = parse_path_key(call.segments[1])
+    key = parse_path_key(call.segments[1], call.protocol)
     if set(dict(key)) != set(fields):
         raise RestliError(400, f"Invalid parent key: expected fields {sorted(fields)}")
     return key
 
 
-@routes.add("v2", "atsCandidates")
+@routes.add("v2", "atsCandidates", {"batch_update", "batch_partial_update", "batch_get", "batch_delete"})
 async def candidates(call: Call) -> Response:
     return Batch(call, CANDIDATES).dispatch()
 
 
-@routes.add("v2", "atsCandidates/*/notes")
+@routes.add("v2", "atsCandidates/*/notes", WRITE_AND_DELETE)
 async def candidate_notes(call: Call) -> Response:
     return Batch(call, CANDIDATE_NOTES, _parent(call, CANDIDATE_KEY)).dispatch()
 
 
-@routes.add("v2", "atsApplications")
+@routes.add("v2", "atsApplications", WRITE_AND_DELETE)
 async def applications(call: Call) -> Response:
     return Batch(call, APPLICATIONS).dispatch()
 
 
-@routes.add("v2", "atsApplications/*/notes")
-@routes.add("v2", "atsApplications/*/interviewFeedback")
-@routes.add("v2", "atsApplications/*/stages")
+@routes.add("v2", "atsApplications/*/notes", WRITE_AND_DELETE)
+@routes.add("v2", "atsApplications/*/interviewFeedback", WRITE_AND_DELETE)
+@routes.add("v2", "atsApplications/*/stages", WRITE_AND_DELETE)
 async def application_children(call: Call) -> Response:
     return Batch(call, APPLICATION_SUBS[call.segments[2]], _parent(call, APPLICATION_KEY)).dispatch()
