@@ -203,6 +203,9 @@ async def measured(
     return load
 
 
+METRICS_TOKEN = "bench-metrics"
+
+
 def service_env(database_url: str, encryption_key: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RSC_")}
     env.update({k.removeprefix("BENCH_"): v for k, v in os.environ.items() if k.startswith("BENCH_RSC_")})
@@ -213,6 +216,7 @@ def service_env(database_url: str, encryption_key: str) -> dict[str, str]:
             "RSC_SECURITY__ENCRYPTION_KEYS": json.dumps([encryption_key]),
             "RSC_LOGGING__LEVEL": "WARNING",
             "RSC_LOGGING__FORMAT": "json",
+            "RSC_ADMIN__METRICS_TOKEN": METRICS_TOKEN,
         }
     )
     return env
@@ -221,7 +225,7 @@ def service_env(database_url: str, encryption_key: str) -> dict[str, str]:
 async def mean_batch(metrics_url: str) -> float:
     """Webhooks per commit over the run, warm-up included, from the service's own metrics."""
     async with httpx.AsyncClient() as client:
-        text = (await client.get(metrics_url)).text
+        text = (await client.get(metrics_url, headers={"Authorization": f"Bearer {METRICS_TOKEN}"})).text
     found = {
         name: float(value)
         for name, _, value in (line.partition(" ") for line in text.splitlines())

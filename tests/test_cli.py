@@ -103,18 +103,18 @@ class TestServeCommand:
         one (docs/architecture.md#14-ingest). Its count is the process's own, from /metrics."""
         url = await fresh_database(True)
         port = processes.free_port()
-        server = processes.start(
-            ["serve", "--port", str(port), "--no-jobs"], processes.env_for(url), tmp_path / "serve.log"
-        )
+        env = processes.env_for(url, RSC_ADMIN__METRICS_TOKEN="metrics-token")
+        server = processes.start(["serve", "--port", str(port), "--no-jobs"], env, tmp_path / "serve.log")
         base = f"http://127.0.0.1:{port}"
+        scraper = {"Authorization": "Bearer metrics-token"}
         try:
             processes.wait_for(f"{base}/readyz")
             async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-                before = _young_collections((await client.get("/metrics")).text)
+                before = _young_collections((await client.get("/metrics", headers=scraper)).text)
                 for _ in range(20):
                     answers = await asyncio.gather(*(client.get("/openapi.json") for _ in range(16)))
                     assert {answer.status_code for answer in answers} == {200}
-                after = _young_collections((await client.get("/metrics")).text)
+                after = _young_collections((await client.get("/metrics", headers=scraper)).text)
         finally:
             processes.stop(server)
 

@@ -9,7 +9,7 @@ import pytest
 
 from rsc_service.app import create_app
 from rsc_service.context import open_context
-from tests.conftest import make_settings
+from tests.conftest import ADMIN_TOKEN, make_settings
 
 FreshDatabase = Callable[[bool], Awaitable[str]]
 
@@ -62,7 +62,7 @@ class TestHealth:
         # Not digits: the metrics' own timestamps could hold any run of digits.
         await client.get("/v1/does-not-exist/cand-unmatched-qx")
 
-        text = (await client.get("/metrics")).text
+        text = (await client.get("/metrics", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})).text
 
         assert 'rsc_http_requests_total{method="GET",route="/healthz",status="200"}' in text
         assert 'route="<unmatched>",status="404"' in text

@@ -2,15 +2,60 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import pydantic_settings
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./rsc-service.db"
+
+
+def _blank(value: object) -> bool:
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+    return isinstance(raw, str) and not raw.strip()
+
+
+def _blank_is_unset(value: object) -> object:
+    # An empty secret (`RSC_ADMIN__TOKEN=`, a compose `${VAR}` left unset) is no secret at all: anybody
+    # could present it, or sign with it. It reads as unset, so whatever it guards stays off.
+    return None if _blank(value) else value
+
+
+# Every optional secret setting: a blank value is unset.
+OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_blank_is_unset)]
+
+
+def _key_list(value: object) -> object:
+    """RSC_SECURITY__ENCRYPTION_KEYS as written: one key (as `keygen` prints it), a comma list, or a JSON
+    list (a value starting with `[`); blank entries are dropped."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except ValueError:
+                raise ValueError("starts with [ but is not a JSON list of keys") from None
+        else:
+            value = text.split(",")
+    if isinstance(value, list):
+        return [item.strip() if isinstance(item, str) else item for item in value if not _blank(item)]
+    return value
 
 
 class Environment(StrEnum):
@@ -138,9 +183,7 @@ class OnboardingSettings(BaseModel):
     partner_client_id: str | None = Field(
         None, description="The partner (parent) LinkedIn application: provisions child apps, signs members in"
     )
-    partner_client_secret: SecretStr | None = Field(
-        None, description="The partner application's client secret"
-    )
+    partner_client_secret: OptionalSecret = Field(None, description="The partner application's client secret")
     product_name: str = Field(
         "rsc-service",
         min_length=1,
@@ -214,13 +257,18 @@ class SchedulerSettings(BaseModel):
 
 
 class AdminSettings(BaseModel):
-    token: SecretStr | None = Field(None, description="Bearer token for /v1/admin (admin API off when unset)")
+    token: OptionalSecret = Field(None, description="Bearer token for /v1/admin (admin API off when unset)")
+    metrics_token: OptionalSecret = Field(
+        None,
+        description="Bearer token for /metrics (unset: the admin token; neither set: /metrics answers 401)",
+    )
 
 
 class SecuritySettings(BaseModel):
-    encryption_keys: list[SecretStr] = Field(
+    # NoDecode: pydantic-settings would otherwise read the variable as JSON first, and a bare key is not.
+    encryption_keys: Annotated[list[SecretStr], NoDecode, BeforeValidator(_key_list)] = Field(
         default_factory=list,
-        description="Fernet keys for secrets at rest, newest first (comma list or JSON list)",
+        description="Fernet keys for secrets at rest, newest first (one key, a comma list or a JSON list)",
     )
 
 
@@ -306,6 +354,17 @@ def safe_url(url: str) -> str:
     return hide_passwords(rendered)
 
 
+def _echoed(loc: tuple[int | str, ...], given: object) -> str:
+    """What an error line shows of the value it refused: a scalar outside any secret, else nothing. A group,
+    list or mapping may hold a secret anywhere inside it (`RSC_SECURITY='["key"]'` is a whole group), so
+    its value is never shown; a database URL's password is masked wherever it appears (describe)."""
+    path = "__".join(str(part) for part in loc).upper()
+    whole_group = len(loc) == 1 and _decoded_as_json(f"RSC_{path}")
+    if _SECRETISH.search(path) or whole_group or not isinstance(given, str | int | float | bool | None):
+        return ""
+    return f" (got {given!r})"
+
+
 def describe(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
@@ -313,11 +372,55 @@ def describe(error: ValidationError) -> str:
             lines.append(hide_passwords(item["msg"].removeprefix("Value error, ")))
             continue
         path = "__".join(str(part) for part in item["loc"]).upper()
-        # The value is echoed to help, except a secret's; a database URL's password is masked wherever
-        # it appears (the URL itself, or a whole group echoed with it).
-        shown = "" if _SECRETISH.search(path) else f" (got {item.get('input')!r})"
+        shown = _echoed(item["loc"], item.get("input"))
         lines.append(hide_passwords(f"RSC_{path}: {item['msg']}{shown}"))
     return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+_UNDECODABLE = re.compile(r'error parsing value for field "(?P<field>\w+)"')
+
+
+def _decoded_as_json(name: str) -> bool:
+    """Whether pydantic-settings reads the variable `name` (RSC_...) as JSON: a whole group, or a list or
+    mapping setting without NoDecode."""
+    model: Any = Settings
+    parts = name.upper().removeprefix("RSC_").split("__")
+    for depth, part in enumerate(parts):
+        fields = getattr(model, "model_fields", {})
+        field = fields.get(part.lower())
+        if field is None:
+            return False
+        annotation = field.annotation
+        if depth == len(parts) - 1:
+            return NoDecode not in field.metadata and _complex(annotation)
+        model = annotation
+    return False
+
+
+def _complex(annotation: Any) -> bool:
+    if get_origin(annotation) in (Union, type(int | None)):
+        return any(_complex(arg) for arg in get_args(annotation) if arg is not type(None))
+    origin = get_origin(annotation) or annotation
+    return origin in (list, dict, set, tuple) or (isinstance(origin, type) and issubclass(origin, BaseModel))
+
+
+def _not_json(error: pydantic_settings.SettingsError) -> str:
+    """The variables a settings source could not read as JSON, named without their values."""
+    found = _UNDECODABLE.search(str(error))
+    if found is None:
+        return "invalid settings:\n  an RSC_ variable is not valid JSON where a group, list or mapping is"
+    group = f"RSC_{found['field'].upper()}"
+    names = []
+    for name, value in os.environ.items():
+        upper = name.upper()
+        if (upper == group or upper.startswith(f"{group}__")) and _decoded_as_json(upper):
+            try:
+                json.loads(value)
+            except ValueError:
+                names.append(upper)
+    # None in the environment: a line of .env, under this group.
+    named = ", ".join(sorted(names)) or f"{group} or a variable under it"
+    return f"invalid settings:\n  {named}: not valid JSON, which a group, list or mapping is written in"
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -325,3 +428,5 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as error:
         raise SettingsError(describe(error)) from None
+    except pydantic_settings.SettingsError as error:  # its message and cause say nothing of the value
+        raise SettingsError(_not_json(error)) from None

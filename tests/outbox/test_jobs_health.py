@@ -22,7 +22,7 @@ from rsc_service.context import AppContext, open_context
 from rsc_service.outbox.jobs import DrainHealth, supervise
 from rsc_service.settings import Environment, LoggingSettings
 from tests import databases
-from tests.conftest import make_settings
+from tests.conftest import ADMIN_TOKEN, make_settings
 from tests.observe import until
 
 PASSWORD = "drain-pw-6f1c"
@@ -82,7 +82,7 @@ class TestAFailingDrain:
             await until(lambda: failing_drain.health.restarts >= 3, seconds=20)
             ready = await client.get("/readyz")
             elapsed = time.monotonic() - failing_drain.started  # at least this long, when scraped below
-            metrics = await client.get("/metrics")
+            metrics = await client.get("/metrics", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
 
         assert ready.status_code == 503, ready.text
         assert ready.headers["retry-after"]

@@ -1,5 +1,6 @@
 """The operator principal: the admin bearer token from settings, compared in constant time, checked before
-a route reads its body (AdminRoute), so nobody unauthenticated makes the service read or parse anything."""
+a route reads its body (AdminRoute), so nobody unauthenticated makes the service read or parse anything.
+And the metrics reader: /metrics names every tenant key, so it takes a bearer token too."""
 
 from __future__ import annotations
 
@@ -51,3 +52,30 @@ class AdminRoute(APIRoute):
 
 
 AdminPrincipal = Annotated[str, Depends(_admin)]
+
+_metrics_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="MetricsToken",
+    description="RSC_ADMIN__METRICS_TOKEN, else RSC_ADMIN__TOKEN",
+)
+
+
+async def _metrics_reader(
+    ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_metrics_bearer)]
+) -> None:
+    # Its labels name every tenant key, which is all a caller needs to aim at a tenant's routes.
+    admin = ctx.settings.admin
+    expected = admin.metrics_token or admin.token
+    if (
+        expected is None
+        or credentials is None
+        or not same_secret(credentials.credentials, expected.get_secret_value())
+    ):
+        unauthorized = Unauthorized(
+            "a valid bearer token is required: RSC_ADMIN__METRICS_TOKEN, else RSC_ADMIN__TOKEN"
+        )
+        unauthorized.headers = {"WWW-Authenticate": "Bearer"}
+        raise unauthorized
+
+
+MetricsReader = Depends(_metrics_reader)

@@ -1,5 +1,5 @@
 """Liveness, readiness (database reachable, migrations at head, this process's drain alive) and Prometheus
-metrics."""
+metrics (behind a bearer token: their labels name tenants)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from rsc_service.db import migrate
 from rsc_service.errors import ServiceUnavailable, problem_responses
+from rsc_service.web.admin_auth import MetricsReader
 from rsc_service.web.deps import Ctx
 
 router = APIRouter(tags=["operations"])
@@ -60,6 +61,12 @@ async def get_readiness(ctx: Ctx, request: Request) -> Readiness:
     return Readiness(database=ctx.engine.dialect.name, revision=", ".join(sorted(heads)))
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics, for the metrics bearer token (else the admin token)",
+    response_class=Response,
+    responses=problem_responses(401),
+    dependencies=[MetricsReader],
+)
 async def get_metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

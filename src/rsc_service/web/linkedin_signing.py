@@ -50,8 +50,8 @@ def signature(secret: str, body: bytes) -> str:
 def verify(secret: str, body: bytes, given: str | None) -> bool:
     """Whether `given` (the header as received) signs `body`, compared in constant time. Hex is compared
     in lower case, as bytes: the header is re-encoded as it arrived (latin-1), so no value can make the
-    comparison raise."""
-    if not given:
+    comparison raise. An empty secret signs nothing: anybody can compute an HMAC under it."""
+    if not secret or not given:
         return False
     expected = signature(secret, body).encode()
     return hmac.compare_digest(expected, given.strip().lower().encode("latin-1", errors="replace"))

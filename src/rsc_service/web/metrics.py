@@ -40,6 +40,11 @@ PULL_LAG = Gauge(
 )
 
 
+# The methods counted by name; any other token (`serve --http h11` hands the app whatever a client sends)
+# counts as "other", so no client can add series.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 @functools.lru_cache(maxsize=4096)
 def _children(method: str, route: str, status: int) -> tuple[Any, Any]:
     # labels() resolves a child by lock and dict on every call; routes and statuses are few, so keep them.
@@ -47,6 +52,6 @@ def _children(method: str, route: str, status: int) -> tuple[Any, Any]:
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    requests, latency = _children(method, route, status)
+    requests, latency = _children(method if method in _METHODS else "other", route, status)
     requests.inc()
     latency.observe(seconds)
