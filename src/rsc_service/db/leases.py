@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Final
 
 from sqlalchemy import String, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,14 @@ class JobLease(Base):
     epoch: Mapped[int] = mapped_column(default=0)
     expires_at: Mapped[datetime | None]
     last_started_at: Mapped[datetime | None]
+
+
+# Replicas read `now` a moment apart (and a holder renews to its own `now` plus its TTL): a lease dated up
+# to this far past `now` is a lease of a right clock.
+CLOCK_SLACK: Final = timedelta(minutes=1)
+# No holder on a right clock sets its lease to expire further than this (plus the slack) past `now`: TTLs
+# are minutes, and a replica may run with a TTL of its own.
+LONGEST_TTL: Final = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -55,14 +64,25 @@ async def acquire(
     interval: timedelta,
     slack: timedelta,
 ) -> Lease | None:
+    """Take the lease `name` when it is free and the job is due; None when another holder has it or it ran
+    less than `interval` (less `slack`) ago.
+
+    A lease dated by a clock that ran ahead and was put right since is stale, or no run would start until
+    the clock caught up with it (docs/architecture.md#12-clocks): one started more than `CLOCK_SLACK` (or
+    `ttl`) after `now`, or expiring more than `LONGEST_TTL` past that."""
     await _ensure_row(session, name)
     due_before = now - interval + slack
+    ahead = now + max(ttl, CLOCK_SLACK)
     result = await session.execute(
         update(JobLease)
         .where(
             JobLease.name == name,
-            (JobLease.expires_at.is_(None)) | (JobLease.expires_at < now),
-            (JobLease.last_started_at.is_(None)) | (JobLease.last_started_at <= due_before),
+            (JobLease.expires_at.is_(None))
+            | (JobLease.expires_at < now)
+            | (JobLease.expires_at > ahead + max(ttl, LONGEST_TTL)),
+            (JobLease.last_started_at.is_(None))
+            | (JobLease.last_started_at <= due_before)
+            | (JobLease.last_started_at > ahead),
         )
         .values(holder=holder, epoch=JobLease.epoch + 1, expires_at=now + ttl, last_started_at=now)
         .returning(JobLease.epoch)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,9 @@ class Skip(StrEnum):
     ALREADY_LINKED = "member_already_linked"
     EMPTY = "empty"
     INACTIVE = "inactive_when_first_seen"
+    # The ATS refused the write as invalid (a 4xx about the item); the stored reason adds its status, its
+    # code and the fields it named (`rejection`), never the item's content.
+    ATS_REJECTED = "ats_rejected"
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,49 @@ def email(
         sent_at=from_ms(element.created_at) or now,
         visibility=visibility(contract_urn),
     )
+
+
+def note_by_name(body: ats.NoteCreate, author: Author) -> ats.NoteCreate:
+    """The note again with its author as a name only: for an ATS that no longer knows the seat's ATS user
+    (deleted there before the seat store was refreshed)."""
+    return body.model_copy(update={"author_user_id": None, "author_name": author.name})
+
+
+def email_by_name(body: ats.EmailCreate, sender: Author) -> ats.EmailCreate:
+    """The outbound InMail again with its sender as a name only (see `note_by_name`)."""
+    return body.model_copy(update={"sender_user_id": None, "sender_name": sender.name})
+
+
+# What a field path and a problem code may hold to be kept in a stored reason: names, never values.
+_NAME: Final = re.compile(r"[A-Za-z0-9_.\[\]-]{1,60}")
+REASON_MAX: Final = 60  # pulled_items.reason
+
+
+def refused_fields(detail: str | None) -> list[str]:
+    """The fields an ATS validation problem names: its detail is `path: message` items joined by `; `
+    (openapi/ats-api.yaml, the Invalid response), as `body.author_user_id: ...`."""
+    fields = []
+    for part in (detail or "").split(";"):
+        path, colon, _ = part.partition(":")
+        path = path.strip()
+        if colon and _NAME.fullmatch(path) and path not in fields:
+            fields.append(path)
+    return fields
+
+
+def names_field(detail: str | None, field: str) -> bool:
+    return any(path.rsplit(".", 1)[-1] == field for path in refused_fields(detail))
+
+
+def rejection(status: int, code: str | None, detail: str | None) -> str:
+    """The reason an item the ATS refused is recorded with: status, problem code and the fields named."""
+    reason = f"{Skip.ATS_REJECTED.value}: {status}"
+    if code and _NAME.fullmatch(code):
+        reason += f" {code}"
+    fields = refused_fields(detail)
+    if fields:
+        reason += f" ({','.join(fields)})"
+    return reason[:REASON_MAX]
 
 
 def stub_candidate(element: wire.MailStub, member_urn: str) -> ats.CandidateCreate:

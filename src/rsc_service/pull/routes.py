@@ -8,6 +8,7 @@ from rsc_service.errors import problem_responses
 from rsc_service.pull import jobs
 from rsc_service.pull import service as pull_service
 from rsc_service.pull.schemas import (
+    PullRejectedRead,
     PullRunRead,
     PullRunRequest,
     PullStreamRead,
@@ -42,6 +43,7 @@ def _run_read(report: RunReport) -> PullRunRead:
                         written=s.written,
                         skipped=s.skipped,
                         withdrawn=s.withdrawn,
+                        rejected=[PullRejectedRead(item_id=r.item_id, reason=r.reason) for r in s.rejected],
                         error=s.error,
                     )
                     for s in t.streams

@@ -18,6 +18,14 @@ class PullRunRequest(BaseModel):
     )
 
 
+class PullRejectedRead(BaseModel):
+    item_id: str = Field(description="LinkedIn's id of the note, InMail or reply stub")
+    reason: str = Field(
+        description="ats_rejected: the ATS's status, problem code and the fields it named; the item is "
+        "recorded as skipped and not pulled again"
+    )
+
+
 class PullStreamRunRead(BaseModel):
     stream: str
     contract_urn: str
@@ -26,8 +34,14 @@ class PullStreamRunRead(BaseModel):
     )
     pages: int
     written: int = Field(description="Items written into the ATS")
-    skipped: int = Field(description="Items recorded without a write (no linked candidate, already linked…)")
+    skipped: int = Field(
+        description="Items recorded without a write (no linked candidate, already linked…), not counting "
+        "`rejected`"
+    )
     withdrawn: int = Field(description="Notes LinkedIn marked inactive, withdrawn from the ATS")
+    rejected: list[PullRejectedRead] = Field(
+        description="Items the ATS refused as invalid (a 4xx about the item); the stream went on past them"
+    )
     error: str | None = Field(description="Why the stream stopped (LinkedIn's message); it resumes next run")
 
 

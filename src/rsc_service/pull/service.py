@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rsc_service.context import AppContext
 from rsc_service.db.leases import Lease
-from rsc_service.integrations.ats import AtsClient, AtsError, AtsNotFound
+from rsc_service.integrations.ats import AtsClient, AtsError, AtsNotFound, AtsRejected
 from rsc_service.integrations.ats import wire as ats_wire
 from rsc_service.integrations.linkedin import (
     AuthFailed,
@@ -54,6 +54,9 @@ LEASE_NAME: Final = "pull"
 PULLED_STAGES: Final = frozenset({Stage.ACTIVE})
 RETRY_PAUSE: Final = 0.05  # seconds before a failed page is asked again, doubled each time
 CONTRACT_WIDE: Final = ""  # seat_id of the streams read for a whole contract
+# Refusals that are not about the item written: the ATS's credentials, a missing parent (handled as "no
+# linked candidate"), a conflict, the ATS's rate limit. Any other 4xx refuses the item itself.
+NOT_ABOUT_THE_ITEM: Final = frozenset({401, 403, 404, 408, 409, 429})
 
 
 class LeaseLost(Exception):
@@ -64,6 +67,14 @@ class TenantRefused(Exception):
     """LinkedIn refused the tenant's application as a whole (401, 403): its other streams would fail alike."""
 
 
+@dataclass(frozen=True)
+class RejectedItem:
+    """An item the ATS refused: recorded as skipped with `reason` (status, problem code, fields named)."""
+
+    item_id: str
+    reason: str
+
+
 @dataclass
 class StreamReport:
     stream: str
@@ -71,9 +82,10 @@ class StreamReport:
     seat_id: str = CONTRACT_WIDE
     pages: int = 0
     written: int = 0
-    skipped: int = 0
+    skipped: int = 0  # recorded without a write, not counting `rejected`
     withdrawn: int = 0
     error: str | None = None
+    rejected: list[RejectedItem] = field(default_factory=list)
 
 
 @dataclass
@@ -243,6 +255,7 @@ async def _guarded(shared: _Tenant, stream: Stream, contract: str, seat_id: str)
             raise TenantRefused(report.error) from error
     metrics.PULL_ITEMS.labels(stream.value, "written").inc(report.written)
     metrics.PULL_ITEMS.labels(stream.value, "skipped").inc(report.skipped)
+    metrics.PULL_ITEMS.labels(stream.value, "rejected").inc(len(report.rejected))
     metrics.PULL_ITEMS.labels(stream.value, "withdrawn").inc(report.withdrawn)
     return report
 
@@ -294,7 +307,9 @@ async def _closed_profiles_if_due(shared: _Tenant) -> StreamReport | None:
         )
         now = ctx.clock()
         every = timedelta(days=shared.settings.closed_profiles_days)
-        if cursor.last_success_at is not None and now - cursor.last_success_at < every:
+        last = cursor.last_success_at
+        # A last read dated after now (a clock that ran ahead, put right since) does not put the next off.
+        if last is not None and last <= now and now - last < every:
             return None
         await repository.update_cursor(session, cursor.id, last_run_at=now)
     try:
@@ -390,6 +405,7 @@ class _Outcome:
     row: dict[str, Any]
     link: tuple[str, str] | None = None  # (candidate, member) made from a stub
     withdrawn: PulledItem | None = None
+    rejected: bool = False  # the ATS refused the item: recorded as skipped (Skip.ATS_REJECTED)
 
 
 class _Walker:
@@ -441,6 +457,7 @@ class _Walker:
             await self.shared.fence.check(session)
             cursor = await self._cursor(session)
             cursor.last_run_at = self.now
+            self._behind_the_clock(cursor)
             if cursor.window_end is None:
                 position = cursor.position or self.now - timedelta(hours=self.settings.initial_lookback_hours)
                 opened = self._window(position)
@@ -477,6 +494,28 @@ class _Walker:
             cursor = await self._apply(
                 cursor, page.elements, start=start, total=page.total, finished=finished
             )
+
+    def _behind_the_clock(self, cursor: PullCursor) -> None:
+        """A cursor dated after the present was moved while the clock ran ahead (it was put right since).
+        Read from there, every item written since the clock was put right would fall before its windows:
+        the window being walked is given up, and a position in the future is read as none, so the stream
+        starts again `initial_lookback_hours` back, as a new one does; what it pulled already is skipped.
+        (docs/pull.md#streams-and-cursors)"""
+        position_ahead = cursor.position is not None and cursor.position > self.now
+        window_ahead = cursor.window_end is not None and cursor.window_end > self.now
+        if not (position_ahead or window_ahead):
+            return
+        log.warning(
+            "pull.cursor_ahead_of_clock",
+            tenant_key=self.tenant.key,
+            stream=self.stream.value,
+            ahead_seconds=(
+                max(d for d in (cursor.position, cursor.window_end) if d) - self.now
+            ).total_seconds(),
+        )
+        if position_ahead:
+            cursor.position = None
+        cursor.window_end, cursor.page_start, cursor.page_total = None, 0, None
 
     async def _move(self, cursor: PullCursor, **values: Any) -> PullCursor:
         async with self.ctx.sessionmaker.begin() as session:
@@ -640,6 +679,8 @@ class _Walker:
         for o in outcomes:
             if o.withdrawn is not None:
                 self.report.withdrawn += 1
+            elif o.rejected:
+                self.report.rejected.append(RejectedItem(o.row["item_id"], o.row["reason"]))
             elif o.row["outcome"] == "written":
                 self.report.written += 1
             else:
@@ -715,9 +756,11 @@ class _Walker:
             if isinstance(body, Skip):
                 return _Outcome(self._row(identifier, member, outcome="skipped", reason=body))
             try:
-                written = await self.shared.ats.create_note(candidate, body)
+                written = await self._create_note(candidate, body, author)
             except AtsNotFound:
                 return _Outcome(self._row(identifier, member, outcome="skipped", reason=Skip.NO_CANDIDATE))
+            except AtsRejected as error:
+                return self._rejected(error, identifier, member)
             return _Outcome(
                 self._row(
                     identifier,
@@ -733,14 +776,75 @@ class _Walker:
         if isinstance(email, Skip):
             return _Outcome(self._row(identifier, member, outcome="skipped", reason=email))
         try:
-            sent = await self.shared.ats.create_email(candidate, email)
+            sent = await self._create_email(candidate, email, sender)
         except AtsNotFound:
             return _Outcome(self._row(identifier, member, outcome="skipped", reason=Skip.NO_CANDIDATE))
+        except AtsRejected as error:
+            return self._rejected(error, identifier, member)
         return _Outcome(
             self._row(
                 identifier, member, outcome="written", ats_id=sent.id, candidate=candidate, written=sent
             )
         )
+
+    async def _create_note(
+        self, candidate: str, body: ats_wire.NoteCreate, author: mapping.Author
+    ) -> ats_wire.Note:
+        """The note, written again with the author's name alone when the ATS no longer knows the seat's
+        ATS user (the contract answers 422 naming `author_user_id`; docs/pull.md#what-is-written)."""
+        try:
+            return await self.shared.ats.create_note(candidate, body)
+        except AtsRejected as error:
+            if not self._unknown_user(error, "author_user_id", body.author_user_id):
+                raise
+        return await self.shared.ats.create_note(candidate, mapping.note_by_name(body, author))
+
+    async def _create_email(
+        self, candidate: str, body: ats_wire.EmailCreate, sender: mapping.Author
+    ) -> ats_wire.Email:
+        """The InMail, its sender a name alone when the ATS no longer knows the seat's ATS user."""
+        try:
+            return await self.shared.ats.create_email(candidate, body)
+        except AtsRejected as error:
+            if not self._unknown_user(error, "sender_user_id", body.sender_user_id):
+                raise
+        return await self.shared.ats.create_email(candidate, mapping.email_by_name(body, sender))
+
+    def _unknown_user(self, error: AtsRejected, field: str, user_id: str | None) -> bool:
+        if isinstance(error, AtsNotFound) or error.status != 422 or user_id is None:
+            return False
+        if not mapping.names_field(error.detail, field):
+            return False
+        log.warning(
+            "pull.ats_user_unknown",
+            tenant_key=self.tenant.key,
+            stream=self.stream.value,
+            ats_user_id=user_id,
+            hint="refresh the seats: the seat's ATS user is no longer in the ATS",
+        )
+        return True
+
+    def _rejected(self, error: AtsRejected, identifier: str, member: str | None) -> _Outcome:
+        """An item the ATS refused for itself (a 4xx about the write, such as a note longer than it stores):
+        recorded as skipped with the ATS's status, code and the fields it named, and the page goes on. Any
+        other refusal stops the stream, which resumes from its cursor next run (docs/pull.md#exactly-once)."""
+        if (
+            isinstance(error, AtsNotFound)
+            or error.status in NOT_ABOUT_THE_ITEM
+            or not 400 <= error.status < 500
+        ):
+            raise error
+        reason = mapping.rejection(error.status, error.code, error.detail)
+        log.warning(
+            "pull.item_rejected",
+            tenant_key=self.tenant.key,
+            stream=self.stream.value,
+            contract_urn=self.contract,
+            seat_id=self.seat_id or None,
+            item_id=identifier,
+            reason=reason,
+        )
+        return _Outcome(self._row(identifier, member, outcome="skipped", reason=reason), rejected=True)
 
     async def _stub(
         self, element: wire.MailStub, identifier: str, member: str | None, linked: dict[str, list[str]]
@@ -755,7 +859,10 @@ class _Walker:
                     identifier, member, outcome="skipped", reason=Skip.ALREADY_LINKED, candidate=existing
                 )
             )
-        created = await self.shared.ats.create_candidate(mapping.stub_candidate(element, member))
+        try:
+            created = await self.shared.ats.create_candidate(mapping.stub_candidate(element, member))
+        except AtsRejected as error:
+            return self._rejected(error, identifier, member)
         linked.setdefault(member, []).append(created.id)  # a later stub of this member in the page finds it
         return _Outcome(
             self._row(identifier, member, outcome="written", ats_id=created.id, candidate=created.id),

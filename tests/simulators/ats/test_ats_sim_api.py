@@ -247,6 +247,35 @@ class TestIdempotentCreates:
         assert response.status_code == 422
         assert not world.writes
 
+    @pytest.mark.parametrize(
+        ("path", "field", "body"),
+        [
+            ("notes", "author_user_id", {"body": "x", "written_at": "2026-03-01T00:00:00Z"}),
+            (
+                "emails",
+                "sender_user_id",
+                {"body": "x", "direction": "outbound", "sent_at": "2026-03-01T00:00:00Z"},
+            ),
+        ],
+    )
+    async def test_an_author_who_is_no_user_is_a_422_naming_the_field(
+        self, ats: httpx.AsyncClient, world: World, path: str, field: str, body: dict[str, str]
+    ) -> None:
+        """404 is the missing parent record (the candidate); an unknown author is an invalid body."""
+        candidate_id = first_id(world, "candidate")
+        user_id = first_id(world, "user")
+        world.delete("user", user_id)
+
+        response = await ats.post(
+            f"/candidates/{candidate_id}/{path}", json=body | {"external_id": "by-gone:1", field: user_id}
+        )
+
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "validation_error"
+        assert response.json()["detail"].startswith(f"body.{field}: ")
+        assert not world.writes
+
     async def test_missing_fields_are_a_422_problem(self, ats: httpx.AsyncClient) -> None:
         response = await ats.post("/candidates", json={"external_id": "x", "first_name": "A"})
 

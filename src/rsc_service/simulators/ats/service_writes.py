@@ -93,7 +93,7 @@ def create_note(world: World, candidate_id: str, body: Body) -> tuple[Record, bo
         application = world.get("application", body["application_id"])
         if application["candidate_id"] != candidate_id:
             raise InvalidChange(f"application {application['id']} is not one of candidate {candidate_id}'s")
-    _check_user(world, body.get("author_user_id"))
+    _check_field_user(world, "author_user_id", body.get("author_user_id"))
     note = world.create("note", {"candidate_id": candidate_id} | body)
     _log(world, "create_note", note, body, status=201)
     return note, True
@@ -103,7 +103,7 @@ def create_email(world: World, candidate_id: str, body: Body) -> tuple[Record, b
     world.get("candidate", candidate_id)
     if (found := _existing(world, "email", "create_email", body)) is not None:
         return found, False
-    _check_user(world, body.get("sender_user_id"))
+    _check_field_user(world, "sender_user_id", body.get("sender_user_id"))
     at = world.now()
     email = {"kind": "email", "id": world.next_id("email"), "version": 1, "created_at": at, "updated_at": at}
     email |= {"candidate_id": candidate_id, "subject": None, "sender_name": None, "sender_user_id": None}
@@ -131,8 +131,19 @@ def send_user_email(world: World, user_id: str, body: Body) -> tuple[Record, boo
 
 
 def _check_user(world: World, user_id: str | None) -> None:
+    """A sourcer that does not exist: 404, as createCandidate and assignCandidate answer it."""
     if user_id:
         world.get("user", user_id)
+
+
+def _check_field_user(world: World, field: str, user_id: str | None) -> None:
+    """A note's author or an email's sender that is no ATS user: the body is invalid (422 naming the field),
+    since createNote and createEmail answer 404 only for a parent record that does not exist."""
+    if user_id:
+        try:
+            world.get("user", user_id)
+        except RecordNotFound:
+            raise InvalidChange(f"body.{field}: user {user_id} does not exist") from None
 
 
 def withdraw(world: World, kind: str, external_id: str) -> Record:
