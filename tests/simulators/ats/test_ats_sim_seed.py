@@ -1,8 +1,7 @@
-"""The seed generator: same seed, same world; sizes honoured; 100k candidates in seconds."""
+"""The seed generator: same seed, same world; sizes honoured, up to 100k candidates."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 from rsc_service.simulators.ats import seed
@@ -101,11 +100,11 @@ class TestShape:
 
 
 class TestScale:
-    def test_100k_candidates_in_a_few_seconds(self) -> None:
+    def test_100k_candidates_each_with_its_own_id(self) -> None:
+        # How fast it seeds is the initial-sync benchmark's to measure (bench/initial_sync.py), not a test's.
         world = fresh()
-        started = time.perf_counter()
 
         seed.generate(world, seed=9, candidates=100_000, applications=0, notes=0, interviews=0)
 
         assert world.count("candidate") == 100_000
-        assert time.perf_counter() - started < 10
+        assert len({record["id"] for record in world.stores["candidate"].records.values()}) == 100_000
