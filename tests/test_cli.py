@@ -238,6 +238,14 @@ class TestTenantCommands:
         assert result.returncode == 2
         assert "--organization: String should match pattern" in result.stderr
 
+    def test_an_empty_secret_is_named(self) -> None:
+        result = processes.run(
+            ["tenant", "create", "--name", "Acme", "--ats-url", "http://x", "--ats-token", ""],
+            processes.env_for("sqlite+aiosqlite:///unused.db"),
+        )
+        assert result.returncode == 2
+        assert "--ats-token:" in result.stderr
+
     def test_every_option_has_help(self) -> None:
         result = processes.run(
             ["tenant", "create", "--help"], processes.env_for("sqlite+aiosqlite:///unused.db")
@@ -379,6 +387,43 @@ class TestKeyCommands:
         assert await _valid_webhook_secrets(url, ENCRYPTION_KEY) == [
             json.loads(revoked.stdout)["webhook_secret"]
         ]
+
+    async def test_rotate_api_key_prints_the_new_key_once_and_the_old_one_opens_nothing(
+        self, fresh_database: FreshDatabase
+    ) -> None:
+        from tests.conftest import ENCRYPTION_KEY
+
+        url = await fresh_database(True)
+        env = _tenant_env(url, ENCRYPTION_KEY)
+        data = _create_tenant(env)
+
+        rotated = processes.run(["tenant", "rotate-api-key", data["tenant_key"], "--json"], env)
+        shown = processes.run(["tenant", "show", data["tenant_key"], "--json"], env)
+        missing = processes.run(["tenant", "rotate-api-key", "tn_nope"], env)
+
+        assert rotated.returncode == 0, rotated.stderr
+        new = json.loads(rotated.stdout)["api_key"]
+        assert new.startswith("rsc_") and new != data["api_key"]
+        assert json.loads(shown.stdout)["api_key_prefix"] == new[:10]
+        assert new not in shown.stdout
+        assert await _tenant_keys_opening(url, ENCRYPTION_KEY, data["api_key"], new) == [
+            None,
+            data["tenant_key"],
+        ]
+        assert missing.returncode == 1 and "no tenant" in missing.stderr
+
+
+async def _tenant_keys_opening(url: str, key: str, *api_keys: str) -> list[str | None]:
+    """For each API key, the tenant whose ATS-facing API it opens (looked up as tenants.deps does)."""
+    from rsc_service.context import open_context
+    from rsc_service.crypto import hash_api_key
+    from rsc_service.tenants import repository
+    from tests.conftest import make_settings
+
+    async with open_context(make_settings(url, security={"encryption_keys": [key]})) as ctx:
+        async with ctx.sessionmaker() as session:
+            found = [await repository.find_by_api_key_hash(session, hash_api_key(k)) for k in api_keys]
+    return [tenant.key if tenant else None for tenant in found]
 
 
 class TestOutboxCommands:

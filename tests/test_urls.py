@@ -338,6 +338,25 @@ async def test_a_name_resolving_to_any_private_address_is_refused_at_request_tim
     assert inner.requests == []
 
 
+async def test_a_refusal_at_request_time_is_a_failed_connection_to_the_caller() -> None:
+    # An HTTP client's caller maps transport errors (the ATS client to AtsUnavailable); a bare ValueError
+    # would escape it as a bug.
+    resolve, _ = _resolver({"rebound.example": ["10.0.0.7"]})
+    inner = Recorder()
+
+    async with httpx.AsyncClient(
+        transport=PinnedTransport(inner, allow_insecure_local=False, resolver=resolve)
+    ) as http:
+        for url in ("https://rebound.example/", "https://127.1/", "https://localhost/", "http://x.example/"):
+            with pytest.raises(httpx.ConnectError) as refused:
+                await http.get(url)
+            assert isinstance(refused.value, urls.RefusedAddress)
+            assert isinstance(refused.value, UnsafeUrl)
+            assert refused.value.request.url == httpx.URL(url)
+
+    assert inner.requests == []
+
+
 async def test_ipv6_and_mapped_addresses_are_dialled_as_such() -> None:
     resolve, _ = _resolver({"v6.example": [PUBLIC_V6], "mapped.example": ["::ffff:8.8.8.8"]})
     inner = Recorder()

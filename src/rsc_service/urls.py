@@ -51,6 +51,15 @@ class UnsafeUrl(ValueError):
     """The URL may not be used as an outbound target; the message says why."""
 
 
+class RefusedAddress(UnsafeUrl, httpx.ConnectError):
+    """`PinnedTransport` refused to connect: the request's host is not (or no longer) public. It is also
+    an httpx.ConnectError, so an HTTP client sees a connection that failed, as for a host that is down; its
+    message names the address, which is for logs, not for callers."""
+
+    def __init__(self, message: str, *, request: httpx.Request) -> None:
+        httpx.ConnectError.__init__(self, message, request=request)
+
+
 # --- addresses ---------------------------------------------------------------------------------------
 
 
@@ -271,8 +280,9 @@ class PinnedTransport(httpx.AsyncBaseTransport):
     pool, or a request for one name could travel on a TLS session verified for another.
 
     With `allow_insecure_local` requests pass through unchanged (the demo and tests call loopback).
-    Refusals raise UnsafeUrl (not retried); a name that does not resolve, or a vetted address that
-    refuses the connection after every other one did too, raises httpx.ConnectError.
+    Refusals raise RefusedAddress, an UnsafeUrl that is also an httpx.ConnectError; a name that does not
+    resolve, or a vetted address that refuses the connection after every other one did too, raises
+    httpx.ConnectError. Either way the caller sees a connection that failed, not a bug.
     """
 
     def __init__(
@@ -304,15 +314,21 @@ class PinnedTransport(httpx.AsyncBaseTransport):
         host = request.url.raw_host.decode("ascii")
         if self._allow_insecure_local:
             return await self._pool(host).handle_async_request(request)
-        _shape(str(request.url), allow_insecure_local=False)
-        literal = _vet_host_without_dns(host)
+        try:
+            _shape(str(request.url), allow_insecure_local=False)
+            literal = _vet_host_without_dns(host)
+        except UnsafeUrl as refused:
+            raise RefusedAddress(str(refused), request=request) from None
         if literal is not None:
             return await self._pool(host).handle_async_request(_pinned(request, literal, sni=None))
         try:
             addresses = await self._resolver(host)
         except OSError as exc:
             raise httpx.ConnectError(f"host {host!r} does not resolve: {exc}", request=request) from exc
-        _vet_resolved(host, addresses)
+        try:
+            _vet_resolved(host, addresses)
+        except UnsafeUrl as refused:
+            raise RefusedAddress(str(refused), request=request) from None
         return await self._connect_any(request, host, addresses)
 
     async def _connect_any(

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 from sqlalchemy import select
 
 from rsc_service.context import AppContext
 from rsc_service.crypto import hash_api_key
+from rsc_service.tenants.deps import TenantRoute
 from rsc_service.tenants.models import Tenant, TenantContract, TenantWebhookSecret
 from tests.conftest import ADMIN_TOKEN, FrozenClock
 from tests.factories import Ats, candidate, tenant_fields
@@ -20,7 +23,8 @@ AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 def _body(**overrides: Any) -> dict[str, Any]:
-    return tenant_fields(ats_token="ats-secret-token", linkedin_client_secret="li-client-secret", **overrides)
+    secrets = {"ats_token": "ats-secret-token", "linkedin_client_secret": "li-client-secret"}
+    return tenant_fields(**(secrets | overrides))
 
 
 @pytest.fixture
@@ -110,6 +114,102 @@ class TestCreateTenant:
         )
         assert again.status_code == 409
         assert again.json()["code"] == "conflict"
+
+
+class TestEmptySecrets:
+    @pytest.mark.parametrize("field", ["ats_token", "linkedin_client_secret"])
+    async def test_an_empty_secret_is_refused_at_registration_naming_it(
+        self, client: httpx.AsyncClient, ctx: AppContext, field: str
+    ) -> None:
+        response = await client.post("/v1/admin/tenants", json=_body(**{field: ""}), headers=AUTH)
+
+        assert response.status_code == 422, response.text
+        assert [item["field"] for item in response.json()["errors"]] == [f"body.{field}"]
+        async with ctx.sessionmaker() as session:
+            assert (await session.scalars(select(Tenant))).all() == []
+
+    @pytest.mark.parametrize("field", ["ats_token", "linkedin_client_secret"])
+    async def test_an_empty_secret_is_refused_as_a_change_naming_it(
+        self, client: httpx.AsyncClient, created: dict[str, Any], ctx: AppContext, field: str
+    ) -> None:
+        response = await client.patch(f"/v1/admin/tenants/{created['key']}", json={field: ""}, headers=AUTH)
+
+        assert response.status_code == 422, response.text
+        assert [item["field"] for item in response.json()["errors"]] == [f"body.{field}"]
+        async with ctx.sessionmaker() as session:
+            tenant = (await session.scalars(select(Tenant))).one()
+        assert ctx.cipher.decrypt(tenant.ats_token_enc, tenant_id=str(tenant.id), column="ats_token") == (
+            "ats-secret-token"
+        )
+        assert tenant.linkedin_client_secret_enc is not None
+        assert (
+            ctx.cipher.decrypt(
+                tenant.linkedin_client_secret_enc, tenant_id=str(tenant.id), column="linkedin_client_secret"
+            )
+            == "li-client-secret"
+        )
+
+
+class TestApiKeyRotation:
+    async def test_the_new_key_is_shown_once_and_stored_hashed(
+        self, client: httpx.AsyncClient, created: dict[str, Any], ctx: AppContext
+    ) -> None:
+        response = await client.post(f"/v1/admin/tenants/{created['key']}/api-key/rotate", headers=AUTH)
+
+        assert response.status_code == 200, response.text
+        new = response.json()["api_key"]
+        assert new.startswith("rsc_") and new != created["api_key"]
+        assert response.json()["api_key_prefix"] == new[:10]
+        async with ctx.sessionmaker() as session:
+            tenant = (await session.scalars(select(Tenant))).one()
+        assert tenant.api_key_hash == hash_api_key(new)
+        assert tenant.api_key_prefix == new[:10]
+        read = await client.get(f"/v1/admin/tenants/{created['key']}", headers=AUTH)
+        assert read.json()["api_key_prefix"] == new[:10]
+        assert new not in read.text
+
+    async def test_the_old_key_is_refused_at_once_on_every_tenant_route(
+        self, client: httpx.AsyncClient, app: FastAPI, created: dict[str, Any]
+    ) -> None:
+        old = {"Authorization": f"Bearer {created['api_key']}"}
+        assert (await client.get("/v1/integration", headers=old)).status_code == 200
+
+        rotated = await client.post(f"/v1/admin/tenants/{created['key']}/api-key/rotate", headers=AUTH)
+
+        assert rotated.status_code == 200, rotated.text
+        new = {"Authorization": f"Bearer {rotated.json()['api_key']}"}
+        assert (await client.get("/v1/integration", headers=new)).status_code == 200
+        answered = {}
+        for route in iter_route_contexts(app.routes):
+            if isinstance(route.original_route, TenantRoute):
+                path = re.sub(r"\{[^}]+\}", "x", route.path_format or "")
+                for method in route.methods or ():
+                    answered[f"{method} {path}"] = (
+                        await client.request(method, path, headers=old)
+                    ).status_code
+        assert "GET /v1/integration" in answered and len(answered) > 20
+        assert set(answered.values()) == {401}, answered
+
+    async def test_an_unknown_tenant_is_404_and_the_route_needs_the_admin_token(
+        self, client: httpx.AsyncClient, created: dict[str, Any], ctx: AppContext
+    ) -> None:
+        missing = await client.post("/v1/admin/tenants/tn_nope/api-key/rotate", headers=AUTH)
+        as_tenant = await client.post(
+            f"/v1/admin/tenants/{created['key']}/api-key/rotate",
+            headers={"Authorization": f"Bearer {created['api_key']}"},
+        )
+
+        assert (missing.status_code, as_tenant.status_code) == (404, 401)
+        async with ctx.sessionmaker() as session:
+            tenant = (await session.scalars(select(Tenant))).one()
+        assert tenant.api_key_hash == hash_api_key(created["api_key"])
+
+    def test_registration_links_to_it(self, app: FastAPI) -> None:
+        operation = app.openapi()["paths"]["/v1/admin/tenants"]["post"]
+        links = operation["responses"]["201"]["links"]
+        assert links["RotateApiKey"]["operationId"] == "admin-rotate_api_key"
+        rotate = app.openapi()["paths"]["/v1/admin/tenants/{tenant_key}/api-key/rotate"]["post"]
+        assert rotate["operationId"] == "admin-rotate_api_key"
 
 
 class TestAdminAuth:

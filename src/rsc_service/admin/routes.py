@@ -1,4 +1,4 @@
-"""Operator API: register, read, change and remove tenants; rotate their webhook secrets."""
+"""Operator API: register, read, change and remove tenants; rotate their webhook secrets and API keys."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rsc_service.tenants import lifecycle
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Stage
 from rsc_service.tenants.schemas import (
+    ApiKeyRotated,
     StageChangeRead,
     StageForce,
     TenantCreate,
@@ -43,6 +44,7 @@ _TENANT_LINKS = {
         "ListStageChanges": "admin-list_stage_changes",
         "ForceStage": "admin-force_stage",
         "RotateWebhookSecret": "admin-rotate_webhook_secret",
+        "RotateApiKey": "admin-rotate_api_key",
         "GetSyncHealth": "admin-get_sync_health",
         "ListDeadLetters": "admin-list_dead_letters",
         "DeactivateTenant": "admin-deactivate_tenant",
@@ -203,3 +205,22 @@ async def rotate_webhook_secret(
     intake.forget(tenant_key)
     background.add_task(intake.forget, tenant_key)
     return WebhookSecretRotated(webhook_secret=secret, previous_valid_until=valid_until)
+
+
+@router.post(
+    "/tenants/{tenant_key}/api-key/rotate",
+    response_model=ApiKeyRotated,
+    summary="Issue a new ATS-facing API key, shown once; the old one is refused at once (a leaked key)",
+    description=(
+        "The new key is stored hashed, as at registration, and not shown again. From the commit on, every "
+        "tenant route in every replica answers the old key 401: there is no grace period, so hand the new "
+        "key to the ATS straight away."
+    ),
+    responses=problem_responses(404),
+)
+async def rotate_api_key(
+    tenant_key: str, session: WriteSession, ctx: Ctx, _: AdminPrincipal
+) -> ApiKeyRotated:
+    tenant = await tenant_service.get_by_key(session, tenant_key)
+    api_key = await tenant_service.rotate_api_key(session, tenant, now=ctx.clock())
+    return ApiKeyRotated(api_key=api_key, api_key_prefix=tenant.api_key_prefix)

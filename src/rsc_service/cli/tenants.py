@@ -16,6 +16,7 @@ app.add_typer(tenant_app, name="tenant")
 
 _CREATE_OPTIONS = {
     "ats_base_url": "--ats-url",
+    "ats_token": "--ats-token",
     "linkedin_organization_urn": "--organization",
     "contracts": "--contract",
     "linkedin_client_id": "--client-id",
@@ -165,6 +166,24 @@ def tenant_rotate_secret(
             return {"webhook_secret": secret, "previous_valid_until": until.isoformat()}
 
     print_record(run_in_context(settings, work), as_json)
+
+
+@tenant_app.command("rotate-api-key")
+def tenant_rotate_api_key(
+    tenant_key: Annotated[str, typer.Argument(help="The tenant's key (tn_...)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+) -> None:
+    """Issue a new ATS-facing API key and print it once; the old key is refused at once, on every replica
+    (a leaked key). Hand the new one to the ATS straight away."""
+    from rsc_service.tenants import service as tenant_service
+
+    async def work(ctx: AppContext) -> dict[str, Any]:
+        async with ctx.sessionmaker.begin() as session:
+            tenant = await tenant_service.get_by_key(session, tenant_key)
+            api_key = await tenant_service.rotate_api_key(session, tenant, now=ctx.clock())
+            return {"tenant_key": tenant.key, "api_key": api_key, "api_key_prefix": tenant.api_key_prefix}
+
+    print_record(run_in_context(read_settings(), work), as_json)
 
 
 @tenant_app.command("delete")

@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+import structlog
+
 from rsc_service import urls
 from rsc_service.context import AppContext
-from rsc_service.integrations.ats.client import AtsClient
+from rsc_service.integrations.ats import AtsClient, AtsUnavailable
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Tenant
 
+log = structlog.get_logger()
+
 
 async def ats_client(ctx: AppContext, tenant: Tenant) -> AtsClient:
-    # The base URL was checked when saved; it is checked again, off the event loop, before we connect, and the
-    # client connects only to addresses it vetted itself (docs/architecture.md#16-security).
-    base_url = await urls.check_outbound_async(
-        tenant.ats_base_url, allow_insecure_local=ctx.settings.allow_insecure_local
-    )
+    """The tenant's ATS client. The base URL was checked when saved; it is checked again, off the event loop,
+    before the client's first request, and the client connects only to addresses it vetted itself
+    (docs/architecture.md#16-security). A URL refused then (its host no longer resolves, or not to public
+    addresses only) fails that request with AtsUnavailable, as an ATS that cannot be reached does, naming
+    the host and nothing it resolved to."""
+    base_url, tenant_key = tenant.ats_base_url, tenant.key
+    allow_insecure_local = ctx.settings.allow_insecure_local
+
+    async def vet() -> None:
+        try:
+            await urls.check_outbound_async(base_url, allow_insecure_local=allow_insecure_local)
+        except urls.UnsafeUrl as refused:
+            log.warning("ats.url_refused", tenant_key=tenant_key, reason=str(refused))
+            host = urlsplit(base_url).hostname or ""
+            why = "it does not resolve, or not to public addresses only"
+            raise AtsUnavailable(f"the ATS host {host!r} cannot be called: {why}") from None
+
     return AtsClient(
         ctx.ats_http,
         base_url=base_url,
         token=tenant_service.ats_token(tenant, cipher=ctx.cipher),
         retries=ctx.settings.ats.retries,
         timeout=ctx.settings.ats.timeout_seconds,
+        before_first_call=vet,
     )

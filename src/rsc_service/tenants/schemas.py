@@ -58,13 +58,15 @@ class TenantCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=200, pattern=NO_NUL, examples=["Acme Staffing"])
     ats_base_url: AtsBaseUrl = Field(description=_ATS_BASE_URL, examples=["https://ats.example.com/api"])
-    ats_token: SecretStr = Field(description="Bearer token the service uses on the ATS API")
+    ats_token: SecretStr = Field(min_length=1, description="Bearer token the service uses on the ATS API")
     linkedin_organization_urn: OrganizationUrn | None = Field(None, examples=["urn:li:organization:1001"])
     contracts: list[ContractUrn] = Field(default_factory=list, examples=[["urn:li:contract:2001"]])
     linkedin_client_id: str | None = Field(
         None, min_length=1, max_length=200, pattern=NO_NUL, description="Child application client id"
     )
-    linkedin_client_secret: SecretStr | None = Field(None, description="Child application client secret")
+    linkedin_client_secret: SecretStr | None = Field(
+        None, min_length=1, description="Child application client secret"
+    )
     linkedin_app_urn: AppUrn | None = Field(None, examples=["urn:li:developerApplication:3001"])
     linkedin_unique_foreign_id: str | None = Field(
         None,
@@ -96,9 +98,9 @@ class TenantUpdate(BaseModel):
 
     name: str | None = Field(None, min_length=1, max_length=200, pattern=NO_NUL)
     ats_base_url: AtsBaseUrl | None = Field(None, description=_ATS_BASE_URL)
-    ats_token: SecretStr | None = None
+    ats_token: SecretStr | None = Field(None, min_length=1)
     contracts: list[ContractUrn] | None = Field(None, min_length=1)
-    linkedin_client_secret: SecretStr | None = None
+    linkedin_client_secret: SecretStr | None = Field(None, min_length=1)
 
 
 class TenantRead(BaseModel):
@@ -130,6 +132,13 @@ class TenantCreated(TenantRead):
 
     api_key: str = Field(description="Bearer key the ATS uses on this service's ATS-facing API")
     webhook_secret: str = Field(description="Standard Webhooks signing secret (whsec_ + base64)")
+
+
+class ApiKeyRotated(BaseModel):
+    """Returned once: the key is stored hashed and never shown again; the previous key is refused at once."""
+
+    api_key: str = Field(description="The new bearer key the ATS uses on this service's ATS-facing API")
+    api_key_prefix: str = Field(description="Its first characters, as tenant reads show them")
 
 
 class WebhookSecretRotate(BaseModel):

@@ -63,6 +63,11 @@ def _new_api_key() -> str:
     return API_KEY_PREFIX + secrets.token_urlsafe(32)
 
 
+def _shown_prefix(api_key: str) -> str:
+    """What reads show of a key (`api_key_prefix`), to tell keys apart."""
+    return api_key[:10]
+
+
 async def register(
     session: AsyncSession,
     *,
@@ -82,7 +87,7 @@ async def register(
         ats_base_url=await _checked_ats_url(data.ats_base_url, allow_insecure_local=allow_insecure_local),
         ats_token_enc=cipher.encrypt(data.ats_token.get_secret_value(), tenant_id=sealed, column="ats_token"),
         api_key_hash=crypto.hash_api_key(api_key),
-        api_key_prefix=api_key[:10],
+        api_key_prefix=_shown_prefix(api_key),
         linkedin_organization_urn=data.linkedin_organization_urn,
         linkedin_client_id=data.linkedin_client_id,
         linkedin_client_secret_enc=None
@@ -160,6 +165,18 @@ async def update(
 async def delete(session: AsyncSession, tenant: Tenant) -> None:
     await session.delete(tenant)
     await session.flush()
+
+
+async def rotate_api_key(session: AsyncSession, tenant: Tenant, *, now: datetime) -> str:
+    """A new ATS-facing API key, stored hashed as at registration and returned to be shown once. The old key
+    opens nothing from the commit on, in every replica: each request looks its key's hash up afresh
+    (tenants/deps.py), so there is no grace period; a leaked key is revoked this way."""
+    api_key = _new_api_key()
+    tenant.api_key_hash = crypto.hash_api_key(api_key)
+    tenant.api_key_prefix = _shown_prefix(api_key)
+    tenant.updated_at = now
+    await session.flush()
+    return api_key
 
 
 async def rotate_webhook_secret(

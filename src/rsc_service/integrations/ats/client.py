@@ -72,11 +72,15 @@ class AtsClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         timeout: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        before_first_call: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """`timeout` (seconds) bounds each attempt as a whole, from waiting for a connection to the last byte
         of the answer, as well as each of its phases; it overrides the HTTP client's default. Without it,
         the whole attempt is bounded by the longest of the HTTP client's own phase timeouts (not at all if
         one of them is unbounded). A retry gets a deadline of its own; the backoff before it is not counted.
+
+        `before_first_call` is awaited before the first request, and before each later one until it has
+        succeeded once; it raises an AtsError to fail that call (the service vets the base URL there).
         """
         self._http = http
         self._base = base_url.rstrip("/")
@@ -87,6 +91,7 @@ class AtsClient:
         self._timeout = timeout
         self._deadline = timeout if timeout is not None else _longest_phase(http.timeout)
         self._max_response_bytes = max_response_bytes
+        self._before_first_call = before_first_call
 
     # --- reads ---------------------------------------------------------------------------------------
 
@@ -253,6 +258,9 @@ class AtsClient:
         return _parse(model, await self._send("POST", path, json=payload))
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        if self._before_first_call is not None:
+            await self._before_first_call()
+            self._before_first_call = None
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._retries + 1),
             wait=self._wait,
