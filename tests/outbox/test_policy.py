@@ -81,6 +81,32 @@ class TestDependencies:
         assert policy.satisfied(parent, self._dep(Op.DELETE, State.DONE, landed=True))
 
 
+class TestAwaited:
+    def _known(self, *rows: OutboxMessage) -> dict[tuple[uuid.UUID, str, str], OutboxMessage]:
+        return {(row.tenant_id, row.resource, row.key): row for row in rows}
+
+    def _landed(self, known: dict[tuple[uuid.UUID, str, str], OutboxMessage]) -> object:
+        def landed(row: OutboxMessage, dependency: str) -> bool:
+            resource, _, key = dependency.partition(":")
+            return policy.satisfied(row, known.get((row.tenant_id, resource, key)))
+
+        return landed
+
+    def test_a_parent_whose_deletion_is_done_counts_as_not_received(self) -> None:
+        app = _row("atsApplications", "a")
+        app.depends_on = ["atsCandidates:c"]
+        for op, state, received in [
+            (Op.DELETE, State.DONE, False),  # gone: only a re-creation that may never come could hold it
+            (Op.DELETE, State.PENDING, True),  # still being deleted
+            (Op.UPSERT, State.PENDING, True),  # on its way
+        ]:
+            parent = _row("atsCandidates", "c", op=op)
+            parent.state, parent.landed_at = state, NOW if op is Op.DELETE else None
+            known = self._known(parent)
+            said = policy.awaited(app, known, self._landed(known))  # type: ignore[arg-type]
+            assert said == ("atsCandidates:c", received), (op, state)
+
+
 class TestBackoff:
     def test_grows_with_jitter_up_to_the_cap(self) -> None:
         backoff = policy.Backoff(base=timedelta(seconds=2), cap=timedelta(minutes=15))

@@ -36,6 +36,10 @@ def satisfied(row: OutboxMessage, dependency: OutboxMessage | None) -> bool:
     return dependency.op is not Op.DELETE and dependency.landed_at is not None
 
 
+def _deleted(row: OutboxMessage) -> bool:
+    return row.op is Op.DELETE and row.state is State.DONE
+
+
 def dead_dependency(
     row: OutboxMessage, known: Mapping[tuple[uuid.UUID, str, str], OutboxMessage]
 ) -> OutboxMessage | None:
@@ -54,11 +58,13 @@ def awaited(
     landed: Callable[[OutboxMessage, str], bool],
 ) -> tuple[str, bool]:
     """What `row`, which cannot go yet, waits for ("resource:key"), and whether the service has received it:
-    the first dependency the outbox holds no row for (its record never arrived: a lost webhook), else the
-    first that has not landed."""
+    the first dependency the outbox holds no row for (its record never arrived: a lost webhook) or whose
+    newest intent, its deletion, is done (it is gone, and only its re-creation, which may never arrive, can
+    hold `row`), else the first that has not landed."""
     for dependency in row.depends_on:
         resource, _, key = dependency.partition(":")
-        if (row.tenant_id, resource, key) not in known:
+        found = known.get((row.tenant_id, resource, key))
+        if found is None or (row.op is not Op.DELETE and _deleted(found)):
             return dependency, False
     for dependency in row.depends_on:
         if not landed(row, dependency):

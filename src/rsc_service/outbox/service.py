@@ -160,6 +160,8 @@ class _Rows:
         if _same(message, intent):
             return message
         message.revision += 1
+        # Owed again after its deletion: rows that gave up waiting for it (policy.awaited) are due again.
+        recreated = message.op is Op.DELETE and intent.op is not Op.DELETE
         message.op = intent.op
         message.payload = intent.payload
         message.path_parent = intent.path_parent
@@ -174,7 +176,7 @@ class _Rows:
             if message.state not in (State.INFLIGHT, State.AWAITING_TASK):
                 message.state, message.attempts, message.task_ids = State.DEAD, 0, []
         elif message.state in _SETTLED:
-            if message.state is State.DEAD:
+            if message.state is State.DEAD or recreated:
                 self.revived.setdefault(tenant_id, set()).add(f"{message.resource}:{message.key}")
             message.state = State.PENDING
             message.blocked_by = None

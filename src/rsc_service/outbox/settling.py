@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import datetime, timedelta
 
 from rsc_service.outbox.models import OutboxMessage
@@ -12,6 +13,16 @@ from rsc_service.outbox.sending import REPOST
 
 _ERROR_LIMIT = 2000
 WAITING = "waiting for "  # how the last error of a row waiting for another begins
+
+# LinkedIn's task answers carry no code, only `errorMessage` (docs/linkedin.md#jobs): a CREATE of a job it
+# lists already fails as a duplicate job posting, an UPDATE, RENEW or CLOSE of one it holds none of fails
+# asking for a CREATE first.
+# Neither wording is published: these match the simulator's and LinkedIn's usual phrasings; a message that
+# matches neither is a refusal like any other (a dead letter).
+_ALREADY_LISTED = re.compile(r"duplicate job posting|already (listed|exists)", re.IGNORECASE)
+_NONE_HELD = re.compile(r"send create first|no job posting with|job posting does not exist", re.IGNORECASE)
+_HELD_AGAIN = "LinkedIn lists the job already"
+_CREATE_AGAIN = "LinkedIn holds no such job"
 
 
 def _clip(message: str) -> str:
@@ -27,7 +38,10 @@ def landed(
     holding: str | None = None,
 ) -> None:
     row.landed_at = row.landed_at or now
-    row.last_error = None
+    # A job sent again after its task told what LinkedIn holds keeps saying so until its task answers, so that
+    # LinkedIn contradicting itself is seen (task_answered).
+    recovering = task_id is not None and (row.last_error or "").startswith((_HELD_AGAIN, _CREATE_AGAIN))
+    row.last_error = row.last_error if recovering else None
     row.lease_token = row.leased_until = None
     # A job: LinkedIn works on it in a task; the row waits for the task (docs/architecture.md#6-jobs).
     if task_id is not None:
@@ -47,8 +61,13 @@ def task_succeeded(row: OutboxMessage, *, now: datetime) -> None:
     row.lease_token = row.leased_until = None
     row.held, row.held_after_task = row.held_after_task or row.held, None
     _finish(row, now=now)
-    if row.held == REPOST:  # closed so that it can be posted again: the post is still owed
-        row.state = State.PENDING
+    if row.held == REPOST and row.state is State.DONE and _listed(row):
+        row.state = State.PENDING  # closed so that it can be posted again: the post is still owed
+
+
+def _listed(row: OutboxMessage) -> bool:
+    """Whether the job the row owes is listed: a closed one LinkedIn holds closed is owed nothing more."""
+    return (row.payload or {}).get("state") == "LISTED"
 
 
 def task_answered(
@@ -57,13 +76,31 @@ def task_answered(
     """How a job-posting task answered for `row`: "landed", "dead", "resend" or "waiting".
 
     SUCCEEDED and PROCESSED without an error landed; FAILED and PROCESSED with an error are LinkedIn's
-    refusal; a task LinkedIn no longer knows (None: expired) is sent again; anything else is still in
-    progress (docs/linkedin.md#jobs).
+    refusal, except two that say what LinkedIn holds of the job, after which the job is sent again: a CREATE
+    refused because LinkedIn lists the job already (an earlier CREATE landed though its answer was lost) goes
+    as an UPDATE or CLOSE of a job LinkedIn holds, and an UPDATE or CLOSE refused because LinkedIn holds no
+    such job goes as a CREATE. A task LinkedIn no longer knows (None: expired) is sent again; anything else
+    is still in progress (docs/linkedin.md#jobs, docs/architecture.md#6-jobs).
     """
     status = status.upper() if status is not None else None
     if status == "SUCCEEDED" or (status == "PROCESSED" and not reason):
         task_succeeded(row, now=now)
         return "landed"
+    # Each recovery once in a row: LinkedIn answering the other right after one (it lists the job, then
+    # holds none of it) contradicts itself, and the job ends a dead letter instead of going round for ever.
+    said_before = row.last_error or ""
+    refused = status in ("FAILED", "PROCESSED") and bool(reason)
+    if refused and _ALREADY_LISTED.search(reason or "") and not said_before.startswith(_CREATE_AGAIN):
+        # LinkedIn lists the job: held since the post, with the availability this one carried (the lost
+        # CREATE most likely carried the same); never REPOST, which would make the next post a CREATE.
+        held = row.held_after_task or row.held
+        row.landed_at, row.held = row.landed_at or now, None if held == REPOST else held
+        _owed_again(row, now=now, message=f"{_HELD_AGAIN} ({reason}); sent again as held")
+        return "resend"
+    if refused and _NONE_HELD.search(reason or "") and not said_before.startswith(_HELD_AGAIN):
+        row.landed_at, row.held = None, None  # LinkedIn holds no version of it: CREATE comes next
+        _owed_again(row, now=now, message=f"{_CREATE_AGAIN} ({reason}); sent again as a CREATE")
+        return "resend"
     if status in ("FAILED", "PROCESSED"):
         # LinkedIn holds what it held before the task: nothing after a first task, so CREATE comes next.
         row.held_after_task = None
@@ -81,6 +118,18 @@ def task_answered(
         return "resend"
     row.next_attempt_at = now + poll
     return "waiting"
+
+
+def _owed_again(row: OutboxMessage, *, now: datetime, message: str) -> None:
+    """The task told what LinkedIn holds of the job, not that the job is wrong: it is owed again at once,
+    sent as what LinkedIn holds now calls for (a newer revision refused as built still ends a dead letter)."""
+    row.task_ids = []
+    row.task_started_at = None
+    row.held_after_task = None
+    row.lease_token = row.leased_until = None
+    _finish(row, now=now)
+    if row.state is not State.DEAD:
+        row.state, row.last_error = State.PENDING, _clip(message)
 
 
 def _newer(row: OutboxMessage) -> bool:

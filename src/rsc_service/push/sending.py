@@ -66,7 +66,8 @@ def job_tasks() -> Send:
     An UPDATE may not change a job's availability: a listed job LinkedIn holds with another availability is
     closed as it stands, and once that task succeeded (LinkedIn holds `REPOST`) it is posted again with
     CREATE, as a new job. A job being closed keeps the availability LinkedIn holds, so a close is never also
-    a change of availability.
+    a change of availability; one LinkedIn holds closed as `REPOST` already is owed nothing (it lands with no
+    post) until it reopens, as a CREATE.
     """
 
     async def send(target: Target, items: Sequence[Item]) -> Sent:
@@ -74,6 +75,7 @@ def job_tasks() -> Send:
         if not postings:
             return Sent(errors=invalid)
         holding: dict[str, str] = {}
+        unsent: dict[str, str | None] = {}
         for key, posting in postings.items():
             held = key in target.landed
             # What LinkedIn holds: an availability a post of ours carried, or REPOST.
@@ -81,8 +83,9 @@ def job_tasks() -> Send:
             if posting.state == "CLOSED":
                 posting.job_posting_operation_type = "CLOSE" if held else "CREATE"
                 if was == REPOST:  # closed already, and posted again with CREATE once it reopens
-                    holding[key] = REPOST
-                elif was is not None:
+                    unsent[key] = None
+                    continue
+                if was is not None:
                     posting.availability = was
             elif was == REPOST:
                 posting.job_posting_operation_type = "CREATE"
@@ -98,9 +101,13 @@ def job_tasks() -> Send:
             posting.listing_type = "BASIC"  # RSC jobs are basic jobs
             if posting.availability is not None:
                 holding.setdefault(key, posting.availability)
+        for key in unsent:
+            del postings[key]
+        if not postings:
+            return Sent(ok=unsent, errors=invalid)
         result = await target.app.create_jobs(list(postings.values()))
         return Sent(
-            ok=dict(result.ok),
+            ok={**result.ok, **unsent},
             errors={**result.errors, **invalid},
             holding={key: holding[key] for key in result.ok if key in holding},
         )
