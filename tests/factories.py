@@ -32,7 +32,7 @@ def tenant_fields(**overrides: Any) -> dict[str, Any]:
         "contracts": ["urn:li:contract:2001"],
         "linkedin_client_id": "sim-customer",
         "linkedin_client_secret": "sim-customer-secret",
-        "linkedin_app_urn": "urn:li:developerApplication:3001",
+        "linkedin_app_urn": f"urn:li:developerApplication:{3000 + n}",
         "linkedin_unique_foreign_id": f"acme-{n}",
     }
     values.update(overrides)

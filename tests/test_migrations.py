@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 
 from rsc_service.context import open_context
@@ -19,11 +20,15 @@ from rsc_service.db.session import create_engine
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Op, State
 from rsc_service.settings import DatabaseSettings
+from rsc_service.tenants.models import Stage, StageChange
 from tests.conftest import make_settings
 from tests.factories import make_tenant
 
 FreshDatabase = Callable[[bool], Awaitable[str]]
 
+
+# The revision before tenants.linkedin_app_urn became unique and the audit trails' actor 210 characters.
+_BEFORE_APP_URN_UNIQUE = "7d1f3b9e2c64"
 
 # Migrations that change only PostgreSQL (a trigger): on SQLite their step changes no schema.
 _POSTGRESQL_ONLY = {"3f7a9c1e5b28"}
@@ -140,6 +145,70 @@ class TestMigrations:
                 found = await session.execute(select(OutboxMessage.key, OutboxMessage.held))
                 held = dict(found.all())
         assert held == {"landed": "PUBLIC", "owed_again": None, "never_sent": None, "candidate": None}
+
+    async def test_tenants_sharing_an_application_stop_the_upgrade_naming_them(
+        self, fresh_database: FreshDatabase
+    ) -> None:
+        """2026_12_12_tenant_app_urn_unique_and_actor_length: the unique index is made only once each
+        application URN is one tenant's; until then the upgrade names the URN and the tenants."""
+        url = await fresh_database(True)
+        async with open_context(make_settings(url, database={"url": url})) as ctx:
+            async with ctx.sessionmaker.begin() as session:
+                keys = [
+                    (
+                        await make_tenant(session, ctx, linkedin_app_urn=f"urn:li:developerApplication:{n}")
+                    ).tenant.key
+                    for n in (1, 2, 3)
+                ]
+        await asyncio.to_thread(migrate.downgrade, url, _BEFORE_APP_URN_UNIQUE)
+        shared = "UPDATE tenants SET linkedin_app_urn = 'urn:li:developerApplication:1' WHERE key = :key"
+        async with open_context(make_settings(url, database={"url": url})) as ctx:
+            async with ctx.sessionmaker.begin() as session:
+                await session.execute(text(shared), {"key": keys[1]})
+
+        with pytest.raises(RuntimeError) as stopped:
+            await asyncio.to_thread(migrate.upgrade, url)
+
+        assert "urn:li:developerApplication:1" in str(stopped.value)
+        assert keys[0] in str(stopped.value) and keys[1] in str(stopped.value)
+        assert keys[2] not in str(stopped.value)
+        assert "tenants.ix_tenants_linkedin_app_urn" not in await _schema(url)
+        async with open_context(make_settings(url, database={"url": url})) as ctx:
+            async with ctx.sessionmaker.begin() as session:
+                await session.execute(
+                    text("UPDATE tenants SET linkedin_app_urn = NULL WHERE key = :key"), {"key": keys[1]}
+                )
+        await asyncio.to_thread(migrate.upgrade, url)
+        assert "tenants.ix_tenants_linkedin_app_urn" in await _schema(url)
+
+    async def test_actors_of_200_character_ats_user_ids_are_stored_and_cut_back_on_the_way_down(
+        self, fresh_database: FreshDatabase
+    ) -> None:
+        """The audit trails hold `ats_user:` and an id of 200 characters; a downgrade keeps the first 200."""
+        url = await fresh_database(True)
+        actor = "ats_user:" + "u" * 200
+        async with open_context(make_settings(url, database={"url": url})) as ctx:
+            async with ctx.sessionmaker.begin() as session:
+                tenant = (await make_tenant(session, ctx)).tenant
+                session.add(
+                    StageChange(
+                        tenant_id=tenant.id,
+                        from_stage=Stage.ACTIVE,
+                        to_stage=Stage.DEACTIVATED,
+                        actor=actor,
+                        reason="deactivated",
+                        at=ctx.clock(),
+                    )
+                )
+
+        await asyncio.to_thread(migrate.downgrade, url, _BEFORE_APP_URN_UNIQUE)
+
+        async with open_context(make_settings(url, database={"url": url})) as ctx:
+            async with ctx.sessionmaker() as session:
+                found = await session.scalars(
+                    select(StageChange.actor).where(StageChange.to_stage == Stage.DEACTIVATED)
+                )
+                assert found.all() == [actor[:200]]
 
     def test_migration_files_are_named_by_date_and_slug(self) -> None:
         names = [path.name for path in (migrate.migrations_dir() / "versions").glob("*.py")]

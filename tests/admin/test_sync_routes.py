@@ -148,7 +148,9 @@ class TestDeadLetterRoutes:
         self, client: httpx.AsyncClient, ctx: AppContext, tenant: Tenant
     ) -> None:
         async with ctx.sessionmaker.begin() as session:
-            other = (await make_tenant(session, ctx)).tenant
+            other = (
+                await make_tenant(session, ctx, linkedin_app_urn="urn:li:developerApplication:3002")
+            ).tenant
         [theirs] = await _dead(ctx, other, "cand_1")
 
         response = await client.post(

@@ -116,6 +116,128 @@ class TestCreateTenant:
         assert again.json()["code"] == "conflict"
 
 
+_NO_CHILD_APP: dict[str, Any] = {
+    "contracts": [],
+    "linkedin_organization_urn": None,
+    "linkedin_client_id": None,
+    "linkedin_client_secret": None,
+    "linkedin_app_urn": None,
+    "linkedin_unique_foreign_id": None,
+}
+
+
+class TestOneTenantPerApplication:
+    """A job resync names the customer by its application URN alone (docs/pull.md#job-resync)."""
+
+    async def test_a_second_tenant_with_the_same_application_is_a_409_naming_it(
+        self, client: httpx.AsyncClient, created: dict[str, Any], ctx: AppContext
+    ) -> None:
+        again = await client.post(
+            "/v1/admin/tenants", json=_body(linkedin_app_urn=created["linkedin_app_urn"]), headers=AUTH
+        )
+
+        assert again.status_code == 409, again.text
+        assert again.json()["code"] == "conflict"
+        assert [item["field"] for item in again.json()["errors"]] == ["body.linkedin_app_urn"]
+        async with ctx.sessionmaker() as session:
+            assert (await session.scalars(select(Tenant.key))).all() == [created["key"]]
+
+    async def test_both_fields_another_tenant_holds_are_named(
+        self, client: httpx.AsyncClient, created: dict[str, Any]
+    ) -> None:
+        again = await client.post(
+            "/v1/admin/tenants",
+            json=_body(
+                linkedin_app_urn=created["linkedin_app_urn"],
+                linkedin_unique_foreign_id=created["linkedin_unique_foreign_id"],
+            ),
+            headers=AUTH,
+        )
+
+        assert again.status_code == 409, again.text
+        assert {item["field"] for item in again.json()["errors"]} == {
+            "body.linkedin_app_urn",
+            "body.linkedin_unique_foreign_id",
+        }
+
+    async def test_another_application_and_tenants_without_one_are_registered(
+        self, client: httpx.AsyncClient, created: dict[str, Any]
+    ) -> None:
+        other = await client.post(
+            "/v1/admin/tenants", json=_body(linkedin_app_urn="urn:li:developerApplication:3002"), headers=AUTH
+        )
+        onboarding = [
+            await client.post("/v1/admin/tenants", json=_body(**_NO_CHILD_APP), headers=AUTH)
+            for _ in range(2)
+        ]
+
+        assert [answer.status_code for answer in (other, *onboarding)] == [201, 201, 201]
+
+
+DIGITS = "9" * 300
+TOO_LONG_OR_NOT_DIGITS = {
+    "contract": ({"contracts": [f"urn:li:contract:{DIGITS}"]}, "body.contracts.0"),
+    "organization": (
+        {"linkedin_organization_urn": f"urn:li:organization:{DIGITS}"},
+        "body.linkedin_organization_urn",
+    ),
+    "app": ({"linkedin_app_urn": f"urn:li:developerApplication:{DIGITS}"}, "body.linkedin_app_urn"),
+    "contract one digit over": ({"contracts": ["urn:li:contract:" + "1" * 85]}, "body.contracts.0"),
+    "organization one digit over": (
+        {"linkedin_organization_urn": "urn:li:organization:" + "1" * 81},
+        "body.linkedin_organization_urn",
+    ),
+    "app one digit over": (
+        {"linkedin_app_urn": "urn:li:developerApplication:" + "1" * 173},
+        "body.linkedin_app_urn",
+    ),
+    "Arabic-Indic digits": ({"contracts": ["urn:li:contract:\u0661\u0662\u0663"]}, "body.contracts.0"),
+    "fullwidth digits": (
+        {"linkedin_organization_urn": "urn:li:organization:\uff11\uff12"},
+        "body.linkedin_organization_urn",
+    ),
+}
+
+
+class TestUrnsFitTheirColumns:
+    @pytest.mark.parametrize(
+        ("override", "field"), TOO_LONG_OR_NOT_DIGITS.values(), ids=TOO_LONG_OR_NOT_DIGITS.keys()
+    )
+    async def test_a_urn_no_column_holds_is_a_422_naming_it(
+        self, client: httpx.AsyncClient, ctx: AppContext, override: dict[str, Any], field: str
+    ) -> None:
+        answer = await client.post("/v1/admin/tenants", json=_body(**override), headers=AUTH)
+
+        assert answer.status_code == 422, answer.text
+        assert [item["field"] for item in answer.json()["errors"]] == [field], answer.text
+        async with ctx.sessionmaker() as session:
+            assert (await session.scalars(select(Tenant))).all() == []
+
+    async def test_the_longest_urns_are_stored(self, client: httpx.AsyncClient, ctx: AppContext) -> None:
+        longest = {
+            "contracts": ["urn:li:contract:" + "1" * 84],
+            "linkedin_organization_urn": "urn:li:organization:" + "2" * 80,
+            "linkedin_app_urn": "urn:li:developerApplication:" + "3" * 172,
+        }
+
+        answer = await client.post("/v1/admin/tenants", json=_body(**longest), headers=AUTH)
+
+        assert answer.status_code == 201, answer.text
+        assert {name: answer.json()[name] for name in longest} == longest
+
+    async def test_changing_contracts_to_one_no_column_holds_is_a_422_and_keeps_the_old(
+        self, client: httpx.AsyncClient, created: dict[str, Any]
+    ) -> None:
+        path = f"/v1/admin/tenants/{created['key']}"
+
+        answer = await client.patch(path, json={"contracts": [f"urn:li:contract:{DIGITS}"]}, headers=AUTH)
+
+        assert answer.status_code == 422, answer.text
+        assert [item["field"] for item in answer.json()["errors"]] == ["body.contracts.0"]
+        kept = (await client.get(path, headers=AUTH)).json()["contracts"]
+        assert kept == ["urn:li:contract:2001", "urn:li:contract:2002"]
+
+
 class TestEmptySecrets:
     @pytest.mark.parametrize("field", ["ats_token", "linkedin_client_secret"])
     async def test_an_empty_secret_is_refused_at_registration_naming_it(

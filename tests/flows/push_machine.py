@@ -127,7 +127,7 @@ class PushMachine(RuleBasedStateMachine):
                 self.h.ctx,
                 linkedin_client_id="sim-customer",
                 linkedin_client_secret="sim-customer-secret",
-                linkedin_app_urn="urn:li:developerApplication:101",
+                linkedin_app_urn=f"urn:li:developerApplication:{uuid.uuid4().int % 10**12}",
                 linkedin_unique_foreign_id=f"prop-{uuid.uuid4().hex[:12]}",
                 linkedin_organization_urn=ORG,
             )

@@ -13,6 +13,7 @@ from rsc_service.context import AppContext
 from rsc_service.linkedin_notifications import jobs as notification_jobs
 from rsc_service.tenants.models import OAuthState, Stage, StageChange, Tenant, TenantIntegration
 from tests.conftest import FrozenClock
+from tests.factories import make_tenant
 from tests.onboarding.conftest import (
     NOTHING_PROVISIONED,
     RSC_URL,
@@ -43,6 +44,29 @@ async def _changes(ctx: AppContext, tenant: Tenant) -> list[tuple[Stage | None, 
 
 
 class TestKickOff:
+    async def test_an_application_another_tenant_holds_is_a_conflict_and_stored_nowhere(
+        self, world: World, customer: Customer
+    ) -> None:
+        owner = ats_user(world)
+        assert (await sign_in(world, customer, owner)).status_code == 303
+        urn = (await _tenant(world.ctx, customer.key)).linkedin_app_urn
+        assert urn is not None
+        async with world.ctx.sessionmaker.begin() as session:
+            # An operator freed the customer's application and registered another tenant with it.
+            await session.execute(
+                update(Tenant).where(Tenant.key == customer.key).values(linkedin_app_urn=None)
+            )
+            other = await make_tenant(session, world.ctx, linkedin_app_urn=urn)
+
+        again = await sign_in(world, customer, owner)
+
+        assert again.status_code == 409, again.text
+        assert again.json()["errors"] == [
+            {"field": "linkedin_app_urn", "reason": f"another tenant has {urn!r}"}
+        ]
+        assert (await _tenant(world.ctx, customer.key)).linkedin_app_urn is None
+        assert (await _tenant(world.ctx, other.tenant.key)).linkedin_app_urn == urn
+
     async def test_the_child_app_is_named_without_linkedin_in_any_case_within_50_utf16_units(
         self, world: World, customer: Customer
     ) -> None:

@@ -112,6 +112,29 @@ class TestSeveralContracts:
         assert refused.status_code == 409 and refused.json()["code"] == "wrong_stage"
 
 
+class TestContractUrns:
+    @pytest.mark.parametrize(
+        "urn",
+        ["urn:li:contract:" + "9" * 85, "urn:li:contract:\u0661\u0662\u0663"],
+        ids=["longer than tenant_contracts holds", "Arabic-Indic digits"],
+    )
+    @pytest.mark.parametrize("path", ["/v1/integration/request", "/v1/integration/contracts"])
+    async def test_a_contract_no_column_holds_is_a_422_naming_it(
+        self, world: World, customer: Customer, urn: str, path: str
+    ) -> None:
+        body = {
+            "ats_user_id": ats_user(world),
+            "member": {"id": "m1001", "seatRoles": ["ADMIN_SEAT"]},
+            "contracts": [{"urn": urn, "type": "RECRUITER_CORPORATE"}],
+            "integrations": [{"integrationContext": "urn:li:contract:2001", "integrationType": "CSA_API"}],
+        }
+
+        answer = await world.client.post(path, json=body, headers=customer.auth)
+
+        assert answer.status_code == 422, answer.text
+        assert [item["field"] for item in answer.json()["errors"]] == ["body.contracts.0.urn"], answer.text
+
+
 class TestCertificationModule1:
     @pytest.mark.parametrize("linkedin_seed", [TWO_CUSTOMERS])
     async def test_rsc_103_each_customer_instance_has_its_own_child_app_and_uses_only_its_credentials(

@@ -606,6 +606,25 @@ class TestKeepingLinkedInsCopy:
         assert tenant.linkedin_client_secret_enc is None and tenant.deactivation_mode == "keep"
 
 
+class TestLongAtsUserIds:
+    async def test_an_owner_with_a_200_character_id_deactivates_and_is_named_in_the_audit_trail(
+        self, fake_ats: FakeAts, tenant_a: Tenancy, client: httpx.AsyncClient, wired: AppContext
+    ) -> None:
+        longest = "u" * 200  # as long as the route takes it
+        user = dict(fake_ats.world.get("user", owner(fake_ats)))
+        user["id"] = longest  # the same Owner, as an ATS whose ids are long names them
+        fake_ats.world.store(user)
+
+        answer = await deactivate(client, tenant_a, longest, delete=False)
+
+        assert answer.status_code == 202, answer.text
+        async with wired.sessionmaker() as session:
+            actors = (
+                await session.scalars(select(StageChange.actor).where(StageChange.tenant_id == tenant_a.id))
+            ).all()
+        assert f"ats_user:{longest}" in actors
+
+
 def test_every_table_of_a_tenant_is_purged_but_the_audit_trail_and_the_ats_secrets() -> None:
     purged = {table.name for table in repository.purged_tables()}
     assert {

@@ -3,6 +3,7 @@ process over httpx, with a tenant whose API key the ATS uses on the seat routes.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -39,6 +40,9 @@ ORG = "urn:li:organization:1001"
 ALICE, BOB, CAROL = "alice@sim-customer.example", "bob@sim-customer.example", "carol@sim-customer.example"
 
 
+_OTHER_APPS = itertools.count(900)  # application ids the simulator's default world does not use
+
+
 @dataclass(frozen=True)
 class Tenancy:
     tenant_id: Any
@@ -62,6 +66,9 @@ async def register(ctx: AppContext, **overrides: Any) -> Tenancy:
         "linkedin_organization_urn": ORG,
         "contracts": [CONTRACT],
     }
+    if "linkedin_client_id" in overrides and "linkedin_app_urn" not in overrides:
+        # Another application than the simulator's default customer: an application URN of its own.
+        fields["linkedin_app_urn"] = f"urn:li:developerApplication:{next(_OTHER_APPS)}"
     async with ctx.sessionmaker.begin() as session:
         registered = await make_tenant(session, ctx, **(fields | overrides))
     return Tenancy(registered.tenant.id, registered.tenant.key, registered.api_key, registered.webhook_secret)

@@ -250,7 +250,7 @@ class TestTenantIsolation:
     async def test_a_tenant_never_sees_or_touches_another_tenants_seats(
         self, client: httpx.AsyncClient, ctx: AppContext, tenancy: Tenancy, clock: FrozenClock
     ) -> None:
-        other = await register(ctx)
+        other = await register(ctx, linkedin_app_urn="urn:li:developerApplication:102")  # its own app
         await refresh(client, tenancy)
         await refresh(client, other)  # the same LinkedIn customer: the same seats, as rows of its own
         mine = await seats_by_urn(client, tenancy)

@@ -27,7 +27,7 @@ class TestMembers:
     async def test_only_active_seats_with_a_member_count(
         self, ctx: AppContext, tenancy: Tenancy, clock: FrozenClock
     ) -> None:
-        other = await register(ctx)
+        other = await register(ctx, linkedin_app_urn="urn:li:developerApplication:102")
         rows = [
             (tenancy, "1", "usr_a", "urn:li:person:a", True),
             (tenancy, "2", "usr_b", "urn:li:person:b", False),  # inactive seat
@@ -109,7 +109,9 @@ class TestScheduledRefresh:
     ) -> None:
         alice = add_user(ats_sim, "alice@sim-customer.example")
         await delivered(ats_sim)
-        broken = await register(ctx_seats, ats_token="not-the-ats-token")  # the ATS answers 401
+        broken = await register(  # the ATS answers 401
+            ctx_seats, ats_token="not-the-ats-token", linkedin_app_urn="urn:li:developerApplication:102"
+        )
         waiting = await register(
             ctx_seats,
             linkedin_client_id=None,

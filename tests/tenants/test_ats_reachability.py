@@ -160,6 +160,20 @@ class TestHostStopsResolving:
 
         _names_the_host_at_most(response)
 
+    @pytest.mark.parametrize("answer", [PRIVATE, None], ids=["a private address", "no such host"])
+    async def test_the_seat_users_route_answers_502_naming_the_host_only(
+        self, client: httpx.AsyncClient, ctx: AppContext, monkeypatch: pytest.MonkeyPatch, answer: str | None
+    ) -> None:
+        # The seat routes build their ATS client as every feature does: the check runs at the first call.
+        _answers(monkeypatch, answer)
+        auth = await _tenant(ctx)
+
+        response = await client.get("/v1/integration/users", headers=auth)
+
+        _names_the_host_at_most(response)
+        assert response.json()["code"] == "upstream_failed"
+        assert ATS_HOST in response.json()["detail"]
+
     async def test_a_refused_check_is_made_again_by_the_next_call(
         self, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -29,7 +29,11 @@ async def _register(session: AsyncSession, ctx: AppContext, cipher: Cipher, n: i
     for i in range(n):
         registered = await tenant_service.register(
             session,
-            data=tenant_create(ats_token=f"ats-token-{i}", linkedin_client_secret=f"client-secret-{i}"),
+            data=tenant_create(
+                ats_token=f"ats-token-{i}",
+                linkedin_client_secret=f"client-secret-{i}",
+                linkedin_app_urn=f"urn:li:developerApplication:{3001 + i}",  # one tenant's each
+            ),
             cipher=cipher,
             now=ctx.clock(),
             allow_insecure_local=True,

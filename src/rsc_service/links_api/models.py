@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rsc_service.db.base import Base, OutsideText
+from rsc_service.tenants.models import ACTOR_LENGTH
 
 
 class LinkChange(Base):
@@ -22,7 +23,8 @@ class LinkChange(Base):
     member_before: Mapped[str | None] = mapped_column(String(100))
     source_before: Mapped[str | None] = mapped_column(String(20))  # null: there was no link row
     member_after: Mapped[str | None] = mapped_column(String(100))  # null: unlinked
-    actor: Mapped[str] = mapped_column(String(200))  # "ats_user:<id>" or "ats" when no user was named
+    # "ats_user:<id>" (an id of up to 200 characters, as the routes take it) or "ats" when no user was named
+    actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     at: Mapped[datetime]
 
 

@@ -24,7 +24,12 @@ router = APIRouter(
 
 AtsUser = Annotated[
     str | None,
-    Query(min_length=1, max_length=200, description="The ATS user who unlinked, for the audit trail"),
+    Query(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\x00]+$",
+        description="The ATS user who unlinked, for the audit trail",
+    ),
 ]
 
 

@@ -21,7 +21,11 @@ class LinkRequest(BaseModel):
         examples=["urn:li:person:AbC123"],
     )
     ats_user_id: str | None = Field(
-        default=None, min_length=1, max_length=200, description="The ATS user who linked, for the audit trail"
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\x00]+$",
+        description="The ATS user who linked, for the audit trail",
     )
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from rsc_service.integrations.linkedin.wire_keys import IntegrationType
 from rsc_service.tenants.models import Stage
+from rsc_service.tenants.schemas import ContractUrn
 
 AtsUserId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
 Urn = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^urn:li:[a-zA-Z]+:[^\x00]+$")]
@@ -38,7 +39,7 @@ class PluginIntegration(BaseModel):
 class PluginContract(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    urn: Annotated[str, StringConstraints(pattern=r"^urn:li:contract:\d+$")]
+    urn: ContractUrn
     type: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[^\x00]*$")]
 
 

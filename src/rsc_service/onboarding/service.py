@@ -121,6 +121,7 @@ async def finish_sign_in(
     except LinkedInError as failed:
         raise BadGateway(f"LinkedIn's sign-in failed: {failed.message}") from None
     await _provision(ctx, tenant, linkedin.for_app(partner))
+    await tenant_service.refuse_app_taken(session, tenant)
     tenant.activated_by_user_id = found.ats_user_id
     tenant.activated_by_member = member.urn
     await session.flush()

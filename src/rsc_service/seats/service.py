@@ -20,7 +20,6 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rsc_service import urls
 from rsc_service.context import AppContext
 from rsc_service.errors import Conflict, NotFound, ServiceError
 from rsc_service.integrations.ats import AtsClient, AtsError
@@ -28,7 +27,7 @@ from rsc_service.integrations.linkedin import LinkedInApp, LinkedInError, wire
 from rsc_service.seats import acl, matching, repository
 from rsc_service.seats.matching import EMAIL, MANUAL
 from rsc_service.seats.models import Seat
-from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants import ats as tenant_ats
 from rsc_service.tenants.models import Tenant
 
 log = structlog.get_logger()
@@ -208,21 +207,10 @@ async def users_of(ats: AtsClient) -> list[matching.User]:
 
 
 async def ats_client(ctx: AppContext, tenant: Tenant) -> AtsClient:
-    """The tenant's ATS API client, as reconcile builds it: the base URL is checked again, off the event loop,
-    and the client connects only to addresses it vetted (docs/architecture.md#16-security)."""
-    try:
-        base_url = await urls.check_outbound_async(
-            tenant.ats_base_url, allow_insecure_local=ctx.settings.allow_insecure_local
-        )
-    except urls.UnsafeUrl as error:
-        raise UpstreamFailed(f"the ATS URL is refused: {error}") from error
-    return AtsClient(
-        ctx.ats_http,
-        base_url=base_url,
-        token=tenant_service.ats_token(tenant, cipher=ctx.cipher),
-        retries=ctx.settings.ats.retries,
-        timeout=ctx.settings.ats.timeout_seconds,
-    )
+    """The tenant's ATS API client, as every feature builds it (tenants/ats.py): its base URL is checked
+    again before the first request, and a refused one fails that request naming the host only
+    (docs/architecture.md#16-security)."""
+    return await tenant_ats.ats_client(ctx, tenant)
 
 
 # ---- refreshing ------------------------------------------------------------------------------------------

@@ -24,6 +24,9 @@ class Stage(StrEnum):
 
 # tenants.key: "tn_" and 16 hex digits when registered (tenants/service.py); no longer key can exist.
 KEY_LENGTH = 64
+# An audit trail's actor: "ats_user:" and an ATS user id of up to 200 characters (what every route takes),
+# or a shorter name (operator, linkedin, service, ats).
+ACTOR_LENGTH = 210
 
 
 class Tenant(TimestampMixin, Base):
@@ -42,7 +45,8 @@ class Tenant(TimestampMixin, Base):
     linkedin_organization_urn: Mapped[str | None] = mapped_column(String(100))
     linkedin_client_id: Mapped[str | None] = mapped_column(String(200))
     linkedin_client_secret_enc: Mapped[str | None] = mapped_column(Text)
-    linkedin_app_urn: Mapped[str | None] = mapped_column(String(200))
+    # One tenant's: a job resync names the customer by it alone (docs/pull.md#job-resync); many nulls.
+    linkedin_app_urn: Mapped[str | None] = mapped_column(String(200), unique=True, index=True)
     linkedin_unique_foreign_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     stage_changed_at: Mapped[datetime | None]
     # P9: PUBLIC or PRIVATE_TO_ATS_INTEGRATION; null = no choice made = private (RSC-102).
@@ -106,7 +110,7 @@ class StageChange(Base):
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     from_stage: Mapped[Stage | None] = mapped_column(EnumText(Stage, 20))
     to_stage: Mapped[Stage] = mapped_column(EnumText(Stage, 20))
-    actor: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     reason: Mapped[str] = mapped_column(String(500))
     at: Mapped[datetime]
 

@@ -30,6 +30,22 @@ async def find_by_keys(session: AsyncSession, keys: Sequence[str]) -> Sequence[T
     return (await session.scalars(select(Tenant).where(Tenant.key.in_(keys)))).all()
 
 
+async def held(
+    session: AsyncSession,
+    column: InstrumentedAttribute[str | None],
+    value: str,
+    *,
+    besides: uuid.UUID | None = None,
+) -> bool:
+    """Whether a tenant (other than `besides`) holds `value` in `column` (one of the tenants' unique
+    columns)."""
+    query = select(Tenant.id).where(column == value)
+    if besides is not None:
+        query = query.where(Tenant.id != besides)
+    with session.no_autoflush:  # asked before the caller's own change to the column is written
+        return await session.scalar(query.limit(1)) is not None
+
+
 async def get_by_key(session: AsyncSession, key: str) -> Tenant:
     tenant = await find_by_key(session, key)
     if tenant is None:

@@ -6,15 +6,29 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Secret, StringConstraints, model_validator
 from pydantic.config import JsonDict
 
 from rsc_service.tenants.models import Stage, Tenant
 
-ContractUrn = Annotated[str, StringConstraints(pattern=r"^urn:li:contract:\d+$")]
-OrganizationUrn = Annotated[str, StringConstraints(pattern=r"^urn:li:organization:\d+$")]
+# LinkedIn's ids in URNs are ASCII digits, as many as the column holding the URN has room for: contracts and
+# organizations in String(100), the application in String(200) (tenants/models.py).
+ContractUrn = Annotated[str, StringConstraints(pattern=r"^urn:li:contract:[0-9]{1,84}$")]
+OrganizationUrn = Annotated[str, StringConstraints(pattern=r"^urn:li:organization:[0-9]{1,80}$")]
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL cannot store a NUL in text
-AppUrn = Annotated[str, StringConstraints(pattern=r"^urn:li:developerApplication:\d+$")]
+AppUrn = Annotated[str, StringConstraints(pattern=r"^urn:li:developerApplication:[0-9]{1,172}$")]
+# A secret the service sends in an HTTP header (the ATS token) or uses as an HMAC key and in LinkedIn's
+# token requests (the client secret): visible ASCII only, so every request can carry it; kept masked.
+VISIBLE_ASCII = r"^[\x21-\x7e]+$"
+_WRITE_ONLY: JsonDict = {"format": "password", "writeOnly": True}
+AtsToken = Annotated[
+    Secret[Annotated[str, StringConstraints(min_length=1, max_length=4096, pattern=VISIBLE_ASCII)]],
+    Field(json_schema_extra=_WRITE_ONLY),
+]
+ClientSecret = Annotated[
+    Secret[Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=VISIBLE_ASCII)]],
+    Field(json_schema_extra=_WRITE_ONLY),
+]
 # An absolute http(s) URL with a host, no credentials and a port of 1-65535 if any (urls.check_outbound also
 # refuses http and non-public hosts unless RSC_ALLOW_INSECURE_LOCAL is set); the pattern is what the schema
 # and the service both enforce.
@@ -58,15 +72,13 @@ class TenantCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=200, pattern=NO_NUL, examples=["Acme Staffing"])
     ats_base_url: AtsBaseUrl = Field(description=_ATS_BASE_URL, examples=["https://ats.example.com/api"])
-    ats_token: SecretStr = Field(min_length=1, description="Bearer token the service uses on the ATS API")
+    ats_token: AtsToken = Field(description="Bearer token the service uses on the ATS API")
     linkedin_organization_urn: OrganizationUrn | None = Field(None, examples=["urn:li:organization:1001"])
     contracts: list[ContractUrn] = Field(default_factory=list, examples=[["urn:li:contract:2001"]])
     linkedin_client_id: str | None = Field(
         None, min_length=1, max_length=200, pattern=NO_NUL, description="Child application client id"
     )
-    linkedin_client_secret: SecretStr | None = Field(
-        None, min_length=1, description="Child application client secret"
-    )
+    linkedin_client_secret: ClientSecret | None = Field(None, description="Child application client secret")
     linkedin_app_urn: AppUrn | None = Field(None, examples=["urn:li:developerApplication:3001"])
     linkedin_unique_foreign_id: str | None = Field(
         None,
@@ -98,9 +110,9 @@ class TenantUpdate(BaseModel):
 
     name: str | None = Field(None, min_length=1, max_length=200, pattern=NO_NUL)
     ats_base_url: AtsBaseUrl | None = Field(None, description=_ATS_BASE_URL)
-    ats_token: SecretStr | None = Field(None, min_length=1)
+    ats_token: AtsToken | None = None
     contracts: list[ContractUrn] | None = Field(None, min_length=1)
-    linkedin_client_secret: SecretStr | None = Field(None, min_length=1)
+    linkedin_client_secret: ClientSecret | None = None
 
 
 class TenantRead(BaseModel):

@@ -68,6 +68,37 @@ def _shown_prefix(api_key: str) -> str:
     return api_key[:10]
 
 
+# What only one tenant may hold: the uniqueForeignId its child application was provisioned with (RSC-103), and
+# the application's URN, by which alone a job resync names the customer (docs/pull.md#job-resync).
+_ONE_TENANTS: tuple[tuple[str, InstrumentedAttribute[str | None]], ...] = (
+    ("linkedin_unique_foreign_id", Tenant.linkedin_unique_foreign_id),
+    ("linkedin_app_urn", Tenant.linkedin_app_urn),
+)
+
+
+async def _refuse_taken(session: AsyncSession, data: TenantCreate) -> None:
+    """Conflict naming each field whose value another tenant already holds."""
+    problems = []
+    for name, column in _ONE_TENANTS:
+        value = getattr(data, name)
+        if value is not None and await repository.held(session, column, value):
+            problems.append(FieldProblem(field=f"body.{name}", reason=f"another tenant has {value!r}"))
+    if problems:
+        named = "; ".join(f"{problem.field.removeprefix('body.')}: {problem.reason}" for problem in problems)
+        raise Conflict(f"a tenant already holds what this one names ({named})", errors=problems)
+
+
+async def refuse_app_taken(session: AsyncSession, tenant: Tenant) -> None:
+    """Conflict when another tenant holds the LinkedIn application URN `tenant` was just given: a job
+    resync names the customer by it alone (docs/pull.md#job-resync)."""
+    urn = tenant.linkedin_app_urn
+    if urn is not None and await repository.held(session, Tenant.linkedin_app_urn, urn, besides=tenant.id):
+        raise Conflict(
+            f"another tenant holds LinkedIn application {urn!r}: an operator must free it first",
+            errors=[FieldProblem(field="linkedin_app_urn", reason=f"another tenant has {urn!r}")],
+        )
+
+
 async def register(
     session: AsyncSession,
     *,
@@ -76,6 +107,7 @@ async def register(
     now: datetime,
     allow_insecure_local: bool,
 ) -> Registered:
+    await _refuse_taken(session, data)
     tenant_id = uuid.uuid4()
     api_key = _new_api_key()
     webhook_secret = signatures.new_secret()
@@ -120,9 +152,10 @@ async def register(
     try:
         async with session.begin_nested():
             await session.flush()
-    except IntegrityError:
+    except IntegrityError:  # another registration, committed since the check, holds one of them
+        given = [f"{name} {getattr(data, name)!r}" for name, _ in _ONE_TENANTS if getattr(data, name)]
         raise Conflict(
-            f"a tenant with linkedin_unique_foreign_id {data.linkedin_unique_foreign_id!r} already exists"
+            f"another tenant registered at the same time holds {' or '.join(given) or 'the same key'}"
         ) from None
     return Registered(tenant=tenant, api_key=api_key, webhook_secret=webhook_secret, in_ats_credential=in_ats)
 

@@ -7,7 +7,8 @@ because each carries an `external_id`. Answers are read up to `max_response_byte
 endpoint, and neither an endless body nor one dripped a byte at a time (which resets httpx's per-phase
 timeouts on every chunk) may fill memory or hold a caller forever (docs/architecture.md#16-security).
 Whatever the ATS answers, a call ends in a result or an AtsError: an answer that cannot be decoded or
-parsed is an AtsProtocolError saying what was wrong with it.
+parsed is an AtsProtocolError saying what was wrong with it, and so is a request that cannot be sent at all
+(a token no header can carry), without the value.
 """
 
 from __future__ import annotations
@@ -279,7 +280,14 @@ class AtsClient:
     async def _once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         if self._timeout is not None:
             kwargs["timeout"] = self._timeout
-        request = self._http.build_request(method, self._base + path, headers=self._headers, **kwargs)
+        try:
+            request = self._http.build_request(method, self._base + path, headers=self._headers, **kwargs)
+        except (UnicodeEncodeError, httpx.InvalidURL) as exc:
+            # Not transient: the same token or URL cannot be sent next time either. The value is not named.
+            raise AtsProtocolError(
+                f"{method} {path}: the request cannot be sent ({type(exc).__name__}: the token or the URL "
+                "holds what HTTP cannot carry)"
+            ) from None
         try:
             # httpx's timeouts are per phase and start again with every chunk; this one bounds the attempt.
             async with asyncio.timeout(self._deadline):
