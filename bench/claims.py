@@ -49,7 +49,7 @@ def _tenant(n: int) -> TenantCreate:
         contracts=["urn:li:contract:2001"],
         linkedin_client_id="bench-customer",
         linkedin_client_secret="bench-customer-secret",
-        linkedin_app_urn="urn:li:developerApplication:3001",
+        linkedin_app_urn=f"urn:li:developerApplication:{3000 + n}",
         linkedin_unique_foreign_id=f"claims-{n}",
     )
 

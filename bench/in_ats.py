@@ -240,7 +240,9 @@ async def measure(kind: str) -> dict[str, Any]:
             sessionmaker = create_sessionmaker(engine)
             try:
                 main = await rig.register_tenant(sessionmaker, key, "main")
-                other = await rig.register_tenant(sessionmaker, key, "other")
+                other = await rig.register_tenant(
+                    sessionmaker, key, "other", app_urn="urn:li:developerApplication:102"
+                )
                 started = time.monotonic()
                 await load(sessionmaker, main.tenant.id, candidates, "c", 1)
                 await load(sessionmaker, other.tenant.id, candidates, "o", 10)

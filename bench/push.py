@@ -148,7 +148,11 @@ async def _drain_against(kind: str, count: int, *, mock: bool) -> dict[str, Any]
         naive: list[NaiveRun] = []
         for in_flight in NAIVE_IN_FLIGHT:
             tenant = await register_tenant(
-                world.sessionmaker, world.encryption_key, f"naive{in_flight}", paused=True
+                world.sessionmaker,
+                world.encryption_key,
+                f"naive{in_flight}",
+                paused=True,
+                app_urn=f"urn:li:developerApplication:{200 + in_flight}",
             )
             ids = [f"n{in_flight}-{i:06d}" for i in range(count)]
             await fill_backlog(world.sessionmaker, tenant.tenant.id, ids)

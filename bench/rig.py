@@ -182,9 +182,15 @@ class Rig:
 
 
 async def register_tenant(
-    sessionmaker: async_sessionmaker[AsyncSession], key: str, name: str, *, paused: bool = False
+    sessionmaker: async_sessionmaker[AsyncSession],
+    key: str,
+    name: str,
+    *,
+    paused: bool = False,
+    app_urn: str = "urn:li:developerApplication:101",
 ) -> tenant_service.Registered:
-    """A tenant on the simulator's default child app; `paused` keeps the service from sending its rows."""
+    """A tenant on the simulator's default child app; `paused` keeps the service from sending its rows. One
+    tenant holds an application: a second one names another `app_urn`."""
     now = datetime.now(UTC)
     async with sessionmaker.begin() as session:
         registered = await tenant_service.register(
@@ -197,7 +203,7 @@ async def register_tenant(
                 contracts=["urn:li:contract:2001"],
                 linkedin_client_id="sim-customer",
                 linkedin_client_secret="sim-customer-secret",
-                linkedin_app_urn="urn:li:developerApplication:101",
+                linkedin_app_urn=app_urn,
                 linkedin_unique_foreign_id=f"bench-{name}-{uuid.uuid4().hex[:6]}",
             ),
             cipher=Cipher([key]),
