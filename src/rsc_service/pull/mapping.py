@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Final
+from typing import Final, TypeVar
 
 from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.linkedin import wire
@@ -165,15 +165,13 @@ def email(
     )
 
 
-def note_by_name(body: ats.NoteCreate, author: Author) -> ats.NoteCreate:
-    """The note again with its author as a name only: for an ATS that no longer knows the seat's ATS user
-    (deleted there before the seat store was refreshed)."""
-    return body.model_copy(update={"author_user_id": None, "author_name": author.name})
+_Written = TypeVar("_Written", ats.NoteCreate, ats.EmailCreate)
 
 
-def email_by_name(body: ats.EmailCreate, sender: Author) -> ats.EmailCreate:
-    """The outbound InMail again with its sender as a name only (see `note_by_name`)."""
-    return body.model_copy(update={"sender_user_id": None, "sender_name": sender.name})
+def by_name(body: _Written, role: str, person: Author) -> _Written:
+    """The note (`role` "author") or outbound InMail ("sender") again with that person as a name only: for
+    an ATS that no longer knows the seat's ATS user (deleted there before the seat store was refreshed)."""
+    return body.model_copy(update={f"{role}_user_id": None, f"{role}_name": person.name})
 
 
 # What a field path and a problem code may hold to be kept in a stored reason: names, never values.

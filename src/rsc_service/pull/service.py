@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -53,6 +54,8 @@ log = structlog.get_logger()
 LEASE_NAME: Final = "pull"
 PULLED_STAGES: Final = frozenset({Stage.ACTIVE})
 RETRY_PAUSE: Final = 0.05  # seconds before a failed page is asked again, doubled each time
+_Body = TypeVar("_Body", ats_wire.NoteCreate, ats_wire.EmailCreate)
+_Answer = TypeVar("_Answer", ats_wire.Note, ats_wire.Email)
 CONTRACT_WIDE: Final = ""  # seat_id of the streams read for a whole contract
 # Refusals that are not about the item written: the ATS's credentials, a missing parent (handled as "no
 # linked candidate"), a conflict, the ATS's rate limit. Any other 4xx refuses the item itself.
@@ -756,7 +759,9 @@ class _Walker:
             if isinstance(body, Skip):
                 return _Outcome(self._row(identifier, member, outcome="skipped", reason=body))
             try:
-                written = await self._create_note(candidate, body, author)
+                written = await self._by_name_if_unknown(
+                    functools.partial(self.shared.ats.create_note, candidate), body, "author", author
+                )
             except AtsNotFound:
                 return _Outcome(self._row(identifier, member, outcome="skipped", reason=Skip.NO_CANDIDATE))
             except AtsRejected as error:
@@ -776,7 +781,9 @@ class _Walker:
         if isinstance(email, Skip):
             return _Outcome(self._row(identifier, member, outcome="skipped", reason=email))
         try:
-            sent = await self._create_email(candidate, email, sender)
+            sent = await self._by_name_if_unknown(
+                functools.partial(self.shared.ats.create_email, candidate), email, "sender", sender
+            )
         except AtsNotFound:
             return _Outcome(self._row(identifier, member, outcome="skipped", reason=Skip.NO_CANDIDATE))
         except AtsRejected as error:
@@ -787,34 +794,19 @@ class _Walker:
             )
         )
 
-    async def _create_note(
-        self, candidate: str, body: ats_wire.NoteCreate, author: mapping.Author
-    ) -> ats_wire.Note:
-        """The note, written again with the author's name alone when the ATS no longer knows the seat's
-        ATS user (the contract answers 422 naming `author_user_id`; docs/pull.md#what-is-written)."""
+    async def _by_name_if_unknown(
+        self, write: Callable[[_Body], Awaitable[_Answer]], body: _Body, role: str, person: mapping.Author
+    ) -> _Answer:
+        """`write(body)`, and again with the note's author or the InMail's sender (`role`) as a name alone
+        when the ATS no longer knows the seat's ATS user: the contract answers 422 naming
+        `{role}_user_id` (docs/pull.md#what-is-written)."""
         try:
-            return await self.shared.ats.create_note(candidate, body)
+            return await write(body)
         except AtsRejected as error:
-            if not self._unknown_user(error, "author_user_id", body.author_user_id):
+            field_name = f"{role}_user_id"
+            user_id = getattr(body, field_name)
+            if error.status != 422 or user_id is None or not mapping.names_field(error.detail, field_name):
                 raise
-        return await self.shared.ats.create_note(candidate, mapping.note_by_name(body, author))
-
-    async def _create_email(
-        self, candidate: str, body: ats_wire.EmailCreate, sender: mapping.Author
-    ) -> ats_wire.Email:
-        """The InMail, its sender a name alone when the ATS no longer knows the seat's ATS user."""
-        try:
-            return await self.shared.ats.create_email(candidate, body)
-        except AtsRejected as error:
-            if not self._unknown_user(error, "sender_user_id", body.sender_user_id):
-                raise
-        return await self.shared.ats.create_email(candidate, mapping.email_by_name(body, sender))
-
-    def _unknown_user(self, error: AtsRejected, field: str, user_id: str | None) -> bool:
-        if isinstance(error, AtsNotFound) or error.status != 422 or user_id is None:
-            return False
-        if not mapping.names_field(error.detail, field):
-            return False
         log.warning(
             "pull.ats_user_unknown",
             tenant_key=self.tenant.key,
@@ -822,17 +814,13 @@ class _Walker:
             ats_user_id=user_id,
             hint="refresh the seats: the seat's ATS user is no longer in the ATS",
         )
-        return True
+        return await write(mapping.by_name(body, role, person))
 
     def _rejected(self, error: AtsRejected, identifier: str, member: str | None) -> _Outcome:
         """An item the ATS refused for itself (a 4xx about the write, such as a note longer than it stores):
         recorded as skipped with the ATS's status, code and the fields it named, and the page goes on. Any
         other refusal stops the stream, which resumes from its cursor next run (docs/pull.md#exactly-once)."""
-        if (
-            isinstance(error, AtsNotFound)
-            or error.status in NOT_ABOUT_THE_ITEM
-            or not 400 <= error.status < 500
-        ):
+        if error.status in NOT_ABOUT_THE_ITEM or not 400 <= error.status < 500:
             raise error
         reason = mapping.rejection(error.status, error.code, error.detail)
         log.warning(
