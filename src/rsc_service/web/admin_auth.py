@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import SecretStr
 
 from rsc_service.crypto import same_secret
 from rsc_service.errors import Forbidden, Unauthorized
@@ -19,22 +20,35 @@ from rsc_service.web.deps import Ctx, context_of
 _bearer = HTTPBearer(auto_error=False, scheme_name="AdminToken", description="RSC_ADMIN__TOKEN")
 
 
-def _check(settings: Settings, authorization: str | None) -> str:
-    expected = settings.admin.token
-    if expected is None:
-        raise Forbidden("the admin API is off: set RSC_ADMIN__TOKEN to enable it")
+def _require_bearer(authorization: str | None, expected: SecretStr | None, refusal: str) -> None:
+    """401 (with WWW-Authenticate) unless `authorization` is the bearer token `expected`; none expected,
+    no token opens it."""
     scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not same_secret(token.strip(), expected.get_secret_value()):
-        unauthorized = Unauthorized("a valid admin bearer token is required")
+    if (
+        expected is None
+        or scheme.lower() != "bearer"
+        or not same_secret(token.strip(), expected.get_secret_value())
+    ):
+        unauthorized = Unauthorized(refusal)
         unauthorized.headers = {"WWW-Authenticate": "Bearer"}
         raise unauthorized
+
+
+def _authorization(credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    return f"Bearer {credentials.credentials}" if credentials else None
+
+
+def _check(settings: Settings, authorization: str | None) -> str:
+    if settings.admin.token is None:
+        raise Forbidden("the admin API is off: set RSC_ADMIN__TOKEN to enable it")
+    _require_bearer(authorization, settings.admin.token, "a valid admin bearer token is required")
     return "admin"
 
 
 async def _admin(
     ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> str:
-    return _check(ctx.settings, f"Bearer {credentials.credentials}" if credentials else None)
+    return _check(ctx.settings, _authorization(credentials))
 
 
 class AdminRoute(APIRoute):
@@ -65,17 +79,11 @@ async def _metrics_reader(
 ) -> None:
     # Its labels name every tenant key, which is all a caller needs to aim at a tenant's routes.
     admin = ctx.settings.admin
-    expected = admin.metrics_token or admin.token
-    if (
-        expected is None
-        or credentials is None
-        or not same_secret(credentials.credentials, expected.get_secret_value())
-    ):
-        unauthorized = Unauthorized(
-            "a valid bearer token is required: RSC_ADMIN__METRICS_TOKEN, else RSC_ADMIN__TOKEN"
-        )
-        unauthorized.headers = {"WWW-Authenticate": "Bearer"}
-        raise unauthorized
+    _require_bearer(
+        _authorization(credentials),
+        admin.metrics_token or admin.token,
+        "a valid bearer token is required: RSC_ADMIN__METRICS_TOKEN, else RSC_ADMIN__TOKEN",
+    )
 
 
 MetricsReader = Depends(_metrics_reader)
