@@ -29,7 +29,7 @@ from rsc_service.tenants.apps import TenantApps
 from rsc_service.throttle import service as throttle
 from rsc_service.throttle.service import DatabaseThrottle
 from tests.conftest import FrozenClock
-from tests.factories import Ats, make_tenant
+from tests.factories import Ats, application, candidate, job, make_tenant
 
 SIM_URL = "http://linkedin.test"
 
@@ -100,6 +100,17 @@ async def drain(dispatcher: Dispatcher, clock: FrozenClock, *, rounds: int = 10)
             if again.claimed == 0 and again.sent == 0:
                 break
     return total
+
+
+async def land_job_candidate_application(ats: Ats, dispatcher: Dispatcher, clock: FrozenClock) -> None:
+    """The ATS sends a job, a candidate and the candidate's application for it; all three land."""
+    for event_type, data in [
+        ("job.created", job()),
+        ("candidate.created", candidate()),
+        ("application.created", application()),
+    ]:
+        await ats.send(event_type, data)
+    await drain(dispatcher, clock, rounds=20)
 
 
 async def choose_availability(client: httpx.AsyncClient, ats: Ats, availability: str) -> httpx.Response:

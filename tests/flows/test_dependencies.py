@@ -9,7 +9,7 @@ from rsc_service.mirror import service as mirror_service
 from rsc_service.outbox.dispatcher import Dispatcher
 from tests.conftest import FrozenClock
 from tests.factories import Ats, application, candidate, job, tombstone
-from tests.flows.conftest import drain, linkedin_world, outbox_rows
+from tests.flows.conftest import drain, land_job_candidate_application, linkedin_world, outbox_rows
 
 ORG = "urn:li:organization:1001"
 
@@ -41,13 +41,7 @@ class TestDependencies:
     async def test_a_late_child_update_does_not_bring_back_a_cascaded_delete(
         self, ats: Ats, dispatcher: Dispatcher, linkedin_sim: FastAPI, ctx_li: AppContext, clock: FrozenClock
     ) -> None:
-        for event_type, data in [
-            ("job.created", job()),
-            ("candidate.created", candidate()),
-            ("application.created", application()),
-        ]:
-            await ats.send(event_type, data)
-        await drain(dispatcher, clock, rounds=20)
+        await land_job_candidate_application(ats, dispatcher, clock)
         # In the ATS: the application moved on (v2), then the candidate was deleted with it (v3, then the
         # candidate). The candidate's deletion arrives first; the application's update arrives late.
         await ats.send("candidate.deleted", tombstone("candidate", "cand_1", 2))

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from rsc_service.context import AppContext
 from rsc_service.outbox.dispatcher import Dispatcher
+from rsc_service.outbox.models import OutboxMessage
 from rsc_service.simulators.linkedin.config import SimConfig
 from rsc_service.tenants import service as tenant_service
 from tests.conftest import FrozenClock
@@ -41,14 +42,35 @@ def _held(sim: FastAPI, job_id: str = "job_1") -> dict[str, Any] | None:
     )
 
 
-async def _first_create_answer_lost(
-    http: httpx.AsyncClient, ats: Ats, dispatcher: Dispatcher, clock: FrozenClock
-) -> None:
-    """LinkedIn takes the first CREATE, but its answer never comes back: the service sends it again."""
+async def _job_row(ctx: AppContext) -> OutboxMessage:
+    return (await outbox_rows(ctx))[("simpleJobPostings", "job_1")]
+
+
+async def _closed_on_linkedin(sim: FastAPI, ctx: AppContext) -> OutboxMessage:
+    """The job's row, once LinkedIn holds the job closed."""
+    row = await _job_row(ctx)
+    held = _held(sim)
+    assert held is not None and held["state"] == "CLOSED", (
+        held and held["state"],
+        row.state,
+        row.last_error,
+    )
+    return row
+
+
+async def _create_answer_lost(http: httpx.AsyncClient, ats: Ats) -> None:
+    """LinkedIn takes the job's first CREATE, but its answer never comes back."""
     await add_fault(
         http, kind="hang_after", pathPrefix="/v2/simpleJobPostings", methods=["POST"], count=1, hangSeconds=0
     )
     await ats.send("job.created", job())
+
+
+async def _first_create_answer_lost(
+    http: httpx.AsyncClient, ats: Ats, dispatcher: Dispatcher, clock: FrozenClock
+) -> None:
+    """LinkedIn takes the first CREATE, but its answer never comes back: the service sends it again."""
+    await _create_answer_lost(http, ats)
     await drain(dispatcher, clock, rounds=30)
 
 
@@ -67,12 +89,12 @@ class TestACreateWhoseAnswerWasLost:
         clock: FrozenClock,
     ) -> None:
         await _first_create_answer_lost(linkedin_http, ats, dispatcher, clock)
-        landed = (await outbox_rows(ctx_li))[("simpleJobPostings", "job_1")]
+        landed = await _job_row(ctx_li)
 
         await ats.send("job.updated", job(version=2, title="Staff Engineer"))
         await drain(dispatcher, clock, rounds=30)
 
-        row = (await outbox_rows(ctx_li))[("simpleJobPostings", "job_1")]
+        row = await _job_row(ctx_li)
         assert (landed.state, landed.landed_at is not None, landed.held) == ("done", True, PRIVATE), (
             landed.last_error
         )
@@ -97,13 +119,7 @@ class TestACreateWhoseAnswerWasLost:
         await ats.send("job.deleted", tombstone("job", "job_1", 2))
         await drain(dispatcher, clock, rounds=30)
 
-        row = (await outbox_rows(ctx_li))[("simpleJobPostings", "job_1")]
-        held = _held(linkedin_sim)
-        assert held is not None and held["state"] == "CLOSED", (
-            held and held["state"],
-            row.state,
-            row.last_error,
-        )
+        row = await _closed_on_linkedin(linkedin_sim, ctx_li)
         assert (row.state, row.last_error) == ("done", None)
 
     async def test_a_job_deleted_before_the_retry_is_closed_on_linkedin(
@@ -115,28 +131,14 @@ class TestACreateWhoseAnswerWasLost:
         ctx_li: AppContext,
         clock: FrozenClock,
     ) -> None:
-        await add_fault(
-            linkedin_http,
-            kind="hang_after",
-            pathPrefix="/v2/simpleJobPostings",
-            methods=["POST"],
-            count=1,
-            hangSeconds=0,
-        )
-        await ats.send("job.created", job())
+        await _create_answer_lost(linkedin_http, ats)
         await dispatcher.drain_once()  # the CREATE lands at LinkedIn; the service never hears of it
         await ats.send(
             "job.deleted", tombstone("job", "job_1", 2)
         )  # so its retry is a CREATE of a closed job
         await drain(dispatcher, clock, rounds=30)
 
-        row = (await outbox_rows(ctx_li))[("simpleJobPostings", "job_1")]
-        held = _held(linkedin_sim)
-        assert held is not None and held["state"] == "CLOSED", (
-            held and held["state"],
-            row.state,
-            row.last_error,
-        )
+        row = await _closed_on_linkedin(linkedin_sim, ctx_li)
         assert (row.state, row.landed_at is not None) == ("done", True)
 
 
@@ -164,7 +166,7 @@ class TestATaskThatExpiredUnread:
     ) -> None:
         await ats.send("job.created", job(location=None))  # LinkedIn needs a location: its task fails
         await dispatcher.drain_once()  # posted as a CREATE
-        row = (await outbox_rows(ctx_li))[("simpleJobPostings", "job_1")]
+        row = await _job_row(ctx_li)
         async with (
             ctx_li.sessionmaker.begin() as session
         ):  # LinkedIn refused the tenant as a whole for 2 days
@@ -173,11 +175,11 @@ class TestATaskThatExpiredUnread:
             )
         clock.advance(days=2, seconds=5)
         await drain(dispatcher, clock, rounds=20)
-        refused = (await outbox_rows(ctx_li))[("simpleJobPostings", "job_1")]
+        refused = await _job_row(ctx_li)
         await ats.send("job.updated", job(version=2))  # the ATS adds the location
         await drain(dispatcher, clock, rounds=20)
 
-        row = (await outbox_rows(ctx_li))[("simpleJobPostings", "job_1")]
+        row = await _job_row(ctx_li)
         ops = [t.element["jobPostingOperationType"] for t in linkedin_world(linkedin_sim).tasks.values()]
         assert refused.state == "dead", refused.last_error  # LinkedIn refused the UPDATE: no location yet
         held = _held(linkedin_sim)
@@ -223,12 +225,12 @@ class TestClosedWhileItsRepostRuns:
         await self._made_private_then(
             ats, client, dispatcher, clock, "job.updated", job(version=3, privacy="private", status="closed")
         )
-        closed = (await outbox_rows(ctx_li))[("simpleJobPostings", "job_1")]
+        closed = await _job_row(ctx_li)
         closed_ops = _operations(linkedin_sim)
         await ats.send("job.updated", job(version=4, privacy="private", status="open"))
         await drain(dispatcher, clock, rounds=30)
 
-        row = (await outbox_rows(ctx_li))[("simpleJobPostings", "job_1")]
+        row = await _job_row(ctx_li)
         assert (closed.state, closed.held) == ("done", "REPOST"), (closed.state, closed.held, len(closed_ops))
         assert closed_ops == [("CREATE", "LISTED", PUBLIC), ("CLOSE", "CLOSED", PUBLIC)]
         assert _operations(linkedin_sim)[2:] == [("CREATE", "LISTED", PRIVATE)]
@@ -247,7 +249,7 @@ class TestClosedWhileItsRepostRuns:
             ats, client, dispatcher, clock, "job.deleted", tombstone("job", "job_1", 3)
         )
 
-        row = (await outbox_rows(ctx_li))[("simpleJobPostings", "job_1")]
+        row = await _job_row(ctx_li)
         ops = _operations(linkedin_sim)
         assert row.state == "done", (row.state, row.held, len(ops))
         assert ops == [("CREATE", "LISTED", PUBLIC), ("CLOSE", "CLOSED", PUBLIC)]

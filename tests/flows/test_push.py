@@ -8,7 +8,7 @@ from rsc_service.context import AppContext
 from rsc_service.outbox.dispatcher import Dispatcher
 from tests.conftest import FrozenClock
 from tests.factories import Ats, application, candidate, job, note, tombstone
-from tests.flows.conftest import drain, outbox_rows
+from tests.flows.conftest import drain, land_job_candidate_application, outbox_rows
 
 ORG = "urn:li:organization:1001"
 
@@ -67,13 +67,7 @@ class TestPushFlow:
     async def test_updates_replace_and_deletes_cascade(
         self, ats: Ats, dispatcher: Dispatcher, linkedin_sim: FastAPI, ctx_li: AppContext, clock: FrozenClock
     ) -> None:
-        for event_type, data in [
-            ("job.created", job()),
-            ("candidate.created", candidate()),
-            ("application.created", application()),
-        ]:
-            await ats.send(event_type, data)
-        await drain(dispatcher, clock, rounds=20)
+        await land_job_candidate_application(ats, dispatcher, clock)
         await ats.send("candidate.updated", candidate(version=2, current_title="CTO"))
         await drain(dispatcher, clock)
         assert _candidate(linkedin_sim, "cand_1")["currentJobTitle"] == "CTO"  # type: ignore[index]

@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from rsc_service.context import AppContext
 from rsc_service.outbox.dispatcher import Dispatcher
 from tests.conftest import FrozenClock
-from tests.factories import Ats, application, candidate, job, tombstone
-from tests.flows.conftest import drain, linkedin_world, outbox_rows
+from tests.factories import Ats, application, candidate, tombstone
+from tests.flows.conftest import drain, land_job_candidate_application, linkedin_world, outbox_rows
 
 ORG = "urn:li:organization:1001"
 APP_KEY = {"atsJobApplicationId": "app_1", "dataProvider": "ATS", "integrationContext": ORG}
@@ -20,13 +20,7 @@ class TestAChildOfADeletedParent:
     async def test_gives_up_in_a_day_naming_the_parent_and_its_re_creation_releases_it(
         self, ats: Ats, dispatcher: Dispatcher, linkedin_sim: FastAPI, ctx_li: AppContext, clock: FrozenClock
     ) -> None:
-        for event_type, data in [
-            ("job.created", job()),
-            ("candidate.created", candidate()),
-            ("application.created", application()),
-        ]:
-            await ats.send(event_type, data)
-        await drain(dispatcher, clock, rounds=20)
+        await land_job_candidate_application(ats, dispatcher, clock)
         await ats.send("candidate.deleted", tombstone("candidate", "cand_1", 2))
         await drain(dispatcher, clock, rounds=20)
         # The ATS restored the candidate and moved the application on; only the application's webhook came.

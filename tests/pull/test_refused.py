@@ -6,6 +6,8 @@ holder's name instead."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 
 import httpx
@@ -46,6 +48,14 @@ class RefuseOne(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
+@asynccontextmanager
+async def _refusing(pull: Pull, external_id: str, status: int = 422) -> AsyncIterator[tuple[RefuseOne, Pull]]:
+    """The ATS refusing every write of one item, and a pull that writes to it."""
+    refusing = RefuseOne(httpx.ASGITransport(app=pull.ats), external_id, status)
+    async with httpx.AsyncClient(transport=refusing, base_url=ATS_URL) as http:
+        yield refusing, replace(pull, ctx=replace(pull.ctx, ats_http=http))
+
+
 def _sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
@@ -62,10 +72,8 @@ class TestOneItemTheAtsRefuses:
         good = await pull.note(3001, "m1004", "Call back in May.")
         pull.clock.advance(minutes=1)
         rejected_before = _sample("rsc_pull_items_total", stream="notes", outcome="rejected")
-        refusing = RefuseOne(httpx.ASGITransport(app=pull.ats), f"linkedin:notes:{bad}")
         reports = []
-        async with httpx.AsyncClient(transport=refusing, base_url=ATS_URL) as http:
-            faulty = replace(pull, ctx=replace(pull.ctx, ats_http=http))
+        async with _refusing(pull, f"linkedin:notes:{bad}") as (refusing, faulty):
             for _ in range(4):  # two hours of runs
                 reports.append(await faulty.run())
                 pull.clock.advance(minutes=30)
@@ -95,9 +103,7 @@ class TestOneItemTheAtsRefuses:
         pull.clock.advance(minutes=1)
         good = await pull.inmail(3002, "m1004", body="Are you open to a chat?")
         pull.clock.advance(minutes=1)
-        refusing = RefuseOne(httpx.ASGITransport(app=pull.ats), f"linkedin:inmails:{bad}")
-        async with httpx.AsyncClient(transport=refusing, base_url=ATS_URL) as http:
-            faulty = replace(pull, ctx=replace(pull.ctx, ats_http=http))
+        async with _refusing(pull, f"linkedin:inmails:{bad}") as (_, faulty):
             report = await faulty.run()
 
         assert report.failed == []
@@ -114,9 +120,7 @@ class TestOneItemTheAtsRefuses:
         pull.clock.advance(minutes=5)
         refused = await pull.note(3001, "m1004", "Call back in May.")
         pull.clock.advance(minutes=1)
-        refusing = RefuseOne(httpx.ASGITransport(app=pull.ats), f"linkedin:notes:{refused}", status)
-        async with httpx.AsyncClient(transport=refusing, base_url=ATS_URL) as http:
-            faulty = replace(pull, ctx=replace(pull.ctx, ats_http=http))
+        async with _refusing(pull, f"linkedin:notes:{refused}", status) as (_, faulty):
             assert (await faulty.run()).failed == [pull.tenancy.key]
 
         assert [i.item_id for i in await pull.items() if i.stream == "notes"] == []
