@@ -18,6 +18,7 @@ from rsc_service.tenants.deps import TenantRoute
 from rsc_service.tenants.models import Tenant, TenantContract, TenantWebhookSecret
 from tests.conftest import ADMIN_TOKEN, FrozenClock
 from tests.factories import Ats, candidate, tenant_fields
+from tests.tenants.conftest import NO_CHILD_APP
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -116,16 +117,6 @@ class TestCreateTenant:
         assert again.json()["code"] == "conflict"
 
 
-_NO_CHILD_APP: dict[str, Any] = {
-    "contracts": [],
-    "linkedin_organization_urn": None,
-    "linkedin_client_id": None,
-    "linkedin_client_secret": None,
-    "linkedin_app_urn": None,
-    "linkedin_unique_foreign_id": None,
-}
-
-
 class TestOneTenantPerApplication:
     """A job resync names the customer by its application URN alone (docs/pull.md#job-resync)."""
 
@@ -167,8 +158,7 @@ class TestOneTenantPerApplication:
             "/v1/admin/tenants", json=_body(linkedin_app_urn="urn:li:developerApplication:3002"), headers=AUTH
         )
         onboarding = [
-            await client.post("/v1/admin/tenants", json=_body(**_NO_CHILD_APP), headers=AUTH)
-            for _ in range(2)
+            await client.post("/v1/admin/tenants", json=_body(**NO_CHILD_APP), headers=AUTH) for _ in range(2)
         ]
 
         assert [answer.status_code for answer in (other, *onboarding)] == [201, 201, 201]

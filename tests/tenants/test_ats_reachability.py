@@ -24,20 +24,11 @@ from rsc_service.tenants import ats as tenant_ats
 from rsc_service.tenants import service as tenant_service
 from tests.conftest import make_settings
 from tests.factories import make_tenant
+from tests.tenants.conftest import NO_CHILD_APP
 
 ATS_HOST = "ats.rebind.example"
 PUBLIC = "93.184.216.34"
 PRIVATE = "10.0.0.7"
-
-# A tenant still onboarding: activation needs only the ATS side.
-_NO_CHILD_APP: dict[str, Any] = {
-    "contracts": [],
-    "linkedin_organization_urn": None,
-    "linkedin_client_id": None,
-    "linkedin_client_secret": None,
-    "linkedin_app_urn": None,
-    "linkedin_unique_foreign_id": None,
-}
 
 
 @pytest.fixture
@@ -104,7 +95,7 @@ class TestRebindingAtConnect:
         self, client: httpx.AsyncClient, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         asked = _answers(monkeypatch, PUBLIC, PRIVATE)
-        auth = await _tenant(ctx, **_NO_CHILD_APP)
+        auth = await _tenant(ctx, **NO_CHILD_APP)
 
         response = await client.post("/v1/integration/activation", json={"ats_user_id": "u1"}, headers=auth)
 
@@ -132,7 +123,7 @@ class TestHostStopsResolving:
         self, client: httpx.AsyncClient, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         _answers(monkeypatch, None)  # the ATS's DNS name is gone (or its DNS is failing)
-        auth = await _tenant(ctx, **_NO_CHILD_APP)
+        auth = await _tenant(ctx, **NO_CHILD_APP)
 
         response = await client.post("/v1/integration/activation", json={"ats_user_id": "u1"}, headers=auth)
 
