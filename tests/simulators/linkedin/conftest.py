@@ -145,3 +145,12 @@ def application(candidate_id: str = "C1", job: str = "J1", **extra: Any) -> dict
         "firstName": "John",
         "lastName": "Doe",
     } | extra
+
+
+def refused_as_restli(response: httpx.Response, status: int = 400) -> None:
+    """A request-level refusal in Rest.li's shape."""
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["X-RestLi-Error-Response"] == "true"
+    body = response.json()
+    assert set(body) == {"message", "serviceErrorCode", "status"}
+    assert body["status"] == status

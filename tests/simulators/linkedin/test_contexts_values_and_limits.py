@@ -11,7 +11,16 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import CONTRACT, Sim, application, candidate, candidate_key, ids_v1, make_sim
+from .conftest import (
+    CONTRACT,
+    Sim,
+    application,
+    candidate,
+    candidate_key,
+    ids_v1,
+    make_sim,
+    refused_as_restli,
+)
 from .test_jobs import job
 from .test_provisioning_and_acls import APP, partner
 
@@ -40,12 +49,6 @@ async def task_status(sim: Sim, auth: dict[str, str], task_id: str) -> str:
     got = await sim.client.get(f"/v2/simpleJobPostingTasks?ids={task_id}", headers=auth)
     status: str = got.json()["results"][task_id]["status"]
     return status
-
-
-def refused_as_restli(response: httpx.Response, status: int = 400) -> None:
-    assert response.status_code == status, response.text[:300]
-    assert response.headers["X-RestLi-Error-Response"] == "true"
-    assert response.json()["status"] == status
 
 
 class TestSyncRecordsAreKeyedByTheOrganization:

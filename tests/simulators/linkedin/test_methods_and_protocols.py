@@ -7,10 +7,9 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 import pytest
 
-from .conftest import CONTRACT, ORG, Sim, application, candidate, candidate_key, ids_v1
+from .conftest import CONTRACT, ORG, Sim, application, candidate, candidate_key, ids_v1, refused_as_restli
 
 V2 = {"X-RestLi-Protocol-Version": "2.0.0"}
 REST = {"LinkedIn-Version": "202604"}
@@ -36,15 +35,6 @@ def v2(value: str) -> str:
 
 def v2_candidate_key(candidate_id: str = "C1") -> str:
     return f"(atsCandidateId:{candidate_id},dataProvider:ATS,integrationContext:{v2(ORG)})"
-
-
-def refused_as_restli(response: httpx.Response, status: int = 400) -> None:
-    """A request-level refusal in Rest.li's shape."""
-    assert response.status_code == status, response.text[:300]
-    assert response.headers["X-RestLi-Error-Response"] == "true"
-    body = response.json()
-    assert set(body) == {"message", "serviceErrorCode", "status"}
-    assert body["status"] == status
 
 
 async def put_candidate(sim: Sim, auth: dict[str, str], first: str = "John") -> None:
