@@ -32,6 +32,10 @@ _BEFORE_APP_URN_UNIQUE = "7d1f3b9e2c64"
 
 # Migrations that change only PostgreSQL (a trigger): on SQLite their step changes no schema.
 _POSTGRESQL_ONLY = {"3f7a9c1e5b28"}
+# Migrations that change only data: their step changes no schema on either database.
+_DATA_ONLY = {"9c4e1a7b3d52"}
+# The revision before landed deletions' landed_at was cleared.
+_BEFORE_LANDED_DELETIONS = "6a8e2d4f1b37"
 
 
 async def _schema(url: str) -> set[str]:
@@ -98,8 +102,9 @@ class TestMigrations:
         url = await fresh_database(True)
         before = await _schema(url)
 
-        # A step that changes only PostgreSQL changes nothing on SQLite: there, undo one more.
-        steps = "-2" if url.startswith("sqlite") and migrate.head_revisions() <= _POSTGRESQL_ONLY else "-1"
+        # A step that changes only data, or only PostgreSQL on SQLite, changes no schema: undo one more.
+        schemaless = _DATA_ONLY | (_POSTGRESQL_ONLY if url.startswith("sqlite") else set())
+        steps = "-2" if migrate.head_revisions() <= schemaless else "-1"
         await asyncio.to_thread(migrate.downgrade, url, steps)
         # The newest migration is undone: what it added (or let be null) is gone, what it dropped is back.
         assert await _schema(url) != before
@@ -145,6 +150,43 @@ class TestMigrations:
                 found = await session.execute(select(OutboxMessage.key, OutboxMessage.held))
                 held = dict(found.all())
         assert held == {"landed": "PUBLIC", "owed_again": None, "never_sent": None, "candidate": None}
+
+    async def test_deletions_that_landed_hold_nothing_after_the_upgrade(
+        self, fresh_database: FreshDatabase
+    ) -> None:
+        """2026_12_13_outbox_landed_deletions_hold_nothing: a row whose deletion landed no longer says
+        LinkedIn holds its record; every other row keeps when it landed."""
+        url = await fresh_database(True)
+        now = datetime(2026, 12, 1, tzinfo=UTC)
+        rows = {
+            "deleted": (Op.DELETE, State.DONE),
+            "deleting": (Op.DELETE, State.PENDING),
+            "written": (Op.UPSERT, State.DONE),
+            "owed_again": (Op.UPSERT, State.PENDING),
+        }
+        async with open_context(make_settings(url, database={"url": url})) as ctx:
+            async with ctx.sessionmaker.begin() as session:
+                tenant = (await make_tenant(session, ctx)).tenant
+                for key, (op, state) in rows.items():
+                    session.add(
+                        OutboxMessage(
+                            tenant_id=tenant.id,
+                            resource="atsCandidates",
+                            key=key,
+                            op=op,
+                            state=state,
+                            landed_at=now,
+                            next_attempt_at=now,
+                        )
+                    )
+        await asyncio.to_thread(migrate.downgrade, url, _BEFORE_LANDED_DELETIONS)
+        await asyncio.to_thread(migrate.upgrade, url)
+
+        async with open_context(make_settings(url, database={"url": url})) as ctx:
+            async with ctx.sessionmaker() as session:
+                found = await session.execute(select(OutboxMessage.key, OutboxMessage.landed_at))
+                landed = {key: at is not None for key, at in found.all()}
+        assert landed == {"deleted": False, "deleting": True, "written": True, "owed_again": True}
 
     async def test_tenants_sharing_an_application_stop_the_upgrade_naming_them(
         self, fresh_database: FreshDatabase

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import httpx
 from fastapi import FastAPI
 
 from rsc_service.context import AppContext
 from rsc_service.mirror import service as mirror_service
 from rsc_service.outbox.dispatcher import Dispatcher
-from tests.conftest import FrozenClock
+from tests.conftest import ADMIN_TOKEN, FrozenClock
 from tests.factories import Ats, application, candidate, job, tombstone
-from tests.flows.conftest import drain, land_job_candidate_application, linkedin_world, outbox_rows
+from tests.flows.conftest import (
+    add_fault,
+    assert_all_done,
+    drain,
+    land_job_candidate_application,
+    linkedin_world,
+    outbox_rows,
+)
 
 ORG = "urn:li:organization:1001"
+STAGE = ("atsApplications/stages", "app_1-0")
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 class TestDependencies:
@@ -92,3 +104,51 @@ class TestDependencies:
         assert all(entry.record is not None for entry in world.history("atsApplications", **app_key))
         rows = await outbox_rows(ctx_li)
         assert {key: (row.state, row.last_error) for key, row in rows.items() if row.state != "done"} == {}
+
+    async def test_children_wait_for_their_re_created_parent_to_land_again(
+        self,
+        ats: Ats,
+        dispatcher: Dispatcher,
+        linkedin_sim: FastAPI,
+        linkedin_http: httpx.AsyncClient,
+        client: httpx.AsyncClient,
+        ctx_li: AppContext,
+        clock: FrozenClock,
+    ) -> None:
+        # The candidate, its application and the application's stage landed; deleting the candidate deleted
+        # the other two at LinkedIn. The ATS restores all three, but LinkedIn refuses the candidate for now:
+        # the application and its stage must wait for it, whatever landed of them before their deletion.
+        await land_job_candidate_application(ats, dispatcher, clock)
+        await ats.send("candidate.deleted", tombstone("candidate", "cand_1", 2))
+        await drain(dispatcher, clock, rounds=20)
+        await add_fault(linkedin_http, kind="error", status=503, pathPrefix="/v2/atsCandidates")
+        clock.advance(hours=6)
+        restored_at = clock()
+        restored = {"updated_at": "2026-11-22T09:00:00Z"}
+        assert (await ats.send("candidate.created", candidate(version=3, **restored))).status_code == 202
+        assert (await ats.send("application.created", application(version=3, **restored))).status_code == 202
+        await drain(dispatcher, clock, rounds=20)
+
+        world = linkedin_world(linkedin_sim)
+        app_key = {"atsJobApplicationId": "app_1", "dataProvider": "ATS", "integrationContext": ORG}
+        assert [entry.record is None for entry in world.history("atsApplications", **app_key)] == [
+            False,
+            True,
+        ]
+        rows = await outbox_rows(ctx_li)
+        waiting = {key: rows[key].last_error for key in [("atsApplications", "app_1"), STAGE]}
+        assert waiting == {
+            ("atsApplications", "app_1"): "waiting for atsCandidates:cand_1 to land",
+            STAGE: "waiting for atsApplications:app_1 to land",
+        }
+        assert {rows[key].state for key in waiting} == {"pending"}
+        # The candidate is owed since its restore, not since it was first created hours before.
+        health = await client.get(f"/v1/admin/tenants/{ats.tenant_key}/sync", headers=ADMIN)
+        assert datetime.fromisoformat(health.json()["oldest_owed_at"]) >= restored_at, health.text
+
+        assert (await linkedin_http.delete("/_sim/faults")).status_code in {200, 204}
+        await drain(dispatcher, clock, rounds=40)
+        await assert_all_done(ctx_li)
+        assert world.record("atsApplications", **app_key) is not None
+        stages = world.collection("stages").where(atsJobApplicationId="app_1")
+        assert [record["stage"] for _, record in stages] == ["Applied"]

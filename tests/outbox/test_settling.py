@@ -130,3 +130,27 @@ def test_linkedin_contradicting_itself_ends_a_dead_letter_instead_of_going_round
 
     assert (said, row.state) == ("dead", State.DEAD)
     assert row.last_error is not None and then in row.last_error
+
+
+@pytest.mark.parametrize(
+    ("op", "deleted", "landed_at"), [(Op.UPSERT, False, POSTED), (Op.DELETE, True, None)]
+)
+def test_a_landed_deletion_leaves_linkedin_holding_nothing(
+    op: Op, deleted: bool, landed_at: datetime | None
+) -> None:
+    row = OutboxMessage(
+        tenant_id=uuid.uuid4(),
+        resource="atsCandidates",
+        key="cand_1",
+        op=op,
+        state=State.INFLIGHT,
+        revision=2,
+        sent_revision=2,
+        landed_at=POSTED,
+        lease_token=uuid.uuid4(),
+        next_attempt_at=NOW,
+    )
+
+    settling.landed(row, now=NOW, task_id=None, task_poll=timedelta(seconds=1), deleted=deleted)
+
+    assert (row.state, row.landed_at, row.lease_token) == (State.DONE, landed_at, None)

@@ -298,12 +298,13 @@ class Dispatcher:
         now = await self._now()
         counts = Counts(batches=1)
         landed: set[tuple[object, str]] = set()
+        deleted = batch[0].op is Op.DELETE  # a batch is all deletions or all writes (policy.batches)
         if all(
             ok.get(row.key, "") is None for row in batch
         ):  # the usual case: all landed, no task to wait for
             async with self._sessionmaker.begin() as session:
                 counts.sent = await repository.settle_landed(
-                    session, ids=[row.id for row in batch], token=token, now=now
+                    session, ids=[row.id for row in batch], token=token, now=now, deleted=deleted
                 )
             if counts.sent < len(batch):
                 log.warning("outbox.stale_settle", resource=batch[0].resource, rows=len(batch) - counts.sent)
@@ -322,6 +323,7 @@ class Dispatcher:
                         task_id=ok[row.key],
                         task_poll=self.settings.task_poll,
                         holding=sent.holding.get(row.key),
+                        deleted=deleted,
                     )
                     counts.sent += 1
                     landed.add((row.tenant_id, policy.ref(row.resource, row.key)))

@@ -46,6 +46,9 @@ class OutboxMessage(TimestampMixin, Base):
     lease_token: Mapped[uuid.UUID | None]
     leased_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(OutsideText())
+    # Since when LinkedIn holds a version of the record: set by its first write to land, cleared when its
+    # deletion lands, so a re-created record's children wait for it to land again; `created_at` then moves to
+    # its re-creation, when it is owed anew (docs/architecture.md#8-deleting).
     landed_at: Mapped[datetime | None]
     # When the job-posting task the row waits on was started: its age sets how often it is asked after.
     # Not updated_at, which every update of the row moves.

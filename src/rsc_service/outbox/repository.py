@@ -16,6 +16,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    null,
     select,
     true,
     union_all,
@@ -338,18 +339,23 @@ async def mark_claimed(
             set_committed_value(row, name, value)
 
 
-async def settle_landed(session: AsyncSession, *, ids: Sequence[int], token: uuid.UUID, now: datetime) -> int:
+async def settle_landed(
+    session: AsyncSession, *, ids: Sequence[int], token: uuid.UUID, now: datetime, deleted: bool = False
+) -> int:
     """Every row of a batch landed: one UPDATE, still guarded by the lease. Returns the rows it settled.
 
-    A row that got a newer revision while in flight goes back to pending rather than done.
+    A row that got a newer revision while in flight goes back to pending rather than done. A batch of
+    deletions (`deleted`) leaves LinkedIn holding none of its records: their `landed_at` is cleared, so no
+    landing from before the deletion counts once they are owed again (docs/architecture.md#8-deleting).
     """
     newer = OutboxMessage.revision > OutboxMessage.sent_revision
+    landed_at = null() if deleted else func.coalesce(OutboxMessage.landed_at, now)
     result = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.lease_token == token)
         .values(
             state=case((newer, literal(State.PENDING.value)), else_=literal(State.DONE.value)),
-            landed_at=func.coalesce(OutboxMessage.landed_at, now),
+            landed_at=landed_at,
             last_error=None,
             failing_since=None,
             attempts=0,

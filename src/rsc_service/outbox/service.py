@@ -167,6 +167,8 @@ class _Rows:
         message.path_parent = intent.path_parent
         message.depends_on = list(intent.depends_on)
         message.updated_at = now
+        if recreated:  # owed anew: its deletion's landing leaves LinkedIn nothing of it (settling.landed)
+            message.created_at = now
         message.refused = intent.refused
         if intent.refused is not None:
             # A row in flight keeps its lease, and one waiting on a job task keeps waiting: what LinkedIn did

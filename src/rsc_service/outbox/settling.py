@@ -36,8 +36,11 @@ def landed(
     task_id: str | None,
     task_poll: timedelta,
     holding: str | None = None,
+    deleted: bool = False,
 ) -> None:
-    row.landed_at = row.landed_at or now
+    """LinkedIn took what was sent of `row`; a deletion (`deleted`) leaves it holding no version of the record
+    (docs/architecture.md#8-deleting)."""
+    row.landed_at = None if deleted else row.landed_at or now
     # A job sent again after its task told what LinkedIn holds keeps saying so until its task answers, so that
     # LinkedIn contradicting itself is seen (task_answered).
     recovering = task_id is not None and (row.last_error or "").startswith((_HELD_AGAIN, _CREATE_AGAIN))
