@@ -108,6 +108,8 @@ class NewMessage:
     refused: str | None = None
     failing_since: datetime | None = None
     blocked_by: str | None = None
+    sent_revision: None = None  # never sent yet
+    landed_at: None = None
     id: None = None  # given by the database on insert
 
 
@@ -159,9 +161,14 @@ class _Rows:
         message.source_version = max(message.source_version, source_version)
         if _same(message, intent):
             return message
-        message.revision += 1
         # Owed again after its deletion: rows that gave up waiting for it (policy.awaited) are due again.
         recreated = message.op is Op.DELETE and intent.op is not Op.DELETE
+        if recreated and message.sent_revision == message.revision:
+            # Its deletion was sent, so LinkedIn may hold nothing of it already (in flight, or its answer lost):
+            # what landed before counts no more, and its children wait for the re-creation to land
+            # (docs/architecture.md#8-deleting).
+            message.landed_at = None
+        message.revision += 1
         message.op = intent.op
         message.payload = intent.payload
         message.path_parent = intent.path_parent
