@@ -23,6 +23,7 @@ from rsc_service.errors import (
 from rsc_service.integrations.ats import signatures
 from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.ats.errors import SignatureError
+from rsc_service.integrations.refusals import lone_surrogate
 from rsc_service.mirror import changes
 from rsc_service.mirror.changes import Change
 from rsc_service.tenants import service as tenant_service
@@ -78,21 +79,40 @@ def _parse(body: bytes, webhook_id: str) -> ats.WebhookEvent:
     try:
         event = _strict(body)
     except ValidationError as error:
+        if lone_surrogate(error):
+            _refuse_unstorable_text(body)
         if any(item["type"] == "json_invalid" for item in error.errors()):
             raise BadRequest("body is not valid JSON") from None
         problems = [
             FieldProblem(field=".".join(str(p) for p in ("body", *item["loc"])), reason=item["msg"])
             for item in error.errors()
         ]
-        raise Unprocessable(
-            "; ".join(f"{p.field}: {p.reason}" for p in problems[:5]), errors=problems
-        ) from None
+        raise _refused(problems) from None
     if event.id != webhook_id:
         raise Unprocessable(
             "body.id must equal the webhook-id header",
             errors=[FieldProblem(field="body.id", reason="differs from the webhook-id header")],
         )
     return event
+
+
+def _refuse_unstorable_text(body: bytes) -> None:
+    """A body the fast parser refused over an escaped lone surrogate is valid JSON all the same: 422 naming
+    each field that holds one, as for any value the database could never store (docs/architecture.md#14)."""
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        return  # not JSON after all: the caller's 400
+    problems = [
+        FieldProblem(field=f"body.{path}", reason=reason) for path, reason in changes.text_problems(parsed)
+    ]
+    if problems:
+        raise _refused(problems)
+
+
+def _refused(problems: list[FieldProblem]) -> Unprocessable:
+    """422 naming every field, the first five in its detail."""
+    return Unprocessable("; ".join(f"{p.field}: {p.reason}" for p in problems[:5]), errors=problems)
 
 
 def _usable(tenant: SigningTenant | None) -> SigningTenant:
@@ -161,5 +181,5 @@ def _storable(event: ats.WebhookEvent, body: bytes) -> Change:
     if len(event.id) > changes.MAX_ID:
         problems.append(FieldProblem(field="body.id", reason=f"longer than {changes.MAX_ID} characters"))
     if problems:
-        raise Unprocessable("; ".join(f"{p.field}: {p.reason}" for p in problems[:5]), errors=problems)
+        raise _refused(problems)
     return change

@@ -15,3 +15,12 @@ def refused_fields(error: ValidationError, *, most: int = 5) -> str:
         for item in items[:most]
     )
     return f"{len(items)} invalid field(s): {shown}" + ("; …" if len(items) > most else "")
+
+
+def lone_surrogate(error: ValidationError) -> bool:
+    """Whether pydantic's fast JSON parser refused a body over an escape for half a surrogate pair: valid JSON
+    by its grammar (Python's parser reads it), though no UTF-8 text can hold it."""
+    return any(
+        item["type"] == "json_invalid" and "hex escape" in str(item.get("ctx", {}).get("error", item["msg"]))
+        for item in error.errors(include_url=False, include_input=False)
+    )

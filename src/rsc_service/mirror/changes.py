@@ -131,6 +131,12 @@ def _text_problem(text: str) -> str | None:
     return None
 
 
+def text_problems(value: Any) -> list[tuple[str, str]]:
+    """(dotted path, reason) of each string, or key, in a JSON value that no text column or JSON document
+    can hold (a NUL, a lone surrogate)."""
+    return _text_problems(value, "")
+
+
 def _text_problems(value: Any, path: str) -> list[tuple[str, str]]:
     """(path, reason) of each string, or key, that no text column or JSON document can hold."""
     if isinstance(value, str):

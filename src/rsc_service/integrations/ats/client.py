@@ -33,7 +33,7 @@ from rsc_service.integrations.ats.errors import (
     AtsRejected,
     AtsUnavailable,
 )
-from rsc_service.integrations.refusals import refused_fields
+from rsc_service.integrations.refusals import lone_surrogate, refused_fields
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 Params = Mapping[str, str | int | bool | datetime | None]
@@ -380,7 +380,7 @@ def _parse(model: type[ModelT], response: httpx.Response) -> ModelT:
     try:
         return model.model_validate_json(response.content)
     except ValidationError as exc:
-        if not _lone_surrogates(exc):
+        if not lone_surrogate(exc):
             raise AtsProtocolError(f"{where}: {refused_fields(exc)}") from None  # the cause holds the values
     # JSON allows an escaped lone surrogate, which the fast parser refuses for the whole answer: read it with
     # Python's, so only the records that hold one are refused when they are stored (mirror/changes.py).
@@ -390,14 +390,6 @@ def _parse(model: type[ModelT], response: httpx.Response) -> ModelT:
         raise AtsProtocolError(f"{where}: {refused_fields(exc)}") from None
     except (ValueError, RecursionError):
         raise AtsProtocolError(f"{where}: (the body): Invalid JSON") from None
-
-
-def _lone_surrogates(error: ValidationError) -> bool:
-    """Whether the fast parser refused the JSON over an escape for half a surrogate pair."""
-    return any(
-        item["type"] == "json_invalid" and "hex escape" in str(item.get("ctx", {}).get("error", item["msg"]))
-        for item in error.errors(include_url=False, include_input=False)
-    )
 
 
 def _problem(response: httpx.Response) -> dict[str, Any] | None:
