@@ -120,6 +120,32 @@ class TestOperator:
         assert response.status_code == 422
         assert response.json()["errors"] == [{"field": "body.candidate_url_template", "reason": reason}]
 
+    @pytest.mark.parametrize(
+        "template",
+        [
+            "https://acme.ats.example/c\n/{candidate_id}",
+            "https://acme.ats.example/c\t/{candidate_id}",
+            " https://acme.ats.example/c/{candidate_id}",
+            "\x01https://acme.ats.example/c/{candidate_id}",
+            "https://acme.ats.example/c/{candidate_id}\x00",
+            "https://acme.ats.example/c/{candidate_id}\x7f",
+        ],
+    )
+    async def test_a_template_with_a_space_or_control_character_is_422_and_never_linked(
+        self, one: Side, client: httpx.AsyncClient, template: str
+    ) -> None:
+        """Else the preview hands LinkedIn's side a deep link that is no URL (a tab, a newline in it)."""
+        response = await client.put(
+            f"/v1/admin/tenants/{one.key}/in-ats", json={"candidate_url_template": template}, headers=ADMIN
+        )
+        preview = await client.get(f"/v1/in-ats/{one.key}/members/{one.member}/preview", headers=one.in_ats)
+
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"] == [
+            {"field": "body.candidate_url_template", "reason": "may hold no space or control character"}
+        ]
+        assert preview.json()["candidates"][0]["record_url"] is None
+
     def test_a_candidate_id_is_escaped_in_the_link(self) -> None:
         parsed = ats.Candidate.model_validate(candidate("a/b c?d"))
 

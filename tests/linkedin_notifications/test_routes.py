@@ -97,7 +97,7 @@ class TestChallenge:
     async def test_the_challenge_cannot_sign_a_forged_notification(
         self, client: httpx.AsyncClient, ctx: AppContext, provisioned: Tenant
     ) -> None:
-        # The review's forgery: X-LI-Signature is the HMAC of "hmacsha256=" + body under the secret that also
+        # The forgery: X-LI-Signature is the HMAC of "hmacsha256=" + body under the secret that also
         # answers the challenge, so the challenge of that text, asked by anyone, signed the forged body.
         forged = b'{"type":"INTEGRATION_STATUS_CHANGE","id":"urn:li:request:forged1"}'
         asked = await client.get(url(provisioned), params={"challengeCode": "hmacsha256=" + forged.decode()})
@@ -185,12 +185,13 @@ class TestDelivery:
         body, good = signed(sent)
         _, other_secret = signed(sent, secret="not-the-child-secret")
         _, other_body = signed(notification())
-        unprefixed = {"X-LI-Signature": sign(CHILD_SECRET, body)}  # without "hmacsha256="
         for headers in (
             {"Content-Type": "application/json"},
             other_secret,
             other_body,
-            unprefixed,
+            {"X-LI-Signature": "hmacsha256=" + other_body["X-LI-Signature"]},
+            {"X-LI-Signature": "hmacsha256=hmacsha256=" + good["X-LI-Signature"]},
+            {"X-LI-Signature": "hmacsha256="},
             {"X-LI-Signature": ""},
             {"X-LI-Signature": ("é" * 64).encode("latin-1")},
         ):
@@ -207,6 +208,26 @@ class TestDelivery:
         body, headers = signed(notification())
         headers["X-LI-Signature"] = headers["X-LI-Signature"].upper()
         assert (await client.post(url(provisioned), content=body, headers=headers)).status_code == 200
+
+    async def test_every_published_form_of_the_signature_is_accepted(
+        self, client: httpx.AsyncClient, ctx: AppContext, provisioned: Tenant
+    ) -> None:
+        """LinkedIn's pages put `hmacsha256=` before the hex: refused, every notification would be dropped."""
+        sent = [notification("EXPORT_CANDIDATE_PROFILE") for _ in range(4)]
+        forms = [
+            lambda body: "hmacsha256=" + sign(CHILD_SECRET, b"hmacsha256=" + body),
+            lambda body: "HmacSHA256=" + sign(CHILD_SECRET, body),
+            lambda body: sign(CHILD_SECRET, body),
+            lambda body: sign(CHILD_SECRET, b"hmacsha256=" + body),
+        ]
+        answers = []
+        for one, form in zip(sent, forms, strict=True):
+            body, headers = signed(one)
+            headers["X-LI-Signature"] = form(body)
+            answers.append((await client.post(url(provisioned), content=body, headers=headers)).status_code)
+
+        assert answers == [200] * 4
+        assert [row.request_id for row in await notifications(ctx, provisioned.id)] == [n["id"] for n in sent]
 
     async def test_malformed_body_is_422_naming_the_field(
         self, client: httpx.AsyncClient, ctx: AppContext, provisioned: Tenant

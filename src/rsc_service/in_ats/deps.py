@@ -1,8 +1,8 @@
 """LinkedIn's side as a principal: the tenant named in the path, whose In-ATS credential is the bearer
 token (docs/in-ats.md#the-credential).
 
-`InAtsRoute` checks it before anything else runs. A wrong credential, a tenant without one and an unknown
-tenant key get the same 401, so the answer says nothing of which tenants exist.
+`InAtsRoute` checks it before anything else runs. A wrong credential, a tenant without one, a deactivated
+tenant and an unknown tenant key get the same 401, so the answer says nothing of which tenants exist.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from rsc_service.crypto import Cipher
 from rsc_service.errors import Unauthorized
 from rsc_service.tenants import in_ats_credential
 from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants.models import Stage
 from rsc_service.web.deps import Ctx, context_of
 
 _bearer = HTTPBearer(
@@ -53,6 +54,8 @@ async def _resolve(request: Request, session: AsyncSession, cipher: Cipher) -> I
         raise _unauthorized()
     tenant = await tenant_service.find_by_key(session, str(request.path_params.get("tenant_key", "")))
     if tenant is None or not in_ats_credential.verify(tenant, given, cipher=cipher):
+        raise _unauthorized()
+    if tenant.stage is Stage.DEACTIVATED:  # nothing of its ATS shown (docs/in-ats.md#the-credential)
         raise _unauthorized()
     found = InAtsTenant(tenant.id, tenant.key, tenant.candidate_url_template)
     request.state.in_ats_tenant = found

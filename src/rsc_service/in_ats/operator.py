@@ -3,6 +3,7 @@ rotated (docs/in-ats.md#operators). Functions flush, never commit."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,9 @@ from rsc_service.tenants import in_ats_credential
 from rsc_service.tenants.models import Tenant
 
 _FIELD = "body.candidate_url_template"
+# urlsplit drops tabs and newlines and strips leading spaces and controls, so it would pass a template that
+# is no URL as given: any such character is refused before the URL is looked at.
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
 
 
 class NoCredential(NotFound):
@@ -28,7 +32,7 @@ class NoCredential(NotFound):
 
 def checked_template(template: str | None, *, allow_insecure_local: bool) -> str | None:
     """The template as given, or a 422 naming the field: an https URL (http only for local development)
-    with exactly one `{candidate_id}` and no other braces."""
+    with exactly one `{candidate_id}`, no other braces, and no space or control character."""
     if template is None:
         return None
     problem = None
@@ -37,7 +41,9 @@ def checked_template(template: str | None, *, allow_insecure_local: bool) -> str
     except ValueError:  # an unbalanced IPv6 bracket
         parts = urlsplit("")
     schemes = {"https", "http"} if allow_insecure_local else {"https"}
-    if parts.scheme not in schemes or not parts.netloc:
+    if _CONTROL_OR_SPACE.search(template):
+        problem = "may hold no space or control character"
+    elif parts.scheme not in schemes or not parts.netloc:
         problem = "must be an absolute " + " or ".join(sorted(schemes)) + " URL"
     elif template.count(CANDIDATE_ID) != 1:
         problem = f"must contain {CANDIDATE_ID} exactly once"

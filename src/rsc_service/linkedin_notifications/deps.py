@@ -1,7 +1,7 @@
 """What the callback checks before the route runs (docs/linkedin.md#push-notifications): the tenant and its
-child application's secret, found in one indexed read; for the challenge, that `applicationId` names that
-application; for a POST, the raw body's `X-LI-Signature`, then the body parsed. A refused POST stores
-nothing."""
+child application's secret, found in one indexed read (a deactivated tenant is 410); for the challenge,
+that `applicationId` names that application; for a POST, the raw body's `X-LI-Signature`, then the body
+parsed. A refused POST stores nothing."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from rsc_service import crypto
 from rsc_service.errors import (
     BadRequest,
     FieldProblem,
+    Gone,
     NotFound,
     ServiceUnavailable,
     Unauthorized,
@@ -24,6 +25,7 @@ from rsc_service.errors import (
 )
 from rsc_service.linkedin_notifications.schemas import NotificationIn
 from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants.models import Stage
 from rsc_service.web import linkedin_signing as signing
 from rsc_service.web.deps import Ctx
 
@@ -48,6 +50,10 @@ async def _callback_tenant(tenant_key: str, ctx: Ctx) -> CallbackTenant:
         # be one (a NUL, too long) is found without a read.
         found = await tenant_service.find_by_keys(session, [tenant_key])
     tenant = found[0] if found else None
+    if tenant is not None and tenant.stage is Stage.DEACTIVATED:
+        # As its ATS webhooks (docs/onboarding.md#deactivation-a8): LinkedIn is told to stop, before and after
+        # the purge clears the secret that would check the signature.
+        raise Gone("this tenant is deactivated; stop sending its notifications")
     if tenant is None or tenant.linkedin_client_secret_enc is None:
         raise _not_found()
     try:
@@ -111,7 +117,10 @@ async def _verified_notification(
         str | None,
         Header(
             alias=signing.SIGNATURE_HEADER,
-            description='hex HMAC-SHA256 of "hmacsha256=" + the raw body, keyed by the child app secret',
+            description=(
+                'hex HMAC-SHA256 of "hmacsha256=" + the raw body, or of the raw body alone, keyed by the '
+                'child app secret; the hex may follow a "hmacsha256=" prefix'
+            ),
         ),
     ] = None,
 ) -> VerifiedNotification:

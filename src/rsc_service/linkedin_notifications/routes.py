@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1/linkedin/notifications", tags=["linkedin-notifica
     "/{tenant_key}",
     response_model=ChallengeAnswer,
     summary="LinkedIn's ownership check: the challenge signed with the tenant's child application secret",
-    responses=problem_responses(404, 422, 503),
+    responses=problem_responses(404, 410, 422, 503),
 )
 async def answer_challenge(
     tenant: ChallengedTenant,
@@ -35,7 +35,7 @@ async def answer_challenge(
     "/{tenant_key}",
     response_model=NotificationAccepted,
     summary="A notification signed by LinkedIn (X-LI-Signature); recorded once and processed later",
-    responses=problem_responses(400, 401, 404, 413, 503),
+    responses=problem_responses(400, 401, 404, 410, 413, 503),
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -187,6 +187,11 @@ async def _failed(
     return "failed" if give_up else "retried"
 
 
+async def _deactivated(sessionmaker: async_sessionmaker[AsyncSession], tenant_id: uuid.UUID) -> bool:
+    async with sessionmaker() as session:
+        return (await tenant_service.get(session, tenant_id)).stage is Stage.DEACTIVATED
+
+
 async def _process(
     sessionmaker: async_sessionmaker[AsyncSession],
     apps: TenantApps,
@@ -201,12 +206,17 @@ async def _process(
         return (
             "ignored" if await _settle(sessionmaker, claimed, state=State.IGNORED, at=at, note=note) else None
         )
-    if claimed.expires_at is not None and at >= claimed.expires_at:
-        note = "expired before it was processed; LinkedIn no longer serves its data"
-        return (
-            "failed" if await _settle(sessionmaker, claimed, state=State.FAILED, at=at, note=note) else None
-        )
     try:
+        if await _deactivated(sessionmaker, claimed.tenant_id):
+            # Deactivation stops the sync at once (docs/onboarding.md#deactivation-a8): nothing is written to
+            # the customer's ATS, nothing read from LinkedIn for it, whatever was pending then.
+            note = "the customer is deactivated: not acted on"
+            settled = await _settle(sessionmaker, claimed, state=State.IGNORED, at=at, note=note)
+            return "ignored" if settled else None
+        if claimed.expires_at is not None and at >= claimed.expires_at:
+            note = "expired before it was processed; LinkedIn no longer serves its data"
+            settled = await _settle(sessionmaker, claimed, state=State.FAILED, at=at, note=note)
+            return "failed" if settled else None
         if exports is not None and claimed.kind == EXPORT_CANDIDATE_PROFILE:
             return (
                 "done"
@@ -238,7 +248,8 @@ async def process_pending(
     """Claim due notifications a small batch at a time and process each in its own transaction:
     INTEGRATION_STATUS_CHANGE records what LinkedIn says of the integrations (actor `linkedin`), types this
     service does not act on are closed as `ignored`, EXPORT_CANDIDATE_PROFILE goes to `exports` (left
-    pending without one). Returns the count of each outcome."""
+    pending without one). A deactivated customer's notifications are all closed as `ignored`, unacted on.
+    Returns the count of each outcome."""
     outcomes: Counter[str] = Counter()
     for _ in range(max_batches):
         at = await now()

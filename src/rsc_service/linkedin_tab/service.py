@@ -8,6 +8,7 @@ the link callbacks); a user holding a connected Recruiter seat gets the seat hol
 from __future__ import annotations
 
 from typing import Final
+from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,7 +38,8 @@ async def tab(
     if tenant.linkedin_client_id is None or tenant.linkedin_organization_urn is None:
         raise NotConnected("the customer is not connected to LinkedIn yet: the profile widget cannot load")
     link = await link_api.get(session, tenant_id=tenant.id, candidate_id=candidate_id)
-    link_path = f"/v1/integration/candidates/{candidate_id}/link"
+    # The id is any string the ATS chose: percent-encoded whole, so the route names this candidate.
+    link_path = f"/v1/integration/candidates/{quote(candidate_id, safe='')}/link"
     widget = WidgetRead(
         script_src=SCRIPT_SRC,
         api_key=tenant.linkedin_client_id,

@@ -16,7 +16,8 @@ SIGNATURE_HEADER = "X-LI-Signature"
 _SIGNED_PREFIX = b"hmacsha256="
 # LinkedIn's challenge code is a UUID (docs/linkedin.md#push-notifications). Only that shape is answered: the
 # answer is an HMAC under the same secret as X-LI-Signature, so answering a code of the caller's choosing
-# ("hmacsha256=" + a body) would sign a forged notification for anyone who asked.
+# (a body, or "hmacsha256=" + a body) would sign a forged notification for anyone who asked; a UUID is
+# never a JSON body.
 CHALLENGE_CODE = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
 _CHALLENGE_CODE = re.compile(CHALLENGE_CODE)
 # The challenge's query parameter, as both webhooks declare it: any other code is a 422 naming it.
@@ -48,10 +49,16 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def verify(secret: str, body: bytes, given: str | None) -> bool:
-    """Whether `given` (the header as received) signs `body`, compared in constant time. Hex is compared
-    in lower case, as bytes: the header is re-encoded as it arrived (latin-1), so no value can make the
+    """Whether `given` (the header as received) signs `body`. LinkedIn's pages put a `hmacsha256=` prefix on
+    the header value and leave unclear whether the prefix is hashed too, so the header may carry it (in any
+    case) or not, and the hex may be the HMAC of "hmacsha256=" + body or of the body alone
+    (docs/linkedin.md#push-notifications); both are compared, each in constant time. Hex is compared in
+    lower case, as bytes: the header is re-encoded as it arrived (latin-1), so no value can make the
     comparison raise. An empty secret signs nothing: anybody can compute an HMAC under it."""
     if not secret or not given:
         return False
-    expected = signature(secret, body).encode()
-    return hmac.compare_digest(expected, given.strip().lower().encode("latin-1", errors="replace"))
+    value = given.strip().lower().encode("latin-1", errors="replace")
+    value = value.removeprefix(_SIGNED_PREFIX)
+    over_prefixed = hmac.compare_digest(signature(secret, body).encode(), value)
+    over_body = hmac.compare_digest(_hex_hmac(secret, body).encode(), value)
+    return over_prefixed | over_body
