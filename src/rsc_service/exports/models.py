@@ -26,6 +26,9 @@ class Outcome(StrEnum):
 
 
 DONE = frozenset({Outcome.CREATED, Outcome.ASSIGNED, Outcome.ALREADY_ASSIGNED, Outcome.LINKED_ONLY})
+# Not an outcome: the export's new candidate is being written to the ATS. Its row stands until the outcome is
+# recorded over it, and a later export of the member writes that same candidate (docs/exports.md).
+WRITING = "writing"
 
 
 class Export(Base):
@@ -38,7 +41,7 @@ class Export(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     request_id: Mapped[str] = mapped_column(String(200))
-    outcome: Mapped[str] = mapped_column(String(30))
+    outcome: Mapped[str] = mapped_column(String(30))  # an Outcome, or WRITING
     detail: Mapped[str | None] = mapped_column(String(500))
     member_urn: Mapped[str | None] = mapped_column(String(100))
     seat_urn: Mapped[str | None] = mapped_column(String(100))

@@ -10,7 +10,14 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.db.session import insert_for
-from rsc_service.exports.models import DONE, Export, ExportAllowance, ExportReservation, ExportSettings
+from rsc_service.exports.models import (
+    DONE,
+    WRITING,
+    Export,
+    ExportAllowance,
+    ExportReservation,
+    ExportSettings,
+)
 
 
 class ReservationMoved(RuntimeError):
@@ -18,8 +25,70 @@ class ReservationMoved(RuntimeError):
 
 
 async def find(session: AsyncSession, tenant_id: uuid.UUID, request_id: str) -> Export | None:
+    """The export as recorded, with its outcome (None while its candidate is being written)."""
+    row = await own(session, tenant_id, request_id)
+    return row if row is not None and row.outcome != WRITING else None
+
+
+async def own(session: AsyncSession, tenant_id: uuid.UUID, request_id: str) -> Export | None:
+    """The request's row, recorded or `writing`."""
     return await session.scalar(
         select(Export).where(Export.tenant_id == tenant_id, Export.request_id == request_id)
+    )
+
+
+async def creating(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    request_id: str,
+    member_urn: str,
+    job_id: str | None,
+    seat_urn: str | None,
+    ats_user_id: str | None,
+    month: str,
+    now: datetime,
+) -> Export:
+    """The export writing the member's new candidate: the request's own when it began one or none is under
+    way (its `writing` row is added then), else the one under way. One member at a time: on PostgreSQL a
+    lock on the member held to the end of the transaction; SQLite has one writer (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name == "postgresql":
+        lock = func.hashtextextended(f"linkedin-export:{tenant_id}:{member_urn}", 0)
+        await session.execute(select(func.pg_advisory_xact_lock(lock)))
+    writing = (
+        await session.scalars(
+            select(Export)
+            .where(Export.tenant_id == tenant_id, Export.member_urn == member_urn, Export.outcome == WRITING)
+            .order_by(Export.id)
+        )
+    ).all()
+    for row in writing:
+        if row.request_id == request_id:
+            return row
+    if writing:
+        return writing[0]
+    row = Export(
+        tenant_id=tenant_id,
+        request_id=request_id,
+        outcome=WRITING,
+        member_urn=member_urn,
+        seat_urn=seat_urn,
+        ats_user_id=ats_user_id,
+        job_id=job_id,
+        month=month,
+        processed_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def held(session: AsyncSession, tenant_id: uuid.UUID, request_id: str) -> str | None:
+    """The month of the allowance unit the request holds, or None when it holds none."""
+    return await session.scalar(
+        select(ExportReservation.month).where(
+            ExportReservation.tenant_id == tenant_id, ExportReservation.request_id == request_id
+        )
     )
 
 
@@ -113,6 +182,15 @@ async def _open_allowance(session: AsyncSession, tenant_id: uuid.UUID, seat_urn:
     )
 
 
+async def unmark(session: AsyncSession, *, tenant_id: uuid.UUID, request_id: str) -> None:
+    """Drop the request's `writing` row: it is writing no candidate now."""
+    await session.execute(
+        delete(Export).where(
+            Export.tenant_id == tenant_id, Export.request_id == request_id, Export.outcome == WRITING
+        )
+    )
+
+
 async def give_back(session: AsyncSession, *, tenant_id: uuid.UUID, request_id: str) -> bool:
     """Return the request's unit to its seat's allowance, unless the export was recorded meanwhile (another
     worker finished it). Returns whether a unit was given back."""
@@ -153,7 +231,7 @@ async def recent(
     likely_duplicates: bool,
     limit: int,
 ) -> Sequence[Export]:
-    query = select(Export).where(Export.tenant_id == tenant_id)
+    query = select(Export).where(Export.tenant_id == tenant_id, Export.outcome != WRITING)
     if outcome is not None:
         query = query.where(Export.outcome == outcome)
     if likely_duplicates:

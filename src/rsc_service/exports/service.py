@@ -4,10 +4,11 @@ current title and employer → linked to the member (source `export`), which the
 LinkedIn. Once per request id.
 
 `process()` owns its transactions: it reads, takes one unit of the seat's monthly allowance for the request
-id (atomically, so two exports at once cannot both take the last; given back if the ATS write fails), writes
-to the ATS (keyed by the request id, so a repeated try writes nothing twice), then records the outcome and
-settles the notification together, in one transaction, if `fence` says the notification is still this
-worker's.
+id (atomically, so two exports at once cannot both take the last; given back if the ATS write fails), marks
+a new candidate of the member as being written (one export of a member at a time; a later one writes that
+same candidate), writes to the ATS (keyed by the request id, so a repeated try writes nothing twice and
+finishes what an earlier try began), then records the outcome and settles the notification together, in
+one transaction, if `fence` says the notification is still this worker's.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from rsc_service.candidates import service as candidate_service
 from rsc_service.context import AppContext
 from rsc_service.exports import decide, repository
 from rsc_service.exports.models import DONE, Export, ExportSettings, Outcome
+from rsc_service.integrations.ats import errors as ats_errors
 from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.linkedin import wire as li
 from rsc_service.links import service as link_service
@@ -101,6 +103,9 @@ async def process(
     async with ctx.sessionmaker() as session:
         tenant = await tenant_service.get(session, tenant_id)
         earlier = await repository.find(session, tenant_id, request_id)
+        # A unit held already: an earlier try decided to write and may have written, so this one finishes
+        # what it began rather than deciding again from what has changed since (docs/exports.md).
+        finishing = await repository.held(session, tenant_id, request_id) is not None
     if earlier is not None:  # acted on before; only the notification is left to close
         async with ctx.sessionmaker.begin() as session:
             return earlier if await fence(session) else None
@@ -109,7 +114,9 @@ async def process(
     now = await ctx.db_now()
     async with ctx.sessionmaker() as session:
         chosen = await choices(session, tenant_id)
-        plan = await _plan(session, tenant, page.elements, chosen, key=decide.external_id(request_id))
+        plan = await _plan(
+            session, tenant, page.elements, chosen, key=decide.external_id(request_id), finishing=finishing
+        )
     month = decide.month_of(now)
     counted = plan.seat if plan.outcome in DONE else None  # the seat whose allowance the export uses
 
@@ -126,12 +133,22 @@ async def process(
             plan, counted = _over_allowance(plan, month), None
         else:
             month = held  # a retried export counts where its first try did
+    if plan.create is not None and plan.member is not None:
+        async with ctx.sessionmaker.begin() as session:
+            first = await repository.creating(
+                session, tenant_id=tenant_id, request_id=request_id, member_urn=plan.member,
+                job_id=plan.job_id, seat_urn=plan.seat, ats_user_id=plan.ats_user_id, month=month, now=now,
+            )  # fmt: skip
+        if first.request_id != request_id:
+            _follow(plan, plan.create, first, chosen)
     if plan.create is not None or plan.outcome is Outcome.ASSIGNED:
         try:
             await _write(ctx, tenant, plan, chosen, request_id)
-        except Exception:
+        except Exception as error:
             if counted is not None:
-                await _give_back(ctx, tenant_id, request_id)
+                # Refused, the ATS wrote nothing under this export's key: no candidate of it is under way.
+                refused = isinstance(error, ats_errors.AtsRejected)
+                await _give_back(ctx, tenant_id, request_id, unmark=refused)
             raise
     async with ctx.sessionmaker.begin() as session:
         if not await fence(session):
@@ -140,21 +157,23 @@ async def process(
             # Written, so counted whatever the allowance says: a worker that gave the unit back after the
             # notification was taken over from it must not leave this export uncounted.
             month = await reserve(session, counted, None) or month
-        row = Export(
-            tenant_id=tenant_id,
-            request_id=request_id,
-            outcome=plan.outcome.value,
-            detail=plan.detail,
-            member_urn=plan.member,
-            seat_urn=plan.seat,
-            ats_user_id=plan.ats_user_id,
-            job_id=plan.job_id,
-            ats_candidate_id=plan.candidate_id,
-            likely_duplicate_of=plan.likely_duplicate_of,
-            month=month,
-            processed_at=now,
+        elif finishing:  # recorded as using none of the allowance: the earlier try's unit goes back
+            await repository.give_back(session, tenant_id=tenant_id, request_id=request_id)
+        # Recorded over the export's `writing` row, when it began a new candidate.
+        row = await repository.own(session, tenant_id, request_id) or Export(
+            tenant_id=tenant_id, request_id=request_id
         )
         session.add(row)
+        row.outcome = plan.outcome.value
+        row.detail = plan.detail
+        row.member_urn = plan.member
+        row.seat_urn = plan.seat
+        row.ats_user_id = plan.ats_user_id
+        row.job_id = plan.job_id
+        row.ats_candidate_id = plan.candidate_id
+        row.likely_duplicate_of = plan.likely_duplicate_of
+        row.month = month
+        row.processed_at = now
         if plan.outcome is Outcome.CREATED and plan.candidate_id is not None and plan.member is not None:
             await candidate_service.link(
                 session,
@@ -182,8 +201,8 @@ async def _write(ctx: AppContext, tenant: Tenant, plan: _Plan, chosen: Choices, 
     if plan.create is not None:
         created = await client.create_candidate(plan.create)
         plan.candidate_id = created.id
-    elif plan.candidate_id is not None and plan.job_id is not None:
-        await client.assign_candidate(
+    if plan.outcome is Outcome.ASSIGNED and plan.candidate_id is not None and plan.job_id is not None:
+        application = await client.assign_candidate(
             plan.candidate_id,
             ats.ApplicationCreate(
                 job_id=plan.job_id,
@@ -193,16 +212,37 @@ async def _write(ctx: AppContext, tenant: Tenant, plan: _Plan, chosen: Choices, 
                 external_id=decide.external_id(request_id),
             ),
         )
+        if application.external_id != decide.external_id(request_id):
+            plan.outcome = Outcome.ALREADY_ASSIGNED  # the ATS answered the application it already had there
 
 
-async def _give_back(ctx: AppContext, tenant_id: uuid.UUID, request_id: str) -> None:
+async def _give_back(ctx: AppContext, tenant_id: uuid.UUID, request_id: str, *, unmark: bool) -> None:
     """The ATS write failed: the export's unit of the allowance goes back, so a failed export uses none of
-    it; the notification's next try takes one again. Failing to give it back leaves it held for that try."""
+    it; the notification's next try takes one again. Failing to give it back leaves it held for that try.
+    `unmark`: the export's `writing` row goes too, so other exports of the member no longer follow it."""
     try:
         async with ctx.sessionmaker.begin() as session:
             await repository.give_back(session, tenant_id=tenant_id, request_id=request_id)
+            if unmark:
+                await repository.unmark(session, tenant_id=tenant_id, request_id=request_id)
     except Exception as error:  # the ATS's failure is the one the notification records
         log.warning("exports.give_back_failed", tenant_id=str(tenant_id), error=type(error).__name__)
+
+
+def _follow(plan: _Plan, create: ats.CandidateCreate, first: Export, chosen: Choices) -> None:
+    """Another export of the member is writing its new candidate: this one writes that same candidate, as
+    the other does (keyed by its request id, so the ATS makes it once whichever writes first), then assigns
+    it to its own job. The other export links it when it records its outcome."""
+    plan.create = create.model_copy(
+        update={
+            "external_id": decide.external_id(first.request_id),
+            "job_id": first.job_id,
+            "stage": chosen.stage if first.job_id is not None else None,
+            "sourcer_user_id": chosen.sourcer_user_id or first.ats_user_id,
+        }
+    )
+    plan.outcome = Outcome.ASSIGNED if plan.job_id is not None else Outcome.LINKED_ONLY
+    plan.likely_duplicate_of = None  # it makes no candidate of its own
 
 
 def _over_allowance(plan: _Plan, month: str) -> _Plan:
@@ -224,8 +264,11 @@ async def _plan(
     chosen: Choices,
     *,
     key: str,
+    finishing: bool = False,
 ) -> _Plan:
-    """Decide what the export becomes, from LinkedIn's answer and what we hold; writes nothing."""
+    """Decide what the export becomes, from LinkedIn's answer and what we hold; writes nothing. `finishing`:
+    an earlier try of the request passed the job's checks and may have written, so they are not made again
+    and the linked candidate is assigned (the ATS answers what that try wrote, keyed by `key`)."""
     if not elements:
         return _Plan(
             Outcome.NOT_FOUND, "LinkedIn serves no export for this request: expired, or not this customer's"
@@ -243,7 +286,7 @@ async def _plan(
     if seat_urn is not None:
         seat = await seat_service.holder(session, tenant.id, seat_urn)
         plan.ats_user_id = seat.ats_user_id if seat is not None else None
-    if plan.job_id is not None:
+    if plan.job_id is not None and not finishing:
         job = await mirror_service.find(session, tenant_id=tenant.id, kind="job", ats_id=plan.job_id)
         if job is None or job.deleted:
             return _refused(plan, Outcome.UNKNOWN_JOB, f"job {plan.job_id} is not a job of this ATS account")
@@ -254,7 +297,7 @@ async def _plan(
         plan.candidate_id = linked
         if plan.job_id is None:
             plan.outcome = Outcome.LINKED_ONLY
-        elif await mirror_service.has_application(
+        elif not finishing and await mirror_service.has_application(
             session, tenant_id=tenant.id, candidate_id=linked, job_id=plan.job_id
         ):
             plan.outcome = Outcome.ALREADY_ASSIGNED
@@ -279,6 +322,8 @@ async def _plan(
     for candidate in await mirror_service.candidates_named(
         session, tenant_id=tenant.id, first_name=stub.first_name, last_name=stub.last_name
     ):
+        if candidate.data.get("external_id") == key:  # the export's own, written by an earlier try
+            continue
         if decide.likely_same_person(stub.first_name, stub.last_name, title, company, candidate.data):
             plan.likely_duplicate_of = candidate.ats_id
             break

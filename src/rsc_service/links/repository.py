@@ -155,9 +155,16 @@ async def record_email_matches(
         CandidateLink.member_urn.is_distinct_from(statement.excluded.member_urn),
         CandidateLink.source != LinkSource.EMAIL.value,
     )
+    # `kept` was read before this statement: a link made otherwise since (by hand, at the same time) is
+    # checked again against the row as it is when written, and is never replaced by the email match.
+    still_automatic = or_(
+        CandidateLink.source == LinkSource.EMAIL.value,
+        and_(CandidateLink.member_urn.is_(None), CandidateLink.source != LinkSource.MANUAL.value),
+    )
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["tenant_id", "ats_candidate_id"],
+            where=still_automatic,
             set_={
                 "member_urn": statement.excluded.member_urn,
                 "source": statement.excluded.source,
