@@ -45,3 +45,27 @@ class TestHotMember:
         requests = await pull.linkedin.get("/_sim/requests", params={"pathPrefix": "/v2/conversationEvents"})
         logged = requests.json()["elements"]
         assert len(logged) >= 3 and all(r["status"] == 200 for r in logged), logged
+
+
+class TestOneMemberTwoSeats:
+    async def test_inmails_of_one_member_with_two_seats_land_in_one_run_without_a_429(
+        self, pull: Pull
+    ) -> None:
+        """Else the second seat's first page is asked at once, LinkedIn answers 429 and its InMails wait."""
+        dan = pull.candidate()
+        await pull.link(dan, "urn:li:person:m1004")
+        pull.clock.advance(minutes=5)
+        for n in range(8):
+            await pull.inmail(3001, "m1004", body=f"From Alice {n}")
+        for n in range(8):
+            await pull.inmail(3002, "m1004", body=f"From Bob {n}")
+        pull.clock.advance(minutes=1)
+
+        report = await pull.run()
+
+        errors = [(s.stream, s.seat_id, s.error) for t in report.tenants for s in t.streams if s.error]
+        assert report.failed == [], errors
+        assert len(pull.records("email")) == 16
+        requests = await pull.linkedin.get("/_sim/requests", params={"pathPrefix": "/v2/conversationEvents"})
+        statuses = [r["status"] for r in requests.json()["elements"]]
+        assert 429 not in statuses, statuses

@@ -3,7 +3,10 @@ visibility and the seat's ATS user as author, once each however often the window
 
 from __future__ import annotations
 
-from tests.pull.conftest import CONTRACT, Pull, ats_world
+from sqlalchemy import select
+
+from rsc_service.mirror.models import AtsRecord
+from tests.pull.conftest import CONTRACT, Pull, ats_world, delivered
 
 DAN, EVE = "urn:li:person:m1004", "urn:li:person:m1005"
 
@@ -83,3 +86,52 @@ class TestWithdrawn:
         assert [n for n in pull.records("note") if n.get("external_id")] == []
         [item] = await pull.items()
         assert (item.outcome, item.reason) == ("skipped", "inactive_when_first_seen")
+
+
+class TestFirstLinkedCandidateDeleted:
+    async def test_the_note_and_inmail_go_on_the_live_linked_candidate(self, pull: Pull) -> None:
+        """Else they go to the deleted duplicate, get the ATS's 404 and are skipped for good."""
+        merged_away, kept = pull.candidate("Dan", "Candidate"), pull.candidate("Daniel", "Candidate")
+        await pull.link(merged_away, DAN)
+        await pull.link(kept, DAN)
+        ats_world(pull.ats).delete("candidate", merged_away)  # the duplicate merged away in the ATS
+        pull.ats.state.webhooks.release()
+        await delivered(pull.ats)
+        async with pull.ctx.sessionmaker() as session:
+            rows = (await session.scalars(select(AtsRecord).where(AtsRecord.kind == "candidate"))).all()
+            live = {r.ats_id: not r.deleted for r in rows}
+        assert (live.get(kept), live.get(merged_away)) == (True, False), live
+        pull.clock.advance(minutes=5)
+        note = await pull.note(3001, "m1004", "Strong in Rust; call back in May.")
+        inmail = await pull.inmail(3001, "m1004", subject="Robotics role", body="Would you talk to us?")
+        pull.clock.advance(minutes=1)
+
+        assert (await pull.run()).failed == []
+
+        notes = [(n["candidate_id"], n["body"]) for n in pull.records("note") if n.get("external_id")]
+        assert notes == [(kept, "Strong in Rust; call back in May.")]
+        assert [(e["candidate_id"], e["subject"]) for e in pull.records("email")] == [(kept, "Robotics role")]
+        assert {(i.item_id, i.outcome, i.ats_candidate_id) for i in await pull.items()} == {
+            (note, "written", kept),
+            (inmail, "written", kept),
+        }
+
+    async def test_a_candidate_deleted_before_the_mirror_heard_is_passed_over_on_the_ats_404(
+        self, pull: Pull
+    ) -> None:
+        """Else the ATS's 404 for the first linked candidate skips the note for good."""
+        merged_away, kept = pull.candidate("Dan", "Candidate"), pull.candidate("Daniel", "Candidate")
+        await pull.link(merged_away, DAN)
+        await pull.link(kept, DAN)
+        ats_world(pull.ats).delete("candidate", merged_away)  # its webhook not delivered yet
+        pull.clock.advance(minutes=5)
+        note = await pull.note(3001, "m1004", "Strong in Rust; call back in May.")
+        pull.clock.advance(minutes=1)
+
+        assert (await pull.run()).failed == []
+
+        notes = [(n["candidate_id"], n["body"]) for n in pull.records("note") if n.get("external_id")]
+        assert notes == [(kept, "Strong in Rust; call back in May.")]
+        assert [(i.item_id, i.outcome, i.ats_candidate_id) for i in await pull.items()] == [
+            (note, "written", kept)
+        ]

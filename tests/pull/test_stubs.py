@@ -4,13 +4,18 @@ a member already linked; R5: a note by a seat holder with no ATS user is written
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import httpx
 import pytest
 from sqlalchemy import select
 
 from rsc_service.links.models import CandidateLink
+from rsc_service.pull import jobs
 from rsc_service.seats.models import Seat
 from rsc_service.simulators.linkedin.config import SimConfig
-from tests.pull.conftest import Pull
+from tests.pull.conftest import Pull, ats_world, delivered
+from tests.seats.conftest import ATS_URL
 
 DAN, EVE = "urn:li:person:m1004", "urn:li:person:m1005"
 
@@ -136,3 +141,104 @@ class TestStubWindows:
         assert sorted(c["first_name"] for c in created_by_pull(pull)) == ["Dan", "Eve"]
         refused = await pull.linkedin.get("/_sim/requests", params={"pathPrefix": "/v2/mailStubs"})
         assert any(r["status"] == 400 for r in refused.json()["elements"])  # halved after LinkedIn said so
+
+
+class WritesDown(httpx.AsyncBaseTransport):
+    """The ATS's API answering 503 to every write, serving the reads."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner, self.refused = inner, 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            self.refused += 1
+            problem = {"type": "about:blank", "title": "Unavailable", "status": 503, "code": "unavailable"}
+            return httpx.Response(503, json=problem, headers={"content-type": "application/problem+json"})
+        return await self.inner.handle_async_request(request)
+
+
+def inmails_on(pull: Pull, candidate: object) -> bool:
+    emails = sorted((e["direction"], e["candidate_id"]) for e in pull.records("email"))
+    return emails == [("inbound", candidate), ("outbound", candidate)]
+
+
+class TestReplyAndItsInMail:
+    async def test_a_reply_made_while_the_run_reads_another_seats_inmails_lands_on_its_candidate(
+        self, pull: Pull
+    ) -> None:
+        """Else the InMail and the reply are read before their stub, skipped for good, and never land."""
+        pull.clock.advance(minutes=5)
+        # Seat 3001's first InMail page fails once: the run pauses before asking again.
+        fault = {"kind": "error", "status": 500, "pathPrefix": "/v2/conversationEvents", "count": 1}
+        assert (await pull.linkedin.post("/_sim/faults", json=fault)).status_code in (200, 201)
+        replied: list[str] = []
+
+        async def sleep(seconds: float) -> None:
+            pull.clock.advance(seconds=seconds)
+            if not replied:
+                # Meanwhile Bob (seat 3002) sends Eve an InMail and she replies, sharing her email: after
+                # the stub stream read LinkedIn, before seat 3002's InMails are read.
+                pull.clock.advance(seconds=30)
+                inmail = await pull.inmail(3002, "m1005", subject="Robotics role")
+                pull.clock.advance(seconds=30)
+                assert (await pull.reply(inmail, email=True, phone=False))["mailStub"] is not None
+                replied.append(inmail)
+                pull.clock.advance(seconds=1)
+
+        first = await jobs.pull_now(pull.ctx, pull.apps, tenant_keys=[pull.tenancy.key], sleep=sleep)
+        assert replied and first.failed == [], first
+        for _ in range(2):
+            pull.clock.advance(minutes=30)
+            assert (await pull.run()).failed == []
+
+        [candidate] = created_by_pull(pull)
+        items = [(i.stream, i.outcome, i.reason) for i in await pull.items()]
+        assert inmails_on(pull, candidate["id"]), (pull.records("email"), items)
+
+    async def test_an_ats_unavailable_for_the_stub_does_not_lose_the_reply_and_its_inmail(
+        self, pull: Pull
+    ) -> None:
+        """Else the run goes on to the InMails without the reply's candidate and skips them for good."""
+        pull.clock.advance(minutes=5)
+        inmail = await pull.inmail(3001, "m1005", subject="Robotics role")
+        pull.clock.advance(minutes=2)
+        assert (await pull.reply(inmail, email=True, phone=False))["mailStub"] is not None
+        pull.clock.advance(minutes=1)
+
+        down = WritesDown(httpx.ASGITransport(app=pull.ats))
+        async with httpx.AsyncClient(transport=down, base_url=ATS_URL) as http:
+            first = await replace(pull, ctx=replace(pull.ctx, ats_http=http)).run()
+        streams = [(s.stream, s.error is not None) for t in first.tenants for s in t.streams]
+        assert down.refused > 0 and ("mail_stubs", True) in streams, streams
+        assert "inmails" not in {stream for stream, _ in streams}  # not read while the stubs wait
+        assert [i for i in await pull.items() if i.stream == "inmails"] == []
+        for _ in range(2):
+            pull.clock.advance(minutes=30)
+            assert (await pull.run()).failed == []
+
+        [candidate] = created_by_pull(pull)
+        items = [(i.stream, i.outcome, i.reason) for i in await pull.items()]
+        assert inmails_on(pull, candidate["id"]), (pull.records("email"), items)
+
+
+class TestOnlyLinkedCandidateDeleted:
+    async def test_a_reply_of_a_member_whose_only_candidate_was_deleted_makes_a_candidate(
+        self, pull: Pull
+    ) -> None:
+        """Else the reply counts the deleted candidate as the member's, and the member is no candidate."""
+        gone = pull.candidate("Eve", "Prospect")
+        await pull.link(gone, EVE)
+        ats_world(pull.ats).delete("candidate", gone)
+        pull.ats.state.webhooks.release()
+        await delivered(pull.ats)
+        pull.clock.advance(minutes=5)
+        inmail = await pull.inmail(3001, "m1005", subject="Robotics role")
+        pull.clock.advance(minutes=2)
+        await pull.reply(inmail, email=True, phone=False)
+        pull.clock.advance(minutes=1)
+
+        assert (await pull.run()).failed == []
+
+        [candidate] = created_by_pull(pull)
+        assert set(await links_of(pull, EVE)) == {(gone, "manual"), (candidate["id"], "inmail_stub")}
+        assert inmails_on(pull, candidate["id"])

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -230,6 +230,13 @@ def seat_author(ats_user_id: str | None, first_name: str | None, last_name: str 
     return Author(ats_user_id, name)
 
 
+def live_candidates(candidates: Sequence[str], deleted: Collection[str]) -> list[str]:
+    """Of a member's linked candidates (lowest link id first), those its items may go on, in that order: a
+    candidate deleted in the ATS is no candidate (docs/in-ats.md). One the mirror has not heard of yet (a
+    stub's candidate the pull just made) is taken as live."""
+    return [candidate for candidate in candidates if candidate not in deleted]
+
+
 def first_candidate(candidates: Sequence[str]) -> str | None:
-    """Of a member's linked candidates, the one its items go on: the first linked (lowest link id first)."""
+    """Of a member's live linked candidates, the one its items go on: the first linked (lowest link id)."""
     return candidates[0] if candidates else None

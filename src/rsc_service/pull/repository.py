@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.db.leases import JobLease, Lease
 from rsc_service.db.session import insert_for
+from rsc_service.mirror.models import AtsRecord
 from rsc_service.pull.models import PullCursor, PulledItem
 from rsc_service.tenants.models import Tenant
 
@@ -105,6 +106,25 @@ async def pulled(
     return found
 
 
+async def deleted_candidates(
+    session: AsyncSession, *, tenant_id: uuid.UUID, candidate_ids: Sequence[str]
+) -> set[str]:
+    """Of `candidate_ids`, those the mirror holds as deleted in the ATS, by the mirror's unique key."""
+    found: set[str] = set()
+    ids = sorted(set(candidate_ids))
+    for start in range(0, len(ids), _CHUNK):
+        rows = await session.scalars(
+            select(AtsRecord.ats_id).where(
+                AtsRecord.tenant_id == tenant_id,
+                AtsRecord.kind == "candidate",
+                AtsRecord.ats_id.in_(ids[start : start + _CHUNK]),
+                AtsRecord.deleted.is_(True),
+            )
+        )
+        found.update(rows.all())
+    return found
+
+
 async def record(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Insert pulled items; one already there (a page that ran twice) is left as it was."""
     if rows:
@@ -113,6 +133,20 @@ async def record(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
             .values(list(rows))
             .on_conflict_do_nothing(index_elements=["tenant_id", "stream", "item_id"])
         )
+
+
+async def record_over_no_candidate(session: AsyncSession, row: dict[str, Any], *, no_candidate: str) -> None:
+    """Insert one pulled item; one already there recorded as skipped for want of a linked candidate (reason
+    `no_candidate`, maybe by a pull page that read the links before this write) becomes this row, and any
+    other is left as it was."""
+    insert = insert_for(session, PulledItem).values(row)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["tenant_id", "stream", "item_id"],
+            set_={column: insert.excluded[column] for column in row},
+            where=(PulledItem.outcome == "skipped") & (PulledItem.reason == no_candidate),
+        )
+    )
 
 
 async def mark_withdrawn(session: AsyncSession, item_ids: Sequence[int], *, now: datetime) -> None:

@@ -186,6 +186,12 @@ class _Tenant:
     # own count of each member's records is the application's (docs/pull.md#budgets).
     pace: pacing.MemberPace
     sleep: Callable[[float], Awaitable[None]]
+    # The present every stream of the run reads up to, fixed once for the tenant: a reply's stub read by
+    # the stub stream is then never later than its InMail read by the InMail stream (docs/pull.md).
+    now: datetime
+    # InMail records per member on the run's last conversationEvents page, whichever seat's it was: the
+    # next page is paced on it (docs/pull.md#budgets).
+    last_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def settings(self) -> PullSettings:
@@ -219,15 +225,24 @@ async def pull_tenant(
         return report
     async with ctx.sessionmaker() as session:
         seats = [s for s in await seat_service.list_seats(session, tenant.id) if s.active]
-    shared = _Tenant(ctx, fence, tenant, app, ats, seats, pacing.MemberPace(), sleep)
+    shared = _Tenant(ctx, fence, tenant, app, ats, seats, pacing.MemberPace(), sleep, ctx.clock())
     try:
         for contract in [c.contract_urn for c in tenant.contracts]:
+            stubs_failed = False
             for stream in mapping.STREAMS:
                 if stream is Stream.INMAILS:
+                    if stubs_failed:
+                        # A reply whose candidate could not be made yet would find none: the InMails wait,
+                        # cursors unmoved, for the run that makes it (docs/pull.md#streams-and-cursors).
+                        log.info("pull.inmails_held", tenant_key=tenant.key, contract_urn=contract)
+                        continue
                     for seat in [s for s in seats if s.contract_urn == contract]:
                         report.streams.append(await _guarded(shared, stream, contract, seat.seat_id))
                 else:
-                    report.streams.append(await _guarded(shared, stream, contract, CONTRACT_WIDE))
+                    done = await _guarded(shared, stream, contract, CONTRACT_WIDE)
+                    report.streams.append(done)
+                    if stream is Stream.STUBS:
+                        stubs_failed = done.error is not None
         closed = await _closed_profiles_if_due(shared)
         if closed is not None:
             report.streams.append(closed)
@@ -395,6 +410,18 @@ async def _forget_member(shared: _Tenant, member: str) -> int:
 # ---- one stream ---------------------------------------------------------------------------------------
 
 
+async def _live_links(
+    session: AsyncSession, *, tenant_id: uuid.UUID, members: Sequence[str]
+) -> dict[str, list[str]]:
+    """Each member's linked candidates that its items may go on, first linked first: a candidate the mirror
+    holds as deleted in the ATS is passed over (docs/pull.md#what-is-written)."""
+    linked = await link_service.candidates_of_members(session, tenant_id=tenant_id, member_urns=members)
+    deleted = await repository.deleted_candidates(
+        session, tenant_id=tenant_id, candidate_ids=[c for found in linked.values() for c in found]
+    )
+    return {member: mapping.live_candidates(found, deleted) for member, found in linked.items()}
+
+
 @dataclass
 class _Page:
     elements: list[Any]
@@ -420,9 +447,8 @@ class _Walker:
         self.ctx = shared.ctx
         self.tenant = shared.tenant
         self.settings = shared.settings
-        self.now = self.ctx.clock()  # the present this walk reads up to, fixed when it starts
+        self.now = shared.now  # the present this walk reads up to: the tenant run's
         self.overlap = timedelta(minutes=self.settings.overlap_minutes)
-        self.last_counts: dict[str, int] = {}  # InMail records per member on the last page
 
     @property
     def page_size(self) -> int:
@@ -454,7 +480,6 @@ class _Walker:
         return mapping.window(position, self.now, overlap=self.overlap, size=size)
 
     async def walk(self) -> None:
-        self.now = self.ctx.clock()
         self.overlap = timedelta(minutes=self.settings.overlap_minutes)
         async with self.ctx.sessionmaker.begin() as session:
             await self.shared.fence.check(session)
@@ -585,7 +610,7 @@ class _Walker:
     async def _before_inmails(self) -> None:
         """Wait until the members of the last page could appear as often again within their minute: pages
         follow time, so the next one is most likely with the same members (12 records each a minute)."""
-        wait = self.shared.pace.wait(self.last_counts, self.ctx.clock())
+        wait = self.shared.pace.wait(self.shared.last_counts, self.ctx.clock())
         if wait > timedelta(0):
             await self.shared.sleep(wait.total_seconds())
 
@@ -596,7 +621,7 @@ class _Walker:
             if member:
                 counts[member] = counts.get(member, 0) + 1
         self.shared.pace.record(counts, self.ctx.clock())
-        self.last_counts = counts
+        self.shared.last_counts = counts
 
     # ---- one page ----
 
@@ -612,9 +637,7 @@ class _Walker:
             done = await repository.pulled(
                 session, tenant_id=self.tenant.id, stream=self.stream.value, item_ids=[i for i in ids if i]
             )
-            linked = await link_service.candidates_of_members(
-                session, tenant_id=self.tenant.id, member_urns=members
-            )
+            linked = await _live_links(session, tenant_id=self.tenant.id, members=members)
         await self.shared.fence.still_held()  # before writing to the ATS, not only before recording it
         outcomes: list[_Outcome] = []
         seen: set[str] = set()
@@ -750,20 +773,38 @@ class _Walker:
             return None
         if earlier is not None:
             return None  # written once; a later edit is not carried (docs/pull.md#what-is-written)
-        candidate = mapping.first_candidate(linked.get(member or "", []))
-        if candidate is None:
+        candidates = linked.get(member or "", [])
+        if not candidates:
             return _Outcome(self._row(identifier, member, outcome="skipped", reason=Skip.NO_CANDIDATE))
+        write: Callable[[str], Awaitable[ats_wire.Note | ats_wire.Email]]
         if isinstance(element, wire.ProspectNote):
             author = self.shared.author(mapping.seat_id(element.owner))
-            body = mapping.note(element, contract_urn=self.contract, author=author, now=now)
-            if isinstance(body, Skip):
-                return _Outcome(self._row(identifier, member, outcome="skipped", reason=body))
+            note = mapping.note(element, contract_urn=self.contract, author=author, now=now)
+            if isinstance(note, Skip):
+                return _Outcome(self._row(identifier, member, outcome="skipped", reason=note))
+
+            async def write(candidate: str) -> ats_wire.Note | ats_wire.Email:
+                create = functools.partial(self.shared.ats.create_note, candidate)
+                return await self._by_name_if_unknown(create, note, "author", author)
+
+        else:
+            sender = self.shared.author(self.seat_id)
+            email = mapping.email(element, contract_urn=self.contract, sender=sender, now=now)
+            if isinstance(email, Skip):
+                return _Outcome(self._row(identifier, member, outcome="skipped", reason=email))
+
+            async def write(candidate: str) -> ats_wire.Note | ats_wire.Email:
+                create = functools.partial(self.shared.ats.create_email, candidate)
+                return await self._by_name_if_unknown(create, email, "sender", sender)
+
+        for candidate in list(candidates):
             try:
-                written = await self._by_name_if_unknown(
-                    functools.partial(self.shared.ats.create_note, candidate), body, "author", author
-                )
+                written = await write(candidate)
             except AtsNotFound:
-                return _Outcome(self._row(identifier, member, outcome="skipped", reason=Skip.NO_CANDIDATE))
+                # Deleted in the ATS before the mirror heard of it: the member's next linked candidate, and
+                # none of this page's later items tries this one again.
+                candidates.remove(candidate)
+                continue
             except AtsRejected as error:
                 return self._rejected(error, identifier, member)
             return _Outcome(
@@ -776,23 +817,7 @@ class _Walker:
                     written=written,
                 )
             )
-        sender = self.shared.author(self.seat_id)
-        email = mapping.email(element, contract_urn=self.contract, sender=sender, now=now)
-        if isinstance(email, Skip):
-            return _Outcome(self._row(identifier, member, outcome="skipped", reason=email))
-        try:
-            sent = await self._by_name_if_unknown(
-                functools.partial(self.shared.ats.create_email, candidate), email, "sender", sender
-            )
-        except AtsNotFound:
-            return _Outcome(self._row(identifier, member, outcome="skipped", reason=Skip.NO_CANDIDATE))
-        except AtsRejected as error:
-            return self._rejected(error, identifier, member)
-        return _Outcome(
-            self._row(
-                identifier, member, outcome="written", ats_id=sent.id, candidate=candidate, written=sent
-            )
-        )
+        return _Outcome(self._row(identifier, member, outcome="skipped", reason=Skip.NO_CANDIDATE))
 
     async def _by_name_if_unknown(
         self, write: Callable[[_Body], Awaitable[_Answer]], body: _Body, role: str, person: mapping.Author
@@ -983,9 +1008,9 @@ async def pull_member(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> MemberPulled:
     """One member's Recruiter notes and InMails of the last `initial_lookback_hours`, written now onto the
-    member's linked candidate (the first linked, as the pull does): items the pull recorded as skipped for
-    want of a linked candidate are taken again, items it has not reached yet are written and recorded (so
-    it skips them when it gets there), and nothing written already is written again. Every write carries
+    member's linked candidate (the first live one, as the pull chooses): items the pull recorded as skipped
+    for want of a linked candidate are taken again, items it has not reached yet are written and recorded
+    (so it skips them when it gets there), and nothing written already is written again. Every write carries
     the item's `external_id`. The streams' cursors do not move.
     A stream that fails is reported (`error`) and the others go on, unless LinkedIn refused the application
     as a whole; what landed before is kept."""
@@ -993,15 +1018,13 @@ async def pull_member(
     ats = await tenant_ats.ats_client(ctx, tenant)
     async with ctx.sessionmaker() as session:
         seats = [s for s in await seat_service.list_seats(session, tenant.id) if s.active]
-        linked = await link_service.candidates_of_members(
-            session, tenant_id=tenant.id, member_urns=[member_urn]
-        )
+        linked = await _live_links(session, tenant_id=tenant.id, members=[member_urn])
     done = MemberPulled()
     if not linked.get(member_urn):
         return done
     fence = _Unfenced(ctx.sessionmaker, Lease(name=LEASE_NAME, holder="", epoch=-1))
-    shared = _Tenant(ctx, fence, tenant, app, ats, seats, pacing.MemberPace(), sleep)
     until = ctx.clock()
+    shared = _Tenant(ctx, fence, tenant, app, ats, seats, pacing.MemberPace(), sleep, until)
     since = until - timedelta(hours=ctx.settings.pull.initial_lookback_hours)
     for contract in [c.contract_urn for c in tenant.contracts]:
         streams = [(Stream.NOTES, CONTRACT_WIDE)]
@@ -1068,14 +1091,9 @@ async def _take(walker: _Walker, elements: Sequence[Any], linked: dict[str, list
         if retake and row["outcome"] != "written":
             continue  # still nothing to write: the row stays as the pull recorded it
         async with ctx.sessionmaker.begin() as session:
-            if retake and before is not None:
-                found = await session.get(PulledItem, before.id)
-                if found is None:
-                    continue
-                for column, value in row.items():
-                    setattr(found, column, value)
-            else:
-                await repository.record(session, [row])
+            # A pull page that read the links before this member was linked may have recorded the item as
+            # skipped (no linked candidate) since it was read above: what landed replaces that.
+            await repository.record_over_no_candidate(session, row, no_candidate=Skip.NO_CANDIDATE)
         if row["outcome"] == "written":
             written += 1
             metrics.PULL_ITEMS.labels(stream, "written").inc()
