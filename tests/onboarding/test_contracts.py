@@ -112,6 +112,63 @@ class TestSeveralContracts:
         assert refused.status_code == 409 and refused.json()["code"] == "wrong_stage"
 
 
+def _named_twice(body: dict[str, Any], urn: str) -> dict[str, Any]:
+    """The plugin's answer with one contract, and its CSA_API integration, named a second time."""
+    contract = next(c for c in body["contracts"] if c["urn"] == urn)
+    csa = next(i for i in body["integrations"] if i["integrationContext"] == urn)
+    return body | {
+        "contracts": [*body["contracts"], dict(contract)],
+        "integrations": [*body["integrations"], dict(csa)],
+    }
+
+
+async def _stored(world: World) -> tuple[list[str], list[str]]:
+    """The tenant's contracts and its CSA_API integrations, as stored."""
+    async with world.ctx.sessionmaker() as session:
+        contracts = (await session.scalars(select(TenantContract.contract_urn))).all()
+        statuses = (
+            await session.scalars(
+                select(TenantIntegration.integration_context).where(
+                    TenantIntegration.integration_type == "CSA_API"
+                )
+            )
+        ).all()
+    return sorted(contracts), sorted(statuses)
+
+
+class TestAContractNamedTwice:
+    """Else a 500 (UNIQUE constraint) after the integrations were already named at LinkedIn."""
+
+    @pytest.mark.parametrize("linkedin_seed", [TWO_CONTRACTS])
+    async def test_the_integration_request_connects_it_once(self, world: World, customer: Customer) -> None:
+        owner = ats_user(world, email=f"owner-{customer.key}@acme.example")
+        await world.linkedin.put("/_sim/authorize-member", json={"member": "m1001"})
+        assert (await sign_in(world, customer, owner)).status_code == 303
+        answer = await plugin(world, customer, member="m1001", contracts=["urn:li:contract:2001"])
+        body = _named_twice(request_body(owner, answer.json()), "urn:li:contract:2001")
+
+        requested = await world.client.post("/v1/integration/request", json=body, headers=customer.auth)
+
+        assert requested.status_code == 200, requested.text
+        assert await _stored(world) == (["urn:li:contract:2001"], ["urn:li:contract:2001"])
+
+    @pytest.mark.parametrize("linkedin_seed", [TWO_CONTRACTS])
+    async def test_a_contract_added_after_setup_is_connected_once(
+        self, world: World, customer: Customer
+    ) -> None:
+        owner = await _partner_ready(world, customer, member="m1001", contracts=["urn:li:contract:2001"])
+        answer = await plugin(
+            world, customer, member="m1001", contracts=["urn:li:contract:2001", "urn:li:contract:2002"]
+        )
+        body = _named_twice(request_body(owner, answer.json()), "urn:li:contract:2002")
+
+        added = await world.client.post("/v1/integration/contracts", json=body, headers=customer.auth)
+
+        assert added.status_code == 200, added.text
+        both = ["urn:li:contract:2001", "urn:li:contract:2002"]
+        assert await _stored(world) == (both, both)
+
+
 class TestContractUrns:
     @pytest.mark.parametrize(
         "urn",

@@ -38,7 +38,7 @@ from rsc_service.simulators.linkedin.defaults import DEFAULT_SEED
 from rsc_service.simulators.linkedin.world import World as LinkedInWorld
 from rsc_service.tenants.apps import TenantApps
 from rsc_service.tenants.models import Stage, StageChange, Tenant, TenantWebhookSecret
-from tests.conftest import FrozenClock
+from tests.conftest import ADMIN_TOKEN, FrozenClock
 from tests.factories import Ats, application, candidate, job, make_tenant, note
 from tests.flows.conftest import FakeAts, clocked_apps, clocked_dispatcher, drain, seed_every_kind
 
@@ -604,6 +604,70 @@ class TestKeepingLinkedInsCopy:
         async with wired.sessionmaker() as session:
             tenant = await session.get_one(Tenant, tenant_a.id)
         assert tenant.linkedin_client_secret_enc is None and tenant.deactivation_mode == "keep"
+
+
+class TestInAtsCredential:
+    async def test_a_finished_deactivation_clears_it_and_linkedins_side_is_refused(
+        self,
+        fake_ats: FakeAts,
+        tenant_a: Tenancy,
+        client: httpx.AsyncClient,
+        apps: TenantApps,
+        wired: AppContext,
+        clock: FrozenClock,
+    ) -> None:
+        """Else LinkedIn's In-ATS calls with the old credential work again once the customer reactivates."""
+        admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        read = await client.get(f"/v1/admin/tenants/{tenant_a.key}/in-ats/credential", headers=admin)
+        assert read.status_code == 200, read.text
+        credential = read.json()["credential"]
+
+        assert (await deactivate(client, tenant_a, owner(fake_ats), delete=False)).status_code == 202
+        await finish(wired, apps, clock, tenant_a)
+
+        async with wired.sessionmaker() as session:
+            tenant = await session.get_one(Tenant, tenant_a.id)
+        assert tenant.deactivation_finished_at is not None and tenant.in_ats_credential_enc is None
+        again = await client.get(f"/v1/admin/tenants/{tenant_a.key}/in-ats/credential", headers=admin)
+        assert again.status_code == 404 and again.json()["code"] == "no_in_ats_credential"
+        refused = await client.get(
+            f"/v1/in-ats/{tenant_a.key}/past-applicants",
+            params={"member": "urn:li:person:m1001"},
+            headers={"authorization": f"Bearer {credential}"},
+        )
+        assert refused.status_code == 401, refused.text
+
+
+class TestForcingTheStage:
+    async def test_the_operator_cannot_move_a_running_deactivation_back_to_requested(
+        self,
+        fake_ats: FakeAts,
+        tenant_a: Tenancy,
+        client: httpx.AsyncClient,
+        linkedin_sim: FastAPI,
+        dispatcher: Dispatcher,
+        apps: TenantApps,
+        wired: AppContext,
+        clock: FrozenClock,
+    ) -> None:
+        """Else the job stops: nothing is deleted at LinkedIn and nothing purged."""
+        await seed_every_kind(fake_ats)
+        await drain(dispatcher, clock, rounds=20)
+        assert (await deactivate(client, tenant_a, owner(fake_ats))).status_code == 202
+
+        forced = await client.post(
+            f"/v1/admin/tenants/{tenant_a.key}/stage",
+            json={"stage": "requested", "reason": "the customer wants back"},
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
+
+        assert forced.status_code == 409, forced.text
+        assert forced.json()["code"] == "deactivation_running"
+        await finish(wired, apps, clock, tenant_a)
+        assert held(linkedin_sim, ORG_A) == {"simpleJobPostings:CLOSED": 1}
+        async with wired.sessionmaker() as session:
+            tenant = await session.get_one(Tenant, tenant_a.id)
+        assert tenant.stage is Stage.DEACTIVATED and tenant.deactivation_finished_at is not None
 
 
 class TestLongAtsUserIds:

@@ -54,6 +54,38 @@ class TestDeactivateCommand:
             [],
         )
 
+    async def test_advance_cannot_move_a_running_deactivation_back_to_requested(
+        self, fresh_database: FreshDatabase
+    ) -> None:
+        """Else the job stops: LinkedIn's callback URL is never removed and nothing is purged."""
+        env = processes.env_for(
+            await fresh_database(True),
+            RSC_SECURITY__ENCRYPTION_KEYS=json.dumps([ENCRYPTION_KEY]),
+            RSC_ALLOW_INSECURE_LOCAL="true",
+        )
+        created = processes.run(
+            [
+                "tenant", "create", "--json",
+                "--name", "Acme", "--ats-url", "http://127.0.0.1:8200", "--ats-token", "t0k3n",
+                "--organization", "urn:li:organization:1001", "--contract", "urn:li:contract:2001",
+                "--client-id", "sim-customer", "--client-secret", "sim-customer-secret",
+                "--app-urn", "urn:li:developerApplication:3001", "--unique-foreign-id", "acme-1",
+            ],
+            env,
+        )  # fmt: skip
+        assert created.returncode == 0, created.stderr
+        key = json.loads(created.stdout)["tenant_key"]
+        # Delete mode, left to the job: LinkedIn's callback URL is still to be removed.
+        started = processes.run(["tenant", "deactivate", "--tenant", key, "--no-wait", "--json"], env)
+        assert started.returncode == 0, started.stderr
+
+        advanced = processes.run(["tenant", "advance", key, "--to", "requested", "--reason", "back"], env)
+        shown = processes.run(["tenant", "show", key, "--json"], env)
+
+        assert advanced.returncode == 1, advanced.stdout
+        assert "still being deactivated" in advanced.stderr
+        assert json.loads(shown.stdout)["stage"] == "deactivated"
+
     def test_the_options_have_help(self) -> None:
         result = processes.run(
             ["tenant", "deactivate", "--help"], processes.env_for("sqlite+aiosqlite:///unused.db")

@@ -343,6 +343,35 @@ class TestResume:
         assert rows["user"].done == world.ats.count("user") and rows["user"].finished
         assert rows["job"].done > 0
 
+    async def test_the_job_and_the_cli_starting_one_tenant_move_it_once_and_never_reset_the_walk(
+        self, world: World, clock: FrozenClock
+    ) -> None:
+        """Else the slower starter writes a second `enabled -> initial_sync` and the walk starts over."""
+        seed.generate(world.ats, users=4, jobs=3, candidates=10, seed=5)
+        customer = await enabled_tenant(world, clock)
+        async with world.ctx.sessionmaker.begin() as cli:
+            late = await cli.get_one(Tenant, customer.id)  # the CLI reads the tenant: `enabled`
+            assert late.stage is Stage.ENABLED
+            await start(world, clock, customer)  # meanwhile the job starts it and walks a page
+            assert (await initial_sync.continue_initial_sync(world.ctx, customer.id, max_pages=1)).pages == 1
+            async with world.ctx.sessionmaker() as session:
+                walked = (await progress_rows(session, customer))["user"].done
+            assert walked > 0
+
+            started = await initial_sync.start_initial_sync(cli, late, now=clock())
+
+        assert not started
+        async with world.ctx.sessionmaker() as session:
+            moves = (
+                await session.scalars(
+                    select(StageChange.to_stage).where(
+                        StageChange.tenant_id == customer.id, StageChange.from_stage == Stage.ENABLED
+                    )
+                )
+            ).all()
+            assert (await progress_rows(session, customer))["user"].done == walked
+        assert moves == [Stage.INITIAL_SYNC]
+
     async def test_a_tenant_that_leaves_the_sync_mid_walk_stops_it(
         self, world: World, clock: FrozenClock
     ) -> None:
@@ -488,6 +517,36 @@ class TestEmail:
         assert await stage_of(world.ctx, customer) is Stage.ACTIVE
         assert len(world.ats.stores["user_email"].records) == 1
         assert [d["operation"] for d in world.ats.duplicates] == ["send_user_email"]
+
+
+class TestStranded:
+    async def test_more_than_a_thousand_rows_waiting_for_a_job_the_sync_left_out_do_not_delay_activation(
+        self, world: World, clock: FrozenClock
+    ) -> None:
+        """Else the tenant stays `initial_sync` while a thousand rows wait for a parent that never comes."""
+        customer = await enabled_tenant(world, clock)
+        dropped = old_job(world, clock, status="closed")  # closed more than two years ago: not synced
+        candidate = world.ats.create(
+            "candidate",
+            {"first_name": "Ada", "last_name": "Lovelace", "emails": [{"address": "ada@x.example"}]},
+            emit=False,
+        )
+        await start(world, clock, customer)
+        # During the sync the ATS reports applications to the old job (a bulk import): each waits for it.
+        ats = Ats(client=world.client, clock=clock, tenant_key=customer.key, secret=customer.webhook_secret)
+        for _ in range(1_010):
+            application = world.ats.create(
+                "application", {"candidate_id": candidate["id"], "job_id": dropped["id"]}, emit=False
+            )
+            assert (await ats.send("application.created", application)).status_code == 202
+
+        await run_until_active(world, clocked_dispatcher(world.ctx, clock), clock, customer, rounds=6)
+
+        assert await stage_of(world.ctx, customer) is Stage.ACTIVE
+        waiting = Counter(
+            row.resource for row in await outbox(world.ctx, customer) if row.state is State.PENDING
+        )
+        assert waiting["atsApplications"] == 1_010, waiting
 
 
 class TestDryRun:

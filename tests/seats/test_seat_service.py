@@ -6,6 +6,7 @@ import sqlite3
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.dialects import sqlite
@@ -14,13 +15,15 @@ from rsc_service import scheduler
 from rsc_service.context import AppContext
 from rsc_service.db import migrate
 from rsc_service.integrations.linkedin import wire
+from rsc_service.onboarding import deactivation
 from rsc_service.seats import jobs, repository, service
 from rsc_service.seats.models import Seat
+from rsc_service.tenants import lifecycle
 from rsc_service.tenants import service as tenant_service
-from rsc_service.tenants.models import Stage
+from rsc_service.tenants.models import Stage, Tenant
 from tests.conftest import FrozenClock
 from tests.flows.conftest import clocked_apps
-from tests.seats.conftest import CONTRACT, Tenancy, add_user, delivered, register
+from tests.seats.conftest import ALICE, CONTRACT, Tenancy, add_user, delivered, register
 
 
 class TestMembers:
@@ -139,3 +142,36 @@ class TestScheduledRefresh:
                 alice: "urn:li:person:m1001"
             }
             assert await repository.list_for_tenant(session, broken.tenant_id) == []
+
+    async def test_a_tenant_deactivated_while_its_seats_are_read_keeps_none(
+        self, app: FastAPI, ctx_seats: AppContext, tenancy: Tenancy, ats_sim: FastAPI, clock: FrozenClock
+    ) -> None:
+        """Else the old customer's seats, and who held them, are written back after the purge."""
+        add_user(ats_sim, ALICE)
+        await delivered(ats_sim)
+        apps = clocked_apps(ctx_seats, clock)
+        left: list[deactivation.Finished] = []
+
+        async def customer_leaves(request: httpx.Request) -> None:
+            # While the refresh reads the ATS's users, the customer leaves and the job purges the tenant.
+            if request.url.path.endswith("/users") and not left:
+                async with ctx_seats.sessionmaker.begin() as session:
+                    tenant = await tenant_service.get(session, tenancy.tenant_id)
+                    await deactivation.deactivate(
+                        session, ctx_seats, tenant, mode=deactivation.Mode.KEEP,
+                        actor=lifecycle.OPERATOR, now=clock(),
+                    )  # fmt: skip
+                left.extend(
+                    await deactivation.finish_deactivations(ctx_seats, apps, tenant_ids=[tenancy.tenant_id])
+                )
+
+        ctx_seats.ats_http.event_hooks["request"].append(customer_leaves)
+
+        [outcome] = await jobs.refresh_all(ctx_seats, apps)
+
+        assert [finished.finished for finished in left] == [True]
+        assert outcome.refreshed is None and "deactivated" in (outcome.error or "")
+        async with ctx_seats.sessionmaker() as session:
+            tenant = await session.get_one(Tenant, tenancy.tenant_id)
+            assert await repository.list_for_tenant(session, tenancy.tenant_id) == []
+        assert tenant.stage is Stage.DEACTIVATED and tenant.deactivation_finished_at is not None

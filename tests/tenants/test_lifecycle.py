@@ -64,3 +64,24 @@ async def test_every_pair(ctx: AppContext, current: Stage, wanted: Stage) -> Non
             assert (await session.get(Tenant, tenant.id)).stage is current  # type: ignore[union-attr]
             assert await session.scalar(select(StageChange.id).where(StageChange.id > before)) is None
         await session.rollback()
+
+
+@pytest.mark.parametrize("actor", [lifecycle.OPERATOR, lifecycle.SERVICE, lifecycle.Actor.ats_user("u1")])
+async def test_no_one_moves_a_tenant_out_of_a_deactivation_before_it_finished(
+    ctx: AppContext, actor: lifecycle.Actor
+) -> None:
+    """Else the deactivation stops halfway: LinkedIn's copy is left and the local data never purged."""
+    async with ctx.sessionmaker() as session:
+        tenant = (await make_tenant(session, ctx)).tenant
+        tenant.stage, tenant.deactivation_mode = Stage.DEACTIVATED, "delete"
+        await session.flush()
+
+        with pytest.raises(lifecycle.DeactivationRunning) as refused:
+            lifecycle.advance(session, tenant, Stage.REQUESTED, actor=actor, reason="back", now=AT)
+        assert (refused.value.status, refused.value.code) == (409, "deactivation_running")
+        assert tenant.stage is Stage.DEACTIVATED
+
+        tenant.deactivation_finished_at = AT
+        lifecycle.advance(session, tenant, Stage.REQUESTED, actor=actor, reason="back", now=AT)
+        assert tenant.stage is Stage.REQUESTED
+        await session.rollback()

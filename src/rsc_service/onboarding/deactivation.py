@@ -11,8 +11,8 @@ is deleted or kept, and drops the outbox rows that never reached LinkedIn. The r
 - both modes, then: the tenant's local data is purged — mirror, outbox, links, seats, notifications,
   sign-in states, integrations, contracts, reconcile cursors, inbox and the initial sync's progress — but
   not the tenant row, its audit trail (`tenant_stage_changes`), its ATS-side credentials (API key, ATS
-  token, webhook secrets) or this deactivation's progress; the LinkedIn credentials, organization and
-  member are cleared; `deactivation_finished_at` is set.
+  token, webhook secrets) or this deactivation's progress; the LinkedIn credentials, the In-ATS credential,
+  organization and member are cleared; `deactivation_finished_at` is set.
 
 A finished deactivation leaves a tenant that activates again from scratch (`deactivated → requested`), its
 initial sync walking the whole ATS anew. Functions flush, never commit, except the job, which commits one
@@ -63,8 +63,7 @@ class AlreadyDeactivated(Conflict):
     code = "already_deactivated"
 
 
-class DeactivationRunning(Conflict):
-    code = "deactivation_running"
+DeactivationRunning = lifecycle.DeactivationRunning
 
 
 # ---- reading progress ----
@@ -141,14 +140,9 @@ async def progress(session: AsyncSession, tenant: Tenant) -> Progress | None:
 
 
 def ensure_deactivation_finished(tenant: Tenant) -> None:
-    """Refuse to activate a tenant again (409) while its deactivation is still deleting or purging: its
-    LinkedIn credentials and data would be in use by two things at once."""
-    if tenant.stage is Stage.DEACTIVATED and tenant.deactivation_finished_at is None:
-        mode = tenant.deactivation_mode or "unknown"
-        raise DeactivationRunning(
-            f"tenant {tenant.key} is still being deactivated (mode {mode}): activate it again once "
-            "GET /v1/integration/deactivation says finished"
-        )
+    """Refuse to activate a tenant again (409) while its deactivation is still deleting or purging (the rule
+    lifecycle.advance applies to every move)."""
+    lifecycle.check_deactivation_finished(tenant)
 
 
 # ---- step 1: stop the work ----
@@ -339,6 +333,7 @@ async def _purge(ctx: AppContext, tenant_id: uuid.UUID, local: KindRow | None, *
         # to tell which child application served it; activating again provisions or finds one anew.
         tenant.linkedin_client_id = None
         tenant.linkedin_client_secret_enc = None
+        tenant.in_ats_credential_enc = None  # LinkedIn's In-ATS calls with it are refused from now on
         tenant.linkedin_unique_foreign_id = None
         tenant.linkedin_organization_urn = None
         tenant.activated_by_member = None

@@ -37,9 +37,6 @@ from rsc_service.settings import LinkedInSettings
 from rsc_service.throttle import service as throttle
 
 EMAIL: Final = "email"
-# Past this many rows still owed the sync is plainly not finished; below it, the rows are read to tell those
-# on their way from those waiting for a parent that will never come.
-_STRANDED_CHECK: Final = 1000
 _OWED: Final = (State.PENDING, State.INFLIGHT, State.AWAITING_TASK)
 _BATCH: Final = 100
 
@@ -230,14 +227,14 @@ class Settled:
 
 async def settled(session: AsyncSession, tenant_id: uuid.UUID) -> Settled | None:
     """Whether every row the tenant owes has landed or is dead, or waits for a record that is not in the
-    outbox at all (nor comes: the walk is over); None while rows are on their way."""
+    outbox at all (nor comes: the walk is over); None while rows are on their way. Once nothing is being
+    sent, the rows still pending are read, however many, to tell those on their way from those waiting for
+    a parent that will never come (thousands may wait for one old job the walk left out)."""
     depth = await outbox_service.depth(session, tenant_id=tenant_id)
     dead = depth.get(State.DEAD.value, 0)
     if not any(depth.get(state.value, 0) for state in _OWED):
         return Settled(dead, 0)
     if depth.get(State.INFLIGHT.value, 0) or depth.get(State.AWAITING_TASK.value, 0):
-        return None
-    if depth.get(State.PENDING.value, 0) > _STRANDED_CHECK:
         return None
     pending = await outbox_service.list_messages(session, tenant_id=tenant_id, state=State.PENDING)
     refs = {dependency for row in pending for dependency in row.depends_on}

@@ -283,7 +283,8 @@ async def add_contracts(
             f"contracts are added once the integration is requested; the tenant is {tenant.stage.value!r}"
         )
     known = {c.contract_urn for c in tenant.contracts}
-    contracts = [urn for urn, _ in request.contracts if urn not in known]
+    # A contract named twice is added once (each is a row of tenant_contracts).
+    contracts = list(dict.fromkeys(urn for urn, _ in request.contracts if urn not in known))
     if not contracts:
         raise Conflict("every contract of this request is connected already")
     problems: list[FieldProblem] = []
@@ -322,10 +323,13 @@ def _child(ctx: AppContext, tenant: Tenant) -> LinkedInApp:
 
 
 def _keys(integrations: Sequence[RequestedIntegration]) -> list[IntegrationKey]:
-    return [
-        IntegrationKey(integration_context=i.integration_context, integration_type=i.integration_type)
-        for i in integrations
-    ]
+    """The integrations asked for, each once however often the request names it."""
+    return list(
+        dict.fromkeys(
+            IntegrationKey(integration_context=i.integration_context, integration_type=i.integration_type)
+            for i in integrations
+        )
+    )
 
 
 async def _name(ctx: AppContext, tenant: Tenant, app: LinkedInApp, keys: Sequence[IntegrationKey]) -> None:
@@ -344,14 +348,17 @@ async def _requested(
     actor: lifecycle.Actor,
     now: datetime,
 ) -> None:
-    """Connect the contracts and record each integration as requested, waiting for a Recruiter admin."""
+    """Connect the contracts and record each integration as requested, waiting for a Recruiter admin; a
+    contract or integration named twice is stored once."""
     known = {c.contract_urn for c in tenant.contracts}
-    tenant.contracts.extend(TenantContract(contract_urn=urn) for urn in contracts if urn not in known)
+    tenant.contracts.extend(
+        TenantContract(contract_urn=urn) for urn in dict.fromkeys(contracts) if urn not in known
+    )
     statuses = [
         tenant_service.IntegrationStatus(
             k.integration_context, k.integration_type.value, tenant_service.REQUESTED
         )
-        for k in keys
+        for k in dict.fromkeys(keys)
     ]
     await tenant_service.record_integration_status(session, tenant, statuses, actor=actor, now=now)
 
@@ -373,11 +380,11 @@ def _contexts(request: IntegrationRequest, problems: list[FieldProblem]) -> tupl
     elif company != set(COMPANY_TYPES):
         missing = ", ".join(sorted(t.value for t in set(COMPANY_TYPES) - company))
         problems.append(FieldProblem(field="body.integrations", reason=f"lacks the company-level {missing}"))
-    chosen = [urn for urn, _ in request.contracts]
-    csa = [
+    chosen = list(dict.fromkeys(urn for urn, _ in request.contracts))  # a contract named twice counts once
+    csa = {
         i.integration_context for i in request.integrations if i.integration_type is IntegrationType.CSA_API
-    ]
-    if sorted(csa) != sorted(chosen):
+    }
+    if csa != set(chosen):
         problems.append(
             FieldProblem(
                 field="body.integrations", reason="CSA_API must be requested for exactly the chosen contracts"

@@ -28,7 +28,9 @@ from rsc_service.seats import acl, matching, repository
 from rsc_service.seats.matching import EMAIL, MANUAL
 from rsc_service.seats.models import Seat
 from rsc_service.tenants import ats as tenant_ats
-from rsc_service.tenants.models import Tenant
+from rsc_service.tenants import lifecycle
+from rsc_service.tenants import service as tenant_service
+from rsc_service.tenants.models import Stage, Tenant
 
 log = structlog.get_logger()
 
@@ -37,6 +39,8 @@ MAX_PAGES: Final = 1000  # 100,000 seats a contract: more means LinkedIn is not 
 # Every state seatsV2 knows; only ACTIVE seats are connected (docs/linkedin.md#retrieval).
 STATES: Final = ("ACTIVE", "INACTIVE", "INVITED", "PARKED")
 SEAT_URN_PREFIX: Final = "urn:li:seat:"
+# From the customer enabling the integration on: seats matter for the initial sync's restricted jobs.
+REFRESHED_STAGES: Final = frozenset({Stage.ENABLED, Stage.INITIAL_SYNC, Stage.ACTIVE})
 
 
 class SeatTaken(Conflict):
@@ -55,6 +59,12 @@ class SeatsChanged(Conflict):
     """The seats changed under a refresh (another refresh or an assignment committed first)."""
 
     code = "seats_changed"
+
+
+class NotRefreshed(Conflict):
+    """The tenant is in a stage whose seats are not kept (not yet enabled, or deactivated: purged)."""
+
+    code = "wrong_stage"
 
 
 class UpstreamFailed(ServiceError):
@@ -246,7 +256,14 @@ def _state(seat: Seat) -> matching.SeatState:
 
 
 async def apply(session: AsyncSession, tenant_id: uuid.UUID, listing: Listing, *, now: datetime) -> Refreshed:
-    """Store the seats read, mark the ones no longer listed inactive, and connect users by email."""
+    """Store the seats read, mark the ones no longer listed inactive, and connect users by email; 409 (and
+    nothing written) unless the tenant is still in a stage whose seats are kept."""
+    # A deactivation may have begun, and its purge run, while LinkedIn and the ATS were read: decided under
+    # the tenant row's lock, so no seat is written back after the purge (docs/onboarding.md#seats).
+    tenant = await tenant_service.get(session, tenant_id)
+    await lifecycle.lock(session, tenant)
+    if tenant.stage not in REFRESHED_STAGES:
+        raise NotRefreshed(f"the tenant is {tenant.stage.value!r}: its seats are not refreshed")
     report = Refreshed(listed=len(listing.seats), active=sum(seat.active for seat in listing.seats))
     try:
         rows = list(await repository.list_for_tenant(session, tenant_id, lock=True))

@@ -35,6 +35,10 @@ class IllegalTransition(Conflict):
     code = "illegal_stage_transition"
 
 
+class DeactivationRunning(Conflict):
+    code = "deactivation_running"
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who moves a tenant: `operator`, `ats_user:<id>`, `linkedin` (a notification) or `service` (a job)."""
@@ -63,6 +67,28 @@ def check(current: Stage, wanted: Stage) -> None:
         )
 
 
+def check_deactivation_finished(tenant: Tenant) -> None:
+    """A deactivated tenant leaves `deactivated` only once its deactivation has finished (409 before): the
+    job would stop deleting and purging, and the LinkedIn credentials and data would be in use by two
+    things at once (docs/onboarding.md#deactivation-a8). A tenant moved to `deactivated` without a
+    deactivation (no mode recorded) has nothing running."""
+    mode = tenant.deactivation_mode
+    if tenant.stage is Stage.DEACTIVATED and mode is not None and tenant.deactivation_finished_at is None:
+        raise DeactivationRunning(
+            f"tenant {tenant.key} is still being deactivated (mode {mode}): activate it again once "
+            "GET /v1/integration/deactivation says finished"
+        )
+
+
+async def lock(session: AsyncSession, tenant: Tenant) -> None:
+    """Lock the tenant's row until the transaction ends and read its stage as committed now: of two callers
+    deciding a move on the same stage, the second sees the stage the first one left (PostgreSQL; SQLite has
+    one writer anyway)."""
+    from rsc_service.tenants import repository  # imports this module
+
+    await repository.lock_stage(session, tenant)
+
+
 def begin(
     session: AsyncSession, tenant: Tenant, stage: Stage, *, actor: Actor, reason: str, now: datetime
 ) -> None:
@@ -81,8 +107,10 @@ def begin(
 def advance(
     session: AsyncSession, tenant: Tenant, stage: Stage, *, actor: Actor, reason: str, now: datetime
 ) -> StageChange:
-    """Move `tenant` to `stage` (409 if the move is not allowed) and write the audit row; flushes nothing."""
+    """Move `tenant` to `stage` (409 if the move is not allowed, or if it leaves a deactivation that has not
+    finished) and write the audit row; flushes nothing."""
     check(tenant.stage, stage)
+    check_deactivation_finished(tenant)
     change = StageChange(
         tenant_id=tenant.id,
         from_stage=tenant.stage,
