@@ -93,7 +93,9 @@ async def link(
     now: datetime,
 ) -> CandidateLink:
     """Link (or, with member None, unlink) by hand, export or stub; the candidate is owed to LinkedIn again,
-    its PUT now carrying the link."""
+    its PUT now carrying the link. A candidate the mirror does not hold yet is owed by its webhook, which
+    waits for this transaction to end, and then reads the link (links.repository.hold)."""
+    await link_service.hold(session, tenant.id, [ats_candidate_id])
     made = await link_service.set_link(
         session,
         tenant_id=tenant.id,

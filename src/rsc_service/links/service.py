@@ -93,3 +93,8 @@ async def candidates_of_members(
 ) -> dict[str, list[str]]:
     """Who each member is in the ATS: every candidate linked to it, however linked, first linked first."""
     return await repository.candidates_of_members(session, tenant_id=tenant_id, member_urns=member_urns)
+
+
+async def hold(session: AsyncSession, tenant_id: uuid.UUID, candidate_ids: Collection[str]) -> None:
+    """Take turns with any transaction linking these candidates or building their PUT (repository.hold)."""
+    await repository.hold(session, tenant_id, candidate_ids)

@@ -73,7 +73,7 @@ async def put_link(
     "/candidates/{candidate_id}/link",
     response_model=schemas.LinkRead,
     summary="Unlink the candidate by hand; LinkedIn is told, and its own match does not link it again",
-    responses=problem_responses(404),
+    responses=problem_responses(404, 409),
 )
 async def delete_link(
     candidate_id: CandidateIdPath,

@@ -18,14 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.candidates import service as candidate_service
 from rsc_service.context import AppContext
-from rsc_service.errors import NotFound
+from rsc_service.errors import Conflict, NotFound
 from rsc_service.integrations.ats import AtsError
+from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.linkedin import LinkedInError
 from rsc_service.links.models import CandidateLink, LinkSource
 from rsc_service.links_api import connect_schemas, repository, schemas
 from rsc_service.links_api.models import LinkChange
 from rsc_service.mirror import service as mirror_service
+from rsc_service.mirror.models import AtsRecord
 from rsc_service.pull import service as pull_service
+from rsc_service.push.candidates import unmatchable_unlinked
+from rsc_service.push.fields import parse_or_none
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.apps import TenantApps
 from rsc_service.tenants.models import Tenant
@@ -38,14 +42,27 @@ class CandidateNotFound(NotFound):
         super().__init__(f"no candidate {candidate_id!r} in the ATS")
 
 
+class UnlinkUnsendable(Conflict):
+    code = "unlink_unsendable"
+
+    def __init__(self, candidate_id: str) -> None:
+        super().__init__(
+            f"candidate {candidate_id!r} has no email address and no LinkedIn profile URL: unlinked, it "
+            "could no longer be sent to LinkedIn, which would keep it linked to the member. Add an email "
+            "address or a LinkedIn profile URL to the candidate in the ATS first, or link it to the right "
+            "member instead"
+        )
+
+
 def actor(ats_user_id: str | None) -> str:
     return f"ats_user:{ats_user_id}" if ats_user_id else "ats"
 
 
-async def _live_candidate(session: AsyncSession, *, tenant_id: uuid.UUID, candidate_id: str) -> None:
+async def _live_candidate(session: AsyncSession, *, tenant_id: uuid.UUID, candidate_id: str) -> AtsRecord:
     record = await mirror_service.find(session, tenant_id=tenant_id, kind="candidate", ats_id=candidate_id)
     if record is None or record.deleted:
         raise CandidateNotFound(candidate_id)
+    return record
 
 
 def read(candidate_id: str, link: CandidateLink | None) -> schemas.LinkRead:
@@ -72,12 +89,20 @@ async def set_by_hand(
 ) -> schemas.LinkRead:
     """Link the candidate to `member_urn` (None: unlink) by hand. Asking again for what already holds
     changes nothing: no audit row, nothing owed to LinkedIn. An unlink of a candidate never linked is still
-    kept: a person said "not this member", so a later email match links nothing."""
-    await _live_candidate(session, tenant_id=tenant.id, candidate_id=candidate_id)
+    kept: a person said "not this member", so a later email match links nothing.
+
+    An unlink of a linked candidate LinkedIn could not match without the link (no email address, no
+    LinkedIn profile URL) is refused: its PUT could not be sent, and LinkedIn would keep the member
+    (docs/in-ats.md#links-by-hand-l3)."""
+    record = await _live_candidate(session, tenant_id=tenant.id, candidate_id=candidate_id)
     before = await repository.find(session, tenant_id=tenant.id, candidate_id=candidate_id)
     if before is not None and before.source == LinkSource.MANUAL and before.member_urn == member_urn:
         return read(candidate_id, before)
     member_before = before.member_urn if before is not None else None
+    if member_urn is None and member_before is not None:
+        candidate = parse_or_none(ats.Candidate, record.data)
+        if candidate is not None and unmatchable_unlinked(candidate):
+            raise UnlinkUnsendable(candidate_id)
     source_before = before.source if before is not None else None
     made = await candidate_service.link(
         session,

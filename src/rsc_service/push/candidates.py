@@ -59,6 +59,13 @@ def candidate_record(candidate: ats.Candidate, ctx: PushContext) -> li.AtsCandid
     )
 
 
+def unmatchable_unlinked(candidate: ats.Candidate) -> bool:
+    """Whether the candidate, without a link, could not be sent: LinkedIn would have nothing to match it by
+    (docs/linkedin.md#candidates)."""
+    emails = valid_emails([email.address for email in candidate.emails])
+    return not emails and web_url(candidate.linkedin_url) is None
+
+
 def _addresses(location: ats.Location | None) -> list[li.Address]:
     if location is None or not any((location.city, location.region, location.postal_code, location.country)):
         return []

@@ -138,7 +138,12 @@ async def apply_ats_changes(
     for tenant_id in tenants:
         mine = [change for tenant, change in changes if tenant.id == tenant_id]
         await mirror_service.load_for(run.unit, tenant_id, mine)
-        await run.load_links(tenant_id, [c.ats_id for c in mine if c.kind == "candidate"])
+        candidates = [c.ats_id for c in mine if c.kind == "candidate"]
+        # A candidate not in the mirror yet has no record to lock: its link, made at the same moment, waits
+        # its turn, so whichever commits second sees the other (links.repository.hold).
+        new = [c for c in candidates if await run.unit.find(tenant_id, "candidate", c) is None]
+        await link_service.hold(session, tenant_id, new)
+        await run.load_links(tenant_id, candidates)
         # Restricted jobs' hiring teams, as changed and as stored (a deletion carries its tombstone only).
         jobs = [c.data for c in mine if c.kind == "job"] + [
             r.data for r in run.unit.loaded(tenant_id) if r.kind == "job"
