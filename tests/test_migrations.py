@@ -36,6 +36,8 @@ _POSTGRESQL_ONLY = {"3f7a9c1e5b28"}
 _DATA_ONLY = {"9c4e1a7b3d52"}
 # The revision before landed deletions' landed_at was cleared.
 _BEFORE_LANDED_DELETIONS = "6a8e2d4f1b37"
+# The revision before job ACL rows were filed under their job.
+_BEFORE_ACL_PARENTS = "9c4e1a7b3d52"
 
 
 async def _schema(url: str) -> set[str]:
@@ -187,6 +189,38 @@ class TestMigrations:
                 found = await session.execute(select(OutboxMessage.key, OutboxMessage.landed_at))
                 landed = {key: at is not None for key, at in found.all()}
         assert landed == {"deleted": False, "deleting": True, "written": True, "owed_again": True}
+
+    async def test_job_acls_are_filed_under_their_job_after_the_upgrade(
+        self, fresh_database: FreshDatabase
+    ) -> None:
+        """2026_12_14_user_and_member_indexes_acl_parents: an ACL row written before ACLs were filed under
+        their job gets its job as parent, so it is found (and deleted) once its member leaves the team."""
+        url = await fresh_database(True)
+        now = datetime(2026, 12, 1, tzinfo=UTC)
+        keys = {"user-usr_1/job_1": "job_1", "user-usr_2/job%2F7": "job/7"}
+        async with open_context(make_settings(url, database={"url": url})) as ctx:
+            async with ctx.sessionmaker.begin() as session:
+                tenant = (await make_tenant(session, ctx)).tenant
+                for key in [*keys, "cand_1"]:
+                    session.add(
+                        OutboxMessage(
+                            tenant_id=tenant.id,
+                            resource="atsCandidates" if key == "cand_1" else "atsEntityAcls",
+                            key=key,
+                            op=Op.UPSERT,
+                            state=State.DONE,
+                            landed_at=now,
+                            next_attempt_at=now,
+                        )
+                    )
+        await asyncio.to_thread(migrate.downgrade, url, _BEFORE_ACL_PARENTS)
+        await asyncio.to_thread(migrate.upgrade, url)
+
+        async with open_context(make_settings(url, database={"url": url})) as ctx:
+            async with ctx.sessionmaker() as session:
+                found = await session.execute(select(OutboxMessage.key, OutboxMessage.path_parent))
+                parents = dict(found.all())
+        assert parents == {**keys, "cand_1": None}
 
     async def test_tenants_sharing_an_application_stop_the_upgrade_naming_them(
         self, fresh_database: FreshDatabase

@@ -33,6 +33,9 @@ class ParentsAndChildren:
     def tier(self, resource: str) -> int:
         return {"parents": 0, "children": 1}[resource]
 
+    def parent_in_url(self, resource: str) -> bool:
+        return True
+
     def sender(self, resource: str) -> Send:
         async def send(target: Target, items: Sequence[Item]) -> Sent:
             self.sent += [(resource, key) for key, _ in items]

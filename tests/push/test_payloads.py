@@ -296,8 +296,22 @@ class TestJobs:
         # u/2 has no seat: its group still guards the job, with no one in it.
         assert intents == [
             Intent("simpleJobPostings", "job_17", Op.UPSERT, POSTING.to_wire()),
-            Intent("atsEntityAcls", "user-u_1/job_17", Op.UPSERT, {}, depends_on=after_posting),
-            Intent("atsEntityAcls", "user-u%2F2/job_17", Op.UPSERT, {}, depends_on=after_posting),
+            Intent(
+                "atsEntityAcls",
+                "user-u_1/job_17",
+                Op.UPSERT,
+                {},
+                path_parent="job_17",
+                depends_on=after_posting,
+            ),
+            Intent(
+                "atsEntityAcls",
+                "user-u%2F2/job_17",
+                Op.UPSERT,
+                {},
+                path_parent="job_17",
+                depends_on=after_posting,
+            ),
             Intent("atsEntityAclAssignees", "user-u_1/urn%3Ali%3Aperson%3Aabc123", Op.UPSERT, {}),
         ]
         assert acl.acl_key(acl.acl_group("u/2"), "job_17") == intents[2].key
@@ -698,8 +712,11 @@ class TestKindsAndResources:
             declared = RESOURCES[intent.resource]
             for dependency in intent.depends_on:
                 assert RESOURCES.tier(dependency.split(":", 1)[0]) < declared.tier
-            # A sub-collection row sits under its parent's key, and waits for that parent to land.
-            assert (intent.path_parent is None) == (declared.parent is None)
+            # A sub-collection row sits under its parent's key, and waits for that parent to land; a job's ACL
+            # is filed under its job, which is not in its URL.
+            assert (intent.path_parent is None) == (
+                declared.parent is None and intent.resource != postings.ACLS.name
+            )
             if declared.parent is not None and intent.path_parent is not None:
                 assert declared.parent.ref(intent.path_parent) in intent.depends_on
             # Every row leads back to the record that owes it, except an assignee, which many jobs share.

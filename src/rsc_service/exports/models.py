@@ -36,6 +36,8 @@ class Export(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "request_id"),
         Index("ix_linkedin_exports_seat_month", "tenant_id", "seat_urn", "month"),
+        # A member's export being written, found by the next export of that member (docs/exports.md).
+        Index("ix_linkedin_exports_member", "tenant_id", "member_urn"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)

@@ -8,9 +8,36 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ColumnElement
 
 from rsc_service.db.base import Base, JsonDocument
+
+# The ATS user a note (`author_user_id`) or interview feedback (`interviewer_user_id`) names, read from the
+# record's JSON: notes and feedback embed that user's name, and are owed again when the user changes. Written
+# the same in the index and in the look-up (mirror/unit.py), so that both databases search the index.
+_EMBEDDED_USER_FIELDS = ("author_user_id", "interviewer_user_id")
+
+
+class EmbeddedUser(ColumnElement[str]):
+    """The user id a note or feedback names, as SQL of the dialect (None for other records)."""
+
+    inherit_cache = True
+    type = String()
+
+
+@compiles(EmbeddedUser, "postgresql")
+def _embedded_user_postgresql(element: EmbeddedUser, compiler: SQLCompiler, **kw: Any) -> str:
+    return "coalesce(" + ", ".join(f"data ->> '{field}'" for field in _EMBEDDED_USER_FIELDS) + ")"
+
+
+@compiles(EmbeddedUser)
+def _embedded_user_sqlite(element: EmbeddedUser, compiler: SQLCompiler, **kw: Any) -> str:
+    return (
+        "coalesce(" + ", ".join(f"json_extract(data, '$.{field}')" for field in _EMBEDDED_USER_FIELDS) + ")"
+    )
 
 
 class AtsRecord(Base):
@@ -20,6 +47,8 @@ class AtsRecord(Base):
         Index("ix_ats_records_candidate", "tenant_id", "candidate_id"),
         Index("ix_ats_records_application", "tenant_id", "application_id"),
         Index("ix_ats_records_job", "tenant_id", "job_id"),  # a job's applications, re-owed when it changes
+        # A user's notes and feedback, newest first, re-owed when the user changes.
+        Index("ix_ats_records_user", "tenant_id", EmbeddedUser(), "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)

@@ -23,6 +23,10 @@ from rsc_service.mirror.unit import MirrorUnit, NewRecord, ParentField, Record
 
 _CASCADES: dict[str, ParentField] = {"candidate": "candidate_id", "application": "application_id"}
 _EMBEDDED: dict[str, ParentField] = {"job": "job_id", "candidate": "candidate_id"}
+_NAMING_USERS = frozenset({"note", "interview_feedback"})
+# How many of the notes and feedback a user wrote one change of the user owes again: a bound on the work of
+# one webhook (docs/architecture.md#2-the-mirror).
+EMBEDDING_USER_LIMIT = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +178,12 @@ async def _delete_children(
 
 
 async def embedding(unit: MirrorUnit, tenant_id: uuid.UUID, record: Record) -> list[Record]:
-    """The live applications that embed `record` (their job's title, their candidate's names and email)."""
+    """The live records that embed `record`: applications (their job's title, their candidate's names and
+    email), and the notes and feedback a user wrote (their author's or interviewer's name), at most
+    `EMBEDDING_USER_LIMIT` of those, the newest (docs/architecture.md#2-the-mirror)."""
+    if record.kind == "user" and not record.deleted:
+        named = await unit.naming_user(tenant_id, record.ats_id, limit=EMBEDDING_USER_LIMIT)
+        return [r for r in named if r.kind in _NAMING_USERS and not r.deleted]
     field = _EMBEDDED.get(record.kind)
     if field is None or record.deleted:
         return []

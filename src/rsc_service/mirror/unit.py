@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.db import bulk
 from rsc_service.db.lookups import Lookup
-from rsc_service.mirror.models import AtsRecord
+from rsc_service.mirror.models import AtsRecord, EmbeddedUser
 
 ParentField = Literal["candidate_id", "job_id", "application_id"]
 _PARENT_FIELDS: tuple[ParentField, ...] = get_args(ParentField)
@@ -72,6 +72,28 @@ def _reads(kinds: int, fields: tuple[ParentField, ...]) -> Lookup[Select[AtsReco
     return Lookup(build, lock_on_postgresql=True)
 
 
+def _embedding_user(limit: int) -> Select[AtsRecord]:
+    """The records naming a user as author or interviewer (`user_id`), newest first, at most `limit`:
+    an equality on the (tenant, user, id) index, read backwards (mirror/models.py)."""
+    return (
+        select(AtsRecord)
+        .where(
+            AtsRecord.tenant_id == bindparam("tenant_id", type_=Uuid()),
+            EmbeddedUser() == bindparam("user_id"),
+        )
+        .order_by(AtsRecord.id.desc())
+        .limit(limit)
+    )
+
+
+def _embedded_user(record: Record) -> str | None:
+    """The user a note or feedback names (author or interviewer), as the index reads it."""
+    for field in ("author_user_id", "interviewer_user_id"):
+        if isinstance(found := record.data.get(field), str):
+            return found
+    return None
+
+
 def _chunks(items: list[str]) -> Iterable[list[str]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
@@ -91,11 +113,15 @@ class MirrorUnit:
         # an ordered set: filing a record again under the same value keeps its place.
         self._under: dict[tuple[uuid.UUID, ParentField, str], dict[Record, None]] = {}
         self._created: dict[NewRecord, int] = {}  # this run's new records, in the order they were created
+        # The records held that name a user (a note's author, a feedback's interviewer), filed as above.
+        self._by_user: dict[tuple[uuid.UUID, str], dict[Record, None]] = {}
 
     def _file(self, record: Record) -> None:
         for field in _PARENT_FIELDS:
             if value := getattr(record, field):
                 self._under.setdefault((record.tenant_id, field, value), {})[record] = None
+        if user := _embedded_user(record):
+            self._by_user.setdefault((record.tenant_id, user), {})[record] = None
 
     def _keep(self, record: AtsRecord) -> None:
         key = (record.tenant_id, record.kind, record.ats_id)
@@ -165,6 +191,16 @@ class MirrorUnit:
         found = [r for r in self._under.get((tenant_id, field, value), ()) if getattr(r, field) == value]
         # Stored ones by id, then this run's new ones in the order they were created: as the ids will be.
         return sorted(found, key=lambda r: (True, self._created[r]) if r.id is None else (False, r.id))
+
+    async def naming_user(self, tenant_id: uuid.UUID, user_id: str, *, limit: int) -> list[Record]:
+        """The newest `limit` records naming `user_id` as author or interviewer, this transaction's changes
+        included; newest first. One indexed read, however many records name the user."""
+        query = _embedding_user(limit)
+        for record in await self.session.scalars(query, {"tenant_id": tenant_id, "user_id": user_id}):
+            self._keep(record)
+        found = [r for r in self._by_user.get((tenant_id, user_id), ()) if _embedded_user(r) == user_id]
+        newest = sorted(found, key=lambda r: (False, -self._created[r]) if r.id is None else (True, -r.id))
+        return newest[:limit]
 
     def add(self, record: NewRecord) -> None:
         """A new record: kept here, inserted by write() with every other new one."""

@@ -170,7 +170,9 @@ class Dispatcher:
                 counts.waiting += await self._release(
                     blocked, token, f"{settling.WAITING}a record it depends on"
                 )
-            batches = policy.batches(ready, size=self.settings.batch_size)
+            batches = policy.batches(
+                ready, size=self.settings.batch_size, parent_in_url=self._routes.parent_in_url
+            )
             # Every batch of the tier settles before a failure of one is raised (its rows are given back).
             results = await asyncio.gather(
                 *(self._send(batch, token) for batch in batches), return_exceptions=True

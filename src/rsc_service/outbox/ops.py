@@ -34,3 +34,19 @@ class Intent:
     # Why LinkedIn would refuse this record as built (a required field the ATS lacks): it is owed as a dead
     # letter at once, with this reason, instead of being sent.
     refused: str | None = None
+
+
+# A record that moved to another parent (a note attached to another application) may still be held by
+# LinkedIn under its old one: that copy is deleted through a row of its own, keyed by the record's key and the
+# old parent joined by this separator, which no ATS id holds (docs/architecture.md#8-deleting).
+_LEFT = "\x1f"
+
+
+def left_key(key: str, parent: str) -> str:
+    """The key of the row deleting the copy of `key` left under `parent`."""
+    return f"{key}{_LEFT}{parent}"
+
+
+def own_key(key: str) -> str:
+    """The record's key as LinkedIn knows it, for a row's key (the same key but for a copy left behind)."""
+    return key.partition(_LEFT)[0]

@@ -97,11 +97,18 @@ def sendable(
     return chosen
 
 
-def batches(rows: Iterable[OutboxMessage], *, size: int = MAX_BATCH) -> list[list[OutboxMessage]]:
-    """Rows grouped by (tenant, resource, parent in the URL, write or delete), at most `size` each."""
+def batches(
+    rows: Iterable[OutboxMessage],
+    *,
+    size: int = MAX_BATCH,
+    parent_in_url: Callable[[str], bool] = lambda _: True,
+) -> list[list[OutboxMessage]]:
+    """Rows grouped by (tenant, resource, parent in the URL, write or delete), at most `size` each. Rows of a
+    resource whose parent is not in its URL (a job's ACLs) share batches whatever their parents."""
     groups: dict[tuple[object, str, str | None, bool], list[OutboxMessage]] = defaultdict(list)
     for row in rows:
-        groups[(row.tenant_id, row.resource, row.path_parent, row.op is Op.DELETE)].append(row)
+        parent = row.path_parent if parent_in_url(row.resource) else None
+        groups[(row.tenant_id, row.resource, parent, row.op is Op.DELETE)].append(row)
     return [group[start : start + size] for group in groups.values() for start in range(0, len(group), size)]
 
 

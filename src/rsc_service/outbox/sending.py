@@ -49,3 +49,7 @@ class Routes(Protocol):
     def tier(self, resource: str) -> int:
         """Parent-before-child rank of a resource: parents are written first and deleted last."""
         ...
+
+    def parent_in_url(self, resource: str) -> bool:
+        """Whether a row's path parent sits in the URL its batch is sent to: then a batch has one parent."""
+        ...

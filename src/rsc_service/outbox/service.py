@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rsc_service.db import bulk
 from rsc_service.outbox import repository, wake
 from rsc_service.outbox.models import OutboxMessage
-from rsc_service.outbox.ops import Intent, Op, State
+from rsc_service.outbox.ops import Intent, Op, State, left_key
 
 _SETTLED = (State.DONE, State.DEAD)
 
@@ -35,12 +35,20 @@ class Owed:
 
     With `prune` = (resource, path_parent), rows of that sub-collection under that parent which the intents
     no longer name are owed as deletions (an application's stage that left its history, RSC-503).
+
+    With `moves`, the record may change parent (a note attached to another application): a row that LinkedIn
+    may hold under its old parent owes the deletion of that copy, in a row of its own (`left_key`), and such a
+    deletion still owed under the parent the record comes back to is dropped. Rows named in `retire`,
+    (resource, key), are owed as deletions where they are (a note that became an application note leaves the
+    candidate's notes).
     """
 
     tenant_id: uuid.UUID
     intents: Sequence[Intent]
     source_version: int
     prune: tuple[str, str] | None = None
+    moves: bool = False
+    retire: Sequence[tuple[str, str]] = ()
 
 
 async def enqueue(
@@ -55,20 +63,34 @@ async def enqueue(
     statement with IntegrityError; the caller's transaction is retried as a whole. Rows of other tables in
     `along` are inserted with the new rows, in the same statement on PostgreSQL (db/bulk.py).
     """
-    if not any(o.intents or o.prune for o in owed):
+    if not any(o.intents or o.prune or o.retire for o in owed):
         await bulk.insert_together(session, along)
         return []
+    named = [(o.tenant_id, i.resource, i.key) for o in owed for i in o.intents]
+    named += [
+        (o.tenant_id, i.resource, left_key(i.key, i.path_parent))
+        for o in owed
+        if o.moves
+        for i in o.intents
+        if i.path_parent is not None
+    ]
+    named += [(o.tenant_id, resource, key) for o in owed for resource, key in o.retire]
     rows = _Rows(
         await repository.lock_for_enqueue(
-            session,
-            refs=[(o.tenant_id, i.resource, i.key) for o in owed for i in o.intents],
-            parents=[(o.tenant_id, *o.prune) for o in owed if o.prune is not None],
+            session, refs=named, parents=[(o.tenant_id, *o.prune) for o in owed if o.prune is not None]
         )
     )
     touched: list[Message] = []
     for item in owed:
         for intent in item.intents:
+            if item.moves:
+                touched += rows.move(item.tenant_id, intent, item.source_version, now)
             touched.append(rows.upsert(item.tenant_id, intent, item.source_version, now))
+        for resource, key in item.retire:
+            found = rows.get(item.tenant_id, resource, key)
+            if found is not None and found.op is not Op.DELETE:
+                gone = Intent(resource, key, Op.DELETE, None, path_parent=found.path_parent)
+                touched.append(rows.upsert(item.tenant_id, gone, item.source_version, now))
         if item.prune is not None:
             resource, parent = item.prune
             kept = {intent.key for intent in item.intents if intent.resource == resource}
@@ -83,6 +105,13 @@ async def enqueue(
     for tenant_id, refs in rows.revived.items():  # sent again: what waited for them is due again too
         await repository.release_blocked(session, tenant_id=tenant_id, refs=refs, now=now)
     return touched
+
+
+def _maybe_held(message: Message) -> bool:
+    """Whether LinkedIn may hold the row's record: a write landed, or one was sent and not settled."""
+    if message.landed_at is not None or message.state in (State.INFLIGHT, State.AWAITING_TASK):
+        return True
+    return message.sent_revision is not None and message.state is not State.DONE
 
 
 @dataclass(slots=True, eq=False)
@@ -109,7 +138,7 @@ class NewMessage:
     failing_since: datetime | None = None
     blocked_by: str | None = None
     sent_revision: None = None  # never sent yet
-    landed_at: None = None
+    landed_at: datetime | None = None  # set only for the copy a moved record left under its old parent
     id: None = None  # given by the database on insert
 
 
@@ -126,6 +155,40 @@ class _Rows:
         }
         self.new: list[NewMessage] = []  # inserted together at the end
         self.revived: dict[uuid.UUID, set[str]] = {}  # dead letters due again, by tenant
+
+    def get(self, tenant_id: uuid.UUID, resource: str, key: str) -> Message | None:
+        return self._by_key.get((tenant_id, resource, key))
+
+    def move(self, tenant_id: uuid.UUID, intent: Intent, source_version: int, now: datetime) -> list[Message]:
+        """Before `intent` is upserted: the deletion of the copy its row's record left under its old parent,
+        if LinkedIn may hold one, and none still owed under the parent `intent` names (that copy is the
+        record's own row again). Returns the rows changed."""
+        touched: list[Message] = []
+        if intent.path_parent is not None:
+            left = self.get(tenant_id, intent.resource, left_key(intent.key, intent.path_parent))
+            if left is not None and left.state in (State.PENDING, State.DEAD):
+                # Never sent since it was owed: the record's own row writes or deletes it there now.
+                left.state, left.landed_at, left.blocked_by, left.updated_at = State.DONE, None, None, now
+                touched.append(left)
+        message = self.get(tenant_id, intent.resource, intent.key)
+        old = message.path_parent if message is not None else None
+        if message is None or old is None or old == intent.path_parent or not _maybe_held(message):
+            return touched
+        gone = Intent(intent.resource, left_key(intent.key, old), Op.DELETE, None, path_parent=old)
+        left = self.upsert(tenant_id, gone, source_version, now)
+        if left.state in _SETTLED:  # an earlier copy there was deleted (or dropped): this one is owed anew
+            left.state = State.PENDING
+            left.revision += 1
+            left.attempts = 0
+            left.failing_since = None
+            left.next_attempt_at = left.updated_at = now
+        # LinkedIn may hold the copy there (a deactivation deletes it too); the record's own row holds nothing
+        # under its new parent until its write lands there.
+        left.landed_at = message.landed_at or now
+        if isinstance(message, OutboxMessage):
+            message.landed_at = None
+        touched.append(left)
+        return touched
 
     def children(self, tenant_id: uuid.UUID, resource: str, parent: str) -> list[Message]:
         rows = [
@@ -164,8 +227,8 @@ class _Rows:
         # Owed again after its deletion: rows that gave up waiting for it (policy.awaited) are due again.
         recreated = message.op is Op.DELETE and intent.op is not Op.DELETE
         if recreated and message.sent_revision == message.revision:
-            # Its deletion was sent, so LinkedIn may hold nothing of it already (in flight, or its answer lost):
-            # what landed before counts no more, and its children wait for the re-creation to land
+            # Its deletion was sent, so LinkedIn may hold nothing of it already (in flight, or its answer
+            # lost): what landed before counts no more, and its children wait for the re-creation to land
             # (docs/architecture.md#8-deleting).
             message.landed_at = None
         message.revision += 1

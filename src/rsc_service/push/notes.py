@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 from rsc_service.integrations.ats import wire as ats
@@ -45,6 +46,20 @@ def _note_intents(resource: Resource, source: Source, ctx: PushContext) -> list[
             path_parent=parent,
             depends_on=(resource.parent.ref(parent),),
         )
+    ]
+
+
+def elsewhere(kind: str, ats_id: str, intents: Sequence[Intent]) -> list[tuple[str, str]]:
+    """(resource, key) of the rows a note's intents leave behind: a note lives under its application or its
+    candidate, so once owed under one, a row under the other is deleted (the note was attached to or taken
+    off an application). A note sent back from LinkedIn has no rows to leave."""
+    if kind != "note" or not intents:
+        return []
+    named = {intent.resource for intent in intents}
+    return [
+        (resource.name, ats_id)
+        for resource in (CANDIDATE_NOTES, APPLICATION_NOTES)
+        if resource.name not in named
     ]
 
 
@@ -122,6 +137,8 @@ APPLICATION_NOTES = Resource(
     ),
     parent=APPLICATIONS,
 )
+# The kinds whose records may change parent: their rows delete the copy left under the old one.
+MOVING: Final = frozenset({"note", "interview_feedback"})
 INTERVIEW_FEEDBACK = Resource(
     name="atsApplications/interviewFeedback",
     tier=3,

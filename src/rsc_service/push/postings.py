@@ -85,11 +85,20 @@ def _team(source: Source) -> tuple[ats.Job | None, list[str]]:
 
 
 def acl_intents(source: Source, ctx: PushContext) -> list[Intent]:
+    """The job's ACL for each member of a restricted job's team, filed under the job (`path_parent`) so that
+    those of members taken off the team, or all of them once the job is no longer restricted, are found and
+    owed as deletions (push/service.py). The job is not in LinkedIn's URL for ACLs: their batches mix jobs."""
     job, team = _team(source)
     if job is None:
         return []
     return [
-        ACLS.intent(acl_key(acl_group(user), job.id), Op.UPSERT, KeyOnly, depends_on=(JOBS.ref(job.id),))
+        ACLS.intent(
+            acl_key(acl_group(user), job.id),
+            Op.UPSERT,
+            KeyOnly,
+            path_parent=job.id,
+            depends_on=(JOBS.ref(job.id),),
+        )
         for user in team
     ]
 
@@ -123,6 +132,7 @@ ACLS = Resource(
     build=acl_intents,
     send=sending.keys_only(_acl, lambda app: app.upsert_acls, lambda app: app.delete_acls),
     origin=lambda key, _: split_acl_key(key)[1],
+    parent_in_url=False,
 )
 ACL_ASSIGNEES = Resource(
     name=ASSIGNEES_NAME,
@@ -133,4 +143,5 @@ ACL_ASSIGNEES = Resource(
         _assignee, lambda app: app.upsert_acl_assignees, lambda app: app.delete_acl_assignees
     ),
     origin=None,
+    parent_in_url=False,
 )

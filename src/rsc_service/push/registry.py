@@ -50,6 +50,9 @@ class Registry:
     def tier(self, resource: str) -> int:
         return self[resource].tier
 
+    def parent_in_url(self, resource: str) -> bool:
+        return self[resource].parent_in_url
+
     # ---- what the push asks ----
 
     def intents_for(

@@ -47,6 +47,9 @@ class Resource:
     # The ats id of the record that feeds a row, from the row's key and path parent; None when no single
     # record does (an ACL assignee): its stored payload is then the current one.
     origin: Callable[[str, str | None], str] | None = _own_key
+    # Whether a row's path parent sits in the URL it is sent to, so that a batch takes one parent only. False
+    # where it only files a row under the record it belongs to (a job's ACLs), and batches mix parents.
+    parent_in_url: bool = True
 
     def ref(self, key: str) -> str:
         """A row of this resource as a dependency: "resource:key"."""

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from rsc_service.integrations.linkedin import BatchResult, Category, EntityError, LinkedInApp
 from rsc_service.integrations.linkedin import wire as li
+from rsc_service.outbox.ops import own_key
 from rsc_service.outbox.sending import REPOST, Item, Send, Sent, Target
 from rsc_service.push.resource import refusal
 
@@ -148,7 +149,15 @@ def sub_collection(
             raise ValueError("a sub-collection row needs its parent key")
         parent = parent_key(target.path_parent, target.integration_context)
         if _deleting(items):
-            return _collect(await remove(target.app)(parent, [k for k, _ in items]), str, deleting=True)
+            # A copy a moved record left under this parent is deleted by its record's own key (outbox/ops.py).
+            ours: dict[str, list[str]] = {}
+            for k, _ in items:
+                ours.setdefault(own_key(k), []).append(k)
+            sent = _collect(await remove(target.app)(parent, list(ours)), str, deleting=True)
+            return Sent(
+                ok={mine: task for k, task in sent.ok.items() for mine in ours.get(k, [k])},
+                errors={mine: error for k, error in sent.errors.items() for mine in ours.get(k, [k])},
+            )
         records, invalid = _validated(items, model)
         if not records:
             return Sent(errors=invalid)

@@ -2,8 +2,8 @@
 
 `apply_ats_changes()` is what the webhook route and reconcile both call. Per change, in order and as if
 one by one: the mirror stores it (or says it changed nothing), and every LinkedIn record it affects is owed
-through the outbox — the record itself, the children a deletion took with it (first), and the applications
-that embed it (docs/architecture.md#flows).
+through the outbox — the record itself, the children a deletion took with it (first), and the records that
+embed it: applications, and a user's notes and feedback (docs/architecture.md#flows).
 """
 
 from __future__ import annotations
@@ -26,8 +26,14 @@ from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Intent
 from rsc_service.push.candidates import STAGES
 from rsc_service.push.fields import PRIVATE, PushContext
+from rsc_service.push.notes import MOVING, elsewhere
+from rsc_service.push.postings import ACLS
 from rsc_service.push.registry import RESOURCES, Registry
 from rsc_service.seats import service as seat_service
+
+# Per mirror kind, the rows filed under a record (path_parent) that are deleted once its intents no longer
+# name them.
+_PRUNED = {STAGES.kind: STAGES.name, ACLS.kind: ACLS.name}
 
 
 class TenantRef(Protocol):
@@ -85,9 +91,21 @@ class _Owing:
             intents = [
                 dataclasses.replace(i, depends_on=(*i.depends_on, *extra_dependencies)) for i in intents
             ]
-        # An application's stage whose entry left its history is deleted on LinkedIn too.
-        prune = (STAGES.name, record.ats_id) if record.kind == STAGES.kind and not record.deleted else None
-        self.owed.append(outbox_service.Owed(tenant.id, intents, record.version, prune=prune))
+        # An application's stage whose entry left its history is deleted on LinkedIn too, and so is a job's
+        # ACL whose user left its hiring team, or every one of them once the job is no longer restricted.
+        prune = None
+        if not record.deleted and (pruned := _PRUNED.get(record.kind)) is not None:
+            prune = (pruned, record.ats_id)
+        self.owed.append(
+            outbox_service.Owed(
+                tenant.id,
+                intents,
+                record.version,
+                prune=prune,
+                moves=record.kind in MOVING,
+                retire=elsewhere(record.kind, record.ats_id, intents),
+            )
+        )
         return intents
 
     async def _context(self, tenant: TenantRef, organization: str, record: Record) -> PushContext:
@@ -160,8 +178,9 @@ async def apply_ats_changes(
             for child in done.cascaded:  # the children's deletions go first (docs/architecture.md#8-deleting)
                 children += [f"{i.resource}:{i.key}" for i in await run.owe(tenant, child)]
             await run.owe(tenant, done.record, extra_dependencies=children)
-            for application in await mirror_service.embedding(run.unit, tenant.id, done.record):
-                await run.owe(tenant, application)
+            # The applications embedding a job or candidate, the notes and feedback embedding a user's name.
+            for embedder in await mirror_service.embedding(run.unit, tenant.id, done.record):
+                await run.owe(tenant, embedder)
             stored.append(done.record)
     await run.write(now=now)
     return stored
