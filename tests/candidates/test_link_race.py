@@ -7,48 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from rsc_service.candidates import service as candidate_service
 from rsc_service.context import AppContext
-from rsc_service.db.session import create_engine, create_sessionmaker
 from rsc_service.integrations.ats.events import parse_event
 from rsc_service.links.models import CandidateLink, LinkSource
 from rsc_service.mirror.changes import Change, from_event
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.push import service as push_service
-from rsc_service.settings import Settings
-from tests.conftest import make_settings
+from tests.committed import database_url, engine, sessionmaker, settings  # noqa: F401
 from tests.factories import candidate, make_tenant
 
-FreshDatabase = Callable[[bool], Awaitable[str]]
 MEMBER = "urn:li:person:Race1"
-
-
-@pytest.fixture
-async def database_url(fresh_database: FreshDatabase) -> str:
-    return await fresh_database(True)
-
-
-@pytest.fixture
-def settings(database_url: str) -> Settings:
-    return make_settings(database_url)
-
-
-@pytest.fixture
-async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(settings.database)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return create_sessionmaker(engine)
 
 
 def created() -> Change:

@@ -5,48 +5,19 @@ never created"."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.context import AppContext
-from rsc_service.db.session import create_engine, create_sessionmaker
 from rsc_service.exports import repository
 from rsc_service.exports.models import Export
 from rsc_service.links.models import CandidateLink
-from rsc_service.settings import Settings
-from tests.conftest import make_settings
+from tests.committed import database_url, engine, sessionmaker, settings  # noqa: F401
 from tests.exports.conftest import MEMBER, Recruiter, candidates, ours, taken_over
 from tests.factories import make_tenant
-
-FreshDatabase = Callable[[bool], Awaitable[str]]
-
-
-# As tests/exports/test_quota_race.py: committed data on a database of this test's own, with the service's
-# own pool, so each process() below takes its own connections.
-@pytest.fixture
-async def database_url(fresh_database: FreshDatabase) -> str:
-    return await fresh_database(True)
-
-
-@pytest.fixture
-def settings(database_url: str) -> Settings:
-    return make_settings(database_url)
-
-
-@pytest.fixture
-async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(settings.database)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return create_sessionmaker(engine)
 
 
 def new_candidates(ats_sim: FastAPI, before: set[object]) -> list[str]:
