@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from rsc_service.links.models import CandidateLink
+from rsc_service.outbox.models import OutboxMessage
+from rsc_service.outbox.ops import State
 from rsc_service.pull import jobs
 from rsc_service.seats.models import Seat
 from rsc_service.simulators.linkedin.config import SimConfig
@@ -162,6 +164,17 @@ def inmails_on(pull: Pull, candidate: object) -> bool:
     return emails == [("inbound", candidate), ("outbound", candidate)]
 
 
+async def _later_runs_give_the_reply_its_inmails(pull: Pull) -> None:
+    """Two more runs, half an hour apart, go through; the one candidate made by the pull has its InMails."""
+    for _ in range(2):
+        pull.clock.advance(minutes=30)
+        assert (await pull.run()).failed == []
+
+    [candidate] = created_by_pull(pull)
+    items = [(i.stream, i.outcome, i.reason) for i in await pull.items()]
+    assert inmails_on(pull, candidate["id"]), (pull.records("email"), items)
+
+
 class TestReplyAndItsInMail:
     async def test_a_reply_made_while_the_run_reads_another_seats_inmails_lands_on_its_candidate(
         self, pull: Pull
@@ -187,13 +200,7 @@ class TestReplyAndItsInMail:
 
         first = await jobs.pull_now(pull.ctx, pull.apps, tenant_keys=[pull.tenancy.key], sleep=sleep)
         assert replied and first.failed == [], first
-        for _ in range(2):
-            pull.clock.advance(minutes=30)
-            assert (await pull.run()).failed == []
-
-        [candidate] = created_by_pull(pull)
-        items = [(i.stream, i.outcome, i.reason) for i in await pull.items()]
-        assert inmails_on(pull, candidate["id"]), (pull.records("email"), items)
+        await _later_runs_give_the_reply_its_inmails(pull)
 
     async def test_an_ats_unavailable_for_the_stub_does_not_lose_the_reply_and_its_inmail(
         self, pull: Pull
@@ -212,13 +219,7 @@ class TestReplyAndItsInMail:
         assert down.refused > 0 and ("mail_stubs", True) in streams, streams
         assert "inmails" not in {stream for stream, _ in streams}  # not read while the stubs wait
         assert [i for i in await pull.items() if i.stream == "inmails"] == []
-        for _ in range(2):
-            pull.clock.advance(minutes=30)
-            assert (await pull.run()).failed == []
-
-        [candidate] = created_by_pull(pull)
-        items = [(i.stream, i.outcome, i.reason) for i in await pull.items()]
-        assert inmails_on(pull, candidate["id"]), (pull.records("email"), items)
+        await _later_runs_give_the_reply_its_inmails(pull)
 
 
 class TestOnlyLinkedCandidateDeleted:
@@ -242,3 +243,49 @@ class TestOnlyLinkedCandidateDeleted:
         [candidate] = created_by_pull(pull)
         assert set(await links_of(pull, EVE)) == {(gone, "manual"), (candidate["id"], "inmail_stub")}
         assert inmails_on(pull, candidate["id"])
+
+
+class TestStubLinkReachesLinkedIn:
+    async def test_a_stub_whose_webhook_came_before_its_link_is_sent_again_with_the_link(
+        self, pull: Pull
+    ) -> None:
+        # The reply shares only a phone: without its link LinkedIn has nothing to match the candidate by. The
+        # stub's webhook is applied before the run records the link (an earlier try made the candidate, or
+        # the ATS is quick): the candidate was refused as built, and must go again carrying the link.
+        webhooks = pull.ats.state.webhooks
+        webhooks.release()
+        made = ats_world(pull.ats).create(
+            "candidate",
+            {
+                "first_name": "Eve",
+                "last_name": "Prospect",
+                "external_id": f"linkedin:member:{EVE}",
+                "source": "inmail_stub",
+                "phones": [{"number": "+1 555 0101", "type": "mobile"}],
+            },
+        )
+        await delivered(pull.ats)
+        webhooks.pause()
+        assert (await stub_row(pull, made["id"])).state == State.DEAD
+        pull.clock.advance(minutes=5)
+        inmail = await pull.inmail(3001, "m1005")
+        await pull.reply(inmail, email=False, phone=True)
+        pull.clock.advance(minutes=1)
+
+        assert (await pull.run()).failed == []
+
+        assert [c["id"] for c in created_by_pull(pull)] == [made["id"]]
+        row = await stub_row(pull, made["id"])
+        assert row.state == State.PENDING, row.last_error
+        assert (row.payload or {}).get("manualMatchedMember") == EVE
+
+
+async def stub_row(pull: Pull, candidate: str) -> OutboxMessage:
+    async with pull.ctx.sessionmaker() as session:
+        row = await session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.resource == "atsCandidates", OutboxMessage.key == candidate
+            )
+        )
+    assert row is not None
+    return row

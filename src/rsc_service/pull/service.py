@@ -40,6 +40,7 @@ from rsc_service.links.models import LinkSource
 from rsc_service.pull import mapping, pacing, repository
 from rsc_service.pull.mapping import Skip, Stream, Window
 from rsc_service.pull.models import PullCursor, PulledItem
+from rsc_service.push import service as push_service
 from rsc_service.seats import service as seat_service
 from rsc_service.seats.models import Seat
 from rsc_service.settings import PullSettings
@@ -684,7 +685,11 @@ class _Walker:
             await repository.record(session, [o.row for o in outcomes if o.withdrawn is None])
             withdrawn = [o.withdrawn.id for o in outcomes if o.withdrawn is not None]
             await repository.mark_withdrawn(session, withdrawn, now=now)
-            for candidate, member in [o.link for o in outcomes if o.link is not None]:
+            links = [o.link for o in outcomes if o.link is not None]
+            # A stub's webhook may be applied before or while its link is recorded: the two take turns, and
+            # the candidate is owed again with the link, whichever came first (docs/pull.md#what-is-written).
+            await link_service.hold(session, self.tenant.id, [candidate for candidate, _ in links])
+            for candidate, member in links:
                 await link_service.set_link(
                     session,
                     tenant_id=self.tenant.id,
@@ -692,6 +697,9 @@ class _Walker:
                     member_urn=member,
                     source=LinkSource.INMAIL_STUB,
                     now=now,
+                )
+                await push_service.owe_again(
+                    session, tenant=self.tenant, kind="candidate", ats_id=candidate, now=now
                 )
             written = sum(1 for o in outcomes if o.withdrawn is None and o.row["outcome"] == "written")
             await repository.add_written(session, cursor.id, written)
