@@ -228,24 +228,27 @@ class Settled:
 async def settled(session: AsyncSession, tenant_id: uuid.UUID) -> Settled | None:
     """Whether every row the tenant owes has landed or is dead, or waits for a record that is not in the
     outbox at all (nor comes: the walk is over); None while rows are on their way. Once nothing is being
-    sent, the rows still pending are read, however many, to tell those on their way from those waiting for
-    a parent that will never come (thousands may wait for one old job the walk left out)."""
+    sent, the rows still pending are read (their dependencies only, and no further than one that waits for
+    nothing), however many, to tell those on their way from those waiting for a parent that will never come
+    (thousands may wait for one old job the walk left out)."""
     depth = await outbox_service.depth(session, tenant_id=tenant_id)
     dead = depth.get(State.DEAD.value, 0)
     if not any(depth.get(state.value, 0) for state in _OWED):
         return Settled(dead, 0)
     if depth.get(State.INFLIGHT.value, 0) or depth.get(State.AWAITING_TASK.value, 0):
         return None
-    pending = await outbox_service.list_messages(session, tenant_id=tenant_id, state=State.PENDING)
-    refs = {dependency for row in pending for dependency in row.depends_on}
-    present = await tenant_rows.present(session, tenant_id, refs)
+    pending = await tenant_rows.pending_waits(session, tenant_id)
+    if pending is None:  # a row that waits for nothing is on its way
+        return None
+    present = await tenant_rows.present(
+        session, tenant_id, {d for depends in pending.values() for d in depends}
+    )
     stranded: set[str] = set()
     changed = True
     while changed:
         changed = False
-        for row in pending:
-            ref = f"{row.resource}:{row.key}"
-            if ref not in stranded and any(d not in present or d in stranded for d in row.depends_on):
+        for ref, depends_on in pending.items():
+            if ref not in stranded and any(d not in present or d in stranded for d in depends_on):
                 stranded.add(ref)
                 changed = True
     if len(stranded) < len(pending):

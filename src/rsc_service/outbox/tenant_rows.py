@@ -150,6 +150,28 @@ async def counts(session: AsyncSession, tenant_id: uuid.UUID) -> list[tuple[str,
     return [(str(r), State(s), int(n), int(p)) for r, s, n, p in found.all()]
 
 
+async def pending_waits(session: AsyncSession, tenant_id: uuid.UUID) -> dict[str, list[str]] | None:
+    """Each pending row of the tenant ("resource:key") with what it depends on; None as soon as one depends
+    on nothing, as it is then on its way. Read in pages of a few columns, payloads left out: a backlog of
+    100,000 rows costs one page when it holds such a row, as it usually does."""
+    m = OutboxMessage
+    query = (
+        select(m.resource, m.key, m.depends_on)
+        .where(m.tenant_id == tenant_id, m.state == State.PENDING)
+        .execution_options(yield_per=1000)
+    )
+    found: dict[str, list[str]] = {}
+    result = await session.stream(query)
+    try:
+        async for resource, key, depends_on in result:
+            if not depends_on:
+                return None
+            found[f"{resource}:{key}"] = list(depends_on)
+    finally:
+        await result.close()
+    return found
+
+
 async def present(session: AsyncSession, tenant_id: uuid.UUID, refs: Iterable[str]) -> set[str]:
     """Which of `refs` ("resource:key") the tenant's outbox holds a row for, in any state."""
     pairs = sorted({tuple(ref.split(":", 1)) for ref in refs if ":" in ref})
