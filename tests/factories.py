@@ -16,7 +16,7 @@ from rsc_service.context import AppContext
 from rsc_service.integrations.ats import signatures
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.schemas import TenantCreate
-from tests.conftest import FrozenClock
+from tests.conftest import ADMIN_TOKEN, FrozenClock
 
 _counter = itertools.count(1)
 
@@ -164,5 +164,34 @@ def note(ats_id: str = "note_1", version: int = 1, **fields: Any) -> dict[str, A
     }
 
 
+def interview_feedback(ats_id: str = "ifb_1", version: int = 1, **fields: Any) -> dict[str, Any]:
+    return {
+        "kind": "interview_feedback",
+        "id": ats_id,
+        "version": version,
+        "created_at": "2026-11-05T09:00:00Z",
+        "updated_at": f"2026-11-0{4 + version}T09:00:00Z",
+        "candidate_id": "cand_1",
+        "job_id": "job_1",
+        "application_id": "app_1",
+        "interviewer_user_id": "usr_1",
+        "interview_type": "phone",
+        "interviewed_at": "2026-11-05T09:00:00Z",
+        "rating": "yes",
+        "summary": "Good.",
+        **fields,
+    }
+
+
 def tombstone(kind: str, ats_id: str, version: int, **parents: str) -> dict[str, Any]:
     return {"kind": kind, "id": ats_id, "version": version, "deleted_at": "2026-11-21T09:00:00Z", **parents}
+
+
+async def deactivate_by_operator(client: httpx.AsyncClient, tenant_key: str) -> None:
+    """The operator deactivates the tenant, LinkedIn's copy to be deleted; the request is accepted."""
+    answer = await client.post(
+        f"/v1/admin/tenants/{tenant_key}/deactivation",
+        json={"delete_linkedin_data": True, "reason": "contract ended"},
+        headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
+    )
+    assert answer.status_code == 202, answer.text

@@ -3,6 +3,7 @@ for a served port."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -23,6 +25,30 @@ def env_for(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RSC_")}
     env.update({"RSC_DATABASE__URL": database_url, "RSC_LOGGING__FORMAT": "json", **extra})
     return env
+
+
+def tenant_env(database_url: str, *keys: str) -> dict[str, str]:
+    """`env_for` with the encryption keys the tenant commands need (the newest first)."""
+    return env_for(
+        database_url, RSC_SECURITY__ENCRYPTION_KEYS=json.dumps(list(keys)), RSC_ALLOW_INSECURE_LOCAL="true"
+    )
+
+
+def create_tenant(env: Mapping[str, str], *options: str) -> dict[str, Any]:
+    """`rsc-service tenant create --json` of the simulator's customer, `options` added; what it printed."""
+    created = run(
+        [
+            "tenant", "create", "--json",
+            "--name", "Acme", "--ats-url", "http://127.0.0.1:8200", "--ats-token", "t0k3n",
+            "--organization", "urn:li:organization:1001", "--contract", "urn:li:contract:2001",
+            "--client-id", "sim-customer", "--client-secret", "sim-customer-secret",
+            "--app-urn", "urn:li:developerApplication:3001", "--unique-foreign-id", "acme-1",
+            *options,
+        ],
+        env,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    return dict(json.loads(created.stdout))
 
 
 def run(

@@ -127,24 +127,8 @@ class TestTenantCommands:
     ) -> None:
         from tests.conftest import ENCRYPTION_KEY
 
-        env = processes.env_for(
-            await fresh_database(True),
-            RSC_SECURITY__ENCRYPTION_KEYS=f'["{ENCRYPTION_KEY}"]',
-            RSC_ALLOW_INSECURE_LOCAL="true",
-        )
-        created = processes.run(
-            [
-                "tenant", "create", "--json",
-                "--name", "Acme", "--ats-url", "http://127.0.0.1:8200", "--ats-token", "t0k3n",
-                "--organization", "urn:li:organization:1001",
-                "--contract", "urn:li:contract:2001", "--contract", "urn:li:contract:2002",
-                "--client-id", "sim-customer", "--client-secret", "sim-customer-secret",
-                "--app-urn", "urn:li:developerApplication:3001", "--unique-foreign-id", "acme-1",
-            ],
-            env,
-        )  # fmt: skip
-        assert created.returncode == 0, created.stderr
-        data = json.loads(created.stdout)
+        env = processes.tenant_env(await fresh_database(True), ENCRYPTION_KEY)
+        data = processes.create_tenant(env, "--contract", "urn:li:contract:2002")
         assert data["tenant_key"].startswith("tn_")
         assert data["api_key"].startswith("rsc_")
         assert data["webhook_secret"].startswith("whsec_")
@@ -254,27 +238,6 @@ class TestTenantCommands:
             assert option in result.stdout
 
 
-def _tenant_env(url: str, *keys: str) -> dict[str, str]:
-    return processes.env_for(
-        url, RSC_SECURITY__ENCRYPTION_KEYS=json.dumps(list(keys)), RSC_ALLOW_INSECURE_LOCAL="true"
-    )
-
-
-def _create_tenant(env: dict[str, str]) -> dict[str, str]:
-    created = processes.run(
-        [
-            "tenant", "create", "--json",
-            "--name", "Acme", "--ats-url", "http://127.0.0.1:8200", "--ats-token", "t0k3n",
-            "--organization", "urn:li:organization:1001", "--contract", "urn:li:contract:2001",
-            "--client-id", "sim-customer", "--client-secret", "sim-customer-secret",
-            "--app-urn", "urn:li:developerApplication:3001", "--unique-foreign-id", "acme-1",
-        ],
-        env,
-    )  # fmt: skip
-    assert created.returncode == 0, created.stderr
-    return dict(json.loads(created.stdout))
-
-
 async def _read_every_secret(url: str, key: str) -> list[str]:
     """Every stored secret decrypted with `key` alone: each tenant's ATS token and client secret, and every
     webhook secret row (expired ones too)."""
@@ -325,12 +288,12 @@ class TestKeyCommands:
 
         old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
         url = await fresh_database(True)
-        data = _create_tenant(_tenant_env(url, old))
+        data = processes.create_tenant(processes.tenant_env(url, old))
         second = processes.run(
-            ["tenant", "rotate-secret", data["tenant_key"], "--json"], _tenant_env(url, old)
+            ["tenant", "rotate-secret", data["tenant_key"], "--json"], processes.tenant_env(url, old)
         )
         assert second.returncode == 0, second.stderr
-        both = _tenant_env(url, new, old)
+        both = processes.tenant_env(url, new, old)
 
         rotated = processes.run(["rotate-keys", "--json", "--batch-size", "1"], both)
         again = processes.run(["rotate-keys"], both)
@@ -359,9 +322,9 @@ class TestKeyCommands:
         from cryptography.fernet import Fernet
 
         url = await fresh_database(True)
-        _create_tenant(_tenant_env(url, Fernet.generate_key().decode()))
+        processes.create_tenant(processes.tenant_env(url, Fernet.generate_key().decode()))
 
-        result = processes.run(["rotate-keys"], _tenant_env(url, Fernet.generate_key().decode()))
+        result = processes.run(["rotate-keys"], processes.tenant_env(url, Fernet.generate_key().decode()))
 
         assert result.returncode == 1
         assert "cannot read tn_" in result.stderr
@@ -373,8 +336,8 @@ class TestKeyCommands:
         from tests.conftest import ENCRYPTION_KEY
 
         url = await fresh_database(True)
-        env = _tenant_env(url, ENCRYPTION_KEY)
-        data = _create_tenant(env)
+        env = processes.tenant_env(url, ENCRYPTION_KEY)
+        data = processes.create_tenant(env)
         graceful = processes.run(["tenant", "rotate-secret", data["tenant_key"], "--json"], env)
         assert await _valid_webhook_secrets(url, ENCRYPTION_KEY) == [
             json.loads(graceful.stdout)["webhook_secret"],
@@ -394,8 +357,8 @@ class TestKeyCommands:
         from tests.conftest import ENCRYPTION_KEY
 
         url = await fresh_database(True)
-        env = _tenant_env(url, ENCRYPTION_KEY)
-        data = _create_tenant(env)
+        env = processes.tenant_env(url, ENCRYPTION_KEY)
+        data = processes.create_tenant(env)
 
         rotated = processes.run(["tenant", "rotate-api-key", data["tenant_key"], "--json"], env)
         shown = processes.run(["tenant", "show", data["tenant_key"], "--json"], env)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -203,6 +205,21 @@ def clocked_dispatcher(
         dispatch=settings or DispatchSettings(concurrency=1),
         rng=random.Random(seed),
     ).dispatcher
+
+
+@asynccontextmanager
+async def two_replicas(
+    ctx_li: AppContext, clock: FrozenClock, transport: httpx.AsyncBaseTransport
+) -> AsyncIterator[tuple[Dispatcher, Dispatcher]]:
+    """Two replicas' dispatchers, one row at a time each under a two-minute lease: the first reaches
+    LinkedIn over `transport`, the other as `ctx_li` does."""
+    async with httpx.AsyncClient(transport=transport, base_url=SIM_URL) as http:
+        slow = LinkedInClient(http, api_url=SIM_URL, oauth_url=f"{SIM_URL}/oauth/v2", clock=clock)
+        settings = DispatchSettings(concurrency=1, lease=timedelta(seconds=120))
+        yield (
+            clocked_dispatcher(replace(ctx_li, linkedin=slow), clock, settings=settings),
+            clocked_dispatcher(ctx_li, clock, settings=settings),
+        )
 
 
 async def add_fault(http: httpx.AsyncClient, **rule: object) -> None:

@@ -7,7 +7,6 @@ import httpx
 from fastapi import FastAPI
 
 from rsc_service.context import AppContext
-from rsc_service.outbox import dead_letters
 from rsc_service.outbox.dispatcher import Dispatcher
 from rsc_service.push import service as push_service
 from rsc_service.tenants import service as tenant_service
@@ -96,13 +95,8 @@ class TestAclsFollowTheTeam:
         await _restricted(ats, "usr_alice", version=2)
         async with ctx_li.sessionmaker.begin() as session:
             tenant = await tenant_service.get_by_key(session, ats.tenant_key)
-            await dead_letters.replay(
-                session,
-                tenant_id=tenant.id,
-                ids=None,
-                replay_all=True,
-                rebuild=push_service.rebuilder(tenant, now=clock()),
-                now=clock(),
+            await push_service.replay_dead_letters(
+                session, tenant=tenant, ids=None, replay_all=True, now=clock()
             )
         await drain(dispatcher, clock, rounds=20)
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from rsc_service.outbox.dispatcher import Dispatcher
 from tests.conftest import FrozenClock
-from tests.factories import Ats, application, candidate, job, note
+from tests.factories import Ats, application, candidate, interview_feedback, job, note
 from tests.flows.conftest import drain, linkedin_world
 
 ORG = "urn:li:organization:1001"
@@ -28,25 +28,6 @@ def user(version: int = 1, **fields: Any) -> dict[str, Any]:
         "first_name": "Rita",
         "last_name": "Recruiter",
         "access_level": "recruiter",
-        **fields,
-    }
-
-
-def feedback(**fields: Any) -> dict[str, Any]:
-    return {
-        "kind": "interview_feedback",
-        "id": "ifb_1",
-        "version": 1,
-        "created_at": "2026-11-05T09:00:00Z",
-        "updated_at": "2026-11-05T09:00:00Z",
-        "candidate_id": "cand_1",
-        "job_id": "job_1",
-        "application_id": "app_1",
-        "interviewer_user_id": "usr_1",
-        "interview_type": "phone",
-        "interviewed_at": "2026-11-05T09:00:00Z",
-        "rating": "yes",
-        "summary": "Good.",
         **fields,
     }
 
@@ -79,7 +60,7 @@ class TestEmbeddedUsers:
         self, ats: Ats, dispatcher: Dispatcher, linkedin_sim: FastAPI, clock: FrozenClock
     ) -> None:
         await _parents(ats)
-        assert (await ats.send("interview_feedback.created", feedback())).status_code == 202
+        assert (await ats.send("interview_feedback.created", interview_feedback())).status_code == 202
         assert (await ats.send("user.created", user())).status_code == 202
         await drain(dispatcher, clock, rounds=20)
 
@@ -101,7 +82,7 @@ class TestEmbeddedUsers:
         assert (await ats.send("user.created", user())).status_code == 202
         await _parents(ats)
         assert (await ats.send("note.created", note())).status_code == 202
-        assert (await ats.send("interview_feedback.created", feedback())).status_code == 202
+        assert (await ats.send("interview_feedback.created", interview_feedback())).status_code == 202
         await drain(dispatcher, clock, rounds=20)
         assert _feedback_at_linkedin(linkedin_sim)["interviewer"] == RITA
 

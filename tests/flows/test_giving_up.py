@@ -14,7 +14,6 @@ from sqlalchemy import select, update
 from rsc_service import bootstrap
 from rsc_service.context import AppContext
 from rsc_service.crypto import Cipher
-from rsc_service.outbox import dead_letters
 from rsc_service.outbox.dispatcher import Dispatcher, DispatchSettings
 from rsc_service.push import service as push_service
 from rsc_service.tenants import service as tenant_service
@@ -198,13 +197,8 @@ class TestChildrenOfADeadLetter:
         async with ctx_li.sessionmaker.begin() as session:
             tenant = await tenant_service.get_by_key(session, ats.tenant_key)
             parent = (await outbox_rows(ctx_li))[("atsCandidates", "cand_1")]
-            replayed = await dead_letters.replay(
-                session,
-                tenant_id=tenant.id,
-                ids=[parent.id],
-                replay_all=False,
-                rebuild=push_service.rebuilder(tenant, now=clock()),
-                now=clock(),
+            replayed = await push_service.replay_dead_letters(
+                session, tenant=tenant, ids=[parent.id], replay_all=False, now=clock()
             )
         await drain(dispatcher, clock)
         after = await outbox_rows(ctx_li)

@@ -4,13 +4,11 @@ recruiter must not see it twice, nor still see it once it is deleted in the ATS.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI
 
 from rsc_service.outbox.dispatcher import Dispatcher
 from tests.conftest import FrozenClock
-from tests.factories import Ats, application, note, tombstone
+from tests.factories import Ats, application, interview_feedback, note, tombstone
 from tests.flows.conftest import drain, land_job_candidate_application, linkedin_world
 
 NOTES = ("candidateNotes", "applicationNotes")
@@ -27,30 +25,28 @@ def _held(linkedin_sim: FastAPI, collections: tuple[str, ...] = NOTES) -> list[t
     return sorted(found)
 
 
-def _feedback(version: int = 1, **fields: Any) -> dict[str, Any]:
-    return {
-        "kind": "interview_feedback",
-        "id": "ifb_1",
-        "version": version,
-        "created_at": "2026-11-05T09:00:00Z",
-        "updated_at": f"2026-11-0{4 + version}T09:00:00Z",
-        "candidate_id": "cand_1",
-        "job_id": "job_1",
-        "application_id": "app_1",
-        "interviewer_user_id": "usr_1",
-        "interview_type": "phone",
-        "interviewed_at": "2026-11-05T09:00:00Z",
-        "rating": "yes",
-        "summary": "Good.",
-        **fields,
-    }
-
-
 async def _moved_note(ats: Ats, version: int, application_id: str | None) -> None:
     moved = note(
         version=version, application_id=application_id, updated_at=f"2026-11-0{4 + version}T09:00:00Z"
     )
     assert (await ats.send("note.updated", moved)).status_code == 202
+
+
+async def _two_applications(ats: Ats, dispatcher: Dispatcher, clock: FrozenClock) -> None:
+    """The job, the candidate and its application app_1 land; then the ATS sends a second one, app_2."""
+    await land_job_candidate_application(ats, dispatcher, clock)
+    assert (await ats.send("application.created", application("app_2", job_id="job_1"))).status_code == 202
+
+
+async def _a_note_moved_to_the_second_of_two_applications(
+    ats: Ats, dispatcher: Dispatcher, clock: FrozenClock
+) -> None:
+    """A note on app_1 lands; then the ATS moves it to app_2 (not yet sent)."""
+    await _two_applications(ats, dispatcher, clock)
+    assert (await ats.send("note.created", note(application_id="app_1"))).status_code == 202
+    await drain(dispatcher, clock, rounds=20)
+
+    await _moved_note(ats, 2, "app_2")
 
 
 class TestNoteMoves:
@@ -70,14 +66,7 @@ class TestNoteMoves:
     async def test_a_note_moved_to_another_application_then_deleted_is_gone(
         self, ats: Ats, dispatcher: Dispatcher, linkedin_sim: FastAPI, clock: FrozenClock
     ) -> None:
-        await land_job_candidate_application(ats, dispatcher, clock)
-        assert (
-            await ats.send("application.created", application("app_2", job_id="job_1"))
-        ).status_code == 202
-        assert (await ats.send("note.created", note(application_id="app_1"))).status_code == 202
-        await drain(dispatcher, clock, rounds=20)
-
-        await _moved_note(ats, 2, "app_2")
+        await _a_note_moved_to_the_second_of_two_applications(ats, dispatcher, clock)
         await drain(dispatcher, clock, rounds=20)
         assert _held(linkedin_sim) == [("applicationNotes", "app_2")]
 
@@ -90,14 +79,7 @@ class TestNoteMoves:
     async def test_a_note_moved_away_and_back_before_anything_is_sent_stays_where_it_is(
         self, ats: Ats, dispatcher: Dispatcher, linkedin_sim: FastAPI, clock: FrozenClock
     ) -> None:
-        await land_job_candidate_application(ats, dispatcher, clock)
-        assert (
-            await ats.send("application.created", application("app_2", job_id="job_1"))
-        ).status_code == 202
-        assert (await ats.send("note.created", note(application_id="app_1"))).status_code == 202
-        await drain(dispatcher, clock, rounds=20)
-
-        await _moved_note(ats, 2, "app_2")
+        await _a_note_moved_to_the_second_of_two_applications(ats, dispatcher, clock)
         await _moved_note(ats, 3, "app_1")
         await drain(dispatcher, clock, rounds=20)
 
@@ -106,14 +88,11 @@ class TestNoteMoves:
     async def test_feedback_moved_to_another_application_leaves_the_first(
         self, ats: Ats, dispatcher: Dispatcher, linkedin_sim: FastAPI, clock: FrozenClock
     ) -> None:
-        await land_job_candidate_application(ats, dispatcher, clock)
-        assert (
-            await ats.send("application.created", application("app_2", job_id="job_1"))
-        ).status_code == 202
-        assert (await ats.send("interview_feedback.created", _feedback())).status_code == 202
+        await _two_applications(ats, dispatcher, clock)
+        assert (await ats.send("interview_feedback.created", interview_feedback())).status_code == 202
         await drain(dispatcher, clock, rounds=20)
 
-        moved = _feedback(version=2, application_id="app_2")
+        moved = interview_feedback(version=2, application_id="app_2")
         assert (await ats.send("interview_feedback.updated", moved)).status_code == 202
         await drain(dispatcher, clock, rounds=20)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -12,18 +11,16 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from rsc_service.context import AppContext
-from rsc_service.integrations.linkedin import LinkedInClient
-from rsc_service.outbox.dispatcher import DispatchSettings
 from rsc_service.tenants.models import Tenant
 from tests.conftest import FrozenClock
 from tests.factories import Ats, candidate
 from tests.flows.conftest import (
-    SIM_URL,
     HeldAnswers,
     add_fault,
     clocked_dispatcher,
     linkedin_world,
     outbox_rows,
+    two_replicas,
 )
 
 ORG = "urn:li:organization:1001"
@@ -109,13 +106,7 @@ class TestRefusals:
         clock: FrozenClock,
     ) -> None:
         held = HeldAnswers(httpx.ASGITransport(app=linkedin_sim))
-        async with httpx.AsyncClient(transport=held, base_url=SIM_URL) as slow_http:
-            slow = LinkedInClient(slow_http, api_url=SIM_URL, oauth_url=f"{SIM_URL}/oauth/v2", clock=clock)
-            lease = timedelta(seconds=120)
-            stale = clocked_dispatcher(
-                replace(ctx_li, linkedin=slow), clock, settings=DispatchSettings(concurrency=1, lease=lease)
-            )
-            fresh = clocked_dispatcher(ctx_li, clock, settings=DispatchSettings(concurrency=1, lease=lease))
+        async with two_replicas(ctx_li, clock, held) as (stale, fresh):
             await ats.send("candidate.created", candidate("cand_1", current_title="v1"))
 
             first = asyncio.create_task(stale.drain_once())

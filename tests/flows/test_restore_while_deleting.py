@@ -6,14 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
 
 from rsc_service.context import AppContext
 from rsc_service.integrations.linkedin import LinkedInClient
-from rsc_service.outbox.dispatcher import Dispatcher, DispatchSettings
+from rsc_service.outbox.dispatcher import Dispatcher
 from tests.conftest import FrozenClock
 from tests.factories import Ats, application, candidate, note, tombstone
 from tests.flows.conftest import (
@@ -23,6 +22,7 @@ from tests.flows.conftest import (
     land_job_candidate_application,
     linkedin_world,
     outbox_rows,
+    two_replicas,
 )
 
 ORG = "urn:li:organization:1001"
@@ -73,14 +73,7 @@ class TestRestoreWhileDeleting:
         ]
 
         held = HeldRequests(httpx.ASGITransport(app=linkedin_sim), _application_delete)
-        async with httpx.AsyncClient(transport=held, base_url=SIM_URL) as slow_http:
-            slow = LinkedInClient(slow_http, api_url=SIM_URL, oauth_url=f"{SIM_URL}/oauth/v2", clock=clock)
-            lease = timedelta(seconds=120)
-            first = clocked_dispatcher(
-                replace(ctx_li, linkedin=slow), clock, settings=DispatchSettings(concurrency=1, lease=lease)
-            )
-            other = clocked_dispatcher(ctx_li, clock, settings=DispatchSettings(concurrency=1, lease=lease))
-
+        async with two_replicas(ctx_li, clock, held) as (first, other):
             # The ATS deletes the application: its stage's deletion lands, then the application's is sent,
             # slowly.
             await ats.send(
@@ -125,14 +118,7 @@ class TestRestoreWhileDeleting:
         assert len(world.collection("candidateNotes").where(atsCandidateId="cand_1")) == 1
 
         held = HeldRequests(httpx.ASGITransport(app=linkedin_sim), _candidate_delete)
-        async with httpx.AsyncClient(transport=held, base_url=SIM_URL) as slow_http:
-            slow = LinkedInClient(slow_http, api_url=SIM_URL, oauth_url=f"{SIM_URL}/oauth/v2", clock=clock)
-            lease = timedelta(seconds=120)
-            first = clocked_dispatcher(
-                replace(ctx_li, linkedin=slow), clock, settings=DispatchSettings(concurrency=1, lease=lease)
-            )
-            other = clocked_dispatcher(ctx_li, clock, settings=DispatchSettings(concurrency=1, lease=lease))
-
+        async with two_replicas(ctx_li, clock, held) as (first, other):
             # The ATS deletes the candidate (its note with it): the note's deletion lands, then the
             # candidate's is sent, slowly.
             await ats.send("candidate.deleted", tombstone("candidate", "cand_1", 2))

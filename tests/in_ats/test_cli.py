@@ -23,21 +23,8 @@ async def _stored(url: str) -> str | None:
 
 async def test_read_and_rotate(fresh_database: FreshDatabase) -> None:
     url = await fresh_database(True)
-    env = processes.env_for(
-        url, RSC_SECURITY__ENCRYPTION_KEYS=json.dumps([ENCRYPTION_KEY]), RSC_ALLOW_INSECURE_LOCAL="true"
-    )
-    created = processes.run(
-        [
-            "tenant", "create", "--json",
-            "--name", "Acme", "--ats-url", "http://127.0.0.1:8200", "--ats-token", "t0k3n",
-            "--organization", "urn:li:organization:1001", "--contract", "urn:li:contract:2001",
-            "--client-id", "sim-customer", "--client-secret", "sim-customer-secret",
-            "--app-urn", "urn:li:developerApplication:3001", "--unique-foreign-id", "acme-1",
-        ],
-        env,
-    )  # fmt: skip
-    assert created.returncode == 0, created.stderr
-    key = json.loads(created.stdout)["tenant_key"]
+    env = processes.tenant_env(url, ENCRYPTION_KEY)
+    key = processes.create_tenant(env)["tenant_key"]
 
     read = processes.run(["tenant", "in-ats-credential", key, "--json"], env)
     rotated = processes.run(["tenant", "in-ats-credential", key, "--rotate", "--json"], env)

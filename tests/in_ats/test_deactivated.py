@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import ADMIN_TOKEN
+from tests.factories import deactivate_by_operator
 from tests.in_ats.conftest import Side
 
 
@@ -15,12 +15,7 @@ async def test_the_in_ats_routes_refuse_a_deactivated_tenant_with_401(
     preview_path = f"/v1/in-ats/{one.key}/members/{one.member}/preview"
     assert (await client.get(preview_path, headers=one.in_ats)).status_code == 200
 
-    deactivated = await client.post(
-        f"/v1/admin/tenants/{one.key}/deactivation",
-        json={"delete_linkedin_data": True, "reason": "contract ended"},
-        headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
-    )
-    assert deactivated.status_code == 202, deactivated.text
+    await deactivate_by_operator(client, one.key)
 
     answers = [
         await client.get(preview_path, headers=one.in_ats),

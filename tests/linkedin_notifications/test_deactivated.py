@@ -12,7 +12,7 @@ from rsc_service.bootstrap import Service
 from rsc_service.context import AppContext
 from rsc_service.linkedin_notifications import jobs
 from rsc_service.tenants.models import Tenant
-from tests.conftest import ADMIN_TOKEN
+from tests.factories import deactivate_by_operator
 
 from .conftest import notification, notifications, signed
 
@@ -21,19 +21,10 @@ def url(tenant: Tenant) -> str:
     return f"/v1/linkedin/notifications/{tenant.key}"
 
 
-async def deactivate(client: httpx.AsyncClient, tenant: Tenant) -> None:
-    answer = await client.post(
-        f"/v1/admin/tenants/{tenant.key}/deactivation",
-        json={"delete_linkedin_data": True, "reason": "contract ended"},
-        headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
-    )
-    assert answer.status_code == 202, answer.text
-
-
 async def test_the_callback_of_a_deactivated_tenant_is_410_and_stores_nothing(
     client: httpx.AsyncClient, ctx: AppContext, provisioned: Tenant
 ) -> None:
-    await deactivate(client, provisioned)
+    await deactivate_by_operator(client, provisioned.key)
     body, headers = signed(notification("EXPORT_CANDIDATE_PROFILE"))
 
     posted = await client.post(url(provisioned), content=body, headers=headers)
@@ -51,7 +42,7 @@ async def test_notifications_pending_at_deactivation_are_ignored_with_the_reason
     for one in sent:
         body, headers = signed(one)
         assert (await client.post(url(provisioned), content=body, headers=headers)).status_code == 200
-    await deactivate(client, provisioned)
+    await deactivate_by_operator(client, provisioned.key)
 
     await jobs.process_pending_notifications(running)
 

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from rsc_service.context import AppContext
 from rsc_service.outbox.dispatcher import Dispatcher
-from tests.conftest import ADMIN_TOKEN, FrozenClock
+from tests.conftest import FrozenClock
 from tests.exports.conftest import (  # noqa: F401 - the export world: tenant, fake ATS, simulator, recruiter
     MEMBER,
     Recruiter,
@@ -27,18 +27,10 @@ from tests.exports.conftest import (  # noqa: F401 - the export world: tenant, f
     synced_job,
     tenancy,
 )
+from tests.factories import deactivate_by_operator
 from tests.seats.conftest import Tenancy
 
 from .conftest import notifications
-
-
-async def deactivate(client: httpx.AsyncClient, tenancy: Tenancy) -> None:  # noqa: F811
-    answer = await client.post(
-        f"/v1/admin/tenants/{tenancy.key}/deactivation",
-        json={"delete_linkedin_data": True, "reason": "contract ended"},
-        headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
-    )
-    assert answer.status_code == 202, answer.text
 
 
 async def test_an_export_pending_at_deactivation_writes_nothing(
@@ -53,7 +45,7 @@ async def test_an_export_pending_at_deactivation_writes_nothing(
     job_id = await synced_job(ats_sim, dispatcher, clock)
     before = candidates(ats_sim)
     request_id = await recruiter.export(job_id)  # signed, delivered, recorded pending
-    await deactivate(client, tenancy)
+    await deactivate_by_operator(client, tenancy.key)
 
     await recruiter.act()
 
@@ -73,7 +65,7 @@ async def test_an_export_made_after_deactivation_is_refused_and_writes_nothing(
 ) -> None:
     job_id = await synced_job(ats_sim, dispatcher, clock)
     before = candidates(ats_sim)
-    await deactivate(client, tenancy)
+    await deactivate_by_operator(client, tenancy.key)
 
     answer = await recruiter.sim.post(
         "/_sim/exports", json={"seat": recruiter.seat, "member": MEMBER, "job": job_id}

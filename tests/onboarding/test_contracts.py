@@ -60,19 +60,37 @@ async def _partner_ready(world: World, customer: Customer, *, member: str, contr
     return owner
 
 
+async def _adding_the_second_contract(world: World, customer: Customer) -> dict[str, Any]:
+    """Set up with contract 2001; the plugin's answer once the admin picks 2002 too, as the request body."""
+    owner = await _partner_ready(world, customer, member="m1001", contracts=["urn:li:contract:2001"])
+    answer = await plugin(
+        world, customer, member="m1001", contracts=["urn:li:contract:2001", "urn:li:contract:2002"]
+    )
+    return request_body(owner, answer.json())
+
+
+async def _stored(world: World) -> tuple[list[str], list[str]]:
+    """The tenant's contracts and its CSA_API integrations, as stored."""
+    async with world.ctx.sessionmaker() as session:
+        contracts = (await session.scalars(select(TenantContract.contract_urn))).all()
+        statuses = (
+            await session.scalars(
+                select(TenantIntegration.integration_context).where(
+                    TenantIntegration.integration_type == "CSA_API"
+                )
+            )
+        ).all()
+    return sorted(contracts), sorted(statuses)
+
+
 class TestSeveralContracts:
     @pytest.mark.parametrize("linkedin_seed", [TWO_CONTRACTS])
     async def test_a_contract_added_after_setup_gets_its_own_contract_level_integration(
         self, world: World, customer: Customer
     ) -> None:
-        owner = await _partner_ready(world, customer, member="m1001", contracts=["urn:li:contract:2001"])
-        answer = await plugin(
-            world, customer, member="m1001", contracts=["urn:li:contract:2001", "urn:li:contract:2002"]
-        )
+        body = await _adding_the_second_contract(world, customer)
 
-        added = await world.client.post(
-            "/v1/integration/contracts", json=request_body(owner, answer.json()), headers=customer.auth
-        )
+        added = await world.client.post("/v1/integration/contracts", json=body, headers=customer.auth)
 
         assert added.status_code == 200, added.text
         assert added.json()["stage"] == "partner_ready"
@@ -82,21 +100,11 @@ class TestSeveralContracts:
             if r["integrationType"] == "CSA_API"
         }
         assert csa == {"urn:li:contract:2001", "urn:li:contract:2002"}
-        async with world.ctx.sessionmaker() as session:
-            contracts = (await session.scalars(select(TenantContract.contract_urn))).all()
-            statuses = (
-                await session.scalars(
-                    select(TenantIntegration.integration_context).where(
-                        TenantIntegration.integration_type == "CSA_API"
-                    )
-                )
-            ).all()
-        assert sorted(contracts) == ["urn:li:contract:2001", "urn:li:contract:2002"]
-        assert sorted(statuses) == ["urn:li:contract:2001", "urn:li:contract:2002"]
+        contracts, statuses = await _stored(world)
+        assert contracts == ["urn:li:contract:2001", "urn:li:contract:2002"]
+        assert statuses == ["urn:li:contract:2001", "urn:li:contract:2002"]
 
-        again = await world.client.post(
-            "/v1/integration/contracts", json=request_body(owner, answer.json()), headers=customer.auth
-        )
+        again = await world.client.post("/v1/integration/contracts", json=body, headers=customer.auth)
         assert again.status_code == 409
 
     async def test_before_the_integration_is_requested_no_contract_is_added(
@@ -122,20 +130,6 @@ def _named_twice(body: dict[str, Any], urn: str) -> dict[str, Any]:
     }
 
 
-async def _stored(world: World) -> tuple[list[str], list[str]]:
-    """The tenant's contracts and its CSA_API integrations, as stored."""
-    async with world.ctx.sessionmaker() as session:
-        contracts = (await session.scalars(select(TenantContract.contract_urn))).all()
-        statuses = (
-            await session.scalars(
-                select(TenantIntegration.integration_context).where(
-                    TenantIntegration.integration_type == "CSA_API"
-                )
-            )
-        ).all()
-    return sorted(contracts), sorted(statuses)
-
-
 class TestAContractNamedTwice:
     """Else a 500 (UNIQUE constraint) after the integrations were already named at LinkedIn."""
 
@@ -156,11 +150,7 @@ class TestAContractNamedTwice:
     async def test_a_contract_added_after_setup_is_connected_once(
         self, world: World, customer: Customer
     ) -> None:
-        owner = await _partner_ready(world, customer, member="m1001", contracts=["urn:li:contract:2001"])
-        answer = await plugin(
-            world, customer, member="m1001", contracts=["urn:li:contract:2001", "urn:li:contract:2002"]
-        )
-        body = _named_twice(request_body(owner, answer.json()), "urn:li:contract:2002")
+        body = _named_twice(await _adding_the_second_contract(world, customer), "urn:li:contract:2002")
 
         added = await world.client.post("/v1/integration/contracts", json=body, headers=customer.auth)
 

@@ -15,23 +15,8 @@ class TestDeactivateCommand:
     async def test_keeping_linkedins_copy_purges_ours_and_shows_the_progress(
         self, fresh_database: FreshDatabase
     ) -> None:
-        env = processes.env_for(
-            await fresh_database(True),
-            RSC_SECURITY__ENCRYPTION_KEYS=json.dumps([ENCRYPTION_KEY]),
-            RSC_ALLOW_INSECURE_LOCAL="true",
-        )
-        created = processes.run(
-            [
-                "tenant", "create", "--json",
-                "--name", "Acme", "--ats-url", "http://127.0.0.1:8200", "--ats-token", "t0k3n",
-                "--organization", "urn:li:organization:1001", "--contract", "urn:li:contract:2001",
-                "--client-id", "sim-customer", "--client-secret", "sim-customer-secret",
-                "--app-urn", "urn:li:developerApplication:3001", "--unique-foreign-id", "acme-1",
-            ],
-            env,
-        )  # fmt: skip
-        assert created.returncode == 0, created.stderr
-        key = json.loads(created.stdout)["tenant_key"]
+        env = processes.tenant_env(await fresh_database(True), ENCRYPTION_KEY)
+        key = processes.create_tenant(env)["tenant_key"]
 
         result = processes.run(
             ["tenant", "deactivate", "--tenant", key, "--keep-linkedin-data", "--reason", "left", "--json"],
@@ -58,23 +43,8 @@ class TestDeactivateCommand:
         self, fresh_database: FreshDatabase
     ) -> None:
         """Else the job stops: LinkedIn's callback URL is never removed and nothing is purged."""
-        env = processes.env_for(
-            await fresh_database(True),
-            RSC_SECURITY__ENCRYPTION_KEYS=json.dumps([ENCRYPTION_KEY]),
-            RSC_ALLOW_INSECURE_LOCAL="true",
-        )
-        created = processes.run(
-            [
-                "tenant", "create", "--json",
-                "--name", "Acme", "--ats-url", "http://127.0.0.1:8200", "--ats-token", "t0k3n",
-                "--organization", "urn:li:organization:1001", "--contract", "urn:li:contract:2001",
-                "--client-id", "sim-customer", "--client-secret", "sim-customer-secret",
-                "--app-urn", "urn:li:developerApplication:3001", "--unique-foreign-id", "acme-1",
-            ],
-            env,
-        )  # fmt: skip
-        assert created.returncode == 0, created.stderr
-        key = json.loads(created.stdout)["tenant_key"]
+        env = processes.tenant_env(await fresh_database(True), ENCRYPTION_KEY)
+        key = processes.create_tenant(env)["tenant_key"]
         # Delete mode, left to the job: LinkedIn's callback URL is still to be removed.
         started = processes.run(["tenant", "deactivate", "--tenant", key, "--no-wait", "--json"], env)
         assert started.returncode == 0, started.stderr

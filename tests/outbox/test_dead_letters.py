@@ -90,9 +90,13 @@ class TestDeadLetters:
             revision = row.revision
             clock.advance(minutes=5)
 
-            first = await _replay(session, tenant, clock, ids=[row_id], replay_all=False)
+            first = await push_service.replay_dead_letters(
+                session, tenant=tenant, ids=[row_id], replay_all=False, now=clock()
+            )
             replayed = (row.state, row.attempts, row.payload, row.revision, row.next_attempt_at)
-            second = await _replay(session, tenant, clock, ids=[row_id], replay_all=False)
+            second = await push_service.replay_dead_letters(
+                session, tenant=tenant, ids=[row_id], replay_all=False, now=clock()
+            )
 
         assert (first.replayed, first.skipped, first.remaining) == ([row_id], [], 0)
         assert replayed == (State.PENDING, 0, current, revision + 1, clock())
@@ -140,7 +144,9 @@ class TestDeadLetters:
             [theirs] = await _dead_candidates(session, other, clock, "cand_1")
 
             with pytest.raises(NotFound):
-                await _replay(session, tenant, clock, ids=[mine, theirs], replay_all=False)
+                await push_service.replay_dead_letters(
+                    session, tenant=tenant, ids=[mine, theirs], replay_all=False, now=clock()
+                )
             still = (await _row(session, tenant.id, "cand_1")).state
 
         assert still == State.DEAD
@@ -156,16 +162,3 @@ class TestDeadLetters:
                     session, tenant_id=tenant.id, ids=ids, replay_all=replay_all, rebuild=_unchanged,
                     now=ctx.clock(), limit=2,
                 )  # fmt: skip
-
-
-async def _replay(
-    session: AsyncSession, tenant: Tenant, clock: FrozenClock, *, ids: list[int] | None, replay_all: bool
-) -> dead_letters.Replayed:
-    return await dead_letters.replay(
-        session,
-        tenant_id=tenant.id,
-        ids=ids,
-        replay_all=replay_all,
-        rebuild=push_service.rebuilder(tenant, now=clock()),
-        now=clock(),
-    )
