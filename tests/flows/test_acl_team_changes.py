@@ -7,12 +7,13 @@ import httpx
 from fastapi import FastAPI
 
 from rsc_service.context import AppContext
+from rsc_service.onboarding import deactivation
 from rsc_service.outbox.dispatcher import Dispatcher
 from rsc_service.push import service as push_service
 from rsc_service.tenants import service as tenant_service
 from tests.conftest import FrozenClock
-from tests.factories import Ats, job
-from tests.flows.conftest import add_fault, drain, linkedin_world, outbox_rows
+from tests.factories import Ats, deactivate_by_operator, job
+from tests.flows.conftest import add_fault, clocked_apps, drain, linkedin_world, outbox_rows
 
 ACLS = "atsEntityAcls"
 
@@ -76,6 +77,37 @@ class TestAclsFollowTheTeam:
         )
         requests = [r for r in linkedin_world(linkedin_sim).requests if r["path"].endswith(f"/{ACLS}")]
         assert len(requests) == 1, [(r["method"], r["query"]) for r in requests]
+
+    async def test_a_deactivation_deletes_the_acls_of_several_jobs_in_one_request(
+        self,
+        ats: Ats,
+        dispatcher: Dispatcher,
+        linkedin_sim: FastAPI,
+        client: httpx.AsyncClient,
+        ctx_li: AppContext,
+        clock: FrozenClock,
+    ) -> None:
+        jobs = ("job_1", "job_2", "job_3")
+        for job_id in jobs:
+            await _restricted(ats, "usr_alice", job_id=job_id)
+        await drain(dispatcher, clock, rounds=20)
+        sent = len(linkedin_world(linkedin_sim).requests)
+
+        await deactivate_by_operator(client, ats.tenant_key)
+        async with ctx_li.sessionmaker() as session:
+            tenant = await tenant_service.get_by_key(session, ats.tenant_key)
+        apps = clocked_apps(ctx_li, clock)
+        for _ in range(30):
+            outcomes = await deactivation.finish_deactivations(ctx_li, apps, tenant_ids=[tenant.id])
+            assert not any(o.error for o in outcomes), outcomes
+            if outcomes and outcomes[0].finished:
+                break
+            clock.advance(seconds=2)
+
+        assert all(_groups(linkedin_sim, job_id) == set() for job_id in jobs)
+        requests = list(linkedin_world(linkedin_sim).requests)[sent:]
+        deleting = [r for r in requests if r["path"].endswith(f"/{ACLS}")]
+        assert len(deleting) == 1, [(r["method"], r["query"]) for r in deleting]
 
     async def test_a_replayed_dead_acl_of_a_member_taken_off_the_team_is_not_sent(
         self,

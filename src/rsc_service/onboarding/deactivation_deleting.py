@@ -233,8 +233,9 @@ class Deleter:
         outcome = _Outcome()
         ids = {row.key: row.id for row in rows}
         groups: dict[str | None, list[tenant_rows.HeldRow]] = {}
+        by_parent = self._resources.parent_in_url(resource)  # ACLs are filed under a job not in their URL
         for row in rows:
-            groups.setdefault(row.path_parent, []).append(row)
+            groups.setdefault(row.path_parent if by_parent else None, []).append(row)
         send = self._resources.sender(resource)
         unsent = list(groups.items())
         while unsent:
