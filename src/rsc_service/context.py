@@ -111,6 +111,8 @@ async def open_context(settings: Settings, *, clock: Clock = system_clock) -> As
     try:
         yield ctx
     finally:
+        if "planner_statistics" in ctx.__dict__:  # made on first use (cached_property)
+            await ctx.planner_statistics.close()
         await ats_http.aclose()
         await http.aclose()
         await engine.dispose()

@@ -91,13 +91,22 @@ class Watch:
     due sooner: a handful of looks while tables are small, ever rarer as they grow. One per process
     (`AppContext.planner_statistics`); does nothing off PostgreSQL."""
 
-    def __init__(self, engine: AsyncEngine, tables: Sequence[str] = PLANNED, *, min_rows: int) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        tables: Sequence[str] = PLANNED,
+        *,
+        min_rows: int,
+        recheck_after: Sequence[float] = (1.0, 2.0, 4.0),
+    ) -> None:
         self._engine = engine
         self._tables = tuple(tables)
         self._min_rows = min_rows
         self._every = min_rows  # rows written between two looks
+        self._recheck_after = tuple(recheck_after)
         self._on = engine.dialect.name == "postgresql"
         self._since = 0
+        self._written = 0
         self._task: asyncio.Task[None] | None = None
 
     def wrote(self, rows: int) -> None:
@@ -105,16 +114,31 @@ class Watch:
         if not self._on:
             return
         self._since += rows
+        self._written += rows
         if self._since >= self._every and (self._task is None or self._task.done()):
             self._since = 0
             self._task = asyncio.create_task(self._analyze(), name="planner-statistics")
 
+    async def close(self) -> None:
+        """Stop a look under way, or waiting to look again, before the engine is disposed of."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
     async def _analyze(self) -> None:
-        try:
-            done = await analyze_due(self._engine, self._tables, min_rows=self._min_rows)
-        except Exception as error:  # statistics only speed the writes up; the next count tries again
-            log.warning("db.analyze_failed", error=type(error).__name__)
-            return
-        if done.analyzed:
-            log.info("db.analyzed", tables=done.analyzed)
-        self._every = max(self._min_rows, done.smallest_filled or 0)
+        """One look, and a few more after a pause while a table never analyzed may only look small: PostgreSQL
+        counts a commit's rows a moment later (seconds, when its statistics are busy), and the look that ends
+        a burst of writes would otherwise be the last for as long as nothing more is written."""
+        for pause in (0.0, *self._recheck_after):
+            await asyncio.sleep(pause)
+            try:
+                done = await analyze_due(self._engine, self._tables, min_rows=self._min_rows)
+            except Exception as error:  # statistics only speed the writes up; the next count tries again
+                log.warning("db.analyze_failed", error=type(error).__name__)
+                return
+            if done.analyzed:
+                log.info("db.analyzed", tables=done.analyzed)
+            self._every = max(self._min_rows, done.smallest_filled or 0)
+            never = {size.table for size in done.sizes if size.analyzed_rows is None} - set(done.analyzed)
+            if self._written < self._min_rows or not never:
+                return
