@@ -91,6 +91,10 @@ UNSTORABLE: dict[str, tuple[str, Change]] = {
         "body.data.candidate_id",
         _body(_dumps(type="note.created", data=note(candidate_id=LONG))),
     ),
+    "author id over 200 characters": (
+        "body.data.author_user_id",
+        _body(_dumps(type="note.created", data=note(author_user_id=LONG))),
+    ),
     "version of 2**31": ("body.data.version", _body(_dumps(data=candidate(version=2**31)))),
     "NUL in a name": ("body.data.first_name", _body(_dumps(data=candidate(first_name="Ad\u0000a")))),
     "NUL deep in a list": (

@@ -34,7 +34,9 @@ MAX_ID: Final = 200
 MAX_VERSION: Final = 2**31 - 1
 EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
 LATEST: Final = datetime.max.replace(tzinfo=UTC)
-_IDS: Final = ("id", "candidate_id", "job_id", "application_id")
+# Ids the mirror stores or indexes: a note's author and a feedback's interviewer are found by them when the
+# user changes (ix_ats_records_user), and an index entry has a size limit.
+_IDS: Final = ("id", "candidate_id", "job_id", "application_id", "author_user_id", "interviewer_user_id")
 
 
 @dataclass(frozen=True, slots=True)
