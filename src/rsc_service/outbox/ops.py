@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+# The one resource LinkedIn closes rather than deletes, and whose writes land only when their task succeeds.
+JOB_POSTINGS = "simpleJobPostings"
+
 
 class Op(StrEnum):
     UPSERT = "upsert"

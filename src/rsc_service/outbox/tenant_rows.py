@@ -14,14 +14,24 @@ from sqlalchemy import ColumnElement, and_, delete, func, not_, or_, select, tup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.outbox.models import OutboxMessage
-from rsc_service.outbox.ops import Op, State
+from rsc_service.outbox.ops import JOB_POSTINGS, Op, State
+
+
+def _sent_unconfirmed() -> ColumnElement[bool]:
+    """A record other than a job that was sent and never confirmed landed: its answer may have been lost, or
+    it was restored while its deletion was on its way (docs/architecture.md#8-deleting). LinkedIn may hold
+    it, and deleting what it does not hold is a harmless 404. A job is held only once its task succeeded."""
+    m = OutboxMessage
+    return and_(m.sent_revision.is_not(None), m.resource != JOB_POSTINGS)
 
 
 def _maybe_at_linkedin() -> ColumnElement[bool]:
     """Rows whose record LinkedIn may hold: it landed once (and was not deleted or closed since), or a send
-    may have reached LinkedIn without being settled (in flight, a job's task still running)."""
+    may have reached LinkedIn unsettled (in flight, a job's task still running, or unconfirmed)."""
     m = OutboxMessage
-    reached = or_(m.landed_at.is_not(None), m.state.in_([State.INFLIGHT, State.AWAITING_TASK]))
+    reached = or_(
+        m.landed_at.is_not(None), m.state.in_([State.INFLIGHT, State.AWAITING_TASK]), _sent_unconfirmed()
+    )
     removed = and_(m.op.in_([Op.DELETE, Op.CLOSE]), m.state == State.DONE)
     return and_(reached, not_(removed))
 
@@ -129,6 +139,7 @@ async def drop_unsent(session: AsyncSession, tenant_id: uuid.UUID) -> int:
             m.tenant_id == tenant_id,
             m.landed_at.is_(None),
             m.state.not_in([State.INFLIGHT, State.AWAITING_TASK]),
+            not_(_sent_unconfirmed()),
         )
         .execution_options(synchronize_session=False)
     )

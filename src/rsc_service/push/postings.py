@@ -7,7 +7,7 @@ from typing import Final
 
 from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.linkedin import wire as li
-from rsc_service.outbox.ops import Intent, Op
+from rsc_service.outbox.ops import JOB_POSTINGS, Intent, Op
 from rsc_service.push import sending
 from rsc_service.push.fields import PRIVATE, PushContext, Source, epoch_ms, truncate_utf16, web_url
 from rsc_service.push.resource import KeyOnly, Resource
@@ -124,7 +124,7 @@ def _assignee(key: str, integration_context: str) -> li.AclAssigneeKey:
     )
 
 
-JOBS = Resource(name="simpleJobPostings", tier=0, kind="job", build=posting_intents, send=sending.job_tasks())
+JOBS = Resource(name=JOB_POSTINGS, tier=0, kind="job", build=posting_intents, send=sending.job_tasks())
 ACLS = Resource(
     name=ACLS_NAME,
     tier=3,
