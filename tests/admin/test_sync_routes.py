@@ -10,19 +10,23 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from rsc_service import bootstrap
 from rsc_service.admin import sync_routes
 from rsc_service.app import create_app
 from rsc_service.context import AppContext
 from rsc_service.integrations.ats import parse_event
 from rsc_service.mirror import changes
+from rsc_service.mirror.models import AtsRecord
+from rsc_service.onboarding import deactivation
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import State
 from rsc_service.push import service as push_service
 from rsc_service.settings import Settings
 from rsc_service.simulators.ats.app import create_app as create_ats_sim
 from rsc_service.simulators.ats.config import AtsSimConfig
+from rsc_service.tenants import lifecycle
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Tenant
 from tests.conftest import ADMIN_TOKEN, FrozenClock
@@ -205,6 +209,28 @@ class TestReconcileRoute:
         async with ctx.sessionmaker() as session:
             row = await session.scalar(select(OutboxMessage).where(OutboxMessage.key == created["id"]))
         assert row is not None and row.source_version == created["version"]
+
+    async def test_a_deactivated_tenant_is_409_and_its_ats_is_not_read_again(
+        self, client: httpx.AsyncClient, ctx: AppContext, tenant: Tenant, ats_sim: FastAPI
+    ) -> None:
+        # Its deactivation finished: the purge the customer was promised must not be undone by a reconcile.
+        async with ctx.sessionmaker.begin() as session:
+            found = await tenant_service.get_by_key(session, tenant.key)
+            await deactivation.deactivate(
+                session, ctx, found, mode=deactivation.Mode.KEEP, actor=lifecycle.OPERATOR,
+                now=ctx.clock(), reason="customer left",
+            )  # fmt: skip
+        assert await deactivation.finish_one(ctx, bootstrap.tenant_apps(ctx), tenant.id)
+        ats_sim.state.world.create("candidate", {"first_name": "Gone", "last_name": "Customer"})
+
+        response = await client.post(f"/v1/admin/tenants/{tenant.key}/reconcile", headers=AUTH)
+
+        assert _problem(response, 409)["code"] == "wrong_stage"
+        async with ctx.sessionmaker() as session:
+            stored = await session.scalar(
+                select(func.count()).select_from(AtsRecord).where(AtsRecord.tenant_id == tenant.id)
+            )
+        assert stored == 0
 
     async def test_an_unknown_tenant_is_404(self, client: httpx.AsyncClient) -> None:
         assert _problem(await client.post("/v1/admin/tenants/tn_missing/reconcile", headers=AUTH), 404)

@@ -45,3 +45,12 @@ class TestPullNowCommand:
                 assert len((await session.scalars(select(JobRun).where(JobRun.name == "pull"))).all()) == 1
         finally:
             await engine.dispose()
+
+    async def test_a_tenant_key_that_names_no_tenant_exits_1(self, fresh_database: FreshDatabase) -> None:
+        # A mistyped key must not look like a tenant pulled with nothing to write.
+        environment = processes.env_for(await fresh_database(True))
+
+        result = processes.run(["pull-now", "--tenant", "tn_0000000000000000"], environment)
+
+        assert result.returncode == 1, (result.stdout, result.stderr)
+        assert result.stdout == ""

@@ -204,6 +204,7 @@ async def replay_dead_letters(
     "/reconcile",
     response_model=ReconcileReportRead,
     summary="Compare the ATS with what was pushed now, and owe LinkedIn what differs",
+    responses=problem_responses(409),
 )
 async def reconcile_now(tenant_key: str, ctx: Ctx, _: AdminPrincipal) -> ReconcileReportRead:
     # No request transaction: the walk commits one page at a time.

@@ -27,6 +27,7 @@ def pull_now(
 ) -> None:
     """Pull LinkedIn notes, InMails and reply stubs into the ATS now, under the pull's fleet-wide lease."""
     settings = read_settings()
+    from rsc_service.errors import ServiceError
     from rsc_service.pull.jobs import PullRunning
 
     try:
@@ -34,6 +35,9 @@ def pull_now(
     except PullRunning as error:
         console.print(f"[yellow]{error.detail or error}[/yellow]")
         raise typer.Exit(EXIT_RUNNING) from None
+    except ServiceError as error:  # a --tenant that names no tenant
+        console.print(f"[red]{error.detail or error}[/red]")
+        raise typer.Exit(1) from None
     typer.echo(json.dumps(outcome, default=str))
     if any(t.get("error") or any(s.get("error") for s in t["streams"]) for t in outcome["tenants"]):
         raise typer.Exit(1)

@@ -43,7 +43,8 @@ def replay(
 @app.command()
 def reconcile(
     tenant: Annotated[
-        str | None, typer.Option("--tenant", help="Only this tenant (any stage); default: all syncing")
+        str | None,
+        typer.Option("--tenant", help="Only this tenant (any stage but deactivated); default: all syncing"),
     ] = None,
 ) -> None:
     """Compare the ATS with what was pushed and owe LinkedIn what differs (recovers lost webhooks)."""

@@ -108,8 +108,11 @@ class InAtsSettingsUpdate(BaseModel):
         max_length=500,
         # Documented, not enforced here: operator.checked_template enforces it (https only unless
         # RSC_ALLOW_INSECURE_LOCAL), naming which part is wrong: a host, then the one placeholder somewhere
-        # after it, and no other braces.
-        json_schema_extra={"pattern": r"^https?://[^/?#{}\[\]]+[/?#][^{}]*\{candidate_id\}[^{}]*$"},
+        # after it, no other braces, and no space or control character.
+        json_schema_extra={
+            "pattern": r"^https?://[^/?#{}\[\]\x00-\x20\x7f]+[/?#][^{}\x00-\x20\x7f]*\{candidate_id\}"
+            r"[^{}\x00-\x20\x7f]*$"
+        },
         description="https URL with `{candidate_id}` where the ATS candidate id goes; null: the candidate's "
         "own `url` from the ATS",
         examples=["https://acme.ats.example/candidates/{candidate_id}"],

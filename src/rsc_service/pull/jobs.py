@@ -15,6 +15,7 @@ from rsc_service.db import leases
 from rsc_service.errors import Conflict
 from rsc_service.pull import repository, service
 from rsc_service.pull.service import LEASE_NAME, Fence, LeaseLost, RunReport
+from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.apps import TenantApps
 from rsc_service.web import metrics
 
@@ -46,7 +47,12 @@ async def pull_now(
     tenant_keys: Sequence[str] | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> RunReport:
-    """Run the pull at once, whatever the interval, if no other run holds the lease (else PullRunning)."""
+    """Run the pull at once, whatever the interval, if no other run holds the lease (else PullRunning). A key
+    in `tenant_keys` that names no tenant is NotFound, before anything runs."""
+    if tenant_keys is not None:
+        async with ctx.sessionmaker() as session:
+            for key in tenant_keys:
+                await tenant_service.get_by_key(session, key)
     ttl = timedelta(seconds=ctx.settings.scheduler.lease_ttl_seconds)
     now = await ctx.db_now()
     async with ctx.sessionmaker.begin() as session:

@@ -61,10 +61,6 @@ def _run_read(report: RunReport) -> PullRunRead:
     responses=problem_responses(404, 409, 422),
 )
 async def pull_now(body: PullRunRequest, ctx: Ctx, apps: TenantAppsDep, _: AdminPrincipal) -> PullRunRead:
-    if body.tenant_keys is not None:
-        async with ctx.sessionmaker() as session:
-            for key in body.tenant_keys:
-                await tenant_service.get_by_key(session, key)  # 404 for a tenant that does not exist
     return _run_read(await jobs.pull_now(ctx, apps, tenant_keys=body.tenant_keys))
 
 

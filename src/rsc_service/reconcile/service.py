@@ -13,6 +13,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rsc_service.context import AppContext
+from rsc_service.errors import Conflict
 from rsc_service.integrations.ats import AtsClient, AtsError
 from rsc_service.mirror import changes
 from rsc_service.mirror.changes import Listed
@@ -122,14 +123,22 @@ async def reconcile_tenant(
     return report
 
 
+class Deactivated(Conflict):
+    """A deactivated tenant's ATS is not read again: its data was purged, or is being (docs/onboarding.md)."""
+
+    code = "wrong_stage"
+
+
 async def run_now(ctx: AppContext, *, tenant_key: str | None = None) -> list[Report]:
-    """Reconcile one tenant (any stage) or every tenant that is syncing, one after another.
+    """Reconcile one tenant (any stage but deactivated) or every tenant that is syncing, one after another.
 
     A tenant that fails is reported and logged; the others still run.
     """
     async with ctx.sessionmaker() as session:
         if tenant_key is not None:
             tenants: Sequence[Tenant] = [await tenant_service.get_by_key(session, tenant_key)]
+            if tenants[0].stage is Stage.DEACTIVATED:
+                raise Deactivated(f"tenant {tenant_key} is deactivated: its ATS is not read again")
         else:
             tenants = [t for t in await tenant_service.list_all(session) if t.stage in RECONCILED_STAGES]
     reports = []
