@@ -134,6 +134,32 @@ class TestDeadLetters:
         assert (second.replayed, second.remaining) == (ids[2:], 0)
         assert states == [State.PENDING] * 3
 
+    async def test_replay_all_passes_rows_still_refused_and_reaches_those_after(
+        self, ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        # A full cap of rows still refused as built (their record is gone: no payload) must not hide the rows
+        # after them from every later request, however often the operator asks.
+        async with ctx.sessionmaker.begin() as session:
+            tenant = (await make_tenant(session, ctx)).tenant
+            ids = await _dead_candidates(session, tenant, clock, "cand_1", "cand_2", "cand_3")
+            for row in await session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids[:2]))):
+                row.key, row.payload = f"ghost_{row.id}", None
+            await session.flush()
+
+            answer = await dead_letters.replay(
+                session,
+                tenant_id=tenant.id,
+                ids=None,
+                replay_all=True,
+                rebuild=push_service.rebuilder(tenant, now=clock()),
+                now=clock(),
+                limit=2,
+            )
+            third = await session.get(OutboxMessage, ids[2])
+
+        assert (answer.replayed, answer.skipped, answer.remaining) == (ids[2:], ids[:2], 2)
+        assert third is not None and third.state is State.PENDING
+
     async def test_another_tenants_row_is_not_found_and_nothing_is_replayed(
         self, ctx: AppContext, clock: FrozenClock
     ) -> None:

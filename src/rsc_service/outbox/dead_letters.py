@@ -21,6 +21,7 @@ from rsc_service.outbox.ops import Op, State
 
 REPLAY_LIMIT = 500
 PAGE_LIMIT = 200
+_ALL_PAGES = 10  # pages of up to REPLAY_LIMIT dead letters one replay of all reads at most
 
 # Re-owes LinkedIn what the row's record is now (the mirror's current version); the outbox cannot see it.
 Rebuild = Callable[[AsyncSession, OutboxMessage], Awaitable[None]]
@@ -78,9 +79,49 @@ async def replay(
     now: datetime,
     limit: int = REPLAY_LIMIT,
 ) -> Replayed:
-    """Make the chosen dead letters due again: `ids` (all of this tenant's, else 404), or up to `limit`."""
-    rows = await _chosen(session, tenant_id=tenant_id, ids=ids, replay_all=replay_all, limit=limit)
-    replayed: list[int] = []
+    """Make the chosen dead letters due again: `ids` (all of this tenant's, else 404), or up to `limit`.
+
+    With `replay_all`, rows still refused as built stay dead and are passed over, so a request reaches the
+    rows after them: it reads on, a page at a time and at most `_ALL_PAGES` pages, until `limit` rows are
+    replayed or none are left."""
+    if replay_all == (ids is not None):
+        raise Unprocessable(
+            "give either ids or all=true",
+            errors=[FieldProblem(field="body", reason="exactly one of ids and all is required")],
+        )
+    done: list[OutboxMessage] = []
+    skipped: list[int] = []
+    if ids is not None:
+        done, skipped = await _replay_rows(
+            session, await _named(session, tenant_id, ids, limit), rebuild, now
+        )
+    else:
+        after = 0
+        for _ in range(_ALL_PAGES):
+            rows = await _dead_after(session, tenant_id, after=after, limit=limit - len(done))
+            if not rows:
+                break
+            replayed, passed = await _replay_rows(session, rows, rebuild, now)
+            done, skipped, after = done + replayed, skipped + passed, rows[-1].id
+            if len(done) >= limit:
+                break
+    await session.flush()
+    # What waited for the replayed rows is due again with them (and so, in turn, what waited for those).
+    await repository.release_blocked(
+        session, tenant_id=tenant_id, refs={f"{row.resource}:{row.key}" for row in done}, now=now
+    )
+    return Replayed(
+        replayed=[row.id for row in done],
+        skipped=skipped,
+        remaining=await count_dead(session, tenant_id=tenant_id),
+    )
+
+
+async def _replay_rows(
+    session: AsyncSession, rows: Sequence[OutboxMessage], rebuild: Rebuild, now: datetime
+) -> tuple[list[OutboxMessage], list[int]]:
+    """(rows made due again, ids of rows left alone: no longer dead, or still refused as built)."""
+    replayed: list[OutboxMessage] = []
     skipped: list[int] = []
     for row in rows:
         if row.state is not State.DEAD:
@@ -98,42 +139,36 @@ async def replay(
         row.next_attempt_at = now
         row.lease_token = row.leased_until = None
         row.updated_at = now
-        replayed.append(row.id)
-    await session.flush()
-    # What waited for the replayed rows is due again with them (and so, in turn, what waited for those).
-    await repository.release_blocked(
-        session,
-        tenant_id=tenant_id,
-        refs={f"{row.resource}:{row.key}" for row in rows if row.id in set(replayed)},
-        now=now,
-    )
-    return Replayed(
-        replayed=replayed, skipped=skipped, remaining=await count_dead(session, tenant_id=tenant_id)
-    )
+        replayed.append(row)
+    return replayed, skipped
 
 
-async def _chosen(
-    session: AsyncSession, *, tenant_id: uuid.UUID, ids: Sequence[int] | None, replay_all: bool, limit: int
+async def _dead_after(
+    session: AsyncSession, tenant_id: uuid.UUID, *, after: int, limit: int
 ) -> Sequence[OutboxMessage]:
-    if replay_all == (ids is not None):
-        raise Unprocessable(
-            "give either ids or all=true",
-            errors=[FieldProblem(field="body", reason="exactly one of ids and all is required")],
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.tenant_id == tenant_id, OutboxMessage.state == State.DEAD, OutboxMessage.id > after
         )
-    query = select(OutboxMessage).where(OutboxMessage.tenant_id == tenant_id).order_by(OutboxMessage.id)
-    if ids is None:
-        return (
-            await session.scalars(
-                query.where(OutboxMessage.state == State.DEAD).limit(limit).with_for_update()
-            )
-        ).all()
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update()
+    )
+    return (await session.scalars(query)).all()
+
+
+async def _named(
+    session: AsyncSession, tenant_id: uuid.UUID, ids: Sequence[int], limit: int
+) -> Sequence[OutboxMessage]:
     wanted = list(dict.fromkeys(ids))
     if len(wanted) > limit:
         raise Unprocessable(
             f"at most {limit} ids per request",
             errors=[FieldProblem(field="body.ids", reason=f"{len(wanted)} ids; at most {limit}")],
         )
-    rows = (await session.scalars(query.where(OutboxMessage.id.in_(wanted)).with_for_update())).all()
+    query = select(OutboxMessage).where(OutboxMessage.tenant_id == tenant_id, OutboxMessage.id.in_(wanted))
+    rows = (await session.scalars(query.order_by(OutboxMessage.id).with_for_update())).all()
     missing = sorted(set(wanted) - {row.id for row in rows})
     if missing:
         # Another tenant's row is as unknown here as one that never existed.
