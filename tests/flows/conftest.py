@@ -18,6 +18,7 @@ from sqlalchemy import select
 from rsc_service import bootstrap
 from rsc_service.context import AppContext
 from rsc_service.integrations.linkedin import LinkedInClient
+from rsc_service.onboarding import deactivation
 from rsc_service.outbox.dispatcher import Counts, Dispatcher, DispatchSettings
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.simulators.ats.app import create_app as create_ats_sim
@@ -27,11 +28,12 @@ from rsc_service.simulators.ats.world import World as AtsWorld
 from rsc_service.simulators.linkedin.app import create_app as create_linkedin_sim
 from rsc_service.simulators.linkedin.config import SimConfig
 from rsc_service.simulators.linkedin.world import World as LinkedInWorld
+from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.apps import TenantApps
 from rsc_service.throttle import service as throttle
 from rsc_service.throttle.service import DatabaseThrottle
 from tests.conftest import FrozenClock
-from tests.factories import Ats, application, candidate, job, make_tenant
+from tests.factories import Ats, application, candidate, deactivate_by_operator, job, make_tenant
 
 SIM_URL = "http://linkedin.test"
 
@@ -311,3 +313,21 @@ class HeldAnswers(httpx.AsyncBaseTransport):
             self.held.set()
             await self.release.wait()
         return response
+
+
+async def deactivated(
+    client: httpx.AsyncClient, ctx: AppContext, clock: FrozenClock, tenant_key: str
+) -> None:
+    """The operator deactivates the tenant, LinkedIn's copy to be deleted, and the job runs until it has
+    finished (clocked throttle, no error on the way)."""
+    await deactivate_by_operator(client, tenant_key)
+    async with ctx.sessionmaker() as session:
+        tenant = await tenant_service.get_by_key(session, tenant_key)
+    apps = clocked_apps(ctx, clock)
+    for _ in range(30):
+        outcomes = await deactivation.finish_deactivations(ctx, apps, tenant_ids=[tenant.id])
+        assert not any(o.error for o in outcomes), outcomes
+        if outcomes and outcomes[0].finished:
+            return
+        clock.advance(seconds=2)
+    raise AssertionError(f"the deactivation of {tenant_key} did not finish")

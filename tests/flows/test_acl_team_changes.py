@@ -7,13 +7,12 @@ import httpx
 from fastapi import FastAPI
 
 from rsc_service.context import AppContext
-from rsc_service.onboarding import deactivation
 from rsc_service.outbox.dispatcher import Dispatcher
 from rsc_service.push import service as push_service
 from rsc_service.tenants import service as tenant_service
 from tests.conftest import FrozenClock
-from tests.factories import Ats, deactivate_by_operator, job
-from tests.flows.conftest import add_fault, clocked_apps, drain, linkedin_world, outbox_rows
+from tests.factories import Ats, job
+from tests.flows.conftest import add_fault, deactivated, drain, linkedin_world, outbox_rows
 
 ACLS = "atsEntityAcls"
 
@@ -93,16 +92,7 @@ class TestAclsFollowTheTeam:
         await drain(dispatcher, clock, rounds=20)
         sent = len(linkedin_world(linkedin_sim).requests)
 
-        await deactivate_by_operator(client, ats.tenant_key)
-        async with ctx_li.sessionmaker() as session:
-            tenant = await tenant_service.get_by_key(session, ats.tenant_key)
-        apps = clocked_apps(ctx_li, clock)
-        for _ in range(30):
-            outcomes = await deactivation.finish_deactivations(ctx_li, apps, tenant_ids=[tenant.id])
-            assert not any(o.error for o in outcomes), outcomes
-            if outcomes and outcomes[0].finished:
-                break
-            clock.advance(seconds=2)
+        await deactivated(client, ctx_li, clock, ats.tenant_key)
 
         assert all(_groups(linkedin_sim, job_id) == set() for job_id in jobs)
         requests = list(linkedin_world(linkedin_sim).requests)[sent:]

@@ -7,12 +7,10 @@ import httpx
 from fastapi import FastAPI
 
 from rsc_service.context import AppContext
-from rsc_service.onboarding import deactivation
 from rsc_service.outbox.dispatcher import Dispatcher
-from rsc_service.tenants import service as tenant_service
 from tests.conftest import FrozenClock
-from tests.factories import Ats, candidate, deactivate_by_operator, tombstone
-from tests.flows.conftest import add_fault, clocked_apps, drain, linkedin_world, outbox_rows
+from tests.factories import Ats, candidate, tombstone
+from tests.flows.conftest import add_fault, deactivated, drain, linkedin_world, outbox_rows
 
 KEY = {"atsCandidateId": "cand_1", "dataProvider": "ATS", "integrationContext": "urn:li:organization:1001"}
 
@@ -42,17 +40,7 @@ async def test_deactivation_deletes_a_candidate_restored_after_its_deletion_fail
     row = (await outbox_rows(ctx_li))[("atsCandidates", "cand_1")]
     assert (row.op, row.state, row.landed_at) == ("upsert", "pending", None)  # its old landing counts no more
 
-    await deactivate_by_operator(client, ats.tenant_key)
-    async with ctx_li.sessionmaker() as session:
-        tenant = await tenant_service.get_by_key(session, ats.tenant_key)
-    apps = clocked_apps(ctx_li, clock)
-    for _ in range(30):
-        outcomes = await deactivation.finish_deactivations(ctx_li, apps, tenant_ids=[tenant.id])
-        assert not any(o.error for o in outcomes), outcomes
-        if outcomes and outcomes[0].finished:
-            break
-        clock.advance(seconds=2)
-    assert outcomes and outcomes[0].finished
+    await deactivated(client, ctx_li, clock, ats.tenant_key)
 
     # LinkedIn must hold nothing of the deactivated customer's candidate.
     assert world.record("atsCandidates", **KEY) is None
