@@ -12,7 +12,7 @@ from sqlalchemy import Select, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.db import bulk
-from rsc_service.outbox import repository, wake
+from rsc_service.outbox import repository, tenant_rows, wake
 from rsc_service.outbox.models import OutboxMessage
 from rsc_service.outbox.ops import Intent, Op, State, left_key
 
@@ -107,13 +107,6 @@ async def enqueue(
     return touched
 
 
-def _maybe_held(message: Message) -> bool:
-    """Whether LinkedIn may hold the row's record: a write landed, or one was sent and not settled."""
-    if message.landed_at is not None or message.state in (State.INFLIGHT, State.AWAITING_TASK):
-        return True
-    return message.sent_revision is not None and message.state is not State.DONE
-
-
 @dataclass(slots=True, eq=False)
 class NewMessage:
     """An outbox row this run creates: OutboxMessage's columns without the ORM's per-object cost."""
@@ -172,7 +165,7 @@ class _Rows:
                 touched.append(left)
         message = self.get(tenant_id, intent.resource, intent.key)
         old = message.path_parent if message is not None else None
-        if message is None or old is None or old == intent.path_parent or not _maybe_held(message):
+        if message is None or old is None or old == intent.path_parent or not tenant_rows.maybe_held(message):
             return touched
         gone = Intent(intent.resource, left_key(intent.key, old), Op.DELETE, None, path_parent=old)
         left = self.upsert(tenant_id, gone, source_version, now)

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, delete, func, not_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +34,30 @@ def _maybe_at_linkedin() -> ColumnElement[bool]:
     )
     removed = and_(m.op.in_([Op.DELETE, Op.CLOSE]), m.state == State.DONE)
     return and_(reached, not_(removed))
+
+
+class _Row(Protocol):
+    @property
+    def resource(self) -> str: ...
+    @property
+    def op(self) -> Op: ...
+    @property
+    def state(self) -> State: ...
+    @property
+    def landed_at(self) -> datetime | None: ...
+    @property
+    def sent_revision(self) -> int | None: ...
+
+
+def maybe_held(row: _Row) -> bool:
+    """`_maybe_at_linkedin` for one row already loaded (or about to be inserted)."""
+    reached = (
+        row.landed_at is not None
+        or row.state in (State.INFLIGHT, State.AWAITING_TASK)
+        or (row.sent_revision is not None and row.resource != JOB_POSTINGS)
+    )
+    removed = row.op in (Op.DELETE, Op.CLOSE) and row.state is State.DONE
+    return reached and not removed
 
 
 @dataclass(frozen=True)
