@@ -18,7 +18,7 @@ from rsc_service.db.base import Base, JsonDocument
 # The ATS user a note (`author_user_id`) or interview feedback (`interviewer_user_id`) names, read from the
 # record's JSON: notes and feedback embed that user's name, and are owed again when the user changes. Written
 # the same in the index and in the look-up (mirror/unit.py), so that both databases search the index.
-_EMBEDDED_USER_FIELDS = ("author_user_id", "interviewer_user_id")
+EMBEDDED_USER_FIELDS = ("author_user_id", "interviewer_user_id")
 
 
 class EmbeddedUser(ColumnElement[str]):
@@ -30,14 +30,12 @@ class EmbeddedUser(ColumnElement[str]):
 
 @compiles(EmbeddedUser, "postgresql")
 def _embedded_user_postgresql(element: EmbeddedUser, compiler: SQLCompiler, **kw: Any) -> str:
-    return "coalesce(" + ", ".join(f"data ->> '{field}'" for field in _EMBEDDED_USER_FIELDS) + ")"
+    return "coalesce(" + ", ".join(f"data ->> '{field}'" for field in EMBEDDED_USER_FIELDS) + ")"
 
 
 @compiles(EmbeddedUser)
 def _embedded_user_sqlite(element: EmbeddedUser, compiler: SQLCompiler, **kw: Any) -> str:
-    return (
-        "coalesce(" + ", ".join(f"json_extract(data, '$.{field}')" for field in _EMBEDDED_USER_FIELDS) + ")"
-    )
+    return "coalesce(" + ", ".join(f"json_extract(data, '$.{field}')" for field in EMBEDDED_USER_FIELDS) + ")"
 
 
 class AtsRecord(Base):

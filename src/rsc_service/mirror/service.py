@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.mirror import repository
 from rsc_service.mirror.changes import Change
-from rsc_service.mirror.models import AtsRecord
+from rsc_service.mirror.models import EMBEDDED_USER_FIELDS, AtsRecord
 from rsc_service.mirror.unit import MirrorUnit, NewRecord, ParentField, Record
 
 _CASCADES: dict[str, ParentField] = {"candidate": "candidate_id", "application": "application_id"}
@@ -39,7 +39,7 @@ class Stored:
 
 def user_ids(data: Mapping[str, Any]) -> set[str]:
     """The ATS users a record names (note authors, interviewers, a job's hiring team)."""
-    found = {data.get(field) for field in ("author_user_id", "interviewer_user_id")}
+    found = {data.get(field) for field in EMBEDDED_USER_FIELDS}
     found |= {member.get("user_id") for member in data.get("hiring_team") or []}
     return {user for user in found if isinstance(user, str)}
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.db import bulk
 from rsc_service.db.lookups import Lookup
-from rsc_service.mirror.models import AtsRecord, EmbeddedUser
+from rsc_service.mirror.models import EMBEDDED_USER_FIELDS, AtsRecord, EmbeddedUser
 
 ParentField = Literal["candidate_id", "job_id", "application_id"]
 _PARENT_FIELDS: tuple[ParentField, ...] = get_args(ParentField)
@@ -88,7 +88,7 @@ def _embedding_user(limit: int) -> Select[AtsRecord]:
 
 def _embedded_user(record: Record) -> str | None:
     """The user a note or feedback names (author or interviewer), as the index reads it."""
-    for field in ("author_user_id", "interviewer_user_id"):
+    for field in EMBEDDED_USER_FIELDS:
         if isinstance(found := record.data.get(field), str):
             return found
     return None
