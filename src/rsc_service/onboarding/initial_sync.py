@@ -94,7 +94,7 @@ async def start_initial_sync(session: AsyncSession, tenant: Tenant, *, now: date
     `advance_onboarding` job (or `rsc-service backfill`) walks from there."""
     # The job and the CLI may both start the same tenant: the second waits here, sees `initial_sync` and
     # leaves the walk the first one began alone (docs/onboarding.md#initial-sync).
-    await lifecycle.lock(session, tenant)
+    await tenant_service.lock_stage(session, tenant)
     if tenant.stage is not Stage.ENABLED:
         return False
     if tenant.linkedin_organization_urn is None:

@@ -28,7 +28,6 @@ from rsc_service.seats import acl, matching, repository
 from rsc_service.seats.matching import EMAIL, MANUAL
 from rsc_service.seats.models import Seat
 from rsc_service.tenants import ats as tenant_ats
-from rsc_service.tenants import lifecycle
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Stage, Tenant
 
@@ -261,7 +260,7 @@ async def apply(session: AsyncSession, tenant_id: uuid.UUID, listing: Listing, *
     # A deactivation may have begun, and its purge run, while LinkedIn and the ATS were read: decided under
     # the tenant row's lock, so no seat is written back after the purge (docs/onboarding.md#seats).
     tenant = await tenant_service.get(session, tenant_id)
-    await lifecycle.lock(session, tenant)
+    await tenant_service.lock_stage(session, tenant)
     if tenant.stage not in REFRESHED_STAGES:
         raise NotRefreshed(f"the tenant is {tenant.stage.value!r}: its seats are not refreshed")
     report = Refreshed(listed=len(listing.seats), active=sum(seat.active for seat in listing.seats))

@@ -80,15 +80,6 @@ def check_deactivation_finished(tenant: Tenant) -> None:
         )
 
 
-async def lock(session: AsyncSession, tenant: Tenant) -> None:
-    """Lock the tenant's row until the transaction ends and read its stage as committed now: of two callers
-    deciding a move on the same stage, the second sees the stage the first one left (PostgreSQL; SQLite has
-    one writer anyway)."""
-    from rsc_service.tenants import repository  # imports this module
-
-    await repository.lock_stage(session, tenant)
-
-
 def begin(
     session: AsyncSession, tenant: Tenant, stage: Stage, *, actor: Actor, reason: str, now: datetime
 ) -> None:

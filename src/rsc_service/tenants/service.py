@@ -253,6 +253,13 @@ def could_be_key(key: str) -> bool:
     return 0 < len(key) <= KEY_LENGTH and _NOT_IN_A_KEY.search(key) is None
 
 
+async def lock_stage(session: AsyncSession, tenant: Tenant) -> None:
+    """Lock the tenant's row until the transaction ends and read its stage as committed now: of two callers
+    deciding a move on the same stage, the second sees the stage the first one left (PostgreSQL; SQLite has
+    one writer anyway)."""
+    await repository.lock_stage(session, tenant)
+
+
 async def get_by_key(session: AsyncSession, key: str) -> Tenant:
     if not could_be_key(key):
         raise NotFound("no tenant with this key")
