@@ -97,3 +97,19 @@ class TestNoteMoves:
         await drain(dispatcher, clock, rounds=20)
 
         assert _held(linkedin_sim, ("interviewFeedback",)) == [("interviewFeedback", "app_2")]
+
+    async def test_a_note_moved_away_twice_leaves_no_copy_behind_either_time(
+        self, ats: Ats, dispatcher: Dispatcher, linkedin_sim: FastAPI, clock: FrozenClock
+    ) -> None:
+        # app_1 → app_2, back to app_1, then to app_2 again, each move landing before the next: the copy under
+        # app_1 is deleted the second time as the first, though its deletion was owed and done once already.
+        await _a_note_moved_to_the_second_of_two_applications(ats, dispatcher, clock)
+        await drain(dispatcher, clock, rounds=20)
+        await _moved_note(ats, 3, "app_1")
+        await drain(dispatcher, clock, rounds=20)
+        assert _held(linkedin_sim) == [("applicationNotes", "app_1")]
+
+        await _moved_note(ats, 4, "app_2")
+        await drain(dispatcher, clock, rounds=20)
+
+        assert _held(linkedin_sim) == [("applicationNotes", "app_2")]

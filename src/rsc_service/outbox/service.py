@@ -80,6 +80,18 @@ async def enqueue(
             session, refs=named, parents=[(o.tenant_id, *o.prune) for o in owed if o.prune is not None]
         )
     )
+    # A record moving away from its parent leaves a copy there, owed as a deletion in a row of its own: that
+    # row may exist already (moved away from there before), and only the row just read names the old parent.
+    left_behind = [
+        (o.tenant_id, i.resource, left_key(i.key, found.path_parent))
+        for o in owed
+        if o.moves
+        for i in o.intents
+        if (found := rows.get(o.tenant_id, i.resource, i.key)) is not None
+        and found.path_parent not in (None, i.path_parent)
+    ]
+    if left_behind:
+        rows.add(await repository.lock_for_enqueue(session, refs=left_behind, parents=[]))
     touched: list[Message] = []
     for item in owed:
         for intent in item.intents:
@@ -149,6 +161,11 @@ class _Rows:
         self.new: list[NewMessage] = []  # inserted together at the end
         self.revived: dict[uuid.UUID, set[str]] = {}  # dead letters due again, by tenant
 
+    def add(self, loaded: Sequence[OutboxMessage]) -> None:
+        """Rows read after the first read, for keys only those rows could name."""
+        for m in loaded:
+            self._by_key.setdefault((m.tenant_id, m.resource, m.key), m)
+
     def get(self, tenant_id: uuid.UUID, resource: str, key: str) -> Message | None:
         return self._by_key.get((tenant_id, resource, key))
 
@@ -168,13 +185,11 @@ class _Rows:
         if message is None or old is None or old == intent.path_parent or not tenant_rows.maybe_held(message):
             return touched
         gone = Intent(intent.resource, left_key(intent.key, old), Op.DELETE, None, path_parent=old)
-        left = self.upsert(tenant_id, gone, source_version, now)
-        if left.state in _SETTLED:  # an earlier copy there was deleted (or dropped): this one is owed anew
-            left.state = State.PENDING
-            left.revision += 1
-            left.attempts = 0
-            left.failing_since = None
-            left.next_attempt_at = left.updated_at = now
+        earlier = self.get(tenant_id, gone.resource, gone.key)
+        # An earlier copy there that was deleted (or dropped): this one is owed anew.
+        left = self.upsert(
+            tenant_id, gone, source_version, now, again=earlier is not None and earlier.state in _SETTLED
+        )
         # LinkedIn may hold the copy there (a deactivation deletes it too); the record's own row holds nothing
         # under its new parent until its write lands there.
         left.landed_at = message.landed_at or now
@@ -191,7 +206,11 @@ class _Rows:
         ]
         return sorted(rows, key=lambda m: (m.id is None, m.id or 0))
 
-    def upsert(self, tenant_id: uuid.UUID, intent: Intent, source_version: int, now: datetime) -> Message:
+    def upsert(
+        self, tenant_id: uuid.UUID, intent: Intent, source_version: int, now: datetime, *, again: bool = False
+    ) -> Message:
+        """The row of `intent`, created or changed; `again`: a new revision, owed again, even if the intent is
+        the one the row holds already."""
         message = self._by_key.get((tenant_id, intent.resource, intent.key))
         if message is None:
             new = NewMessage(
@@ -215,7 +234,7 @@ class _Rows:
             self._by_key[(tenant_id, intent.resource, intent.key)] = new
             return new
         message.source_version = max(message.source_version, source_version)
-        if _same(message, intent):
+        if _same(message, intent) and not again:
             return message
         # Owed again after its deletion: rows that gave up waiting for it (policy.awaited) are due again.
         recreated = message.op is Op.DELETE and intent.op is not Op.DELETE
