@@ -33,6 +33,7 @@ from rsc_service.links.models import LinkSource
 from rsc_service.mirror import service as mirror_service
 from rsc_service.seats import service as seat_service
 from rsc_service.tenants import ats as tenant_ats
+from rsc_service.tenants import lifecycle
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.apps import TenantApps
 from rsc_service.tenants.models import Tenant
@@ -126,21 +127,28 @@ async def process(
             limit=limit,
         )  # fmt: skip
 
-    if counted is not None:
-        async with ctx.sessionmaker.begin() as session:
+    first: Export | None = None
+    async with ctx.sessionmaker.begin() as session:
+        # LinkedIn's answer took a while: a deactivation committed meanwhile stops the export before it
+        # reserves or writes anything. The tenant's row stays locked to the end of this transaction, so the
+        # deactivation, which takes that lock to change the stage, comes wholly before it or after it
+        # (docs/exports.md#deactivation).
+        current = await tenant_service.get(session, tenant_id)
+        await tenant_service.lock_stage(session, current)
+        lifecycle.check_not_deactivated(current)
+        if counted is not None:
             held = await reserve(session, counted, decide.PER_SEAT_PER_MONTH)
-        if held is None:
-            plan, counted = _over_allowance(plan, month), None
-        else:
-            month = held  # a retried export counts where its first try did
-    if plan.create is not None and plan.member is not None:
-        async with ctx.sessionmaker.begin() as session:
+            if held is None:
+                plan, counted = _over_allowance(plan, month), None
+            else:
+                month = held  # a retried export counts where its first try did
+        if plan.create is not None and plan.member is not None:
             first = await repository.creating(
                 session, tenant_id=tenant_id, request_id=request_id, member_urn=plan.member,
                 job_id=plan.job_id, seat_urn=plan.seat, ats_user_id=plan.ats_user_id, month=month, now=now,
             )  # fmt: skip
-        if first.request_id != request_id:
-            _follow(plan, plan.create, first, chosen)
+    if plan.create is not None and first is not None and first.request_id != request_id:
+        _follow(plan, plan.create, first, chosen)
     if plan.create is not None or plan.outcome is Outcome.ASSIGNED:
         try:
             await _write(ctx, tenant, plan, chosen, request_id)

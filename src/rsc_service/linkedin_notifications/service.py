@@ -187,6 +187,9 @@ async def _failed(
     return "failed" if give_up else "retried"
 
 
+_DEACTIVATED = "the customer is deactivated: not acted on"
+
+
 async def _deactivated(sessionmaker: async_sessionmaker[AsyncSession], tenant_id: uuid.UUID) -> bool:
     async with sessionmaker() as session:
         return (await tenant_service.get(session, tenant_id)).stage is Stage.DEACTIVATED
@@ -210,8 +213,7 @@ async def _process(
         if await _deactivated(sessionmaker, claimed.tenant_id):
             # Deactivation stops the sync at once (docs/onboarding.md#deactivation-a8): nothing is written to
             # the customer's ATS, nothing read from LinkedIn for it, whatever was pending then.
-            note = "the customer is deactivated: not acted on"
-            settled = await _settle(sessionmaker, claimed, state=State.IGNORED, at=at, note=note)
+            settled = await _settle(sessionmaker, claimed, state=State.IGNORED, at=at, note=_DEACTIVATED)
             return "ignored" if settled else None
         if claimed.expires_at is not None and at >= claimed.expires_at:
             note = "expired before it was processed; LinkedIn no longer serves its data"
@@ -224,6 +226,9 @@ async def _process(
                 else None
             )
         return "done" if await _status_change(sessionmaker, apps, claimed, now) else None
+    except lifecycle.TenantDeactivated:  # deactivated while the export read LinkedIn: it wrote nothing
+        settled = await _settle(sessionmaker, claimed, state=State.IGNORED, at=await now(), note=_DEACTIVATED)
+        return "ignored" if settled else None
     except Exception as exc:
         log.warning(
             "linkedin_notifications.failed",

@@ -187,6 +187,9 @@ async def deactivate(
     """Move the tenant to `deactivated`, record the mode, drop the outbox work that must not be sent, and set
     out what the job has to do. Asking again with the same mode answers the progress; another mode is 409.
     """
+    # Of two deactivations at once (the operator's and an ATS user's), the second sees the first's stage; work
+    # checking the stage under the same lock (an export about to write) comes wholly before or after.
+    await tenant_service.lock_stage(session, tenant)
     if tenant.stage is Stage.DEACTIVATED:
         if tenant.deactivation_mode == mode.value:
             found = await progress(session, tenant)

@@ -39,6 +39,12 @@ class DeactivationRunning(Conflict):
     code = "deactivation_running"
 
 
+class TenantDeactivated(Conflict):
+    """Work begun before the tenant's deactivation found it deactivated before it wrote: it stops there."""
+
+    code = "tenant_deactivated"
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who moves a tenant: `operator`, `ats_user:<id>`, `linkedin` (a notification) or `service` (a job)."""
@@ -78,6 +84,13 @@ def check_deactivation_finished(tenant: Tenant) -> None:
             f"tenant {tenant.key} is still being deactivated (mode {mode}): activate it again once "
             "GET /v1/integration/deactivation says finished"
         )
+
+
+def check_not_deactivated(tenant: Tenant) -> None:
+    """Deactivation stops the tenant's work at once (docs/onboarding.md#deactivation-a8): a step about to
+    write for the customer raises TenantDeactivated once the stage it read, locked, says `deactivated`."""
+    if tenant.stage is Stage.DEACTIVATED:
+        raise TenantDeactivated(f"tenant {tenant.key} is deactivated: nothing more is written for it")
 
 
 def begin(
