@@ -345,3 +345,22 @@ class TestARevisionRefusedWhileATaskRuns:
             ("CLOSE", "CLOSED", PUBLIC),
             ("CREATE", "LISTED", PRIVATE),
         ]
+
+
+async def test_a_job_with_a_description_over_linkedins_limit_reaches_linkedin_cut_to_it(
+    ats: Ats, dispatcher: Dispatcher, linkedin_sim: FastAPI, clock: FrozenClock
+) -> None:
+    """A pasted benefits page of 34,000 characters: LinkedIn refuses more than 25,000, so the job would never
+    be listed in Recruiter's export drop-down; it is posted with its description cut to the limit."""
+    description = "<p>" + "We build robots that help people. " * 1000 + "</p>"
+    answer = await ats.send("job.created", job(description=description))
+    assert answer.status_code == 202, answer.text
+    await drain(dispatcher, clock)
+
+    posts = _posts(linkedin_sim)
+    assert len(posts) == 1
+    assert description.startswith(posts[0]["description"])
+    assert len(posts[0]["description"]) == 25_000
+    world = linkedin_world(linkedin_sim)
+    assert [p["state"] for p in world.jobs.values() if p["externalJobPostingId"] == "job_1"] == ["LISTED"]
+    assert [task.failure for task in world.tasks.values() if task.failure] == []

@@ -254,6 +254,23 @@ class TestJobs:
         # Never half a surrogate pair.
         assert posting(JOB | {"title": "é" * 199 + "🤖"}).title == "é" * 199
 
+    def test_a_description_over_25000_utf16_units_is_cut_to_them(self) -> None:
+        paragraph = "We build robots that help people 🤖. "  # 37 UTF-16 units
+        description = paragraph * 1000  # 37,000 units
+        sent = posting(JOB | {"description": description}).description
+        assert len(sent.encode("utf-16-le")) // 2 <= postings.DESCRIPTION_MAX
+        assert description.startswith(sent) and len(sent.encode("utf-16-le")) // 2 > 24_960
+        # One at the limit is sent whole.
+        exact = "d" * postings.DESCRIPTION_MAX
+        assert posting(JOB | {"description": exact}).description == exact
+
+    def test_a_description_cut_inside_an_html_tag_drops_the_half_tag(self) -> None:
+        description = "<p>" + "x" * 24_990 + '<a href="https://acme.example/apply">Apply</a></p>'
+        assert posting(JOB | {"description": description}).description == "<p>" + "x" * 24_990
+        # A cut between tags keeps what it cut to.
+        plain = "<p>" + "y" * 30_000 + "</p>"
+        assert posting(JOB | {"description": plain}).description == "<p>" + "y" * 24_997
+
     def test_unicode_is_sent_unchanged(self) -> None:
         job = JOB | {"title": "Ingénieure · Zürich 東京", "description": "Робототехника ✓"}
         expected = but(POSTING, title="Ingénieure · Zürich 東京", description="Робототехника ✓")

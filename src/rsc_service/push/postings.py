@@ -15,8 +15,9 @@ from rsc_service.seats.acl import ACLS as ACLS_NAME
 from rsc_service.seats.acl import ASSIGNEES as ASSIGNEES_NAME
 from rsc_service.seats.acl import acl_group, acl_key, split_acl_key
 
-# LinkedIn refuses a title over 200 characters outright (docs/linkedin.md#jobs).
+# LinkedIn refuses a title over 200 characters and a description over 25,000 outright (docs/linkedin.md#jobs).
 TITLE_MAX: Final = 200
+DESCRIPTION_MAX: Final = 25_000
 JOB_POSTING: Final = "JOB_POSTING"  # the only securable entity type
 
 
@@ -42,13 +43,25 @@ def posting(job: ats.Job, ctx: PushContext, *, closed: bool) -> li.SimpleJobPost
         integration_context=ctx.integration_context,
         external_job_posting_id=job.id,
         title=truncate_utf16(job.title, TITLE_MAX),
-        description=job.description,
+        description=_description(job.description),
         state="CLOSED" if closed else "LISTED",
         company_apply_url=web_url(job.url),
         listed_at=epoch_ms(job.created_at),
         availability=_availability(job, ctx),
         **_location(job.location),
     )
+
+
+def _description(text: str | None) -> str | None:
+    """The ATS's description, cut to LinkedIn's limit where it is longer; never inside an HTML tag, which
+    would leave a broken `<p …` at the end (LinkedIn drops the markup it does not support, not half a tag)."""
+    if text is None:
+        return None  # refused where the posting is built: the description is required
+    cut = truncate_utf16(text, DESCRIPTION_MAX)
+    if len(cut) == len(text):
+        return text
+    opened = cut.rfind("<")
+    return cut[:opened] if opened > cut.rfind(">") else cut
 
 
 def _availability(job: ats.Job, ctx: PushContext) -> str:

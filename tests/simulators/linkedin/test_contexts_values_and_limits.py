@@ -220,6 +220,23 @@ class TestLengthsCountUtf16CodeUnits:
         failed = sim.world.tasks[long_task]
         assert failed.failure == "ERROR :: /title :: length 202 is more than the maximum 200"
 
+    async def test_a_job_description_over_25000_utf16_units_fails_its_task(self) -> None:
+        sim = make_sim(task_completion_seconds=0)
+        auth = await sim.headers()
+
+        posted = await post_jobs(
+            sim.client,
+            auth,
+            job("LONG", description=EMOJI * 12_501),
+            job("EXACT", description=EMOJI * 12_500),
+        )
+
+        long_task, exact_task = (e["id"] for e in posted.json()["elements"])
+        assert await task_status(sim, auth, long_task) == "FAILED"
+        assert await task_status(sim, auth, exact_task) == "SUCCEEDED"
+        failed = sim.world.tasks[long_task]
+        assert failed.failure == "ERROR :: /description :: length 25002 is more than the maximum 25000"
+
     async def test_a_child_app_name_over_50_utf16_units_is_refused(self, sim: Sim) -> None:
         auth = await partner(sim)
 

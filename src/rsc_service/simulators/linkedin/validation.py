@@ -13,6 +13,7 @@ INTERVIEW_TYPES = {"PHONE_SCREEN", "ONSITE"}
 JOB_STATES = {"LISTED", "CLOSED"}
 AVAILABILITIES = {"PUBLIC", "PRIVATE_TO_ATS_INTEGRATION"}  # the only two LinkedIn documents
 JOB_TITLE_MAX = 200
+JOB_DESCRIPTION_MAX = 25_000
 
 
 def _message(path: str, text: str) -> str:
@@ -117,6 +118,11 @@ def job(record: dict[str, Any]) -> list[str]:
     title = record.get("title")
     if isinstance(title, str) and (length := utf16_length(title)) > JOB_TITLE_MAX:
         problems.append(_message("title", f"length {length} is more than the maximum {JOB_TITLE_MAX}"))
+    description = record.get("description")
+    if isinstance(description, str) and (length := utf16_length(description)) > JOB_DESCRIPTION_MAX:
+        problems.append(
+            _message("description", f"length {length} is more than the maximum {JOB_DESCRIPTION_MAX}")
+        )
     state = record.get("state")
     if state is not None and state not in JOB_STATES:
         problems.append(_message("state", f"{state!r} is not one of {sorted(JOB_STATES)}"))
