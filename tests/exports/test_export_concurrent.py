@@ -69,6 +69,34 @@ async def test_an_export_of_a_member_whose_earlier_export_is_still_being_written
     assert (second_row.outcome, second_row.ats_candidate_id) == ("already_assigned", made[0])
 
 
+async def test_an_export_following_one_that_never_records_links_the_candidate_it_wrote(
+    ctx_seats: AppContext, recruiter: Recruiter, job: str, ats_sim: FastAPI
+) -> None:
+    """The first export is cut off after writing the member's candidate and its notification never comes
+    back (it gave up, or expired): the member would stay unlinked, and every later export of the member
+    would follow that first one's `writing` row again without ever linking it."""
+    first = await recruiter.requested(job)
+    second = await recruiter.requested(job)
+    third = await recruiter.requested(job)
+    before = {c["id"] for c in candidates(ats_sim)}
+    recruiter.hold()
+    assert await recruiter.process(first, taken_over) is None  # written, nothing recorded, never tried again
+
+    second_row = await recruiter.process(second, ours)
+
+    made = new_candidates(ats_sim, before)
+    assert len(made) == 1
+    assert second_row is not None and second_row.ats_candidate_id == made[0]
+    async with ctx_seats.sessionmaker() as session:
+        links = (await session.scalars(select(CandidateLink).where(CandidateLink.member_urn == MEMBER))).all()
+    assert [link.ats_candidate_id for link in links] == made
+    # A later export finds the member linked: it is that candidate, and follows no `writing` row.
+    third_row = await recruiter.process(third, ours)
+    assert third_row is not None
+    assert (third_row.outcome, third_row.ats_candidate_id) == ("already_assigned", made[0])
+    assert new_candidates(ats_sim, before) == made
+
+
 async def test_two_exports_beginning_the_members_candidate_at_once_agree_on_one(ctx: AppContext) -> None:
     """Two workers each finding no candidate of the member under way would both create one."""
     if ctx.engine.dialect.name != "postgresql":

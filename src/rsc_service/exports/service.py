@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rsc_service.candidates import service as candidate_service
 from rsc_service.context import AppContext
 from rsc_service.exports import decide, repository
-from rsc_service.exports.models import DONE, Export, ExportSettings, Outcome
+from rsc_service.exports.models import DONE, WRITING, Export, ExportSettings, Outcome
 from rsc_service.integrations.ats import errors as ats_errors
 from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.linkedin import wire as li
@@ -103,7 +103,9 @@ async def process(
     has the notification now (nothing of ours is written then; the ATS writes are keyed and safe)."""
     async with ctx.sessionmaker() as session:
         tenant = await tenant_service.get(session, tenant_id)
-        earlier = await repository.find(session, tenant_id, request_id)
+        own = await repository.own(session, tenant_id, request_id)
+        earlier = own if own is not None and own.outcome != WRITING else None
+        began_candidate = own is not None and own.outcome == WRITING
         # A unit held already: an earlier try decided to write and may have written, so this one finishes
         # what it began rather than deciding again from what has changed since (docs/exports.md).
         finishing = await repository.held(session, tenant_id, request_id) is not None
@@ -116,7 +118,13 @@ async def process(
     async with ctx.sessionmaker() as session:
         chosen = await choices(session, tenant_id)
         plan = await _plan(
-            session, tenant, page.elements, chosen, key=decide.external_id(request_id), finishing=finishing
+            session,
+            tenant,
+            page.elements,
+            chosen,
+            key=decide.external_id(request_id),
+            finishing=finishing,
+            began_candidate=began_candidate,
         )
     month = decide.month_of(now)
     counted = plan.seat if plan.outcome in DONE else None  # the seat whose allowance the export uses
@@ -182,7 +190,8 @@ async def process(
         row.likely_duplicate_of = plan.likely_duplicate_of
         row.month = month
         row.processed_at = now
-        if plan.outcome is Outcome.CREATED and plan.candidate_id is not None and plan.member is not None:
+        if await _links_what_it_made(session, tenant_id, plan):
+            assert plan.candidate_id is not None and plan.member is not None
             await candidate_service.link(
                 session,
                 tenant=tenant,
@@ -273,10 +282,13 @@ async def _plan(
     *,
     key: str,
     finishing: bool = False,
+    began_candidate: bool = False,
 ) -> _Plan:
     """Decide what the export becomes, from LinkedIn's answer and what we hold; writes nothing. `finishing`:
     an earlier try of the request passed the job's checks and may have written, so they are not made again
-    and the linked candidate is assigned (the ATS answers what that try wrote, keyed by `key`)."""
+    and the linked candidate is assigned (the ATS answers what that try wrote, keyed by `key`).
+    `began_candidate`: that try began writing the member's new candidate, so this one finishes it, even if an
+    export that followed it has linked the member to it since."""
     if not elements:
         return _Plan(
             Outcome.NOT_FOUND, "LinkedIn serves no export for this request: expired, or not this customer's"
@@ -300,7 +312,7 @@ async def _plan(
             return _refused(plan, Outcome.UNKNOWN_JOB, f"job {plan.job_id} is not a job of this ATS account")
         if not decide.visible_to(job.data, plan.ats_user_id):
             return _refused(plan, Outcome.NOT_VISIBLE, f"the exporting user may not see job {plan.job_id}")
-    linked = await _linked_candidate(session, tenant.id, stub.member)
+    linked = None if began_candidate else await _linked_candidate(session, tenant.id, stub.member)
     if linked is not None:
         plan.candidate_id = linked
         if plan.job_id is None:
@@ -338,17 +350,31 @@ async def _plan(
     return plan
 
 
+async def _links_what_it_made(session: AsyncSession, tenant_id: uuid.UUID, plan: _Plan) -> bool:
+    """Whether the export links the member to the candidate it wrote: its own new one always; the one it
+    wrote after another export of the member (`_follow`) when that one has not linked it yet, as that one may
+    never record its outcome (cut off, then given up) and the member would stay unlinked (docs/exports.md)."""
+    if plan.create is None or plan.candidate_id is None or plan.member is None or plan.outcome not in DONE:
+        return False
+    if plan.outcome is Outcome.CREATED:
+        return True
+    return plan.candidate_id not in await _linked_candidates(session, tenant_id, plan.member)
+
+
 def _refused(plan: _Plan, outcome: Outcome, detail: str) -> _Plan:
     plan.outcome, plan.detail = outcome, detail
     return plan
 
 
+async def _linked_candidates(session: AsyncSession, tenant_id: uuid.UUID, member: str) -> list[str]:
+    """Every candidate linked to the member, however linked, first linked first."""
+    found = await link_service.candidates_of_members(session, tenant_id=tenant_id, member_urns=[member])
+    return found.get(member, [])
+
+
 async def _linked_candidate(session: AsyncSession, tenant_id: uuid.UUID, member: str) -> str | None:
     """The candidate the member is already, however linked: the first linked still in the ATS."""
-    linked = (
-        await link_service.candidates_of_members(session, tenant_id=tenant_id, member_urns=[member])
-    ).get(member, [])
-    for candidate_id in linked:
+    for candidate_id in await _linked_candidates(session, tenant_id, member):
         record = await mirror_service.find(
             session, tenant_id=tenant_id, kind="candidate", ats_id=candidate_id
         )
