@@ -74,11 +74,16 @@ class TestDependencies:
         )  # a newer revision pending
         assert policy.satisfied(app, self._dep(Op.UPSERT, State.AWAITING_TASK, landed=True))
 
-    def test_a_delete_needs_its_children_deleted(self) -> None:
+    def test_a_delete_needs_its_children_deleted_or_landed_elsewhere(self) -> None:
         parent = _row("atsCandidates", "c", op=Op.DELETE)
-        assert not policy.satisfied(parent, self._dep(Op.UPSERT, State.DONE, landed=True))
         assert not policy.satisfied(parent, self._dep(Op.DELETE, State.PENDING, landed=True))
         assert policy.satisfied(parent, self._dep(Op.DELETE, State.DONE, landed=True))
+        # A child written again since (moved to another candidate when the ATS merged two): once its newest
+        # write has landed, LinkedIn's copy is no longer the deleted parent's. Until then the delete waits,
+        # whatever landed of the child before.
+        assert not policy.satisfied(parent, self._dep(Op.UPSERT, State.PENDING, landed=True))
+        assert not policy.satisfied(parent, self._dep(Op.UPSERT, State.INFLIGHT, landed=True))
+        assert policy.satisfied(parent, self._dep(Op.UPSERT, State.DONE, landed=True))
 
 
 class TestAwaited:

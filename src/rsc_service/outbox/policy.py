@@ -27,11 +27,13 @@ def tier(row: OutboxMessage, order: Callable[[str], int]) -> int:
 
 
 def satisfied(row: OutboxMessage, dependency: OutboxMessage | None) -> bool:
-    """Whether `dependency` has landed as `row` needs: written for a write, deleted for a delete."""
+    """Whether `dependency` has landed as `row` needs: written for a write; for a delete, its newest intent
+    done: deleted, or written again elsewhere (a child moved to another parent, as when the ATS merges
+    candidates), so that LinkedIn's copy no longer hangs from the parent being deleted."""
     if dependency is None:
         return False
     if row.op is Op.DELETE:
-        return dependency.op is Op.DELETE and dependency.state is State.DONE
+        return dependency.state is State.DONE
     # A parent whose newest intent is its deletion is not there to hold a child, whatever landed before.
     return dependency.op is not Op.DELETE and dependency.landed_at is not None
 
