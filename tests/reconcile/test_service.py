@@ -6,17 +6,18 @@ import uuid
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from rsc_service.context import AppContext
 from rsc_service.integrations.ats import AtsClient
 from rsc_service.mirror import service as mirror_service
+from rsc_service.outbox.models import OutboxMessage
 from rsc_service.reconcile import service as reconcile_service
 from rsc_service.reconcile.models import ReconcileCursor
 from rsc_service.simulators.ats.webhooks import Faults
 from rsc_service.tenants import service as tenant_service
 from tests.conftest import FrozenClock
-from tests.factories import Ats
+from tests.factories import Ats, deactivate_by_operator
 from tests.flows.conftest import FakeAts
 from tests.reconcile.conftest import ATS_TOKEN, ATS_URL
 
@@ -33,6 +34,22 @@ class FailingAfter(httpx.AsyncBaseTransport):
             self.calls += 1
             if self.calls > self._after:
                 return httpx.Response(503, json={"title": "Service Unavailable"})
+        return await self._inner.handle_async_request(request)
+
+
+class DeactivatedOnTheWay(httpx.AsyncBaseTransport):
+    """The fake ATS, with the tenant deactivated by the operator as the `after`+1-th list request of `path`
+    is on its way."""
+
+    def __init__(self, app: FastAPI, ats: Ats, *, path: str, after: int) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+        self._ats, self._path, self._after, self.calls = ats, path, after, 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == self._path:
+            self.calls += 1
+            if self.calls == self._after + 1:
+                await deactivate_by_operator(self._ats.client, self._ats.tenant_key)
         return await self._inner.handle_async_request(request)
 
 
@@ -178,6 +195,30 @@ class TestReconcileTenant:
         assert resumed.error is None and resumed.applied == 3
         assert await _mirrored(ctx_ats, ats) == set(created)
         assert (await _cursors(ctx_ats))["candidate"].last_error is None
+
+    async def test_a_walk_stops_at_the_page_after_the_tenant_is_deactivated(
+        self, fake_ats: FakeAts, ats: Ats, ctx_ats: AppContext, clock: FrozenClock
+    ) -> None:
+        """A walk under way when the customer is deactivated went on storing the ATS's records (and owing
+        them to LinkedIn) after the deactivation had dropped what was owed, and after its purge too."""
+        created = _create_candidates(fake_ats, clock, 5)
+        tenant_id = await _tenant_id(ctx_ats, ats)
+        deactivating = DeactivatedOnTheWay(fake_ats.app, ats, path="/candidates", after=1)
+
+        report = await reconcile_service.reconcile_tenant(
+            ctx_ats.sessionmaker, tenant_id=tenant_id, tenant_key=ats.tenant_key,
+            ats=_client(fake_ats, transport=deactivating), clock=clock, page_size=2,
+        )  # fmt: skip
+
+        assert deactivating.calls == 2
+        assert report.error == "candidate: the tenant was deactivated: the walk stopped"
+        assert (report.seen, report.applied) == (2, 2)
+        assert await _mirrored(ctx_ats, ats) == set(created[:2])
+        async with ctx_ats.sessionmaker() as session:
+            owed = await session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.tenant_id == tenant_id)
+            )
+        assert owed == 0  # what the first page owed was dropped by the deactivation; nothing owed since
 
     async def test_a_refused_token_is_reported_without_moving_any_cursor(
         self, fake_ats: FakeAts, ats: Ats, ctx_ats: AppContext, clock: FrozenClock

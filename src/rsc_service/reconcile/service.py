@@ -20,6 +20,7 @@ from rsc_service.mirror.changes import Listed
 from rsc_service.push import service as push_service
 from rsc_service.reconcile import repository
 from rsc_service.tenants import ats as tenant_ats
+from rsc_service.tenants import lifecycle
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Stage, Tenant
 
@@ -111,6 +112,11 @@ async def reconcile_tenant(
                     now=clock(),
                     report=report,
                 )
+        except lifecycle.TenantDeactivated:
+            # Deactivated during the walk: what the deactivation dropped or purged is not stored again.
+            report.error = f"{kind}: the tenant was deactivated: the walk stopped"
+            log.info("reconcile.stopped_deactivated", tenant_key=tenant_key, kind=kind)
+            return report
         except AtsError as error:
             report.error = f"{kind}: {error}"
             await _finish(
@@ -195,6 +201,10 @@ async def _apply_page(
             storable.append(change)
     async with sessionmaker.begin() as session:
         tenant = await tenant_service.get(session, tenant_id)
+        # Each page checks the stage under the tenant's lock, which a deactivation takes to change it: a page
+        # is stored wholly before the deactivation (which then drops what it owes) or not at all.
+        await tenant_service.lock_stage(session, tenant)
+        lifecycle.check_not_deactivated(tenant)
         cursor = await repository.lock_cursor(session, tenant_id=tenant_id, kind=kind)
         stored = await push_service.apply_ats_changes(
             session, [(tenant, change) for change in storable], now=now
