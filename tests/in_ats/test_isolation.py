@@ -176,9 +176,9 @@ def _routes(app: FastAPI) -> set[tuple[str, str]]:
     """(method, path) of every route of the app under PREFIXES; included routers are walked as FastAPI
     walks them to build the OpenAPI document."""
     return {
-        (method, route.path)
+        (method, route.path_format)  # as the OpenAPI document names it: `{candidate_id}`, not `{…:path}`
         for route in routing.iter_route_contexts(app.routes)
-        if route.path.startswith(PREFIXES)
+        if route.path_format.startswith(PREFIXES)
         for method in route.methods or ()
     }
 

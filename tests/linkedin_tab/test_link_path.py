@@ -1,5 +1,6 @@
 """The widget's onlink/onunlink route names the tab's own candidate, whatever its id: a raw `cand%41` would
-link the tenant's candidate `candA`, a raw `cand?x=1` call a route that does not exist (404)."""
+link the tenant's candidate `candA`, a raw `cand?x=1` call a route that does not exist (404). An id with a `/`
+in it (the ATS chooses its ids) is percent-encoded too, and the tab and link routes take it whole."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from tests.factories import candidate
 from tests.in_ats.conftest import make_side
 
 
-@pytest.mark.parametrize(("odd", "neighbour"), [("cand?x=1", "cand"), ("cand%41", "candA")])
+@pytest.mark.parametrize(
+    ("odd", "neighbour"), [("cand?x=1", "cand"), ("cand%41", "candA"), ("req/42", "req"), ("a/b/link", "a")]
+)
 async def test_the_link_callbacks_route_names_the_tabs_candidate(
     ctx: AppContext, client: httpx.AsyncClient, clock: FrozenClock, odd: str, neighbour: str
 ) -> None:
@@ -28,6 +31,7 @@ async def test_the_link_callbacks_route_names_the_tabs_candidate(
         headers=side.api,
     )
     assert tab.status_code == 200, tab.text
+    assert tab.json()["candidate_id"] == odd
     widget = tab.json()["widget"]
     assert (widget["onlink"], widget["onunlink"]) == (f"/v1/integration/candidates/{encoded}/link",) * 2
 

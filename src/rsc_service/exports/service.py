@@ -142,7 +142,7 @@ async def process(
         # deactivation, which takes that lock to change the stage, comes wholly before it or after it
         # (docs/exports.md#deactivation).
         current = await tenant_service.get(session, tenant_id)
-        await tenant_service.lock_stage(session, current)
+        await tenant_service.hold_stage(session, current)
         lifecycle.check_not_deactivated(current)
         if counted is not None:
             held = await reserve(session, counted, decide.PER_SEAT_PER_MONTH)

@@ -1,5 +1,6 @@
 """The ATS's read of LinkedIn notes and InMails on its candidates (R7, R8; docs/linkedin-activity.md). The
-tenant is the one whose API key is the bearer token."""
+tenant is the one whose API key is the bearer token. A candidate id may hold a `/` (the ATS chooses its
+ids): `{candidate_id:path}` takes it whole, percent-encoded or not."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ async def lookup_linkedin_activity(
 
 
 @router.get(
-    "/candidates/{candidate_id}/linkedin-activity",
+    "/candidates/{candidate_id:path}/linkedin-activity",
     response_model=LinkedInActivityRead,
     summary="A candidate's LinkedIn notes and InMails, with content only for a seat holder on their contract",
     responses=problem_responses(502, 503),

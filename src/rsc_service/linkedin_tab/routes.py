@@ -1,5 +1,6 @@
 """The ATS's LinkedIn tab route (R3, R4; docs/in-ats.md#the-linkedin-tab). The tenant is the one whose API
-key is the bearer token."""
+key is the bearer token. A candidate id may hold a `/` (the ATS chooses its ids): `{candidate_id:path}` takes
+it whole, percent-encoded or not."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ router = APIRouter(
 
 
 @router.get(
-    "/candidates/{candidate_id}/linkedin-tab",
+    "/candidates/{candidate_id:path}/linkedin-tab",
     response_model=LinkedInTabRead,
     summary="What the ATS needs to show a candidate's LinkedIn tab to one of its users",
     responses=problem_responses(404, 409),

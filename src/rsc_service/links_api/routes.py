@@ -1,6 +1,11 @@
 """The ATS's link routes (L3, docs/in-ats.md#links): link and unlink a candidate by hand (what the profile
 widget's onlink and onunlink callbacks call), read a candidate's link and its audit trail, and look up the
-links of a list page's candidates. The tenant is the one whose API key is the bearer token."""
+links of a list page's candidates. The tenant is the one whose API key is the bearer token.
+
+A candidate id may hold a `/` (the ATS chooses its ids): `{candidate_id:path}` takes it whole, percent-encoded
+or not, and each route's fixed ending (`/link`, `/link/history`, `/connect`) tells the routes apart. A
+deactivated tenant's links change no more, and it connects nothing: 409 `tenant_deactivated`
+(docs/onboarding.md#deactivation-a8)."""
 
 from __future__ import annotations
 
@@ -34,7 +39,7 @@ AtsUser = Annotated[
 
 
 @router.get(
-    "/candidates/{candidate_id}/link",
+    "/candidates/{candidate_id:path}/link",
     response_model=schemas.LinkRead,
     summary="The candidate's LinkedIn member, and how the link was made",
     responses=problem_responses(404),
@@ -46,10 +51,10 @@ async def get_link(
 
 
 @router.put(
-    "/candidates/{candidate_id}/link",
+    "/candidates/{candidate_id:path}/link",
     response_model=schemas.LinkRead,
     summary="Link the candidate to a member by hand; LinkedIn is told, and its own match never undoes it",
-    responses=problem_responses(404),
+    responses=problem_responses(404, 409),
 )
 async def put_link(
     candidate_id: CandidateIdPath,
@@ -70,7 +75,7 @@ async def put_link(
 
 
 @router.delete(
-    "/candidates/{candidate_id}/link",
+    "/candidates/{candidate_id:path}/link",
     response_model=schemas.LinkRead,
     summary="Unlink the candidate by hand; LinkedIn is told, and its own match does not link it again",
     responses=problem_responses(404, 409),
@@ -94,7 +99,7 @@ async def delete_link(
 
 
 @router.get(
-    "/candidates/{candidate_id}/link/history",
+    "/candidates/{candidate_id:path}/link/history",
     response_model=schemas.LinkHistoryRead,
     summary="Who linked and unlinked the candidate by hand, and when",
     responses=problem_responses(404),
@@ -117,7 +122,7 @@ async def lookup_links(
 
 
 @router.post(
-    "/candidates/{candidate_id}/connect",
+    "/candidates/{candidate_id:path}/connect",
     response_model=connect_schemas.ConnectLinked,
     summary="Connect before alert: wait, bounded, for LinkedIn's email match of a new applicant; once "
     "linked, the member's notes and InMails are written onto it at once",
@@ -126,7 +131,7 @@ async def lookup_links(
             "model": connect_schemas.ConnectPending,
             "description": "No match within RSC_LINKS__CONNECT_WAIT_SECONDS: pending (ask again later)",
         },
-        **problem_responses(404),
+        **problem_responses(404, 409),
     },
 )
 async def connect(

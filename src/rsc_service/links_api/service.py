@@ -22,6 +22,7 @@ from rsc_service.errors import Conflict, NotFound
 from rsc_service.integrations.ats import AtsError
 from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.linkedin import LinkedInError
+from rsc_service.links import service as link_service
 from rsc_service.links.models import CandidateLink, LinkSource
 from rsc_service.links_api import connect_schemas, repository, schemas
 from rsc_service.links_api.models import LinkChange
@@ -30,6 +31,7 @@ from rsc_service.mirror.models import AtsRecord
 from rsc_service.pull import service as pull_service
 from rsc_service.push.candidates import unmatchable_unlinked
 from rsc_service.push.fields import parse_or_none
+from rsc_service.tenants import lifecycle
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.apps import TenantApps
 from rsc_service.tenants.models import Tenant
@@ -93,7 +95,12 @@ async def set_by_hand(
 
     An unlink of a linked candidate LinkedIn could not match without the link (no email address, no
     LinkedIn profile URL) is refused: its PUT could not be sent, and LinkedIn would keep the member
-    (docs/in-ats.md#links-by-hand-l3)."""
+    (docs/in-ats.md#links-by-hand-l3). A deactivated tenant's links change no more (409)."""
+    await tenant_service.hold_stage(session, tenant)  # a deactivation comes wholly before or after
+    lifecycle.check_not_deactivated(tenant)  # nothing more for it (docs/onboarding.md#deactivation-a8)
+    # The candidate's turn first, then what it holds: of a link and an unlink at once, the second reads the
+    # link the first made, for the 409 above and for the audit row (docs/in-ats.md#links-by-hand-l3).
+    await link_service.hold(session, tenant.id, [candidate_id])
     record = await _live_candidate(session, tenant_id=tenant.id, candidate_id=candidate_id)
     before = await repository.find(session, tenant_id=tenant.id, candidate_id=candidate_id)
     if before is not None and before.source == LinkSource.MANUAL and before.member_urn == member_urn:
@@ -208,11 +215,15 @@ async def connect(
     is answered at once, unless an earlier connect left its member's pull owed: one that answered pending
     (the pull is owed from the start of a connect that finds the candidate unlinked) or whose pull failed.
     Nothing but LinkedIn's match links here. Each step is a short transaction of its own: no transaction is
-    held while LinkedIn answers or while waiting."""
+    held while LinkedIn answers or while waiting. A deactivated tenant is answered 409 before LinkedIn is
+    read, and a deactivation seen between two steps stops the connect there
+    (docs/onboarding.md#deactivation-a8)."""
     loop = asyncio.get_running_loop()
     began = loop.time()
     deadline = began + ctx.settings.links.connect_wait_seconds
     async with ctx.sessionmaker.begin() as session:
+        tenant = await tenant_service.get(session, tenant_id)
+        lifecycle.check_not_deactivated(tenant)
         await _live_candidate(session, tenant_id=tenant_id, candidate_id=candidate_id)
         link = await repository.find(session, tenant_id=tenant_id, candidate_id=candidate_id)
         if link is not None and link.member_urn is not None:
@@ -228,7 +239,6 @@ async def connect(
                 return connect_schemas.ConnectPending(
                     candidate_id=candidate_id, waited_seconds=0.0, reason="unlinked_by_hand"
                 )
-        tenant = await tenant_service.get(session, tenant_id)
         if link is None or link.member_urn is None:
             await candidate_service.owe_unless_held(
                 session, tenant=tenant, ats_candidate_id=candidate_id, now=ctx.clock()
@@ -255,6 +265,7 @@ async def connect(
         except LinkedInError:
             pass  # asked again within the wait; at its end the answer is pending
         async with ctx.sessionmaker() as session:
+            lifecycle.check_not_deactivated(await tenant_service.get(session, tenant_id))
             link = await repository.find(session, tenant_id=tenant_id, candidate_id=candidate_id)
         if link is not None and link.member_urn is not None:
             return await _pull(ctx, apps, tenant, candidate_id, link)
@@ -277,6 +288,7 @@ async def _pull(
     member = link.member_urn
     assert member is not None
     async with ctx.sessionmaker.begin() as session:
+        lifecycle.check_not_deactivated(await tenant_service.get(session, tenant.id))
         await repository.owe_pull(
             session, tenant_id=tenant.id, candidate_id=candidate_id, member_urn=member, now=ctx.clock()
         )

@@ -203,7 +203,7 @@ async def _apply_page(
         tenant = await tenant_service.get(session, tenant_id)
         # Each page checks the stage under the tenant's lock, which a deactivation takes to change it: a page
         # is stored wholly before the deactivation (which then drops what it owes) or not at all.
-        await tenant_service.lock_stage(session, tenant)
+        await tenant_service.hold_stage(session, tenant)
         lifecycle.check_not_deactivated(tenant)
         cursor = await repository.lock_cursor(session, tenant_id=tenant_id, kind=kind)
         stored = await push_service.apply_ats_changes(

@@ -220,8 +220,12 @@ async def stage_changes(session: AsyncSession, *, tenant_id: uuid.UUID) -> Seque
     ).all()
 
 
-async def lock_stage(session: AsyncSession, tenant: Tenant) -> None:
-    """Lock the tenant's row until the transaction ends and read its stage as committed now."""
-    stage = await session.scalar(select(Tenant.stage).where(Tenant.id == tenant.id).with_for_update())
+async def lock_stage(session: AsyncSession, tenant: Tenant, *, shared: bool = False) -> None:
+    """Lock the tenant's row until the transaction ends and read its stage as committed now; `shared`: FOR
+    SHARE, which keeps the stage from changing but neither other readers nor inserts of the tenant's rows
+    (their foreign-key checks take FOR KEY SHARE) from going on."""
+    stage = await session.scalar(
+        select(Tenant.stage).where(Tenant.id == tenant.id).with_for_update(read=shared)
+    )
     if stage is not None:
         set_committed_value(tenant, "stage", stage)

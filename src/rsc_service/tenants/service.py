@@ -260,6 +260,14 @@ async def lock_stage(session: AsyncSession, tenant: Tenant) -> None:
     await repository.lock_stage(session, tenant)
 
 
+async def hold_stage(session: AsyncSession, tenant: Tenant) -> None:
+    """Read the tenant's stage as committed now and keep it from changing until the transaction ends: work
+    that writes for the tenant checks it is not deactivated, and a deactivation (which takes lock_stage)
+    comes wholly before or after that transaction. Shared, so such work of the tenant goes on side by side,
+    and the tenant's rows are still added meanwhile (PostgreSQL; SQLite has one writer anyway)."""
+    await repository.lock_stage(session, tenant, shared=True)
+
+
 async def get_by_key(session: AsyncSession, key: str) -> Tenant:
     if not could_be_key(key):
         raise NotFound("no tenant with this key")
