@@ -10,6 +10,9 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Final, TypeVar
 
+from pydantic import ValidationError
+
+from rsc_service.db.base import LONE_SURROGATE, NUL
 from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.linkedin import wire
 
@@ -43,6 +46,8 @@ class Skip(StrEnum):
     # The ATS refused the write as invalid (a 4xx about the item); the stored reason adds its status, its
     # code and the fields it named (`rejection`), never the item's content.
     ATS_REJECTED = "ats_rejected"
+    # The item makes no request the ATS contract allows (`unwritable`): the reason names the fields only.
+    UNWRITABLE = "unwritable"
 
 
 @dataclass(frozen=True)
@@ -91,9 +96,12 @@ def external_id(stream: Stream, item_id: str) -> str:
     return f"linkedin:{stream.value}:{item_id}"[:255]
 
 
-def member_external_id(member_urn: str) -> str:
-    """A stub candidate is keyed by its member, so two stubs of one member can never make two candidates."""
-    return f"linkedin:member:{member_urn}"[:255]
+def member_external_id(member_urn: str, reply: str | None = None) -> str:
+    """A stub candidate is keyed by its member, so two stubs of one member can never make two candidates; a
+    member whose candidates were all deleted in the ATS gets one keyed by the reply (`reply`, the stub's id)
+    as well, as the member's own key answers the deleted one (docs/pull.md#what-is-written)."""
+    key = f"linkedin:member:{member_urn}"
+    return (key if reply is None else f"{key}:{reply}")[:255]
 
 
 def item_id(value: int | str | None) -> str | None:
@@ -124,18 +132,24 @@ def visibility(contract_urn: str) -> ats.Visibility:
     return ats.Visibility(linkedin_contract=contract_urn)
 
 
+def text(value: str | None) -> str:
+    """Text from LinkedIn as an ATS request can carry it: NUL and lone surrogates (which JSON's escapes can
+    carry and UTF-8 cannot) become U+FFFD, as in what the service stores (docs/pull.md#what-is-written)."""
+    return LONE_SURROGATE.sub("\ufffd", (value or "").replace(NUL, "\ufffd"))
+
+
 def note(
     element: wire.ProspectNote, *, contract_urn: str, author: Author, now: datetime
 ) -> ats.NoteCreate | Skip:
     """R5: a Recruiter note becomes an ATS note on the linked candidate."""
     identifier = item_id(element.id)
-    text = (element.note or "").strip()
-    if identifier is None or not text:
+    body = text(element.note).strip()
+    if identifier is None or not body:
         return Skip.EMPTY
     written = from_ms(stamp(element.created)) or from_ms(stamp(element.last_modified)) or now
     return ats.NoteCreate(
         external_id=external_id(Stream.NOTES, identifier),
-        body=text,
+        body=body,
         author_user_id=author.ats_user_id,
         author_name=None if author.ats_user_id else author.name,
         written_at=written,
@@ -148,18 +162,18 @@ def email(
 ) -> ats.EmailCreate | Skip:
     """R6: an InMail becomes an ATS email (direction, subject, body, sent at, thread), one per event."""
     identifier = item_id(element.id)
-    body = (element.body or "").strip()
+    body = text(element.body).strip()
     if identifier is None or not body:
         return Skip.EMPTY
     inbound = (element.direction or "").upper() == "INBOUND"
     return ats.EmailCreate(
         external_id=external_id(Stream.INMAILS, identifier),
-        subject=element.subject or None,
+        subject=text(element.subject) or None,
         body=body,
         direction="inbound" if inbound else "outbound",
         sender_name=None if inbound or sender.ats_user_id else sender.name,
         sender_user_id=None if inbound else sender.ats_user_id,
-        thread_id=(element.thread or None) and element.thread[:200],
+        thread_id=text(element.thread)[:200] or None,
         sent_at=from_ms(element.created_at) or now,
         visibility=visibility(contract_urn),
     )
@@ -206,19 +220,34 @@ def rejection(status: int, code: str | None, detail: str | None) -> str:
     return reason[:REASON_MAX]
 
 
-def stub_candidate(element: wire.MailStub, member_urn: str) -> ats.CandidateCreate:
+def unwritable(error: ValidationError) -> str:
+    """The reason an item no ATS request can carry is recorded with: the fields the request's model refused,
+    never their values (docs/pull.md#what-is-written)."""
+    fields: list[str] = []
+    for item in error.errors(include_url=False, include_input=False, include_context=False):
+        path = ".".join(str(part) for part in item["loc"])
+        if _NAME.fullmatch(path) and path not in fields:
+            fields.append(path)
+    reason = Skip.UNWRITABLE.value + (f" ({','.join(fields)})" if fields else "")
+    return reason[:REASON_MAX]
+
+
+def stub_candidate(
+    element: wire.MailStub, member_urn: str, *, reply: str | None = None
+) -> ats.CandidateCreate:
     """R2/L4: the unassigned candidate an InMail reply creates. LinkedIn puts an email or phone in the stub
-    only when the member chose to share it, so what is there is what they consented to."""
-    emails = [ats.EmailAddress(address=address) for address in element.email_address if len(address) >= 3]
+    only when the member chose to share it, so what is there is what they consented to. `reply` (the stub's
+    id) keys it by the reply as well as the member (`member_external_id`)."""
+    emails = [ats.EmailAddress(address=a) for a in map(text, element.email_address) if len(a) >= 3]
     phones = []
     for phone in element.phone_numbers:
-        number = phone if isinstance(phone, str) else phone.number
-        if number and len(number) >= 3:
+        number = text(phone if isinstance(phone, str) else phone.number)
+        if len(number) >= 3:
             phones.append(ats.PhoneNumber(number=number))
     return ats.CandidateCreate(
-        external_id=member_external_id(member_urn),
-        first_name=(element.first_name or "").strip() or "LinkedIn",
-        last_name=(element.last_name or "").strip() or "member",
+        external_id=member_external_id(member_urn, reply),
+        first_name=text(element.first_name).strip() or "LinkedIn",
+        last_name=text(element.last_name).strip() or "member",
         emails=emails,
         phones=phones,
         source=SOURCE_INMAIL_STUB,

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final, TypeVar
 
 import structlog
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rsc_service.context import AppContext
@@ -280,11 +281,15 @@ async def _guarded(shared: _Tenant, stream: Stream, contract: str, seat_id: str)
 
 
 def _describe(error: BaseException) -> str:
-    """What sync health shows: LinkedIn's own message and status where LinkedIn refused."""
+    """What sync health shows: LinkedIn's own message and status where LinkedIn refused, the ATS error as
+    the ATS client words it; of any other error its type alone, as its text may quote what it was given (a
+    note's text, a member's name)."""
     if isinstance(error, LinkedInError):
         status = f" {error.status}" if error.status else ""
         return f"LinkedIn{status}: {error.message}"[:500]
-    return f"{type(error).__name__}: {error}"[:500]
+    if isinstance(error, AtsError):
+        return f"{type(error).__name__}: {error}"[:500]
+    return type(error).__name__
 
 
 async def _record_tenant_failure(ctx: AppContext, fence: Fence, tenant: Tenant, error: str) -> None:
@@ -787,7 +792,10 @@ class _Walker:
         write: Callable[[str], Awaitable[ats_wire.Note | ats_wire.Email]]
         if isinstance(element, wire.ProspectNote):
             author = self.shared.author(mapping.seat_id(element.owner))
-            note = mapping.note(element, contract_urn=self.contract, author=author, now=now)
+            try:
+                note = mapping.note(element, contract_urn=self.contract, author=author, now=now)
+            except ValidationError as error:
+                return self._refused(identifier, member, mapping.unwritable(error))
             if isinstance(note, Skip):
                 return _Outcome(self._row(identifier, member, outcome="skipped", reason=note))
 
@@ -797,7 +805,10 @@ class _Walker:
 
         else:
             sender = self.shared.author(self.seat_id)
-            email = mapping.email(element, contract_urn=self.contract, sender=sender, now=now)
+            try:
+                email = mapping.email(element, contract_urn=self.contract, sender=sender, now=now)
+            except ValidationError as error:
+                return self._refused(identifier, member, mapping.unwritable(error))
             if isinstance(email, Skip):
                 return _Outcome(self._row(identifier, member, outcome="skipped", reason=email))
 
@@ -855,7 +866,11 @@ class _Walker:
         other refusal stops the stream, which resumes from its cursor next run (docs/pull.md#exactly-once)."""
         if error.status in NOT_ABOUT_THE_ITEM or not 400 <= error.status < 500:
             raise error
-        reason = mapping.rejection(error.status, error.code, error.detail)
+        return self._refused(identifier, member, mapping.rejection(error.status, error.code, error.detail))
+
+    def _refused(self, identifier: str, member: str | None, reason: str) -> _Outcome:
+        """An item that cannot be written, recorded as skipped with `reason` (which names no content), and
+        reported as rejected: the page goes on past it (docs/pull.md#what-is-written)."""
         log.warning(
             "pull.item_rejected",
             tenant_key=self.tenant.key,
@@ -870,7 +885,9 @@ class _Walker:
     async def _stub(
         self, element: wire.MailStub, identifier: str, member: str | None, linked: dict[str, list[str]]
     ) -> _Outcome:
-        """R2/L4: a reply's stub makes an unassigned candidate, linked to the member; never a second one."""
+        """R2/L4: a reply's stub makes an unassigned candidate, linked to the member; never a second one while
+        the member has a live one. A member whose candidates were all deleted in the ATS gets a new one, keyed
+        by the reply: the member's own key would answer the deleted one (docs/pull.md#what-is-written)."""
         if member is None:
             return _Outcome(self._row(identifier, member, outcome="skipped", reason=Skip.EMPTY))
         existing = mapping.first_candidate(linked.get(member, []))
@@ -880,8 +897,18 @@ class _Walker:
                     identifier, member, outcome="skipped", reason=Skip.ALREADY_LINKED, candidate=existing
                 )
             )
+        # Linked before, and every linked candidate deleted in the ATS since (`linked` holds the live ones).
+        all_deleted = member in linked
         try:
-            created = await self.shared.ats.create_candidate(mapping.stub_candidate(element, member))
+            body = mapping.stub_candidate(element, member, reply=identifier if all_deleted else None)
+            again = mapping.stub_candidate(element, member, reply=identifier)
+        except ValidationError as error:
+            return self._refused(identifier, member, mapping.unwritable(error))
+        try:
+            created = await self.shared.ats.create_candidate(body)
+            if created.deleted and not all_deleted:
+                # The member's key answered the candidate a reply made before, deleted in the ATS since.
+                created = await self.shared.ats.create_candidate(again)
         except AtsRejected as error:
             return self._rejected(error, identifier, member)
         linked.setdefault(member, []).append(created.id)  # a later stub of this member in the page finds it
@@ -1021,7 +1048,12 @@ async def pull_member(
     (so it skips them when it gets there), and nothing written already is written again. Every write carries
     the item's `external_id`. The streams' cursors do not move.
     A stream that fails is reported (`error`) and the others go on, unless LinkedIn refused the application
-    as a whole; what landed before is kept."""
+    as a whole; what landed before is kept. A deactivated tenant is not pulled: nothing is read or written
+    (docs/pull.md#one-member-now)."""
+    async with ctx.sessionmaker() as session:
+        current = await session.get(Tenant, tenant.id)  # its stage as committed now, not as `tenant` was read
+    if current is None or current.stage is Stage.DEACTIVATED:
+        return MemberPulled()
     app = (await apps.for_tenant(tenant.id)).app
     ats = await tenant_ats.ats_client(ctx, tenant)
     async with ctx.sessionmaker() as session:

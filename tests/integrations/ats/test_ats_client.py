@@ -18,6 +18,7 @@ from rsc_service.integrations.ats import AtsClient, errors, wire
 from rsc_service.simulators.ats.app import create_app
 from rsc_service.simulators.ats.config import AtsSimConfig, SeedOptions
 
+PROBLEM = "application/problem+json"
 ACCOUNT = {
     "id": "acct_1",
     "name": "Acme Robotics",
@@ -137,14 +138,42 @@ class TestRejections:
         assert caught.value.problem == problem
 
     @respx.mock
-    async def test_404_is_not_found(self, client: AtsClient) -> None:
-        respx.get(f"{BASE}/jobs/job_9").respond(404, text="no such job")
+    async def test_the_contracts_404_problem_is_not_found(self, client: AtsClient) -> None:
+        problem = {
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
+            "code": "not_found",
+            "detail": "job job_9 does not exist",
+        }
+        headers = {"content-type": "application/problem+json"}
+        respx.get(f"{BASE}/jobs/job_9").respond(404, json=problem, headers=headers)
 
         with pytest.raises(errors.AtsNotFound) as caught:
             await client.get_job("job_9")
 
-        assert caught.value.detail == "no such job"
+        assert caught.value.detail == "job job_9 does not exist"
         assert isinstance(caught.value, errors.AtsRejected)
+
+    @pytest.mark.parametrize(
+        "answer",
+        [
+            {"text": "404 page not found", "headers": {"content-type": "text/plain"}},
+            {"json": {"message": "no Route matched with those values"}},
+            {"json": {"status": 404, "code": "route_not_found"}, "headers": {"content-type": PROBLEM}},
+        ],
+    )
+    @respx.mock
+    async def test_any_other_404_says_nothing_about_the_record(
+        self, client: AtsClient, answer: dict[str, Any]
+    ) -> None:
+        """A gateway or proxy answering for a route it does not know (the ATS's deploy under way)."""
+        respx.get(f"{BASE}/jobs/job_9").respond(404, **answer)
+
+        with pytest.raises(errors.AtsRejected) as caught:
+            await client.get_job("job_9")
+
+        assert type(caught.value) is errors.AtsRejected and caught.value.status == 404
 
     @respx.mock
     async def test_body_outside_the_contract_is_a_protocol_error(self, client: AtsClient) -> None:

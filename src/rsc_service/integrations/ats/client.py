@@ -1,14 +1,19 @@
 """Typed client for the ATS contract (openapi/ats-api.yaml): cursor-paged reads and idempotent creates.
 
 Transient failures (5xx, 429, timeouts, connection errors) are retried with exponential backoff that
-honours Retry-After (in seconds or as an HTTP date; unreadable, it is ignored); creates are safe to retry
-because each carries an `external_id`. Answers are read up to `max_response_bytes`, and each attempt
-(connect, send, every byte of the answer) must finish within the timeout: the ATS is a tenant-configured
-endpoint, and neither an endless body nor one dripped a byte at a time (which resets httpx's per-phase
-timeouts on every chunk) may fill memory or hold a caller forever (docs/architecture.md#16-security).
-Whatever the ATS answers, a call ends in a result or an AtsError: an answer that cannot be decoded or
-parsed is an AtsProtocolError saying what was wrong with it, and so is a request that cannot be sent at all
-(a token no header can carry), without the value.
+honours Retry-After (in seconds or as an HTTP date; unreadable, it is ignored): a wait the ATS asks for is
+waited in full, and one longer than `max_backoff` is not waited at all: the call fails at once with
+AtsUnavailable carrying it (`retry_after`), for the caller to come back no earlier. Creates are safe to
+retry because each carries an `external_id`. Only the contract's own "not found" (a problem detail with
+`code: not_found`) is AtsNotFound; any other 404 (a gateway's or a proxy's, for a route it does not know)
+says nothing about the record and is an AtsRejected.
+
+Answers are read up to `max_response_bytes`, and each attempt (connect, send, every byte of the answer)
+must finish within the timeout: the ATS is a tenant-configured endpoint, and neither an endless body nor
+one dripped a byte at a time (which resets httpx's per-phase timeouts on every chunk) may fill memory or
+hold a caller forever (docs/architecture.md#16-security). Whatever the ATS answers, a call ends in a result
+or an AtsError: an answer that cannot be decoded or parsed is an AtsProtocolError saying what was wrong
+with it, and so is a request that cannot be sent at all (a token no header can carry), without the value.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from urllib.parse import quote
 import httpx
 import pydantic_core
 from pydantic import BaseModel, ValidationError
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from rsc_service.integrations.ats import records as wire
 from rsc_service.integrations.ats.errors import (
@@ -43,6 +48,8 @@ _BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encod
 # Numbers in headers are read up to this many significant digits; a longer one counts as 10**_DIGITS_READ,
 # more than any body or wait (and int() refuses strings over 4,300 digits).
 _DIGITS_READ = 18
+# The problem code of the contract's 404 (openapi/ats-api.yaml, NotFound): the record does not exist.
+NOT_FOUND_CODE = "not_found"
 
 
 class _TooLarge(Exception):
@@ -265,7 +272,7 @@ class AtsClient:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._retries + 1),
             wait=self._wait,
-            retry=retry_if_exception_type(_Transient),
+            retry=retry_if_exception(self._retried),
             sleep=self._sleep,
             reraise=True,
         )
@@ -274,7 +281,10 @@ class AtsClient:
                 with attempt:
                     return await self._once(method, path, **kwargs)
         except _Transient as exc:
-            raise AtsUnavailable(f"{method} {path}: {exc}", status=exc.status) from exc
+            message = f"{method} {path}: {exc}"
+            if exc.retry_after > self._max_backoff:
+                message += f" (asks to wait {exc.retry_after:.0f} s, longer than this client waits)"
+            raise AtsUnavailable(message, status=exc.status, retry_after=exc.retry_after or None) from exc
         raise AssertionError("unreachable: tenacity either returns or raises")
 
     async def _once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -311,7 +321,8 @@ class AtsClient:
         status = response.status_code
         if status >= 400:
             problem = _problem(response)
-            error = AtsNotFound if status == 404 else AtsRejected
+            gone = status == 404 and problem is not None and problem.get("code") == NOT_FOUND_CODE
+            error = AtsNotFound if gone else AtsRejected
             raise error(status, problem, text=response.text if problem is None else "")
         return response
 
@@ -326,11 +337,16 @@ class AtsClient:
         finally:
             await streamed.aclose()
 
+    def _retried(self, failure: BaseException) -> bool:
+        """A transient failure is tried again, unless the ATS asked for a wait longer than this client's
+        longest: no request goes before the time the ATS gave (docs/pull.md#exactly-once)."""
+        return isinstance(failure, _Transient) and failure.retry_after <= self._max_backoff
+
     def _wait(self, state: RetryCallState) -> float:
         exponential = min(self._max_backoff, self._backoff * 2.0 ** (state.attempt_number - 1))
         failure = state.outcome.exception() if state.outcome is not None else None
         retry_after = failure.retry_after if isinstance(failure, _Transient) else 0.0
-        return max(exponential, min(retry_after, self._max_backoff))
+        return max(exponential, retry_after)  # within max_backoff: a longer one is not retried
 
 
 async def _read_capped(response: httpx.Response, limit: int) -> httpx.Response:

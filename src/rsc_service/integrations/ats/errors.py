@@ -2,9 +2,10 @@
 
 AtsError
 ├── SignatureError      a webhook failed Standard Webhooks verification
-├── AtsUnavailable      5xx, timeouts or connection errors after the last retry
+├── AtsUnavailable      5xx, 429, timeouts or connection errors after the last retry, or at once when the
+│                       ATS asks for a wait longer than the client's (`retry_after`)
 ├── AtsRejected         a 4xx answer, with the ATS's problem detail kept
-│   └── AtsNotFound     404
+│   └── AtsNotFound     404 with the contract's problem code `not_found`: the record does not exist
 └── AtsProtocolError    an answer that does not match the contract
 """
 
@@ -25,9 +26,10 @@ class SignatureError(AtsError):
 
 
 class AtsUnavailable(AtsError):
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after  # seconds the ATS last asked to wait, if it did
 
 
 class AtsRejected(AtsError):
@@ -40,7 +42,8 @@ class AtsRejected(AtsError):
 
 
 class AtsNotFound(AtsRejected):
-    """The record does not exist (or no longer exists) in the ATS."""
+    """The record does not exist (or no longer exists) in the ATS: the contract's 404 problem, `code:
+    not_found`. Any other 404 (a gateway's for a route it does not know) is a plain AtsRejected."""
 
 
 class AtsProtocolError(AtsError):
