@@ -53,6 +53,22 @@ class TestMigrateCommand:
             assert "Traceback" not in result.stderr
             assert "hunter2" not in result.stdout + result.stderr
 
+    async def test_a_database_not_migrated_yet_says_to_run_migrate_without_a_traceback(
+        self, fresh_database: FreshDatabase
+    ) -> None:
+        # The database answers, its tables are missing: not "cannot be reached" (SQLite's no such table is an
+        # OperationalError), nor a traceback (PostgreSQL's UndefinedTable).
+        env = processes.env_for(await fresh_database(False))
+        for args in (["tenant", "list"], ["tenant", "show", "tn_0123456789abcdef"]):
+            result = processes.run(args, env)
+
+            # As `migrate --check` exits for a database behind head.
+            assert result.returncode == 1, (args, result.stderr)
+            assert "the database schema is not at head" in result.stderr, (args, result.stderr[-2000:])
+            assert "run `rsc-service migrate`" in result.stderr, (args, result.stderr[-2000:])
+            assert "Traceback" not in result.stderr, (args, result.stderr[-2000:])
+            assert "cannot be reached" not in result.stderr, (args, result.stderr[-2000:])
+
     def test_a_crash_shows_no_variables_of_its_frames(self) -> None:
         from rsc_service.cli import app
 
@@ -189,6 +205,19 @@ class TestTenantCommands:
             (None, "requested", "operator", "registered for onboarding"),
             ("requested", "partner_ready", "operator", "by hand"),
         ]
+
+    def test_an_unknown_stage_names_the_option_typed(self) -> None:
+        env = processes.env_for("sqlite+aiosqlite:////tmp/unused.db")
+        advance = processes.run(
+            ["tenant", "advance", "tn_0123456789abcdef", "--to", "bogus", "--reason", "r"], env
+        )
+        listed = processes.run(["tenant", "list", "--stage", "bogus"], env)
+
+        # `tenant advance` has no --stage option: its stage is --to.
+        assert advance.returncode == 2, advance.stderr
+        assert advance.stderr.startswith("--to: one of requested,"), advance.stderr
+        assert listed.returncode == 2, listed.stderr
+        assert listed.stderr.startswith("--stage: one of requested,"), listed.stderr
 
     def test_part_of_a_child_app_is_refused(self) -> None:
         result = processes.run(

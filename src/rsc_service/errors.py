@@ -194,15 +194,15 @@ def allowed_methods(request: Request) -> list[str]:
     path = request.scope.get("path", "")
     methods: set[str] = set()
     for route in iter_route_contexts(request.app.routes):
-        template = route.path_format
+        template = route.path  # with its converters: `{candidate_id:path}` takes a `/` as the route does
         if template and route.methods and _template(template).match(path):
             methods |= route.methods
     return sorted(methods)
 
 
 @functools.lru_cache(maxsize=512)
-def _template(path_format: str) -> re.Pattern[str]:
-    return compile_path(path_format)[0]
+def _template(path: str) -> re.Pattern[str]:
+    return compile_path(path)[0]
 
 
 def internal_error(path: str, exc: BaseException) -> JSONResponse:
@@ -218,9 +218,12 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
 
 
 def unhandled_response(path: str, exc: BaseException) -> JSONResponse:
-    """The answer to an error nothing else handled: 503 when the database is unreachable, else 500."""
+    """The answer to an error nothing else handled: 503 when the database is unreachable or its schema behind,
+    else 500."""
     if database_unreachable(exc):
         return _unavailable(path, exc)
+    if schema_behind(exc):
+        return _schema_behind(path, exc)
     return internal_error(path, exc)
 
 
@@ -229,7 +232,10 @@ def database_unreachable(exc: BaseException) -> bool:
     opposed to refusing a statement. Drivers raise plain OSError for a refused connection, and asyncpg its own
     connection errors, which SQLAlchemy does not wrap; a statement that outlives asyncpg's `command_timeout`
     (RSC_DATABASE__STATEMENT_TIMEOUT_SECONDS: the server stopped answering) raises the builtin TimeoutError,
-    an OSError, unwrapped too."""
+    an OSError, unwrapped too. A database that answers without the tables or columns this release names is
+    reached: its schema is behind (schema_behind)."""
+    if schema_behind(exc):
+        return False
     if isinstance(exc, OperationalError | InterfaceError | SqlAlchemyTimeout):
         return True
     if isinstance(exc, DBAPIError):
@@ -238,6 +244,24 @@ def database_unreachable(exc: BaseException) -> bool:
         return True
     module = type(exc).__module__
     return module.startswith("asyncpg") and "Connection" in type(exc).__name__
+
+
+# PostgreSQL's SQLSTATEs for a table and a column that do not exist; SQLite's drivers raise an
+# OperationalError with no SQLSTATE and say it in the message.
+_UNDEFINED = {"42P01", "42703"}
+_SQLITE_UNDEFINED = ("no such table", "no such column", "has no column named")
+
+
+def schema_behind(exc: BaseException) -> bool:
+    """Whether the database answered but lacks a table or column the statement names: a schema never
+    migrated, or behind this release; `rsc-service migrate` mends it."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    code = sqlstate(exc)
+    if code is not None:
+        return code in _UNDEFINED
+    message = str(exc.orig)
+    return any(words in message for words in _SQLITE_UNDEFINED)
 
 
 def _no_connection(code: str) -> bool:
@@ -274,9 +298,24 @@ def _unavailable(path: str, exc: BaseException) -> JSONResponse:
     )
 
 
+def _schema_behind(path: str, exc: BaseException) -> JSONResponse:
+    # The deployment's fault, mended by an operator, not the request's: a 503 callers retry, like an
+    # unreachable database (docs/architecture.md#14-ingest).
+    log.error("http.database_schema_behind", path=path, error_type=type(exc).__name__)
+    return problem_response(
+        status=503,
+        code="unavailable",
+        detail="the database schema is not at head: an operator must run `rsc-service migrate`; retry later",
+        instance=path,
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     if database_unreachable(exc):
         return _unavailable(request.url.path, exc)
+    if schema_behind(exc):
+        return _schema_behind(request.url.path, exc)
     if unstorable(exc):  # a value the database cannot store: the request's, not ours
         return problem_response(
             status=422,

@@ -92,3 +92,13 @@ async def test_an_empty_or_nul_id_is_still_refused(client: httpx.AsyncClient, si
     assert [(a.status_code, a.json()["errors"][0]["field"]) for a in (empty, nul, long)] == [
         (422, "path.candidate_id")
     ] * 3
+
+
+async def test_a_wrong_method_on_a_slashed_id_names_the_methods_the_route_serves(
+    client: httpx.AsyncClient, side: Side
+) -> None:
+    """RFC 9110: a 405 lists in Allow what the target serves; it listed nothing for such an id."""
+    answer = await client.patch(_path(SLASHED, "link"), json={}, headers=side.api)
+    assert answer.status_code == 405, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.headers["allow"] == "DELETE, GET, PUT"

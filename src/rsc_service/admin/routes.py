@@ -117,6 +117,9 @@ async def force_stage(
         raise lifecycle.IllegalTransition(
             "deactivate through POST /v1/admin/tenants/{tenant_key}/deactivation"
         )
+    # The step is decided on the stage as committed now, under the tenant's lock: a move a job (or another
+    # operator) is making is waited for, never overridden from the stage it left.
+    await tenant_service.lock_stage(session, tenant)
     lifecycle.advance(
         session, tenant, body.stage, actor=lifecycle.OPERATOR, reason=body.reason, now=ctx.clock()
     )

@@ -8,8 +8,9 @@ from __future__ import annotations
 import sys
 
 from rsc_service.cli import backfill, demo, keys, process, pull, simulate, sync, tenants
-from rsc_service.cli.base import app, console, database_unreachable, unreachable_exit
+from rsc_service.cli.base import app, console, database_unreachable, schema_behind_exit, unreachable_exit
 from rsc_service.cli.process import OPENAPI_PATH, openapi_document
+from rsc_service.errors import schema_behind
 from rsc_service.settings import SettingsError
 
 __all__ = [
@@ -34,7 +35,9 @@ def main() -> None:
     except SettingsError as error:  # settings read outside settings(), e.g. by the app factory
         console.print(f"[red]{error}[/red]")
         sys.exit(2)
-    except Exception as error:  # a database that cannot be reached is an operator's fix, not a traceback
+    except Exception as error:  # a database unreachable or not migrated is an operator's fix, not a traceback
         if database_unreachable(error):
             unreachable_exit(error)
+        if schema_behind(error):
+            schema_behind_exit(error)
         raise

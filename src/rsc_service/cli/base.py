@@ -27,6 +27,7 @@ app = typer.Typer(
 )
 console = Console(stderr=True, soft_wrap=True)
 EXIT_DATABASE_UNREACHABLE = 3
+EXIT_SCHEMA_BEHIND = 1
 
 
 def read_settings(**overrides: object) -> Settings:
@@ -46,6 +47,15 @@ def database_unreachable(error: BaseException) -> bool:
     if isinstance(error, OSError):
         return isinstance(error, ConnectionError | TimeoutError | socket.gaierror)
     return errors.database_unreachable(error)
+
+
+def schema_behind_exit(error: BaseException) -> NoReturn:
+    # Exit 1, as `migrate --check` does for a database behind head.
+    console.print(
+        f"[red]the database schema is not at head ({type(error).__name__}: a table or column is missing): "
+        "run `rsc-service migrate`, then the command again[/red]"
+    )
+    raise SystemExit(EXIT_SCHEMA_BEHIND)
 
 
 def unreachable_exit(error: BaseException) -> NoReturn:

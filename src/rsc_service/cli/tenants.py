@@ -103,7 +103,7 @@ def tenant_list(
     from rsc_service.tenants import service as tenant_service
     from rsc_service.tenants.schemas import to_read
 
-    wanted = _stage(stage) if stage is not None else None
+    wanted = _stage(stage, "--stage") if stage is not None else None
 
     async def work(ctx: AppContext) -> list[dict[str, Any]]:
         async with ctx.sessionmaker() as session:
@@ -278,13 +278,14 @@ def tenant_deactivate(
     run_in_context(settings, work)
 
 
-def _stage(value: str) -> Any:
+def _stage(value: str, option: str) -> Any:
+    """The stage named by `value`, or exit 2 naming the option the operator typed."""
     from rsc_service.tenants.models import Stage
 
     try:
         return Stage(value)
     except ValueError:
-        console.print(f"[red]--stage: one of {', '.join(s.value for s in Stage)}[/red]")
+        console.print(f"[red]{option}: one of {', '.join(s.value for s in Stage)}[/red]")
         raise typer.Exit(2) from None
 
 
@@ -329,7 +330,7 @@ def tenant_advance(
     from rsc_service.tenants import service as tenant_service
     from rsc_service.tenants.models import Stage
 
-    wanted = _stage(to)
+    wanted = _stage(to, "--to")
     if wanted is Stage.DEACTIVATED:
         console.print("[red]--to deactivated: use `tenant deactivate`, which also deletes and purges[/red]")
         raise typer.Exit(2)
@@ -337,6 +338,9 @@ def tenant_advance(
     async def work(ctx: AppContext) -> str:
         async with ctx.sessionmaker.begin() as session:
             tenant = await tenant_service.get_by_key(session, tenant_key)
+            # Decided on the stage as committed now, under the tenant's lock: a move a job is making is
+            # waited for, never overridden from the stage it left.
+            await tenant_service.lock_stage(session, tenant)
             now = ctx.clock()
             lifecycle.advance(session, tenant, wanted, actor=lifecycle.OPERATOR, reason=reason, now=now)
             return str(tenant.stage.value)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.context import AppContext
@@ -217,6 +218,10 @@ async def request_integrations(
     """Check every requirement, then name the integrations, write the callback URL and the viewers
     configuration at LinkedIn (RSC-101, RSC-104); the tenant becomes `partner_ready`."""
     now = ctx.clock()
+    # The plugin's answer posted twice at once (a double click, two admins): the second waits here and sees
+    # the stage the first one left. Locked before anything is added to the session, so no autoflush writes
+    # ahead of the lock.
+    await _lock(session, tenant)
     _expect(tenant, Stage.REQUESTED, "the integration request")
     if tenant.activated_by_member is None or tenant.linkedin_client_id is None:
         raise WrongStage("sign in with LinkedIn first: POST /v1/integration/activation")
@@ -278,6 +283,8 @@ async def add_contracts(
     """A6: a contract connected after setup (the plugin run again on it) gets its contract-level
     integration named and requested; a Recruiter admin then enables its Contract level access.
     Returns the contracts added."""
+    # The same contract posted twice at once: the second waits here and sees what the first one left.
+    await _lock(session, tenant)
     if tenant.stage not in (Stage.PARTNER_READY, Stage.ENABLED, Stage.INITIAL_SYNC, Stage.ACTIVE):
         raise WrongStage(
             f"contracts are added once the integration is requested; the tenant is {tenant.stage.value!r}"
@@ -313,6 +320,14 @@ async def add_contracts(
     )
     await session.flush()
     return contracts
+
+
+async def _lock(session: AsyncSession, tenant: Tenant) -> None:
+    """Lock the tenant's row until the transaction ends, and read its stage and contracts as committed now:
+    of two requests connecting contracts at once, the second sees the stage and the contracts the first one
+    left (PostgreSQL; SQLite has one writer anyway)."""
+    await tenant_service.lock_stage(session, tenant)
+    await session.refresh(tenant, ["contracts"])
 
 
 def _child(ctx: AppContext, tenant: Tenant) -> LinkedInApp:
@@ -351,9 +366,20 @@ async def _requested(
     """Connect the contracts and record each integration as requested, waiting for a Recruiter admin; a
     contract or integration named twice is stored once."""
     known = {c.contract_urn for c in tenant.contracts}
-    tenant.contracts.extend(
-        TenantContract(contract_urn=urn) for urn in dict.fromkeys(contracts) if urn not in known
-    )
+    added = [TenantContract(contract_urn=urn) for urn in dict.fromkeys(contracts) if urn not in known]
+    tenant.contracts.extend(added)
+    if added:
+        try:
+            async with session.begin_nested():
+                await session.flush()
+        except IntegrityError as error:
+            # Callers hold the tenant's lock; a contract connected meanwhile without it (an operator's
+            # change of the tenant) is the request's conflict, not a crash.
+            if not _contract_taken(error):
+                raise
+            raise Conflict(
+                "a contract of this request was connected meanwhile: reload and try again"
+            ) from None
     statuses = [
         tenant_service.IntegrationStatus(
             k.integration_context, k.integration_type.value, tenant_service.REQUESTED
@@ -361,6 +387,15 @@ async def _requested(
         for k in dict.fromkeys(keys)
     ]
     await tenant_service.record_integration_status(session, tenant, statuses, actor=actor, now=now)
+
+
+def _contract_taken(error: IntegrityError) -> bool:
+    """Whether the refused insert is a contract the tenant already has (tenant_contracts' unique constraint,
+    as PostgreSQL and SQLite name it)."""
+    message = str(error.orig)
+    return (
+        "uq_tenant_contracts_tenant_id_contract_urn" in message or "tenant_contracts.contract_urn" in message
+    )
 
 
 def _contexts(request: IntegrationRequest, problems: list[FieldProblem]) -> tuple[str, list[str]]:

@@ -221,11 +221,12 @@ async def stage_changes(session: AsyncSession, *, tenant_id: uuid.UUID) -> Seque
 
 
 async def lock_stage(session: AsyncSession, tenant: Tenant, *, shared: bool = False) -> None:
-    """Lock the tenant's row until the transaction ends and read its stage as committed now; `shared`: FOR
-    SHARE, which keeps the stage from changing but neither other readers nor inserts of the tenant's rows
-    (their foreign-key checks take FOR KEY SHARE) from going on."""
+    """Lock the tenant's row until the transaction ends and read its stage as committed now: FOR NO KEY
+    UPDATE, one such holder at a time; `shared`: FOR SHARE, which keeps the stage from changing while other
+    shared holders go on. Neither keeps the tenant's rows from being added meanwhile (their foreign-key
+    checks take FOR KEY SHARE, which both allow): a webhook batch never waits on them."""
     stage = await session.scalar(
-        select(Tenant.stage).where(Tenant.id == tenant.id).with_for_update(read=shared)
+        select(Tenant.stage).where(Tenant.id == tenant.id).with_for_update(read=shared, key_share=not shared)
     )
     if stage is not None:
         set_committed_value(tenant, "stage", stage)
