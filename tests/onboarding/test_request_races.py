@@ -14,7 +14,9 @@ from sqlalchemy import select, text
 
 from rsc_service.context import AppContext
 from rsc_service.settings import Settings
+from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Stage, StageChange, Tenant, TenantContract
+from rsc_service.tenants.schemas import TenantUpdate
 from tests import databases
 from tests.committed import engine, sessionmaker  # noqa: F401
 from tests.conftest import make_settings
@@ -155,13 +157,17 @@ async def test_a_contract_an_operator_connects_while_the_request_waits_is_connec
     owner = await _signed_in(world, customer)
     body = await _request_body(world, customer, owner, [FIRST])
 
-    # An operator connects the same contract (PATCH /v1/admin/tenants/{key}), not committed yet.
+    # An operator connects the same contract (PATCH /v1/admin/tenants/{key}, which locks the stage as the
+    # request does), not committed yet.
     operator = world.ctx.sessionmaker()
     await operator.begin()
     tenant = await operator.scalar(select(Tenant).where(Tenant.key == customer.key))
     assert tenant is not None
-    operator.add(TenantContract(tenant_id=tenant.id, contract_urn=FIRST))
-    await operator.flush()
+    ctx = world.ctx
+    await tenant_service.update(
+        operator, tenant, data=TenantUpdate(contracts=[FIRST]), cipher=ctx.cipher, now=ctx.clock(),
+        allow_insecure_local=True,
+    )  # fmt: skip
     requested = asyncio.create_task(
         world.client.post("/v1/integration/request", json=body, headers=customer.auth)
     )

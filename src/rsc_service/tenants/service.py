@@ -185,6 +185,10 @@ async def update(
             data.linkedin_client_secret.get_secret_value(), tenant_id=sealed, column="linkedin_client_secret"
         )
     if data.contracts is not None:
+        # As the integration request and its contracts do (onboarding.service): of two changes of the
+        # contracts at once, the second sees the contracts the first one left.
+        await repository.lock_stage(session, tenant)
+        await session.refresh(tenant, attribute_names=["contracts"])
         wanted = list(dict.fromkeys(data.contracts))
         kept = [contract for contract in tenant.contracts if contract.contract_urn in wanted]
         have = {contract.contract_urn for contract in kept}
