@@ -38,6 +38,8 @@ _DATA_ONLY = {"9c4e1a7b3d52"}
 _BEFORE_LANDED_DELETIONS = "6a8e2d4f1b37"
 # The revision before job ACL rows were filed under their job.
 _BEFORE_ACL_PARENTS = "9c4e1a7b3d52"
+# The revision before outbox rows said since when they are owed.
+_BEFORE_OWED_SINCE = "5b7d2e9a4c16"
 
 
 async def _schema(url: str) -> set[str]:
@@ -221,6 +223,50 @@ class TestMigrations:
                 found = await session.execute(select(OutboxMessage.key, OutboxMessage.path_parent))
                 parents = dict(found.all())
         assert parents == {**keys, "cand_1": None}
+
+    async def test_outbox_rows_are_owed_since_the_best_time_known_after_the_upgrade(
+        self, fresh_database: FreshDatabase
+    ) -> None:
+        """2026_12_15_outbox_owed_since: a row that never landed is owed since it was created; one that
+        landed, since its last change, or since its failures began when they began earlier (each retry moved
+        `updated_at`)."""
+        url = await fresh_database(True)
+        created, failing, changed = (datetime(2026, 12, 1, hour, tzinfo=UTC) for hour in (1, 2, 3))
+        rows = {
+            "never_landed": (None, None),
+            "landed_and_failing": (created, failing),
+            "landed_and_owed_again": (created, None),
+        }
+        async with open_context(make_settings(url, database={"url": url})) as ctx:
+            async with ctx.sessionmaker.begin() as session:
+                tenant = (await make_tenant(session, ctx)).tenant
+                for key, (landed_at, failing_since) in rows.items():
+                    session.add(
+                        OutboxMessage(
+                            tenant_id=tenant.id,
+                            resource="atsCandidates",
+                            key=key,
+                            op=Op.UPSERT,
+                            state=State.PENDING,
+                            landed_at=landed_at,
+                            failing_since=failing_since,
+                            created_at=created,
+                            updated_at=changed,
+                            next_attempt_at=changed,
+                        )
+                    )
+        await asyncio.to_thread(migrate.downgrade, url, _BEFORE_OWED_SINCE)
+        await asyncio.to_thread(migrate.upgrade, url)
+
+        async with open_context(make_settings(url, database={"url": url})) as ctx:
+            async with ctx.sessionmaker() as session:
+                found = await session.execute(select(OutboxMessage.key, OutboxMessage.owed_since))
+                owed_since = dict(found.all())
+        assert owed_since == {
+            "never_landed": created,
+            "landed_and_failing": failing,
+            "landed_and_owed_again": changed,
+        }
 
     async def test_tenants_sharing_an_application_stop_the_upgrade_naming_them(
         self, fresh_database: FreshDatabase

@@ -138,7 +138,7 @@ async def _replay_rows(
         row.blocked_by = None
         row.next_attempt_at = now
         row.lease_token = row.leased_until = None
-        row.updated_at = now
+        row.updated_at = row.owed_since = now  # owed from the replay on (docs/architecture.md#20-operations)
         replayed.append(row)
     return replayed, skipped
 

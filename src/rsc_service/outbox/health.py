@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.context import AppContext
@@ -84,11 +84,9 @@ async def samples(ctx: AppContext) -> list[TenantSample]:
 
 
 async def _oldest_owed(session: AsyncSession, *, tenant: Tenant) -> datetime | None:
-    # A row that never landed is owed since it was created; a re-owed row since its last enqueue
-    # (`updated_at`), which a claim also moves, so a retrying re-owed row looks younger than it is.
-    owed_since = case(
-        (OutboxMessage.landed_at.is_(None), OutboxMessage.created_at), else_=OutboxMessage.updated_at
-    )
+    # Since when each owed row is owed: not `updated_at`, which every claim and retry moves, so a row failing
+    # for hours would look as young as its last attempt (docs/architecture.md#20-operations).
+    owed_since = func.coalesce(OutboxMessage.owed_since, OutboxMessage.created_at)
     value: datetime | None = await session.scalar(
         select(func.min(owed_since)).where(
             OutboxMessage.tenant_id == tenant.id, OutboxMessage.state.in_(_OWED)

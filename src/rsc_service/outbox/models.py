@@ -53,6 +53,11 @@ class OutboxMessage(TimestampMixin, Base):
     # When the job-posting task the row waits on was started: its age sets how often it is asked after.
     # Not updated_at, which every update of the row moves.
     task_started_at: Mapped[datetime | None]
+    # Since when the row is owed: set when it becomes owed (created, or settled and owed again), kept while it
+    # stays owed, however often it is claimed and retried (updated_at moves each time). Sync health's oldest
+    # owed change (docs/architecture.md#20-operations); it says nothing once the row has settled. None only in
+    # rows written without it (they count from `created_at`).
+    owed_since: Mapped[datetime | None]
     # When the current run of transient failures began; a row gives up by time, not by a count of attempts.
     failing_since: Mapped[datetime | None]
     # "resource:key" of the dead letter this row waits on; it is released when that row is due again.

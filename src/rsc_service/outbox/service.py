@@ -136,6 +136,7 @@ class NewMessage:
     next_attempt_at: datetime
     created_at: datetime
     updated_at: datetime
+    owed_since: datetime
     task_ids: list[str] = field(default_factory=list)
     attempts: int = 0
     last_error: str | None = None
@@ -227,6 +228,7 @@ class _Rows:
                 next_attempt_at=now,
                 created_at=now,
                 updated_at=now,
+                owed_since=now,
                 last_error=intent.refused,
                 refused=intent.refused,
             )
@@ -263,6 +265,7 @@ class _Rows:
             if message.state is State.DEAD or recreated:
                 self.revived.setdefault(tenant_id, set()).add(f"{message.resource}:{message.key}")
             message.state = State.PENDING
+            message.owed_since = now  # owed again from now (a row still owed stays owed since before)
             message.blocked_by = None
             message.attempts = 0
             message.last_error = None
@@ -299,6 +302,7 @@ async def send_again(
             task_ids=[],
             next_attempt_at=now,
             updated_at=now,
+            owed_since=now,
         )
         .execution_options(synchronize_session=False)
     )

@@ -183,9 +183,15 @@ class DatabaseThrottle(Throttle):
                 # same refusal, which neither lengthens the pause nor raises the backoff.
                 until = bucket.paused_until
             else:
+                cap = self._config.backoff_cap
+                if bucket.paused_until is None or now - bucket.paused_until > cap:
+                    # No refusal for as long as the longest backoff since the last pause ended: the storm is
+                    # over, and the backoff starts again from its base (docs/architecture.md#10-throttle).
+                    bucket.backoff_level = 0
                 step = self._config.backoff_base * 2**bucket.backoff_level
-                until = now + min(step, self._config.backoff_cap) * (0.5 + self._rng.random() / 2)
-                bucket.backoff_level += 1
+                until = now + min(step, cap) * (0.5 + self._rng.random() / 2)
+                if step < cap:  # at the cap the level stops rising: 2**level stays a small number
+                    bucket.backoff_level += 1
             bucket.paused_until = max(bucket.paused_until or until, until)
             self._paused[group] = bucket.paused_until
 
@@ -209,7 +215,8 @@ class DatabaseThrottle(Throttle):
             await self._give_back(session, group, bucket, tick - window)
             if bucket.paused_until is not None and bucket.paused_until > now:
                 return bucket.paused_until - now
-            bucket.backoff_level = 0
+            # The backoff level stays: the request taken now may be refused again, and its 429 then pauses
+            # twice as long. It falls back once LinkedIn has refused nothing for a while (note_retry_after).
             extra_requests = 0
             if budget.requests_per_day is not None:
                 if bucket.requests_today >= budget.requests_per_day:
