@@ -211,6 +211,7 @@ class Dispatcher:
             landed = self._landed(known)
             in_claim = policy.sendable(due, landed)
             ready, waiting = [], 0
+            dead_letters = list(unknown)
             for row in due:
                 if (row.tenant_id, policy.ref(row.resource, row.key)) in in_claim:
                     settling.wait_over(row)
@@ -229,7 +230,10 @@ class Dispatcher:
                         until=now + self.settings.dependency_wait,
                         backoff=self.settings.backoff,
                     )
-                waiting += 1
+                if row.state is State.DEAD:
+                    dead_letters.append(row)
+                else:
+                    waiting += 1
             arrived = [row for row in ready if row.sent_revision is None and row.op is not Op.DELETE]
             await repository.mark_claimed(session, ready, token=token, leased_until=now + self.settings.lease)
             # A record sent for the first time has arrived at last: rows that gave up waiting for it go too.
@@ -237,8 +241,9 @@ class Dispatcher:
         for resource in sorted({row.resource for row in unknown}):
             rows = sum(row.resource == resource for row in unknown)
             log.warning("outbox.unknown_resource", resource=resource, rows=rows)
-            self._report(resource, Counts(dead=rows))
-        return ready, waiting, len(unknown)
+        for resource in sorted({row.resource for row in dead_letters}):
+            self._report(resource, Counts(dead=sum(row.resource == resource for row in dead_letters)))
+        return ready, waiting, len(dead_letters)
 
     @staticmethod
     def _landed(
@@ -254,9 +259,6 @@ class Dispatcher:
         self, batch: list[OutboxMessage], token: uuid.UUID
     ) -> tuple[Counts, set[tuple[object, str]]]:
         async with self._slots:
-            now = await self._now()
-            if any(row.leased_until is not None and row.leased_until <= now for row in batch):
-                return Counts(), set()  # our lease ran out while we waited: another worker may own these now
             # A record with nothing built to send (refused as built, or its parents never arrived) is never
             # sent: a None payload would read as a delete.
             empty = {row.key for row in batch if row.op is not Op.DELETE and row.payload is None}
@@ -271,23 +273,47 @@ class Dispatcher:
                 for row in batch
                 if row.key in empty
             }
+            sent = Sent()
             try:
-                items = [
-                    (row.key, None if row.op is Op.DELETE else row.payload)
-                    for row in batch
-                    if row.key not in empty
-                ]
-                sent = await self._send_items(batch, items) if items else None
+                if len(empty) < len(batch):
+                    tenant = await self._app_for(batch[0].tenant_id)
+                    batch = await self._renew(batch, empty, token)
+                    if not batch:
+                        return Counts(), set()
+                    sending = [row for row in batch if row.key not in empty]
+                    if sending:
+                        items = [(row.key, None if row.op is Op.DELETE else row.payload) for row in sending]
+                        sent = await self._send_items(tenant, sending, items)
             except Exception as error:
                 return await self._settle_failure(batch, token, error), set()
-            if sent is None:
-                sent = Sent()
             sent.errors.update(refused)
             return await self._settle(batch, token, sent)
 
-    async def _send_items(self, batch: list[OutboxMessage], items: Sequence[Item]) -> Sent:
+    async def _renew(
+        self, batch: list[OutboxMessage], empty: set[str], token: uuid.UUID
+    ) -> list[OutboxMessage]:
+        """The batch's rows to send, their lease re-checked and renewed as the batch goes to its sender (one
+        statement): a row whose lease ran out while the batch waited for its turn and that another worker took
+        over is left out (docs/architecture.md#4-the-outbox). The renewed lease outlasts the sender's wait for
+        LinkedIn's budget (at most a quarter of the lease, docs/architecture.md#10-throttle) and then the
+        request (the settings keep the lease at least twice LinkedIn's timeout). Rows with nothing to send are
+        kept as they are: their settle is guarded by the lease."""
+        now = await self._now()
+        async with self._sessionmaker.begin() as session:
+            renewed = await repository.renew_lease(
+                session,
+                [row for row in batch if row.key not in empty],
+                token=token,
+                leased_until=now + self.settings.lease,
+            )
+        kept = {row.id for row in renewed}
+        lost = sum(row.key not in empty and row.id not in kept for row in batch)
+        if lost:
+            log.warning("outbox.lease_lost", resource=batch[0].resource, rows=lost)
+        return [row for row in batch if row.key in empty or row.id in kept]
+
+    async def _send_items(self, tenant: TenantApp, batch: list[OutboxMessage], items: Sequence[Item]) -> Sent:
         first = batch[0]
-        tenant = await self._app_for(first.tenant_id)
         landed = frozenset(row.key for row in batch if row.landed_at is not None)
         held = {row.key: row.held for row in batch if row.held is not None}
         target = Target(tenant.app, tenant.integration_context, first.path_parent, landed, held)
@@ -308,13 +334,11 @@ class Dispatcher:
                 counts.sent = await repository.settle_landed(
                     session, ids=[row.id for row in batch], token=token, now=now, deleted=deleted
                 )
+            self._report(batch[0].resource, counts)  # the rows it settled, taken over or not
             if counts.sent < len(batch):
                 log.warning("outbox.stale_settle", resource=batch[0].resource, rows=len(batch) - counts.sent)
-                return (
-                    counts,
-                    landed,
-                )  # some were taken over: which ones landed for us is unknown, so none count
-            self._report(batch[0].resource, counts)
+                # Some were taken over: which ones landed for us is unknown, so none count as landed.
+                return counts, landed
             return counts, {(row.tenant_id, policy.ref(row.resource, row.key)) for row in batch}
         async with self._sessionmaker.begin() as session:
             for row in await self._still_ours(session, batch, token):
@@ -328,6 +352,7 @@ class Dispatcher:
                         deleted=deleted,
                     )
                     counts.sent += 1
+                    counts.dead += row.state is State.DEAD  # its newer revision was refused as built
                     landed.add((row.tenant_id, policy.ref(row.resource, row.key)))
                     continue
                 error = errors.get(row.key)
@@ -462,6 +487,7 @@ class Dispatcher:
         except Exception as error:
             return await self._settle_failure(rows, token, error)
         now = await self._now()
+        by_resource: dict[str, Counts] = defaultdict(Counts)
         async with self._sessionmaker.begin() as session:
             for row in await self._still_ours(session, rows, token):
                 task_id = row.task_ids[0] if row.task_ids else None
@@ -478,8 +504,12 @@ class Dispatcher:
                         now - (row.task_started_at or now), base=self.settings.task_poll
                     ),
                 )
-                counts.sent += outcome == "landed"
-                counts.dead += outcome == "dead"
+                # A job whose newer revision was refused as built is a dead letter once its task answers.
+                settled = Counts(sent=int(outcome == "landed"), dead=int(row.state is State.DEAD))
+                counts.add(settled)
+                by_resource[row.resource].add(settled)
+        for resource, settled in sorted(by_resource.items()):
+            self._report(resource, settled)
         return counts
 
     async def _still_ours(

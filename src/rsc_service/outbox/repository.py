@@ -339,6 +339,26 @@ async def mark_claimed(
             set_committed_value(row, name, value)
 
 
+async def renew_lease(
+    session: AsyncSession, rows: Sequence[OutboxMessage], *, token: uuid.UUID, leased_until: datetime
+) -> list[OutboxMessage]:
+    """Extend to `leased_until` the lease of those of `rows` still leased to `token`, in one statement, and
+    mirror it on them. Returns those; a row another worker took over, or that was given back, is not among
+    them."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([row.id for row in rows]), OutboxMessage.lease_token == token)
+        .values(leased_until=leased_until)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    renewed = set(result.scalars().all())
+    kept = [row for row in rows if row.id in renewed]
+    for row in kept:
+        set_committed_value(row, "leased_until", leased_until)
+    return kept
+
+
 async def settle_landed(
     session: AsyncSession, *, ids: Sequence[int], token: uuid.UUID, now: datetime, deleted: bool = False
 ) -> int:
@@ -406,6 +426,7 @@ async def release_blocked(
                 last_error=None,
                 next_attempt_at=now,
                 updated_at=now,
+                owed_since=now,  # owed again from its release, as a replayed row is
             )
             .returning(OutboxMessage.resource, OutboxMessage.key)
             .execution_options(synchronize_session=False)
