@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -53,6 +53,22 @@ async def linkedin_http(linkedin_sim: FastAPI) -> AsyncIterator[httpx.AsyncClien
     transport = httpx.ASGITransport(app=linkedin_sim)
     async with httpx.AsyncClient(transport=transport, base_url=SIM_URL) as http:
         yield http
+
+
+class Interposer(httpx.AsyncBaseTransport):
+    """The network between the service and LinkedIn: runs `before` once, as the first request for `path` is
+    on its way, then lets every request through. What a test does meanwhile (an operator's deactivation, say)
+    happens while the service waits for LinkedIn's answer, as it would in production."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, path: str) -> None:
+        self.inner, self.path = inner, path
+        self.before: Callable[[], Awaitable[None]] | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == self.path and self.before is not None:
+            before, self.before = self.before, None
+            await before()
+        return await self.inner.handle_async_request(request)
 
 
 @pytest.fixture

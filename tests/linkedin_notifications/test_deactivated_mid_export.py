@@ -3,7 +3,7 @@ the export stops before it reserves or writes anything, and its notification is 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -31,7 +31,7 @@ from tests.exports.conftest import (  # noqa: F401 - the export world: tenant, f
     tenancy,
 )
 from tests.factories import deactivate_by_operator
-from tests.flows.conftest import SIM_URL
+from tests.flows.conftest import SIM_URL, Interposer
 from tests.seats.conftest import Tenancy
 
 from .conftest import notifications
@@ -39,24 +39,9 @@ from .conftest import notifications
 EXPORTED = "/v2/exportedCandidates"
 
 
-class Interposer(httpx.AsyncBaseTransport):
-    """The network between the service and LinkedIn: runs `before` once, as the first request for an
-    export's profile is on its way, then lets every request through."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.before: Callable[[], Awaitable[None]] | None = None
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == EXPORTED and self.before is not None:
-            before, self.before = self.before, None
-            await before()
-        return await self.inner.handle_async_request(request)
-
-
 @pytest.fixture
 def interposer(linkedin_sim: FastAPI) -> Interposer:  # noqa: F811
-    return Interposer(httpx.ASGITransport(app=linkedin_sim))
+    return Interposer(httpx.ASGITransport(app=linkedin_sim), EXPORTED)
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ from rsc_service.seats import service as seat_service
 from rsc_service.seats.models import Seat
 from rsc_service.settings import PullSettings
 from rsc_service.tenants import ats as tenant_ats
+from rsc_service.tenants import lifecycle
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.apps import TenantApps
 from rsc_service.tenants.models import Stage, Tenant
@@ -66,6 +67,9 @@ NOT_ABOUT_THE_ITEM: Final = frozenset({401, 403, 404, 408, 409, 429})
 
 class LeaseLost(Exception):
     """Another replica holds the pull lease now: this run stops without writing."""
+
+
+DEACTIVATED: Final = "the tenant was deactivated: the pull stopped"
 
 
 class TenantRefused(Exception):
@@ -260,6 +264,9 @@ async def _guarded(shared: _Tenant, stream: Stream, contract: str, seat_id: str)
         await walker.walk()
     except LeaseLost:
         raise
+    except lifecycle.TenantDeactivated as error:
+        report.error = DEACTIVATED
+        raise TenantRefused(DEACTIVATED) from error  # its other streams stop alike
     except Exception as error:
         report.error = _describe(error)
         log.warning(
@@ -343,6 +350,9 @@ async def _closed_profiles_if_due(shared: _Tenant) -> StreamReport | None:
             report.withdrawn += await _forget_member(shared, member)
     except LeaseLost:
         raise
+    except lifecycle.TenantDeactivated as error:
+        report.error = DEACTIVATED
+        raise TenantRefused(DEACTIVATED) from error  # its other streams stop alike
     except Exception as error:
         report.error = _describe(error)
         metrics.PULL_FAILURES.labels(Stream.CLOSED.value).inc()
@@ -640,6 +650,9 @@ class _Walker:
             move = self._moved(cursor, start=start, count=0, total=total, finished=finished)
             return await self._commit(cursor, [], move)
         async with self.ctx.sessionmaker() as session:
+            # Deactivated since the run began: nothing more is written into the customer's ATS
+            # (docs/onboarding.md#deactivation-a8).
+            lifecycle.check_not_deactivated(await tenant_service.get(session, self.tenant.id))
             done = await repository.pulled(
                 session, tenant_id=self.tenant.id, stream=self.stream.value, item_ids=[i for i in ids if i]
             )
