@@ -273,3 +273,34 @@ class TestRequestPath:
 
         assert old_ok.status_code == new_ok.status_code == 202
         assert old_late.status_code == 401
+
+    async def test_webhooks_arriving_together_after_a_rotation_elsewhere_all_verify(
+        self, ats: Ats, ctx: AppContext
+    ) -> None:
+        """A secret revoked from another replica or the CLI: the ATS's next deliveries, signed with the new
+        secret, arrive together at a replica that kept the old ones. Only the first verified; the others were
+        answered 401 while the first's fresh read of the secrets ran, and the ATS had to retry them."""
+        import asyncio
+
+        from rsc_service.tenants import service as tenant_service
+
+        assert (await ats.send("candidate.created", candidate())).status_code == 202  # the secrets are kept
+        async with ctx.sessionmaker.begin() as session:
+            tenant = await tenant_service.get_by_key(session, ats.tenant_key)
+            new, _ = await tenant_service.rotate_webhook_secret(
+                session, tenant, cipher=ctx.cipher, now=ats.clock(), grace=timedelta(0)
+            )
+
+        answers = await asyncio.gather(
+            *(
+                ats.post(ats.event("candidate.updated", candidate(f"cand_{n}", version=2)), secret=new)
+                for n in range(5)
+            )
+        )
+
+        assert [a.status_code for a in answers] == [202] * 5, [a.text for a in answers]
+        # A forged signature among them is still refused.
+        forged = await ats.post(
+            ats.event("candidate.updated", candidate("cand_x", version=3)), secret="whsec_" + "Zm9yZ2Vk" * 4
+        )
+        assert forged.status_code == 401

@@ -86,7 +86,7 @@ class SigningKeys:
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
         self._wanted: dict[str, asyncio.Future[SigningTenant | None]] = {}  # keys the next read answers
         self._reader: asyncio.Task[None] | None = None
-        self._rechecked: dict[str, float] = {}
+        self._rechecked: dict[str, tuple[float, asyncio.Future[SigningTenant | None]]] = {}
 
     async def get(self, key: str) -> SigningTenant | None:
         kept = self._kept.get(key)
@@ -102,15 +102,18 @@ class SigningKeys:
         return await asyncio.shield(self._want(key))
 
     async def recheck(self, key: str) -> SigningTenant | None:
-        """Fresh secrets after a failed signature; None if this key was rechecked within the last second
-        (a flood of forged signatures costs one read a second)."""
+        """Fresh secrets after a failed signature. The rechecks of a key within a second share one read, under
+        way or done: a flood of forged signatures costs one read a second, and webhooks arriving together
+        after a rotation made elsewhere all verify against the secrets that read found."""
         now = self._monotonic()
-        if now - self._rechecked.get(key, -_RECHECK_SECONDS) < _RECHECK_SECONDS:
-            return None
-        self._rechecked[key] = now
-        if len(self._rechecked) > _MAX_TENANTS:
+        last = self._rechecked.get(key)
+        if last is not None and now - last[0] < _RECHECK_SECONDS:
+            return await asyncio.shield(last[1])
+        if len(self._rechecked) >= _MAX_TENANTS:
             self._rechecked.clear()
-        return await asyncio.shield(self._want(key))
+        read = self._want(key)
+        self._rechecked[key] = (now, read)
+        return await asyncio.shield(read)
 
     def forget(self, key: str) -> None:
         self._kept.pop(key, None)
