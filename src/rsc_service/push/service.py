@@ -70,7 +70,10 @@ class _Owing:
         self._links.update(((tenant_id, candidate), found.get(candidate)) for candidate in wanted)
 
     async def load_members(self, tenant_id: uuid.UUID, user_ids: Iterable[str]) -> None:
-        """The member URN of each of `user_ids` holding an active seat, read once per run for every user."""
+        """The member URN of each of `user_ids` holding an active seat, read once per run for every user.
+
+        Read in a turn on the tenant's seat holders held until commit, so a seat change made meanwhile waits
+        for the ACL rows owed here, or this waits for it (docs/linkedin.md#job-acls)."""
         wanted = sorted({u for u in user_ids if (tenant_id, u) not in self._members})
         if not wanted:
             return
@@ -237,6 +240,10 @@ async def replay_dead_letters(
     resources: Registry = RESOURCES,
 ) -> dead_letters.Replayed:
     """Send a tenant's dead letters again, each rebuilt from its record's current version in the mirror."""
+    # A restricted job rebuilt reads its seat holders after the dead rows are locked: the reader's turn is
+    # taken first, so a seat change in its turn never waits for a dead row locked here
+    # (docs/linkedin.md#job-acls).
+    await seat_service.hold_holders(session, tenant.id)
     return await dead_letters.replay(
         session,
         tenant_id=tenant.id,

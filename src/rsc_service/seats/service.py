@@ -263,6 +263,8 @@ async def apply(session: AsyncSession, tenant_id: uuid.UUID, listing: Listing, *
     await tenant_service.lock_stage(session, tenant)
     if tenant.stage not in REFRESHED_STAGES:
         raise NotRefreshed(f"the tenant is {tenant.stage.value!r}: its seats are not refreshed")
+    # After the tenant row, before any seat or outbox row: the order of docs/linkedin.md#job-acls.
+    await _changing(session, tenant_id)
     report = Refreshed(listed=len(listing.seats), active=sum(seat.active for seat in listing.seats))
     try:
         rows = list(await repository.list_for_tenant(session, tenant_id, lock=True))
@@ -352,7 +354,15 @@ async def users(session: AsyncSession, tenant_id: uuid.UUID, ats: AtsClient) -> 
     ]
 
 
+async def _changing(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Take the tenant's seat holders for a change, until the transaction ends: a push reading them for a
+    restricted job's ACL assignees waits for the change to commit, or the change waits for the push, and
+    whichever goes second sees what the first wrote (docs/linkedin.md#job-acls)."""
+    await repository.hold_holders(session, tenant_id, exclusive=True)
+
+
 async def _seat(session: AsyncSession, tenant_id: uuid.UUID, seat_id: int) -> Seat:
+    await _changing(session, tenant_id)  # first, before the seat's row lock (docs/linkedin.md#job-acls)
     seat = await repository.find(session, tenant_id, seat_id, lock=True)
     if seat is None:  # another tenant's seat is as absent as one that never existed
         raise NotFound(f"no seat {seat_id}")
@@ -408,9 +418,18 @@ async def connected_seat(session: AsyncSession, tenant_id: uuid.UUID, ats_user_i
 # ---- for the push ----------------------------------------------------------------------------------------
 
 
+async def hold_holders(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Take a reader's turn on the tenant's seat holders until the transaction ends, as `members()` does: for
+    a transaction that locks outbox rows before it may read them (docs/linkedin.md#job-acls)."""
+    await repository.hold_holders(session, tenant_id, exclusive=False)
+
+
 async def members(session: AsyncSession, tenant_id: uuid.UUID, ats_user_ids: Sequence[str]) -> dict[str, str]:
     """ATS user id -> member URN (`urn:li:person:…`) of those of `ats_user_ids` holding an active seat: the
-    assignees of a restricted job's ACLs (docs/linkedin.md#job-acls)."""
+    assignees of a restricted job's ACLs (docs/linkedin.md#job-acls). Read in the reader's turn, held until
+    the transaction ends: a change of holders under way commits first, and one after waits for the ACL rows
+    this transaction owes."""
     if not ats_user_ids:
         return {}
+    await hold_holders(session, tenant_id)
     return await repository.members(session, tenant_id, ats_user_ids)
