@@ -34,6 +34,7 @@ def _columns(tenant_id: Any, now: Any, key: str, **changes: Any) -> dict[str, An
         "next_attempt_at": now,
         "created_at": now,
         "updated_at": now,
+        "owed_since": now,
         "task_ids": [],
         "attempts": 0,
         "last_error": None,
