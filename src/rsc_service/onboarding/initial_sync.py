@@ -9,11 +9,15 @@ jobs of the last two years), applies each page to the mirror exactly as reconcil
 held at that version change nothing there, so they are owed again from the mirror
 (`push.service.owe_records`; the outbox's enqueue upserts, so owing a record twice is harmless).
 
-Resume: each page is one transaction — its mirror changes, its outbox rows, and the kind's saved position
-and count (`setup_progress`) — so a process killed at any point continues from the page after the last one
-committed, and `done` never goes down. The position is read and compared under the row's lock before a page
-is committed: two walkers of one tenant (the job and `rsc-service backfill`) never apply the same page
-twice; the slower one drops its page and reads the next.
+Counts: each record is counted once per walk, though the ATS lists a record that changes while the walk
+pages again at the end (initial_sync_progress.note_walked); so a kind's total, and the email, say how many
+records the ATS has, not how many listings the walk read.
+
+Resume: each page is one transaction — its mirror changes, its outbox rows, the records it noted as walked,
+and the kind's saved position and count (`setup_progress`) — so a process killed at any point continues from
+the page after the last one committed, and `done` never goes down. The position is read and compared under the
+row's lock before a page is committed: two walkers of one tenant (the job and `rsc-service backfill`) never
+apply the same page twice; the slower one drops its page and reads the next.
 
 Pace: a page is read only while the tenant owes fewer than `bound` rows not yet sent (by default twice
 LinkedIn's per-minute record budget), so the outbox never holds a huge backlog of the tenant and its live
@@ -183,13 +187,23 @@ async def _commit_page(
         again = [(c.kind, c.ats_id) for c, record in zip(synced, stored, strict=True) if record is None]
         if again:
             await push_service.owe_records(session, tenant=tenant, keys=again, now=now)
+        # Each record once: one the ATS lists again (it changed while we paged) was counted when first listed.
+        new_synced, new_skipped = await saved.note_walked(
+            session,
+            tenant_id,
+            kind,
+            synced=[c.ats_id for c in synced],
+            skipped=[item.ats_id for item in skipped],
+        )
         position = Position.load(expected)
-        after = Position(page.after.phase, page.after.cursor, position.skipped + len(skipped))
+        after = Position(page.after.phase, page.after.cursor, position.skipped + new_skipped)
         row.cursor = after.dump()
-        row.done += len(synced)
+        row.done += new_synced
         row.finished = page.finished
         row.total = row.done if page.finished else None
         row.updated_at = now
+        if page.finished:
+            await saved.forget_walked(session, tenant_id, kind)
     for item in skipped:
         log.info("initial_sync.skipped", tenant_id=str(tenant_id), kind=item.kind, reason=item.reason)
     return True

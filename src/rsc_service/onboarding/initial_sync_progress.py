@@ -6,6 +6,12 @@ Rows of `setup_progress` (task `initial_sync`): one per kind of the walk — `cu
 kind is walked to the end — and one of kind `email`, whose `cursor` holds the idempotency key of the
 activation email from before it is sent and whose `finished` says the email went out.
 
+Each record is counted once per walk: the ATS lists a record that changes while the walk pages again at the
+end (docs/onboarding.md#initial-sync), and a job that closes meanwhile is listed by both phases. So the walk
+notes the records of each page it commits (`initial_sync_walked`, in the page's transaction) and counts only
+those not noted before — one statement per page on the table's unique index. A kind's notes go once it is
+walked to the end; a new sync starts without any.
+
 The ETA is "by API": the rows still owed, as LinkedIn records against the per-minute record budget and as
 requests (a batch of at most 100 per top-level resource, one per parent for a sub-collection) against the
 requests left today and the daily budget after that. While a kind is still being walked its total is not
@@ -22,13 +28,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.db.session import insert_for
 from rsc_service.integrations.linkedin.throttle import Group
+from rsc_service.mirror.changes import MAX_ID, text_problems
 from rsc_service.onboarding.initial_sync_walk import KINDS, TASK, Position
-from rsc_service.onboarding.models import SetupProgress
+from rsc_service.onboarding.models import SetupProgress, WalkedRecord
 from rsc_service.outbox import service as outbox_service
 from rsc_service.outbox import tenant_rows
 from rsc_service.outbox.ops import State
@@ -85,7 +92,43 @@ async def reset(session: AsyncSession, tenant_id: uuid.UUID, *, now: datetime) -
     await session.execute(
         delete(SetupProgress).where(SetupProgress.tenant_id == tenant_id, SetupProgress.task == TASK)
     )
+    await session.execute(delete(WalkedRecord).where(WalkedRecord.tenant_id == tenant_id))
     await ensure(session, tenant_id, now=now)
+
+
+# ---- each record counted once per walk ----
+
+
+async def note_walked(
+    session: AsyncSession, tenant_id: uuid.UUID, kind: str, *, synced: Sequence[str], skipped: Sequence[str]
+) -> tuple[int, int]:
+    """Note a page's records as walked; (synced, skipped) counts of those this walk had not noted before. A
+    record skipped on an earlier page and synced now counts as synced (it stays counted as skipped too).
+
+    A skipped record whose id no column can hold (a NUL, a lone surrogate; cut to its first 200 characters)
+    is counted each time it is listed."""
+    unnoted = [ats_id for ats_id in skipped if len(ats_id) >= MAX_ID or text_problems(ats_id)]
+    state = dict.fromkeys(set(skipped) - set(unnoted), False) | dict.fromkeys(synced, True)
+    if not state:
+        return 0, len(unnoted)
+    insert = insert_for(session, WalkedRecord).values(
+        [{"tenant_id": tenant_id, "kind": kind, "ats_id": ats_id, "synced": s} for ats_id, s in state.items()]
+    )
+    upsert = insert.on_conflict_do_update(
+        index_elements=["tenant_id", "kind", "ats_id"],
+        set_={"synced": true()},
+        where=WalkedRecord.synced.is_(False) & insert.excluded.synced.is_(True),
+    ).returning(WalkedRecord.synced)
+    counted = list((await session.execute(upsert)).scalars())  # the rows inserted or now synced
+    new_synced = sum(1 for s in counted if s)
+    return new_synced, len(counted) - new_synced + len(unnoted)
+
+
+async def forget_walked(session: AsyncSession, tenant_id: uuid.UUID, kind: str) -> None:
+    """A kind walked to the end needs its notes no more."""
+    await session.execute(
+        delete(WalkedRecord).where(WalkedRecord.tenant_id == tenant_id, WalkedRecord.kind == kind)
+    )
 
 
 # ---- the outbox, per kind ----
@@ -128,9 +171,9 @@ async def _outbox_by_kind(
 @dataclass(frozen=True)
 class KindProgress:
     kind: str
-    walked: int  # records of the ATS walked and synced so far; never goes down
+    walked: int  # records of the ATS walked and synced so far, each once; never goes down
     total: int | None  # known once the kind is walked to the end
-    skipped: int  # listed but not synced (a parent not synced, a value that cannot be stored)
+    skipped: int  # records listed but not synced, each once (a parent not synced, a value not storable)
     finished: bool  # walked to the end
     owed: int  # LinkedIn records owed for the kind (an application owes its stages too)
     landed: int

@@ -27,3 +27,18 @@ class SetupProgress(Base):
     finished: Mapped[bool] = mapped_column(default=False)
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class WalkedRecord(Base):
+    """A record the initial sync listed in its current walk, so each is counted once though the ATS lists a
+    record again when it changes while the walk pages (docs/onboarding.md#initial-sync). A kind's rows go
+    when it is walked to the end, and all of a tenant's when a new sync starts."""
+
+    __tablename__ = "initial_sync_walked"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind", "ats_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    ats_id: Mapped[str] = mapped_column(String(200))
+    synced: Mapped[bool]  # False while it was only skipped (a parent not synced, a value not storable)
