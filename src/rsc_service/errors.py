@@ -289,25 +289,21 @@ def _unavailable(path: str, exc: BaseException) -> JSONResponse:
     # Callers retry a 503; a 4xx or 500 here could make them drop a change for good
     # (docs/architecture.md#14-ingest).
     log.warning("http.database_unavailable", path=path, error_type=type(exc).__name__)
-    return problem_response(
-        status=503,
-        code="unavailable",
-        detail="the database is unavailable; retry later",
-        instance=path,
-        headers={"Retry-After": "5"},
-    )
+    return _retry_later(path, "the database is unavailable; retry later")
 
 
 def _schema_behind(path: str, exc: BaseException) -> JSONResponse:
     # The deployment's fault, mended by an operator, not the request's: a 503 callers retry, like an
     # unreachable database (docs/architecture.md#14-ingest).
     log.error("http.database_schema_behind", path=path, error_type=type(exc).__name__)
+    return _retry_later(
+        path, "the database schema is not at head: an operator must run `rsc-service migrate`; retry later"
+    )
+
+
+def _retry_later(path: str, detail: str) -> JSONResponse:
     return problem_response(
-        status=503,
-        code="unavailable",
-        detail="the database schema is not at head: an operator must run `rsc-service migrate`; retry later",
-        instance=path,
-        headers={"Retry-After": "5"},
+        status=503, code="unavailable", detail=detail, instance=path, headers={"Retry-After": "5"}
     )
 
 
