@@ -7,9 +7,11 @@ service's own pool: concurrent transactions each take their own connections, whe
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from rsc_service.db.session import create_engine, create_sessionmaker
@@ -37,3 +39,21 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return create_sessionmaker(engine)
+
+
+async def until_one_waits_for_a_lock(engine: AsyncEngine, *, on: str = "the tenant's lock") -> None:
+    """Until another transaction of the test's PostgreSQL database waits for a lock, as the one the test
+    holds makes it."""
+    async with engine.connect() as connection:
+        for _ in range(600):
+            waiting = await connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+            await connection.rollback()  # pg_stat_activity is read once per transaction
+            if waiting:
+                return
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"no transaction waited for {on}")

@@ -9,7 +9,7 @@ import uuid
 
 import httpx
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.context import AppContext
@@ -18,7 +18,7 @@ from rsc_service.tenants import lifecycle
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Stage, StageChange, Tenant
 from tests import databases, processes
-from tests.committed import database_url, engine, sessionmaker, settings  # noqa: F401
+from tests.committed import database_url, engine, sessionmaker, settings, until_one_waits_for_a_lock  # noqa: F401
 from tests.conftest import ADMIN_TOKEN, ENCRYPTION_KEY
 from tests.factories import make_tenant
 
@@ -62,21 +62,7 @@ async def _job_starting_the_sync(ctx: AppContext, tenant_id: uuid.UUID) -> Async
 
 
 async def _until_one_waits_for_a_lock(ctx: AppContext) -> None:
-    """Until another transaction of the test's database waits for a lock (the operator's, behind the
-    job's)."""
-    async with ctx.engine.connect() as connection:
-        for _ in range(600):
-            waiting = await connection.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            )
-            await connection.rollback()  # pg_stat_activity is read once per transaction
-            if waiting:
-                return
-            await asyncio.sleep(0.05)
-    raise AssertionError("no transaction waited for the tenant's lock")
+    await until_one_waits_for_a_lock(ctx.engine)
 
 
 async def _trail(ctx: AppContext, tenant_id: uuid.UUID) -> tuple[Stage | None, list[tuple[object, ...]]]:

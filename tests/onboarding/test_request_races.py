@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from rsc_service.context import AppContext
 from rsc_service.settings import Settings
@@ -18,7 +18,7 @@ from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Stage, StageChange, Tenant, TenantContract
 from rsc_service.tenants.schemas import TenantUpdate
 from tests import databases
-from tests.committed import engine, sessionmaker  # noqa: F401
+from tests.committed import engine, sessionmaker, until_one_waits_for_a_lock  # noqa: F401
 from tests.conftest import make_settings
 from tests.onboarding.conftest import (
     NOTHING_PROVISIONED,
@@ -97,21 +97,7 @@ def _one_refused(first: httpx.Response, second: httpx.Response) -> None:
 
 
 async def _until_one_waits_for_a_lock(ctx: AppContext) -> None:
-    """Until another transaction of the test's database waits for a lock (the request's, behind the
-    test's)."""
-    async with ctx.engine.connect() as connection:
-        for _ in range(600):
-            waiting = await connection.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            )
-            await connection.rollback()  # pg_stat_activity is read once per transaction
-            if waiting:
-                return
-            await asyncio.sleep(0.05)
-    raise AssertionError("no transaction waited for the tenant's lock")
+    await until_one_waits_for_a_lock(ctx.engine)
 
 
 async def test_the_integration_request_posted_twice_at_once_moves_the_tenant_once(
