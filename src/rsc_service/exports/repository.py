@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rsc_service.db import locks
 from rsc_service.db.session import insert_for
 from rsc_service.exports.models import (
     DONE,
@@ -52,9 +53,7 @@ async def creating(
     """The export writing the member's new candidate: the request's own when it began one or none is under
     way (its `writing` row is added then), else the one under way. One member at a time: on PostgreSQL a
     lock on the member held to the end of the transaction; SQLite has one writer (BEGIN IMMEDIATE)."""
-    if session.get_bind().dialect.name == "postgresql":
-        lock = func.hashtextextended(f"linkedin-export:{tenant_id}:{member_urn}", 0)
-        await session.execute(select(func.pg_advisory_xact_lock(lock)))
+    await locks.hold(session, [locks.key(b"rsc-exports", f"{tenant_id}:{member_urn}".encode())])
     writing = (
         await session.scalars(
             select(Export)

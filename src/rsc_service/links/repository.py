@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Uuid, and_, bindparam, case, or_, select, text, true, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Uuid, and_, bindparam, case, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rsc_service.db import locks
 from rsc_service.db.lookups import Lookup
 from rsc_service.db.session import insert_for
 from rsc_service.links.models import CandidateLink, LinkSource
@@ -178,12 +177,6 @@ async def record_email_matches(
     )
 
 
-# Each key locked in turn, in the order given: sorted, so two transactions locking several never deadlock.
-_HOLD = text("SELECT pg_advisory_xact_lock(k) FROM unnest(:keys) AS k").bindparams(
-    bindparam("keys", type_=ARRAY(BigInteger))
-)
-
-
 async def hold(session: AsyncSession, tenant_id: uuid.UUID, candidate_ids: Iterable[str]) -> None:
     """Take turns, until the transaction ends, with any other transaction that links these candidates or
     reads their links to build their PUT (docs/in-ats.md#links-by-hand-l3).
@@ -192,14 +185,4 @@ async def hold(session: AsyncSession, tenant_id: uuid.UUID, candidate_ids: Itera
     webhook may be applied while an export links it. Whichever goes second sees what the first committed: the
     webhook reads the link, or the link finds the candidate to owe LinkedIn. SQLite has one writer at a time.
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    keys = sorted({_lock_key(tenant_id, candidate) for candidate in candidate_ids})
-    if keys:
-        await session.execute(_HOLD, {"keys": keys})
-
-
-def _lock_key(tenant_id: uuid.UUID, candidate_id: str) -> int:
-    """A candidate's advisory lock key: 64 bits of a hash (two candidates sharing one only wait longer)."""
-    digest = hashlib.blake2b(f"{tenant_id}/{candidate_id}".encode(), digest_size=8, person=b"rsc-links")
-    return int.from_bytes(digest.digest(), "big", signed=True)
+    await locks.hold(session, (locks.key(b"rsc-links", f"{tenant_id}/{c}".encode()) for c in candidate_ids))

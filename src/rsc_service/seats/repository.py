@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import BigInteger, Uuid, bindparam, select, text
+from sqlalchemy import Uuid, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rsc_service.db import locks
 from rsc_service.db.lookups import Lookup
 from rsc_service.seats.models import Seat
 
@@ -25,25 +25,11 @@ _MEMBERS = Lookup(
 )
 
 
-# The tenant's seat holders, taken in turns until the transaction ends (docs/linkedin.md#job-acls): shared by
-# the pushes that read them for restricted jobs' ACL assignees, exclusive for a change of holders.
-_SHARED = text("SELECT pg_advisory_xact_lock_shared(:key)").bindparams(bindparam("key", type_=BigInteger()))
-_EXCLUSIVE = text("SELECT pg_advisory_xact_lock(:key)").bindparams(bindparam("key", type_=BigInteger()))
-
-
 async def hold_holders(session: AsyncSession, tenant_id: uuid.UUID, *, exclusive: bool) -> None:
-    """Wait for, then hold until the transaction ends, the tenant's turn on its seat holders: many readers
-    at once, or one changer (PostgreSQL; SQLite has one writer). A statement of its own: under READ COMMITTED
-    the statements after it see what the transaction it waited for committed."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    await session.execute(_EXCLUSIVE if exclusive else _SHARED, {"key": _holders_key(tenant_id)})
-
-
-def _holders_key(tenant_id: uuid.UUID) -> int:
-    """The advisory lock key of a tenant's seat holders: 64 bits of a hash."""
-    digest = hashlib.blake2b(tenant_id.bytes, digest_size=8, person=b"rsc-seats")
-    return int.from_bytes(digest.digest(), "big", signed=True)
+    """Wait for, then hold until the transaction ends, the tenant's turn on its seat holders
+    (docs/linkedin.md#job-acls): shared by the pushes that read them for restricted jobs' ACL assignees, many
+    at once; exclusive for a change of holders."""
+    await locks.hold(session, [locks.key(b"rsc-seats", tenant_id.bytes)], shared=not exclusive)
 
 
 async def list_for_tenant(
