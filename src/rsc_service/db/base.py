@@ -54,6 +54,11 @@ LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _UNSTORABLE = re.compile(f"{NUL}|{LONE_SURROGATE.pattern}")
 
 
+def storable(text: str) -> str:
+    """`text` as a text column or JSON document can hold it: NUL and lone surrogates become U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
 class OutsideText(TypeDecorator[str]):
     """Text that quotes what came from outside (an error message, a reason LinkedIn or an ATS gave): made
     storable on its way in, so no answer's bytes can make the row that records it unwritable. NUL and lone
@@ -72,7 +77,7 @@ class OutsideText(TypeDecorator[str]):
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        value = _UNSTORABLE.sub("\ufffd", value)
+        value = storable(value)
         return value if self.length is None else value[: self.length]
 
 

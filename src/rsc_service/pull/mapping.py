@@ -12,7 +12,7 @@ from typing import Final, TypeVar
 
 from pydantic import ValidationError
 
-from rsc_service.db.base import LONE_SURROGATE, NUL
+from rsc_service.db.base import storable
 from rsc_service.integrations.ats import wire as ats
 from rsc_service.integrations.linkedin import wire
 
@@ -135,7 +135,7 @@ def visibility(contract_urn: str) -> ats.Visibility:
 def text(value: str | None) -> str:
     """Text from LinkedIn as an ATS request can carry it: NUL and lone surrogates (which JSON's escapes can
     carry and UTF-8 cannot) become U+FFFD, as in what the service stores (docs/pull.md#what-is-written)."""
-    return LONE_SURROGATE.sub("\ufffd", (value or "").replace(NUL, "\ufffd"))
+    return storable(value or "")
 
 
 def note(
