@@ -254,6 +254,8 @@ async def pull_tenant(
             report.streams.append(closed)
     except TenantRefused as refused:
         report.error = str(refused)  # the stream it stopped on carries it in sync health
+    except lifecycle.TenantDeactivated:  # deactivated since the run began: its other streams stop too
+        report.error = DEACTIVATED
     return report
 
 
@@ -262,11 +264,8 @@ async def _guarded(shared: _Tenant, stream: Stream, contract: str, seat_id: str)
     walker = _Walker(shared, stream, contract, seat_id, report)
     try:
         await walker.walk()
-    except LeaseLost:
-        raise
-    except lifecycle.TenantDeactivated as error:
-        report.error = DEACTIVATED
-        raise TenantRefused(DEACTIVATED) from error  # its other streams stop alike
+    except (LeaseLost, lifecycle.TenantDeactivated):
+        raise  # the whole run, or the whole tenant, stops (pull_tenant)
     except Exception as error:
         report.error = _describe(error)
         log.warning(
@@ -350,9 +349,6 @@ async def _closed_profiles_if_due(shared: _Tenant) -> StreamReport | None:
             report.withdrawn += await _forget_member(shared, member)
     except LeaseLost:
         raise
-    except lifecycle.TenantDeactivated as error:
-        report.error = DEACTIVATED
-        raise TenantRefused(DEACTIVATED) from error  # its other streams stop alike
     except Exception as error:
         report.error = _describe(error)
         metrics.PULL_FAILURES.labels(Stream.CLOSED.value).inc()
@@ -914,14 +910,14 @@ class _Walker:
         all_deleted = member in linked
         try:
             body = mapping.stub_candidate(element, member, reply=identifier if all_deleted else None)
-            again = mapping.stub_candidate(element, member, reply=identifier)
         except ValidationError as error:
             return self._refused(identifier, member, mapping.unwritable(error))
         try:
             created = await self.shared.ats.create_candidate(body)
             if created.deleted and not all_deleted:
                 # The member's key answered the candidate a reply made before, deleted in the ATS since.
-                created = await self.shared.ats.create_candidate(again)
+                keyed = {"external_id": mapping.member_external_id(member, identifier)}
+                created = await self.shared.ats.create_candidate(body.model_copy(update=keyed))
         except AtsRejected as error:
             return self._rejected(error, identifier, member)
         linked.setdefault(member, []).append(created.id)  # a later stub of this member in the page finds it
