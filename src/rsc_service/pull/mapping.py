@@ -77,7 +77,14 @@ def to_ms(moment: datetime) -> int:
 
 
 def from_ms(value: int | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value / 1000, UTC)
+    """A LinkedIn time in milliseconds; None when absent or past what a calendar holds (a time no row could
+    store reads as unknown, and the item is dated when it was pulled)."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromtimestamp(value / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def window(
@@ -105,9 +112,11 @@ def member_external_id(member_urn: str, reply: str | None = None) -> str:
 
 
 def item_id(value: int | str | None) -> str | None:
+    """An item's id as stored and as its ATS external id carries it: NUL and lone surrogates become U+FFFD,
+    as in all text from outside, so no id can make its own row unwritable and stop the stream behind it."""
     if value is None or value == "":
         return None
-    return str(value)[:200]
+    return storable(str(value))[:200]
 
 
 def seat_id(urn: str | None) -> str | None:
@@ -120,6 +129,7 @@ def person_urn(value: str | None) -> str | None:
     """A member as `urn:li:person:{id}`, however LinkedIn spelled it."""
     if not value:
         return None
+    value = storable(value)  # stored with the item (as `item_id`)
     return value if value.startswith("urn:li:") else f"{PERSON_PREFIX}{value}"
 
 
