@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -141,6 +142,28 @@ class TestDatabaseThrottle:
         with pytest.raises(Throttled):
             await throttle.acquire("sync", 1)
         assert sleeps.slept == []
+
+    async def test_the_wait_for_another_senders_take_counts_against_the_longest_wait(
+        self, ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        """A sender queued behind another one's wait for the budget must not then wait its own whole turn:
+        each acquire is bounded by `max_wait` in all, so a batch settles before its lease runs out
+        (docs/architecture.md#10-throttle)."""
+        sleeps = _Sleeps(clock)
+        throttle = _throttle(ctx, clock, sleeps, records_per_window=100)
+        throttle._config = ThrottleConfig(budgets=throttle._config.budgets, max_wait=timedelta(seconds=65))
+        began = clock()
+        await throttle.acquire("sync", 100)  # the whole window
+        clock.advance(seconds=10)
+
+        first, second = await asyncio.gather(
+            throttle.acquire("sync", 100), throttle.acquire("sync", 100), return_exceptions=True
+        )
+
+        assert first is None  # waited for the first 100 to leave the window, about 50 s
+        # Queued that long, the second gives its claim back rather than wait for the next window too.
+        assert isinstance(second, Throttled), (second, sleeps.slept)
+        assert clock() - began <= timedelta(seconds=75), sleeps.slept
 
     async def test_without_limits_a_429_pause_is_still_honoured(
         self, ctx: AppContext, clock: FrozenClock

@@ -135,9 +135,12 @@ class DatabaseThrottle(Throttle):
             return
         if self._spend_credit(group, records, budget):
             return
-        # One take at a time per group in this process: the others then spend the credit it brings.
+        # One take at a time per group in this process: the others then spend the credit it brings. The time
+        # queued behind another sender's wait counts against `max_wait` too, so no acquire waits longer than
+        # that in all and a batch settles before its lease runs out (docs/architecture.md#10-throttle).
+        queued = self._monotonic()
         async with self._taking.setdefault(group, asyncio.Lock()):
-            waited = timedelta(0)
+            waited = timedelta(seconds=max(0.0, self._monotonic() - queued))
             while True:
                 if self._spend_credit(group, records, budget):
                     return
