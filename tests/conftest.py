@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -93,6 +95,12 @@ async def sessionmaker(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[
         await transaction.rollback()
 
 
+@functools.cache
+def tls() -> ssl.SSLContext:
+    """One TLS context per test process: a new one per client loads the CA bundle again (tens of ms)."""
+    return httpx.create_ssl_context()
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock()
@@ -110,7 +118,7 @@ async def ctx(
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: FrozenClock,
 ) -> AsyncIterator[AppContext]:
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(verify=tls()) as http:
         yield AppContext(
             settings=settings,
             engine=engine,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import respx
+from tests.conftest import tls
 
 from rsc_service.integrations.linkedin import (
     AppCredentials,
@@ -76,7 +77,7 @@ def linkedin() -> Iterator[respx.MockRouter]:
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5) as client:
+    async with httpx.AsyncClient(timeout=5, verify=tls()) as client:
         yield client
 
 

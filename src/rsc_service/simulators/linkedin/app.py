@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -17,6 +18,10 @@ from .faults import FaultMiddleware, Faults
 from .seeding import seed_from_file, seed_world
 from .tunnel import TunnelMiddleware
 from .world import SimClock, World
+
+# One TLS context for every simulator this process builds: each context loads the CA bundle again, which
+# costs more than building the rest of the app.
+_tls = functools.cache(httpx.create_ssl_context)
 
 
 def create_app(
@@ -37,7 +42,7 @@ def create_app(
         seed_world(world)
 
     owned = http is None
-    client = http or httpx.AsyncClient()
+    client = http or httpx.AsyncClient(verify=_tls())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
