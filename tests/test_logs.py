@@ -75,6 +75,23 @@ class TestLogs:
         assert line["error"] == "cannot connect to postgresql+asyncpg://svc:***@db.internal:5432/rsc"
         assert line["retry_at"] == "2026-11-25T12:00:00+00:00"  # a timestamp is not a phone number
 
+    def test_in_ats_credentials_and_national_phone_numbers_are_redacted_as_free_text(
+        self, json_logs: None, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        structlog.get_logger().error(
+            "in_ats.refused",
+            detail="credential rscin_bG9uZ1JhbmRvbUNyZWRlbnRpYWwx was revoked",
+            reason="reply said call (415) 555-0142 or 415.555.0199 or 415-555-0173",
+            ids="tenant 8c1e9a2b-1234-5678-9012-abcdef012345 job 20261207 version 1733600000000",
+        )
+
+        out = capsys.readouterr().err
+        for leaked in ("bG9uZ1Jh", "555-0142", "555.0199", "555-0173"):
+            assert leaked not in out, out
+        line = json.loads(out.strip().splitlines()[-1])
+        # Ids, dates and millisecond times are not phone numbers.
+        assert line["ids"] == "tenant 8c1e9a2b-1234-5678-9012-abcdef012345 job 20261207 version 1733600000000"
+
     def test_library_lines_are_redacted_json_and_drivers_stay_quiet_at_debug(
         self, capsys: pytest.CaptureFixture[str]
     ) -> None:

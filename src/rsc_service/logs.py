@@ -21,13 +21,16 @@ _SENSITIVE_KEYS = re.compile(
     re.IGNORECASE,
 )
 # Values that are redacted wherever they appear, in any key or message (an exception's text, a driver's
-# line): signing secrets, bearer credentials, the service's API keys, emails and international phone numbers.
+# line): signing secrets, bearer credentials, the service's API keys and In-ATS credentials, emails,
+# international phone numbers, and national ones written in groups ((415) 555-0142, 415.555.0142; a run of
+# digits alone is an id or a time far more often than a phone number, and stays).
 _SECRET_VALUES = re.compile(
     r"whsec_[A-Za-z0-9+/=]+"
     r"|Bearer\s+\S+"
-    r"|rsc_[A-Za-z0-9_-]{16,}"
+    r"|rsc(?:in)?_[A-Za-z0-9_-]{16,}"
     r"|[\w.+-]+@[\w-]+\.[\w.-]+"
     r"|\+\d[\d ().-]{6,}\d"
+    r"|(?<![\w-])(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-])"
 )
 # Loggers that write statements' parameters or result rows (mirrored personal data, encrypted secrets) at
 # DEBUG: they stay at WARNING whatever the level. RSC_DATABASE__ECHO still shows statements, without
