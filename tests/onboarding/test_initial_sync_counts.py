@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 
 from rsc_service.mirror.models import AtsRecord
 from rsc_service.onboarding import initial_sync
+from rsc_service.onboarding.initial_sync_dry_run import DryRun, dry_run
 from rsc_service.onboarding.initial_sync_walk import Position
 from rsc_service.onboarding.models import SetupProgress, WalkedRecord
 from rsc_service.simulators.ats import seed
-from rsc_service.tenants.models import Stage
+from rsc_service.tenants.models import Stage, Tenant
 from tests.conftest import FrozenClock
 from tests.factories import Ats
 from tests.flows.conftest import clocked_dispatcher, drain
@@ -204,3 +205,51 @@ async def test_a_job_closed_mid_walk_and_a_skipped_application_listed_again_are_
     assert (kinds["application"]["walked"], kinds["application"]["skipped"]) == (len(applications), 1)
     assert in_email(email, "jobs") == 3
     assert in_email(email, "applications") == len(applications)
+
+
+async def test_the_dry_run_counts_a_record_listed_again_once_as_its_last_version(
+    world: World, clock: FrozenClock
+) -> None:
+    """The dry run walks as the sync does, so it meets the same repeats: a candidate changed after its page
+    was read is listed again, and a job closed meanwhile is in both job listings. Each is counted once, as
+    its last listed version is: a candidate made unmatchable meanwhile is refused, one mended is not."""
+    mended = world.ats.create("candidate", {"first_name": "Nemo", "last_name": "Nobody"})  # refused as listed
+    clock.advance(seconds=1)
+    seed.generate(world.ats, users=2, jobs=3, candidates=24, seed=41)
+    customer = await enabled_tenant(world, clock, admin=admin_user(world))
+    async with world.ctx.sessionmaker() as session:
+        tenant = await session.get(Tenant, customer.id)
+    assert tenant is not None
+    changed: dict[str, str] = {}
+
+    def edit(report: DryRun) -> None:
+        # After the first page of jobs and of candidates: change what it listed, so the walk lists it again.
+        walking = [k for k in report.kinds if k.listed][-1].kind
+        if walking in changed:
+            return
+        if walking == "job":
+            job = next(j for j in world.ats.stores["job"].live() if j["status"] == "open")
+            world.ats.update("job", job["id"], {"status": "closed"})
+            changed["job"] = job["id"]
+        elif walking == "candidate":
+            listed = [c["id"] for c in world.ats.list_records("candidate", limit=PAGE)[0]]
+            assert mended["id"] in listed
+            world.ats.update("candidate", mended["id"], {"emails": [{"address": "nemo@x.example"}]})
+            changed["candidate"] = next(c for c in listed if c != mended["id"])
+            world.ats.update("candidate", changed["candidate"], {"emails": [], "linkedin_url": None})
+
+    report = await dry_run(world.ctx, tenant, page_size=PAGE, on_page=edit)
+
+    assert set(changed) == {"job", "candidate"}
+    kinds = {k.kind: k for k in report.kinds}
+    candidates = world.ats.count("candidate")
+    counted = kinds["candidate"]
+    assert (counted.listed, counted.synced, counted.records, counted.refused) == (
+        candidates,
+        candidates,
+        candidates,
+        1,
+    )
+    assert [(r.kind, r.ats_id) for r in report.refusals] == [("candidate", changed["candidate"])]
+    jobs = world.ats.count("job")
+    assert (kinds["job"].listed, kinds["job"].synced) == (jobs, jobs)

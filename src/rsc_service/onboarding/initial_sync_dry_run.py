@@ -96,13 +96,21 @@ async def dry_run(
     known = _Known()
     for count in report.kinds:
         position = Position()
+        counted: dict[str, _Counted] = {}  # what each record listed so far added to the counts
         while True:
             page = await read_page(client, count.kind, position, cutoff=cutoff, limit=page_size)
             synced, skipped = classify(count.kind, page.records, known.parents)
-            count.listed += len(page.records)
+            # A record listed again (changed after its page was read, or a job closed meanwhile, in both job
+            # listings) counts once, as its last listed version: what its earlier listing added comes off.
+            for ats_id in {c.ats_id for c in synced} | {s.ats_id for s in skipped}:
+                if (earlier := counted.pop(ats_id, None)) is not None:
+                    earlier.take_back(count, report)
+            count.listed += len(synced) + len(skipped)
             count.synced += len(synced)
             count.skipped += len(skipped)
             report.skipped.update((s.kind, s.reason) for s in skipped)
+            for s in skipped:
+                counted[s.ats_id] = _Counted(skipped=s.reason)
             links = await _links(ctx, tenant, [c.ats_id for c in synced if c.kind == "candidate"])
             for change in synced:
                 known.remember(change)
@@ -118,12 +126,14 @@ async def dry_run(
                 )
                 intents = resources.intents_for(change.kind, change.data, deleted=False, ctx=context)
                 count.records += len(intents)
+                made = counted[change.ats_id] = _Counted(records=len(intents))
                 for intent in intents:
                     if intent.refused is not None:
                         count.refused += 1
-                        report.refusals.append(
+                        made.refusals.append(
                             Refusal(change.kind, change.ats_id, intent.resource, intent.key, intent.refused)
                         )
+                report.refusals.extend(made.refusals)
             if on_page is not None:
                 on_page(report)
             if page.finished:
@@ -131,6 +141,27 @@ async def dry_run(
             position = page.after
     report.finished = True
     return report
+
+
+@dataclass
+class _Counted:
+    """What one listed record added to its kind's counts: skipped (with the reason), or synced."""
+
+    skipped: str | None = None
+    records: int = 0
+    refusals: list[Refusal] = field(default_factory=list)
+
+    def take_back(self, count: KindCount, report: DryRun) -> None:
+        count.listed -= 1
+        if self.skipped is not None:
+            count.skipped -= 1
+            report.skipped[(count.kind, self.skipped)] -= 1
+            return
+        count.synced -= 1
+        count.records -= self.records
+        count.refused -= len(self.refusals)
+        if self.refusals:
+            report.refusals[:] = [r for r in report.refusals if r not in self.refusals]
 
 
 class _Known:
