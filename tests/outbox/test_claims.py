@@ -137,6 +137,27 @@ class TestTaskPolls:
         # Replica A died holding them: once the lease runs out they are due again.
         assert await self._claim(ctx, clock() + LEASE + timedelta(seconds=1)) == ["job0", "job1"]
 
+    async def test_a_task_riding_along_with_another_replicas_poll_is_not_taken_as_a_rider_again(
+        self, ctx: AppContext, clock: FrozenClock
+    ) -> None:
+        """A task not due yet rides along with a due one (one read asks after both): the replica that took it
+        holds it until its answer, and another replica's poll meanwhile leaves it out."""
+        async with ctx.sessionmaker.begin() as session:
+            tenant = (await make_tenant(session, ctx)).tenant
+            later = _rows(tenant.id, 3, due=clock() + timedelta(minutes=5), prefix="later")
+            for row in later:
+                row |= {"resource": "simpleJobPostings", "state": State.AWAITING_TASK, "task_ids": ["t"]}
+            await session.execute(insert(OutboxMessage), later)
+
+        async def riders(now: datetime) -> list[str]:
+            async with ctx.sessionmaker.begin() as session:
+                rows = await repository.task_riders(session, tenant_id=tenant.id, now=now, limit=2)
+                await repository.mark_claimed(session, rows, token=uuid.uuid4(), leased_until=now + LEASE)
+            return [row.key for row in rows]
+
+        assert await riders(clock()) == ["later0", "later1"]  # replica A asks after them with its due task
+        assert await riders(clock() + timedelta(seconds=5)) == ["later2"]  # replica B: only the one left
+
 
 @pytest.mark.skipif(not databases.is_postgres(), reason="row locks between replicas: PostgreSQL's")
 class TestReplicas:

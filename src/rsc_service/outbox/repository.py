@@ -17,6 +17,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     true,
     union_all,
@@ -263,13 +264,15 @@ async def task_riders(
 ) -> Sequence[OutboxMessage]:
     """The tenant's other job tasks, not due yet and held by nobody, soonest due first: asked after in the
     same read as its due ones (one read asks after up to 100 tasks, and costs one call of the day's budget
-    however many it names), so tasks posted apart are not each asked after alone."""
+    however many it names), so tasks posted apart are not each asked after alone. A rider another replica's
+    poll holds (leased, until its answer settles it) is left to that poll."""
     query = (
         select(OutboxMessage)
         .where(
             OutboxMessage.tenant_id == tenant_id,
             OutboxMessage.state == State.AWAITING_TASK,
             OutboxMessage.next_attempt_at > now,
+            or_(OutboxMessage.leased_until.is_(None), OutboxMessage.leased_until <= now),
         )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
