@@ -40,6 +40,16 @@ class Written:
         return self.pull.tenancy.auth
 
 
+class Busy(httpx.AsyncBaseTransport):
+    """The ATS answering every request 503 with a Retry-After."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, *, retry_after: str) -> None:
+        self.inner, self.retry_after = inner, retry_after
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503, headers={"Retry-After": self.retry_after}, request=request)
+
+
 @pytest.fixture
 async def written(pull: Pull) -> Written:
     dan = pull.candidate()
@@ -218,6 +228,22 @@ class TestActivity:
         assert holder.status_code == 502, holder.text
         assert holder.headers["content-type"].startswith("application/problem+json")
         assert holder.json()["code"] == "upstream_refused"
+        for text in CONTENT:
+            assert text not in holder.text
+
+    async def test_an_ats_asking_for_a_wait_makes_a_503_saying_how_long(
+        self, written: Written, client: httpx.AsyncClient
+    ) -> None:
+        """The ATS is down for maintenance and says when to come back: the caller is told the same, as a 503
+        with that Retry-After, not a 502 it cannot tell from a refusal."""
+        ats = written.pull.ctx.ats_http
+        ats._transport = Busy(ats._transport, retry_after="600")
+
+        holder = await _activity(client, written.dan, written.pull.rita, written.auth)
+
+        assert holder.status_code == 503, holder.text
+        assert holder.headers["retry-after"] == "600"
+        assert holder.json()["code"] == "unavailable"
         for text in CONTENT:
             assert text not in holder.text
 

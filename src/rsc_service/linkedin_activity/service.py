@@ -11,7 +11,6 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rsc_service.context import AppContext
-from rsc_service.errors import BadGateway
 from rsc_service.integrations.ats import AtsClient, AtsError, AtsNotFound
 from rsc_service.linkedin_activity.schemas import (
     ActivityItemRead,
@@ -95,4 +94,4 @@ async def _content(ats: AtsClient, item: PulledItem) -> tuple[str | None, str | 
     except AtsNotFound:
         return None, None
     except AtsError as error:
-        raise BadGateway(f"the ATS could not be read: {type(error).__name__}") from None
+        raise tenant_ats.failed(error, f"the ATS could not be read: {type(error).__name__}") from None

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from rsc_service.errors import BadGateway, problem_responses
+from rsc_service.errors import problem_responses
 from rsc_service.integrations.ats import AtsError
 from rsc_service.onboarding import initial_sync
 from rsc_service.onboarding import initial_sync_schemas as schemas
 from rsc_service.onboarding.initial_sync_dry_run import dry_run
+from rsc_service.tenants import ats as tenant_ats
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.deps import TenantPrincipal, TenantRoute
 from rsc_service.web.deps import Ctx, WriteSession
@@ -50,7 +51,7 @@ async def get_progress(
     summary="The initial sync's walk, writing nothing: counts, and what LinkedIn would refuse (O8)",
     description="Reads every page of the ATS before answering, so it takes as long as the walk; "
     "`rsc-service backfill --tenant KEY --dry-run` shows the same while it goes.",
-    responses=problem_responses(502),
+    responses=problem_responses(502, 503),
 )
 async def post_dry_run(ctx: Ctx, principal: TenantPrincipal) -> schemas.DryRunResult:
     # The tenant is read through a session closed before the walk: the walk reads through sessions of its
@@ -60,7 +61,9 @@ async def post_dry_run(ctx: Ctx, principal: TenantPrincipal) -> schemas.DryRunRe
     try:
         report = await dry_run(ctx, tenant)
     except AtsError as failed:
-        raise BadGateway(f"the ATS API did not answer what the dry run needs: {failed}") from None
+        raise tenant_ats.failed(
+            failed, f"the ATS API did not answer what the dry run needs: {failed}"
+        ) from None
     return schemas.DryRunResult(
         kinds=[schemas.DryRunKind(**vars(kind)) for kind in report.kinds],
         refusals=[schemas.DryRunRefusal(**vars(refusal)) for refusal in report.refusals],

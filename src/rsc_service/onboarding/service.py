@@ -589,7 +589,9 @@ async def _ats_side(
         except ats_api.AtsNotFound:
             user = None
     except ats_api.AtsError as failed:
-        raise BadGateway(f"the ATS API did not answer what activation needs: {failed}") from None
+        raise tenant_ats.failed(
+            failed, f"the ATS API did not answer what activation needs: {failed}"
+        ) from None
     return account, requirements.AtsSide(
         plan=account.plan,
         user_id=user_id,

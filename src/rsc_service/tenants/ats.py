@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 import structlog
 
 from rsc_service import urls
 from rsc_service.context import AppContext
-from rsc_service.integrations.ats import AtsClient, AtsUnavailable
+from rsc_service.errors import BadGateway, ServiceError, ServiceUnavailable
+from rsc_service.integrations.ats import AtsClient, AtsError, AtsUnavailable
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Tenant
 
@@ -41,3 +43,16 @@ async def ats_client(ctx: AppContext, tenant: Tenant) -> AtsClient:
         timeout=ctx.settings.ats.timeout_seconds,
         before_first_call=vet,
     )
+
+
+# The longest wait an answer passes on: a day, as LinkedIn's Retry-After is clamped.
+_LONGEST_WAIT = 86_400
+
+
+def failed(error: AtsError, detail: str) -> ServiceError:
+    """What a request answers when the tenant's ATS failed it: a 503 with the ATS's own Retry-After when the
+    ATS asked for a wait (down for maintenance, throttling), so the caller comes back then; else a 502."""
+    if isinstance(error, AtsUnavailable) and error.retry_after:
+        wait = min(_LONGEST_WAIT, max(1, math.ceil(error.retry_after)))
+        return ServiceUnavailable(f"{detail}; the ATS asks to retry in {wait} s", retry_after=wait)
+    return BadGateway(detail)
