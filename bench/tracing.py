@@ -182,7 +182,8 @@ def _install() -> None:
     _wrap(
         dispatcher.Dispatcher,
         "_send_items",
-        timed("send", "send", lambda _s, _f, items: [k for k, _ in items]),
+        # The items are the last argument, whatever comes before them (the tenant's app, the batch).
+        timed("send", "send", lambda *args: [k for k, _ in args[-1]]),
     )
     _wrap(dispatcher.Dispatcher, "_settle", timed("settle", "settle", lambda _s, batch, *_: _keys_of(batch)))
     _wrap(throttle.DatabaseThrottle, "acquire", throttled)
