@@ -9,6 +9,7 @@ from fastapi import APIRouter, BackgroundTasks, Body, Query, Response, status
 
 from rsc_service.ats_webhooks.deps import IntakeDep
 from rsc_service.errors import problem_responses
+from rsc_service.onboarding import initial_sync
 from rsc_service.tenants import lifecycle
 from rsc_service.tenants import service as tenant_service
 from rsc_service.tenants.models import Stage
@@ -117,12 +118,7 @@ async def force_stage(
         raise lifecycle.IllegalTransition(
             "deactivate through POST /v1/admin/tenants/{tenant_key}/deactivation"
         )
-    # The step is decided on the stage as committed now, under the tenant's lock: a move a job (or another
-    # operator) is making is waited for, never overridden from the stage it left.
-    await tenant_service.lock_stage(session, tenant)
-    lifecycle.advance(
-        session, tenant, body.stage, actor=lifecycle.OPERATOR, reason=body.reason, now=ctx.clock()
-    )
+    await initial_sync.force_step(session, tenant, body.stage, reason=body.reason, now=ctx.clock())
     await session.flush()
     return to_read(tenant)
 

@@ -326,7 +326,7 @@ def tenant_advance(
     reason: Annotated[str, typer.Option(help="Why, for the audit trail")],
 ) -> None:
     """Force a tenant one step on, audited as the operator (deactivate with `tenant deactivate`)."""
-    from rsc_service.tenants import lifecycle
+    from rsc_service.onboarding import initial_sync
     from rsc_service.tenants import service as tenant_service
     from rsc_service.tenants.models import Stage
 
@@ -338,11 +338,7 @@ def tenant_advance(
     async def work(ctx: AppContext) -> str:
         async with ctx.sessionmaker.begin() as session:
             tenant = await tenant_service.get_by_key(session, tenant_key)
-            # Decided on the stage as committed now, under the tenant's lock: a move a job is making is
-            # waited for, never overridden from the stage it left.
-            await tenant_service.lock_stage(session, tenant)
-            now = ctx.clock()
-            lifecycle.advance(session, tenant, wanted, actor=lifecycle.OPERATOR, reason=reason, now=now)
+            await initial_sync.force_step(session, tenant, wanted, reason=reason, now=ctx.clock())
             return str(tenant.stage.value)
 
     typer.echo(run_in_context(read_settings(), work))

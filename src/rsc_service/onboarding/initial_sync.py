@@ -104,19 +104,38 @@ async def start_initial_sync(session: AsyncSession, tenant: Tenant, *, now: date
     if tenant.linkedin_organization_urn is None:
         log.warning("initial_sync.no_organization", tenant_key=tenant.key)
         return False
-    lifecycle.advance(
+    await _begin(
         session,
         tenant,
-        Stage.INITIAL_SYNC,
         actor=lifecycle.SERVICE,
         reason="LinkedIn enabled the integration: the initial sync starts",
         now=now,
     )
+    return True
+
+
+async def force_step(
+    session: AsyncSession, tenant: Tenant, stage: Stage, *, reason: str, now: datetime
+) -> None:
+    """An operator's forced step (the admin route, `rsc-service tenant advance`), audited as the operator and
+    decided on the stage as committed now, under the tenant's lock: a move a job is making is waited for,
+    never overridden from the stage it left. `enabled → initial_sync` starts the sync as the job does (the
+    walk from the start, reconcile's cursors at now); the other steps only move the stage."""
+    await tenant_service.lock_stage(session, tenant)
+    if tenant.stage is Stage.ENABLED and stage is Stage.INITIAL_SYNC:
+        await _begin(session, tenant, actor=lifecycle.OPERATOR, reason=reason, now=now)
+        return
+    lifecycle.advance(session, tenant, stage, actor=lifecycle.OPERATOR, reason=reason, now=now)
+
+
+async def _begin(
+    session: AsyncSession, tenant: Tenant, *, actor: lifecycle.Actor, reason: str, now: datetime
+) -> None:
+    lifecycle.advance(session, tenant, Stage.INITIAL_SYNC, actor=actor, reason=reason, now=now)
     await saved.reset(session, tenant.id, now=now)
     await reconcile_service.start_cursors(session, tenant_id=tenant.id, since=now)
     await session.flush()
     log.info("initial_sync.started", tenant_key=tenant.key)
-    return True
 
 
 async def continue_initial_sync(
