@@ -105,7 +105,7 @@ async def dry_run(
             for ats_id in {c.ats_id for c in synced} | {s.ats_id for s in skipped}:
                 if (earlier := counted.pop(ats_id, None)) is not None:
                     earlier.take_back(count, report)
-            count.listed += len(synced) + len(skipped)
+            count.listed += len(page.records)  # each record is synced or skipped
             count.synced += len(synced)
             count.skipped += len(skipped)
             report.skipped.update((s.kind, s.reason) for s in skipped)
