@@ -43,8 +43,8 @@ class Written:
 class Busy(httpx.AsyncBaseTransport):
     """The ATS answering every request 503 with a Retry-After."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, *, retry_after: str) -> None:
-        self.inner, self.retry_after = inner, retry_after
+    def __init__(self, *, retry_after: str) -> None:
+        self.retry_after = retry_after
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return httpx.Response(503, headers={"Retry-After": self.retry_after}, request=request)
@@ -237,7 +237,7 @@ class TestActivity:
         """The ATS is down for maintenance and says when to come back: the caller is told the same, as a 503
         with that Retry-After, not a 502 it cannot tell from a refusal."""
         ats = written.pull.ctx.ats_http
-        ats._transport = Busy(ats._transport, retry_after="600")
+        ats._transport = Busy(retry_after="600")
 
         holder = await _activity(client, written.dan, written.pull.rita, written.auth)
 
